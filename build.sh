@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds everything from a fresh Debian/Ubuntu machine:
+#   prerequisites -> OpenSSL source (pinned, verified) -> libcrypto/libssl with emcc (cached)
+#   -> wasm/openssl.wasm (standalone, exports from wasm/exports.txt) -> TypeScript -> dist/
+# Environment:
+#   OPENSSL_TARBALL=/path/to/openssl-3.5.7.tar.gz   build from a tarball you have (sha256 still checked)
+#   OPENSSL_WASM_CACHE=dir                           cache for downloads and built libraries
+#                                                    (default ~/.cache/openssl-wasm; kept outside the clone)
+#   SKIP_LIBS=1 / SKIP_MODULE=1                      (contributors) reuse what is there
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+export OPENSSL_WASM_CACHE=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
+# Debian's emscripten needs its JS dependencies (acorn, ...) from the system node path.
+export NODE_PATH=${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs
+
+t_all=$(date +%s)
+stage_name=""; t_stage=0
+stage() { end_stage; stage_name=$1; t_stage=$(date +%s); echo "==> $1"; }
+end_stage() { [ -z "$stage_name" ] || echo "    $stage_name: done in $(( $(date +%s) - t_stage ))s"; stage_name=""; }
+die() { echo "build.sh: error: $*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
+
+stage "prerequisites"
+if ! command -v emcc >/dev/null; then
+  command -v apt-get >/dev/null || die "emcc not found and no apt-get: install emscripten (3.1.x) and run again"
+  echo "    installing emscripten from apt (once, about 30s)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq emscripten >/dev/null
+fi
+emcc_version=$(emcc --version 2>/dev/null | head -1) || die "emcc does not run; check NODE_PATH includes /usr/share/nodejs"
+echo "    $emcc_version"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "    npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ -z "${SKIP_LIBS:-}" ]; then
+  stage "OpenSSL source"
+  tarball=$(openssl-src/fetch.sh)
+  stage "OpenSSL libraries (emcc)"
+  libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
+else
+  libs=$(cat "$OPENSSL_WASM_CACHE/last-libs")
+fi
+
+if [ -z "${SKIP_MODULE:-}" ]; then
+  stage "wasm module"
+  scripts/link-module.sh "$libs"
+fi
+
+stage "TypeScript"
+node scripts/gen-raw.mjs
+npx tsc -p tsconfig.json
+node scripts/bundle.mjs
+
+end_stage
+raw=$(stat -c %s wasm/openssl.wasm)
+gz=$(gzip -9c wasm/openssl.wasm | wc -c)
+echo "==> wasm/openssl.wasm: $raw bytes raw, $gz bytes gzipped"
+echo "==> built in $(( $(date +%s) - t_all ))s"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds libcrypto.a and libssl.a with emcc and prints the directory holding lib/ and include/.
+# Usage: scripts/build-libs.sh TARBALL "EMCC VERSION LINE"
+# Cached in $OPENSSL_WASM_CACHE/libs-<key>, the key hashing the pin, the patches, the configure flags
+# and the compiler version: a second run with nothing changed returns at once.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tarball=$1; emcc_version=$2
+cache=${OPENSSL_WASM_CACHE:?}
+. "$root/openssl-src/pin.sh"
+log() { echo "    $*" >&2; }
+
+flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-flags")
+key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version"; } \
+       | sha256sum | cut -c1-16)
+out="$cache/libs-$OPENSSL_VERSION-$key"
+mkdir -p "$cache"
+if [ -f "$out/lib/libssl.a" ] && [ -f "$out/lib/libcrypto.a" ]; then
+  log "cached: $out"
+  echo "$out" > "$cache/last-libs"
+  echo "$out"; exit 0
+fi
+
+work="$cache/work-$key"
+rm -rf "$work"; mkdir -p "$work"
+log "unpacking into $work"
+tar -xzf "$tarball" -C "$work" --strip-components=1
+for p in "$root"/openssl-src/patches/*.patch; do
+  log "patch $(basename "$p")"
+  patch -s -p1 -d "$work" < "$p"
+done
+
+log "configure: $(echo $flags)"
+# shellcheck disable=SC2086
+(cd "$work" && CC=emcc AR=emar RANLIB=emranlib ./Configure $flags > configure.log 2>&1) \
+  || { tail -30 "$work/configure.log" >&2; echo "build-libs: Configure failed, full log: $work/configure.log" >&2; exit 1; }
+
+# The build takes minutes: run make quietly and report how many objects are done every 20 seconds.
+total=$(grep -cE '^(crypto|ssl|providers)/.*\.o: ' "$work/Makefile" || true)
+jobs=$(nproc)
+log "make build_libs -j$jobs ($total objects; log: $work/make.log)"
+(cd "$work" && make -j"$jobs" build_libs > make.log 2>&1) &
+pid=$!
+t0=$(date +%s)
+while kill -0 "$pid" 2>/dev/null; do
+  for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  kill -0 "$pid" 2>/dev/null || break
+  done_n=$(find "$work/crypto" "$work/ssl" "$work/providers" -name '*.o' 2>/dev/null | wc -l)
+  log "  $(( $(date +%s) - t0 ))s: $done_n/$total objects"
+done
+wait "$pid" || { tail -30 "$work/make.log" >&2; echo "build-libs: make failed, full log: $work/make.log" >&2; exit 1; }
+
+rm -rf "$out.tmp"; mkdir -p "$out.tmp/lib"
+cp "$work/libcrypto.a" "$work/libssl.a" "$out.tmp/lib/"
+cp -r "$work/include" "$out.tmp/include"
+mv "$out.tmp" "$out"
+rm -rf "$work"
+echo "$out" > "$cache/last-libs"
+log "libraries in $out"
+echo "$out"

@@ -1,0 +1,38 @@
+// Assembles dist/, what the npm package ships: one ESM bundle (the loader's dependency included),
+// the declaration files from tsc, and the module itself beside the bundle, where the default loader
+// location `new URL('./openssl.wasm', import.meta.url)` finds it.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const dist = 'dist';
+if (!existsSync('wasm/openssl.wasm')) {
+  console.error('bundle: wasm/openssl.wasm is missing: run ./build.sh');
+  process.exit(1);
+}
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist);
+await build({
+  entryPoints: ['ts/index.ts'],
+  outfile: join(dist, 'index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+function copyDeclarations(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) copyDeclarations(path);
+    else if (name.endsWith('.d.ts')) {
+      const to = join(dist, relative('build/tsc', path));
+      mkdirSync(join(to, '..'), { recursive: true });
+      cpSync(path, to);
+    }
+  }
+}
+copyDeclarations('build/tsc');
+cpSync('wasm/openssl.wasm', join(dist, 'openssl.wasm'));
+console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm`);

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm test`: runs the same suites in Node (vitest), Chromium (vitest browser mode) and Deno,
+// one after the other, and prints one summed `N passed, N failed` line at the very end.
+// Usage: node scripts/test-all.mjs [node] [browser] [deno]   (default: all three)
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cacheDir = `${root}node_modules/.cache`;
+const outDir = `${cacheDir}/test-all`;
+mkdirSync(outDir, { recursive: true });
+
+// Spawns with output streamed to our terminal; `capture` additionally keeps stdout text
+// (Deno's summary line is only available on stdout).
+function run(cmd, args, { env = {}, capture = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      out += chunk;
+    });
+    child.on('error', (err) => resolve({ code: -1, out: String(err) }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
+  });
+}
+
+// Counts come from vitest's JSON report, not its human output, which changes across versions.
+async function vitest(project) {
+  const file = `${outDir}/vitest-${project}.json`;
+  rmSync(file, { force: true }); // never read a stale report from a previous run
+  const { code } = await run(process.execPath, [
+    `${root}node_modules/vitest/vitest.mjs`, 'run', '--project', project,
+    '--reporter=default', '--reporter=json', `--outputFile.json=${file}`,
+  ]);
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    return { code, passed: r.numPassedTests, failed: r.numFailedTests };
+  } catch {
+    return { code, passed: 0, failed: 0, note: 'no JSON report' };
+  }
+}
+
+async function deno() {
+  const { code, out } = await run(`${root}node_modules/.bin/deno`, [
+    'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run',
+    'test/deno.test.ts',
+  ], {
+    capture: true,
+    // DENO_DIR keeps Deno's cache inside the clone; no update check: the machine may be offline.
+    env: { DENO_DIR: `${cacheDir}/deno`, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+  });
+  // e.g. "ok | 6 passed | 0 failed (18ms)" or "FAILED | 5 passed (2 steps) | 1 failed | 1 ignored".
+  // Take the last one in case a test prints something similar.
+  const text = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const m = [...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed\b.*?\| (\d+) failed\b/gm)].at(-1);
+  if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
+  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+}
+
+const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno };
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in runtimes)) {
+    console.error(`unknown runtime "${name}"; expected any of: ${Object.keys(runtimes).join(' ')}`);
+    process.exit(2);
+  }
+}
+
+const results = [];
+for (const name of wanted.length ? wanted : Object.keys(runtimes)) {
+  console.log(`\n=== ${name} ===`);
+  const start = performance.now();
+  const r = await runtimes[name]();
+  r.seconds = (performance.now() - start) / 1000;
+  // A runtime that crashed, failed to typecheck/load, had an unhandled error or ran nothing
+  // has no failing test to show for it: count it as one failure so the final line can't read
+  // "0 failed" on a red run.
+  const problem = r.note ?? (r.code !== 0 ? `exit code ${r.code}` : r.passed + r.failed === 0 ? 'no tests ran' : null);
+  r.ok = !problem && r.failed === 0;
+  if (problem && r.failed === 0) {
+    r.failed = 1;
+    r.problem = problem; // only worth showing when no failing test already explains it
+  }
+  results.push({ name, ...r });
+}
+
+console.log('\n=== summary ===');
+for (const r of results) {
+  const extra = r.problem ? `  [runner problem: ${r.problem}]` : '';
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = results.every((r) => r.ok) && passed > 0 ? 0 : 1;

@@ -1,0 +1,57 @@
+// Tests of the test library itself: if assert.ts silently passed everything, every other
+// suite would be meaningless, so each check here asserts that a failure IS detected.
+import { suite } from '../lib/suite.ts';
+import * as assert from '../lib/assert.ts';
+
+suite('harness', (test) => {
+  test('throws returns the thrown error and checks its class', () => {
+    const boom = new RangeError('boom 42');
+    const got = assert.throws(() => { throw boom; }, RangeError);
+    assert.equal(got, boom);
+    assert.throws(() => { throw boom; }, /boom \d+/);
+    // Wrong class and non-throwing functions must both be reported.
+    assert.throws(() => assert.throws(() => { throw boom; }, TypeError), assert.AssertionError);
+    assert.throws(() => assert.throws(() => 1), /expected function to throw/);
+  });
+
+  test('deepEqual detects a single differing byte', () => {
+    const a = new Uint8Array([1, 2, 3, 4]);
+    assert.deepEqual(a, new Uint8Array([1, 2, 3, 4]));
+    const err = assert.throws(() => assert.deepEqual(a, new Uint8Array([1, 2, 9, 4])), assert.AssertionError);
+    // The message must point at the offending index so failures are debuggable.
+    assert.match((err as Error).message, /\$\[2\]/);
+    assert.throws(() => assert.deepEqual(a, new Uint8Array([1, 2, 3])), /\.length/);
+  });
+
+  test('deepEqual compares nested objects and arrays', () => {
+    assert.deepEqual({ a: [1, { b: 'x' }], c: null }, { a: [1, { b: 'x' }], c: null });
+    assert.throws(() => assert.deepEqual({ a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] }), /\$\.a\[1\]\.b/);
+    assert.throws(() => assert.deepEqual({ a: 1 }, { a: 1, b: undefined }), assert.AssertionError);
+    assert.throws(() => assert.deepEqual([1, 2], { 0: 1, 1: 2 } as unknown as number[]), assert.AssertionError);
+  });
+
+  test('equal uses Object.is and shows actual vs expected', () => {
+    assert.equal(NaN, NaN);
+    assert.notEqual(0, -0);
+    const err = assert.throws(() => assert.equal(1, 2, 'ctx'), assert.AssertionError) as Error;
+    assert.match(err.message, /^ctx: /);
+    assert.match(err.message, /actual: +1\n.*expected: +2/);
+    assert.throws(() => assert.notEqual('a', 'a'), /differ/);
+    assert.throws(() => assert.ok(0), /truthy/);
+  });
+
+  test('rejects awaits promises and functions', async () => {
+    const err = await assert.rejects(Promise.reject(new TypeError('nope')), TypeError);
+    assert.match((err as Error).message, /nope/);
+    await assert.rejects(async () => { throw new Error('x'); }, /x/);
+    await assert.rejects(
+      assert.rejects(Promise.resolve(1)),
+      /expected promise to reject/,
+    );
+  });
+
+  test('match rejects non-matching strings', () => {
+    assert.match('TLSv1.3', /^TLSv1\.[23]$/);
+    assert.throws(() => assert.match('SSLv3', /^TLS/), /does not match/);
+  });
+});

@@ -1,0 +1,14 @@
+// vitest runner shared by the `node` and `browser` projects (see vitest.config.ts):
+// it only maps the neutral registry onto describe/it.
+import { describe, it } from 'vitest';
+import { allSuites } from './lib/suite.ts';
+import './suites/index.ts';
+
+// Generous because wasm instantiation + TLS handshakes can be slow under a cold browser.
+const TIMEOUT_MS = 60_000;
+
+for (const s of allSuites()) {
+  describe(s.name, () => {
+    for (const t of s.tests) it(t.name, t.fn, TIMEOUT_MS);
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * openssl-wasm: OpenSSL compiled to WebAssembly, the same in Node, Deno and browsers.
+ *
+ * The raw layer (`loadRaw`) gives every exported OpenSSL function under its own name, with branded
+ * pointer types and memory helpers, for experiments that need OpenSSL exactly as it is.
+ */
+export { loadRaw, type LoadOptions, type WasmSource } from './loader.ts';
+export { RawOpenSSL } from './raw/instance.ts';
+export { WasmMemory, MemoryScope } from './raw/memory.ts';
+export type { Capi } from './raw/exports.generated.ts';
+export type { CallbackHandlers, CallbackKind } from './raw/callbacks.ts';
+export { NULL, ptr, type Ptr, type FnPtr } from './raw/types.ts';
+export { drainErrorStack, openSSLError } from './raw/error-stack.ts';
+export * as constants from './raw/constants.ts';
+export { OpenSSLError, InstanceFailedError, CallbackError, type ErrorStackEntry } from './errors.ts';

@@ -1,0 +1,93 @@
+import { instantiate } from '@assemblyscript/loader';
+import { createImports, type ImportHost } from './raw/imports.ts';
+import { RawOpenSSL } from './raw/instance.ts';
+
+/**
+ * Where the module comes from. By default `openssl.wasm` beside this file, read the way the runtime
+ * reads files (Node: fs, Deno: Deno.readFile, browsers: fetch + instantiateStreaming). A host that
+ * cannot do that (a bundler without asset handling, a worker with no fetch) passes the module itself.
+ */
+export type WasmSource =
+  | URL
+  | string
+  | ArrayBuffer
+  | ArrayBufferView
+  | Response
+  | PromiseLike<Response>
+  | WebAssembly.Module;
+
+export interface LoadOptions {
+  /** The module: a URL, its bytes, a Response, or a compiled WebAssembly.Module. */
+  wasm?: WasmSource;
+  /** Where the module's stdout and stderr go (OpenSSL rarely writes; default: console). */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+declare const Deno: { readFile(path: string | URL): Promise<Uint8Array> } | undefined;
+
+const defaultLocation = (): URL => new URL('./openssl.wasm', import.meta.url);
+
+// Compiling is the slow part of loading; instances are cheap. Keep one compiled module per URL.
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+async function readFileURL(url: URL): Promise<Uint8Array> {
+  if (typeof Deno !== 'undefined') return Deno.readFile(url); // Deno also defines `process`: ask it first
+  const nodeFs = 'node:fs/promises'; // a variable, so bundlers for browsers leave it alone
+  const { readFile } = (await import(/* @vite-ignore */ nodeFs)) as { readFile(u: URL): Promise<Uint8Array> };
+  return readFile(url);
+}
+
+async function compileResponse(res: Response): Promise<WebAssembly.Module> {
+  if (!res.ok) throw new Error(`openssl-wasm: fetching ${res.url} gave HTTP ${res.status}; pass options.wasm (a URL, bytes or a WebAssembly.Module)`);
+  // instantiateStreaming wants application/wasm; a server that says otherwise still gets served.
+  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source)) {
+    return WebAssembly.compile(new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice());
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, typeof location !== 'undefined' ? location.href : import.meta.url);
+    let p = compiled.get(url.href);
+    if (!p) {
+      p = url.protocol === 'file:'
+        ? readFileURL(url).then(bytes => WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>))
+        : fetch(url).then(compileResponse);
+      p.catch(() => compiled.delete(url.href));
+      compiled.set(url.href, p);
+    }
+    return p;
+  }
+  return compileResponse(await source);
+}
+
+/**
+ * Loads a new, independent instance of OpenSSL and returns its raw layer: `capi` (every export under
+ * its OpenSSL name) and `mem` (linear-memory helpers). Each instance has its own memory, error
+ * stack and session caches.
+ */
+export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
+  let module: WebAssembly.Module;
+  try {
+    module = await compileFrom(options.wasm ?? defaultLocation());
+  } catch (e) {
+    throw new Error(`openssl-wasm: could not load the module (${e instanceof Error ? e.message : String(e)}); ` +
+      'if openssl.wasm is not served beside this script, pass { wasm: URL | bytes | WebAssembly.Module }', { cause: e });
+  }
+  const host: ImportHost = {
+    mem: undefined,
+    handlers: {},
+    callbackThrew: () => undefined,
+    stdout: options.stdout ?? (t => console.log(t.replace(/\n$/, ''))),
+    stderr: options.stderr ?? (t => console.error(t.replace(/\n$/, ''))),
+  };
+  const { instance } = await instantiate(module, createImports(module, host) as Record<string, Record<string, unknown>>);
+  return new RawOpenSSL(instance, host);
+}

@@ -1,0 +1,129 @@
+/*
+ * C bodies for what wasm/exports.txt declares but OpenSSL does not export as functions:
+ *  - OpenSSL macros, given a function under the macro's own name so the raw layer keeps OpenSSL's
+ *    names. `RET (NAME)(ARGS)` stops the function-like macro from expanding in the definition while
+ *    the body still calls the macro.
+ *  - SSL_add_session / SSL_remove_session, synonyms documented up to OpenSSL 1.0.2 and gone since.
+ *  - Callback trampolines: C functions OpenSSL can hold as function pointers, each forwarding to a
+ *    function the JavaScript loader supplies as an import (module "env", name osw_js_*).
+ *  - Heap accounting for leak tests.
+ */
+#include <malloc.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include "shims.h"
+
+#define EXPORT __attribute__((used, visibility("default")))
+#define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+EXPORT void (OPENSSL_free)(void *ptr) { OPENSSL_free(ptr); }
+
+/* Bytes malloc has handed out and not had back: the leak tests' measure of linear memory in use. */
+EXPORT size_t OSW_heap_in_use(void) { return mallinfo().uordblks; }
+
+/* Frees a buffer that held secrets or plaintext after zeroing it. */
+EXPORT void OSW_cleanse_and_free(void *ptr, size_t len) { OPENSSL_clear_free(ptr, len); }
+
+/* ---- BIO macros -------------------------------------------------------------------------------- */
+
+EXPORT long (BIO_pending)(BIO *b) { return BIO_pending(b); }
+EXPORT long (BIO_set_mem_eof_return)(BIO *b, long v) { return BIO_set_mem_eof_return(b, v); }
+EXPORT long (BIO_get_mem_data)(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+
+/* ---- SSL_CTX macros ---------------------------------------------------------------------------- */
+
+EXPORT long (SSL_CTX_set_min_proto_version)(SSL_CTX *ctx, int v) { return SSL_CTX_set_min_proto_version(ctx, v); }
+EXPORT long (SSL_CTX_set_max_proto_version)(SSL_CTX *ctx, int v) { return SSL_CTX_set_max_proto_version(ctx, v); }
+EXPORT long (SSL_CTX_get_min_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_min_proto_version(ctx); }
+EXPORT long (SSL_CTX_get_max_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_max_proto_version(ctx); }
+EXPORT long (SSL_CTX_add1_chain_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_add1_chain_cert(ctx, x); }
+EXPORT long (SSL_CTX_set1_groups_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_groups_list(ctx, l); }
+
+/* ---- SSL macros -------------------------------------------------------------------------------- */
+
+EXPORT long (SSL_set_min_proto_version)(SSL *s, int v) { return SSL_set_min_proto_version(s, v); }
+EXPORT long (SSL_set_max_proto_version)(SSL *s, int v) { return SSL_set_max_proto_version(s, v); }
+EXPORT long (SSL_set_tlsext_host_name)(SSL *s, const char *name) { return SSL_set_tlsext_host_name(s, name); }
+EXPORT long (SSL_set1_groups_list)(SSL *s, const char *l) { return SSL_set1_groups_list(s, l); }
+EXPORT long (SSL_get_negotiated_group)(SSL *s) { return SSL_get_negotiated_group(s); }
+
+/* ---- session API macros and synonyms ----------------------------------------------------------- */
+
+/* SSL_get0_session is an object-like macro for SSL_get_session: a plain #undef is needed here. */
+#undef SSL_get0_session
+EXPORT SSL_SESSION *SSL_get0_session(const SSL *s) { return SSL_get_session(s); }
+
+EXPORT int SSL_add_session(SSL_CTX *ctx, SSL_SESSION *s) { return SSL_CTX_add_session(ctx, s); }
+EXPORT int SSL_remove_session(SSL_CTX *ctx, SSL_SESSION *s) { return SSL_CTX_remove_session(ctx, s); }
+
+EXPORT long (SSL_CTX_set_session_cache_mode)(SSL_CTX *ctx, long m) { return SSL_CTX_set_session_cache_mode(ctx, m); }
+EXPORT long (SSL_CTX_get_session_cache_mode)(SSL_CTX *ctx) { return SSL_CTX_get_session_cache_mode(ctx); }
+EXPORT long (SSL_CTX_sess_set_cache_size)(SSL_CTX *ctx, long n) { return SSL_CTX_sess_set_cache_size(ctx, n); }
+EXPORT long (SSL_CTX_sess_get_cache_size)(SSL_CTX *ctx) { return SSL_CTX_sess_get_cache_size(ctx); }
+
+#define COUNTER(name) EXPORT long (name)(SSL_CTX *ctx) { return name(ctx); }
+COUNTER(SSL_CTX_sess_number)
+COUNTER(SSL_CTX_sess_connect)
+COUNTER(SSL_CTX_sess_connect_good)
+COUNTER(SSL_CTX_sess_connect_renegotiate)
+COUNTER(SSL_CTX_sess_accept)
+COUNTER(SSL_CTX_sess_accept_good)
+COUNTER(SSL_CTX_sess_accept_renegotiate)
+COUNTER(SSL_CTX_sess_hits)
+COUNTER(SSL_CTX_sess_cb_hits)
+COUNTER(SSL_CTX_sess_misses)
+COUNTER(SSL_CTX_sess_timeouts)
+COUNTER(SSL_CTX_sess_cache_full)
+
+/* ---- callback trampolines ---------------------------------------------------------------------- */
+/*
+ * The JavaScript side must never throw through these (it would unwind OpenSSL mid-operation): the
+ * loader wraps every osw_js_* import so an exception is recorded and a failure value returned.
+ */
+
+IMPORT(osw_js_new_session) int osw_js_new_session(SSL *ssl, SSL_SESSION *sess);
+IMPORT(osw_js_remove_session) void osw_js_remove_session(SSL_CTX *ctx, SSL_SESSION *sess);
+IMPORT(osw_js_get_session) SSL_SESSION *osw_js_get_session(SSL *ssl, const unsigned char *id, int id_len, int *copy);
+IMPORT(osw_js_gen_ticket) int osw_js_gen_ticket(SSL *ssl, void *arg);
+IMPORT(osw_js_dec_ticket) int osw_js_dec_ticket(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
+                                                size_t keyname_len, int status, void *arg);
+IMPORT(osw_js_alpn_select) int osw_js_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                                  const unsigned char *in, unsigned int inlen, void *arg);
+IMPORT(osw_js_keylog) void osw_js_keylog(const SSL *ssl, const char *line);
+IMPORT(osw_js_msg) void osw_js_msg(int write_p, int version, int content_type, const void *buf, size_t len,
+                                   SSL *ssl, void *arg);
+
+static int t_new_session(SSL *ssl, SSL_SESSION *sess) { return osw_js_new_session(ssl, sess); }
+static void t_remove_session(SSL_CTX *ctx, SSL_SESSION *sess) { osw_js_remove_session(ctx, sess); }
+static SSL_SESSION *t_get_session(SSL *ssl, const unsigned char *id, int id_len, int *copy)
+{
+    return osw_js_get_session(ssl, id, id_len, copy);
+}
+static int t_gen_ticket(SSL *ssl, void *arg) { return osw_js_gen_ticket(ssl, arg); }
+static SSL_TICKET_RETURN t_dec_ticket(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
+                                      size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+    return (SSL_TICKET_RETURN)osw_js_dec_ticket(ssl, ss, keyname, keyname_len, (int)status, arg);
+}
+static int t_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                         const unsigned char *in, unsigned int inlen, void *arg)
+{
+    return osw_js_alpn_select(ssl, out, outlen, in, inlen, arg);
+}
+static void t_keylog(const SSL *ssl, const char *line) { osw_js_keylog(ssl, line); }
+static void t_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+    osw_js_msg(write_p, version, content_type, buf, len, ssl, arg);
+}
+
+EXPORT new_session_cb OSW_new_session_cb(void) { return t_new_session; }
+EXPORT remove_session_cb OSW_remove_session_cb(void) { return t_remove_session; }
+EXPORT get_session_cb OSW_get_session_cb(void) { return t_get_session; }
+EXPORT gen_ticket_cb OSW_gen_ticket_cb(void) { return t_gen_ticket; }
+EXPORT dec_ticket_cb OSW_dec_ticket_cb(void) { return t_dec_ticket; }
+EXPORT alpn_select_cb OSW_alpn_select_cb(void) { return t_alpn_select; }
+EXPORT keylog_cb OSW_keylog_cb(void) { return t_keylog; }
+EXPORT msg_cb OSW_msg_cb(void) { return t_msg; }
