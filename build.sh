@@ -22,11 +22,17 @@ die() { echo "build.sh: error: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
 
 stage "prerequisites"
-if ! command -v emcc >/dev/null; then
-  command -v apt-get >/dev/null || die "emcc not found and no apt-get: install emscripten (3.1.x) and run again"
-  echo "    installing emscripten from apt (once, about 30s)"
+# Debian packages: emscripten builds the module; chromium runs the browser tests and the native
+# openssl CLI is the tests' interop peer (no test tool may download a browser of its own).
+missing=()
+command -v emcc >/dev/null || missing+=(emscripten)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get: install them (emscripten 3.1.x) and run again"
+  echo "    installing ${missing[*]} from apt (once, a minute or two)"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq emscripten >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 emcc_version=$(emcc --version 2>/dev/null | head -1) || die "emcc does not run; check NODE_PATH includes /usr/share/nodejs"
 echo "    $emcc_version"

@@ -7,6 +7,7 @@ import { parseExports } from './exports.mjs';
 
 const out = fileURLToPath(new URL('../ts/raw/exports.generated.ts', import.meta.url));
 const fns = parseExports();
+// A `void *` parameter takes any pointer, as in C.
 // C parameter names that are reserved words in TypeScript get a trailing underscore.
 const RESERVED = new Set(['in', 'new', 'function', 'class', 'default', 'delete', 'var', 'this']);
 const tsName = name => (RESERVED.has(name) ? `${name}_` : name);
@@ -22,7 +23,7 @@ const lines = [
 let section = '';
 for (const f of fns) {
   if (f.section !== section) { section = f.section; lines.push(`  // ---- ${section}`); }
-  const params = f.params.map(p => `${tsName(p.name)}: ${p.ts}`).join(', ');
+  const params = f.params.map(p => `${tsName(p.name)}: ${p.ts === "Ptr<'void'>" ? 'Ptr<string>' : p.ts}`).join(', ');
   lines.push(`  /** \`${f.prototype}\` */`);
   lines.push(`  ${f.name}(${params}): ${f.ret.ts};`);
 }

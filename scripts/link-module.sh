@@ -8,12 +8,20 @@ libs=$1
 cd "$root"
 exported=$(node scripts/exports.mjs --emcc)
 echo "    $(echo "$exported" | tr ',' '\n' | wc -l) exports from wasm/exports.txt"
+# The osw_js_* functions of wasm/shims.c come from JavaScript (ts/raw/imports.ts). emcc only accepts
+# undefined functions it finds in a JS library, so declare them in one, made from shims.c itself.
+mkdir -p build
+jslib=build/osw-imports.js
+{ echo 'mergeInto(LibraryManager.library, {'
+  grep -o 'IMPORT(osw_js_[a-z_]*)' wasm/shims.c | sed 's/IMPORT(\(.*\))/  \1: function () {},/'
+  echo '});'; } > "$jslib"
 emcc -O2 -Wall -Werror \
   -I"$libs/include" -Iwasm \
   wasm/shims.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
   -sSTANDALONE_WASM --no-entry \
   -sALLOW_MEMORY_GROWTH=1 \
   -sEXPORTED_FUNCTIONS="$exported" \
-  -o wasm/openssl.wasm.tmp
-node scripts/check-exports.mjs wasm/openssl.wasm.tmp
-mv wasm/openssl.wasm.tmp wasm/openssl.wasm
+  --js-library "$jslib" \
+  -o build/openssl.tmp.wasm
+node scripts/check-exports.mjs build/openssl.tmp.wasm
+mv build/openssl.tmp.wasm wasm/openssl.wasm

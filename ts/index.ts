@@ -8,6 +8,7 @@ export { loadRaw, type LoadOptions, type WasmSource } from './loader.ts';
 export { RawOpenSSL } from './raw/instance.ts';
 export { WasmMemory, MemoryScope } from './raw/memory.ts';
 export type { Capi } from './raw/exports.generated.ts';
+export { EXPORTED_FUNCTIONS } from './raw/instance.ts';
 export type { CallbackHandlers, CallbackKind } from './raw/callbacks.ts';
 export { NULL, ptr, type Ptr, type FnPtr } from './raw/types.ts';
 export { drainErrorStack, openSSLError } from './raw/error-stack.ts';

@@ -1,3 +1,5 @@
 // The one list of suites every runner loads. Add each new test/suites/*.suite.ts here;
 // an explicit list (not a glob) works identically in vite, the browser and Deno.
 import './harness.suite.ts';
+import './loader.suite.ts';
+import './raw-handshake.suite.ts';

@@ -9,13 +9,13 @@ export interface Capi {
   /** `void *malloc(size_t size)` */
   malloc(size: number): Ptr<'void'>;
   /** `void free(void *ptr)` */
-  free(ptr: Ptr<'void'>): void;
+  free(ptr: Ptr<string>): void;
   /** `void OPENSSL_free(void *ptr)` */
-  OPENSSL_free(ptr: Ptr<'void'>): void;
+  OPENSSL_free(ptr: Ptr<string>): void;
   /** `size_t OSW_heap_in_use(void)` */
   OSW_heap_in_use(): number;
   /** `void OSW_cleanse_and_free(void *ptr, size_t len)` */
-  OSW_cleanse_and_free(ptr: Ptr<'void'>, len: number): void;
+  OSW_cleanse_and_free(ptr: Ptr<string>, len: number): void;
   // ---- version
   /** `const char *OpenSSL_version(int type)` */
   OpenSSL_version(type: number): Ptr<'char'>;
@@ -42,19 +42,19 @@ export interface Capi {
   /** `BIO *BIO_new(const BIO_METHOD *type)` */
   BIO_new(type: Ptr<'BIO_METHOD'>): Ptr<'BIO'>;
   /** `BIO *BIO_new_mem_buf(const void *buf, int len)` */
-  BIO_new_mem_buf(buf: Ptr<'void'>, len: number): Ptr<'BIO'>;
+  BIO_new_mem_buf(buf: Ptr<string>, len: number): Ptr<'BIO'>;
   /** `int BIO_up_ref(BIO *a)` */
   BIO_up_ref(a: Ptr<'BIO'>): number;
   /** `int BIO_free(BIO *a)` */
   BIO_free(a: Ptr<'BIO'>): number;
   /** `int BIO_read(BIO *b, void *data, int dlen)` */
-  BIO_read(b: Ptr<'BIO'>, data: Ptr<'void'>, dlen: number): number;
+  BIO_read(b: Ptr<'BIO'>, data: Ptr<string>, dlen: number): number;
   /** `int BIO_write(BIO *b, const void *data, int dlen)` */
-  BIO_write(b: Ptr<'BIO'>, data: Ptr<'void'>, dlen: number): number;
+  BIO_write(b: Ptr<'BIO'>, data: Ptr<string>, dlen: number): number;
   /** `int BIO_read_ex(BIO *b, void *data, size_t dlen, size_t *readbytes)` */
-  BIO_read_ex(b: Ptr<'BIO'>, data: Ptr<'void'>, dlen: number, readbytes: Ptr<'size_t'>): number;
+  BIO_read_ex(b: Ptr<'BIO'>, data: Ptr<string>, dlen: number, readbytes: Ptr<'size_t'>): number;
   /** `int BIO_write_ex(BIO *b, const void *data, size_t dlen, size_t *written)` */
-  BIO_write_ex(b: Ptr<'BIO'>, data: Ptr<'void'>, dlen: number, written: Ptr<'size_t'>): number;
+  BIO_write_ex(b: Ptr<'BIO'>, data: Ptr<string>, dlen: number, written: Ptr<'size_t'>): number;
   /** `size_t BIO_ctrl_pending(BIO *b)` */
   BIO_ctrl_pending(b: Ptr<'BIO'>): number;
   /** `long BIO_pending(BIO *b)` */
@@ -65,7 +65,7 @@ export interface Capi {
   BIO_get_mem_data(b: Ptr<'BIO'>, pp: Ptr<'char*'>): number;
   // ---- x509
   /** `X509 *PEM_read_bio_X509(BIO *bp, X509 **x, pem_password_cb cb, void *u)` */
-  PEM_read_bio_X509(bp: Ptr<'BIO'>, x: Ptr<'X509*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<'void'>): Ptr<'X509'>;
+  PEM_read_bio_X509(bp: Ptr<'BIO'>, x: Ptr<'X509*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'X509'>;
   /** `X509 *d2i_X509(X509 **a, const unsigned char **pp, long length)` */
   d2i_X509(a: Ptr<'X509*'>, pp: Ptr<'u8*'>, length: number): Ptr<'X509'>;
   /** `int i2d_X509(const X509 *a, unsigned char **pp)` */
@@ -85,7 +85,7 @@ export interface Capi {
   /** `int X509_STORE_add_cert(X509_STORE *store, X509 *x)` */
   X509_STORE_add_cert(store: Ptr<'X509_STORE'>, x: Ptr<'X509'>): number;
   /** `EVP_PKEY *PEM_read_bio_PrivateKey(BIO *bp, EVP_PKEY **x, pem_password_cb cb, void *u)` */
-  PEM_read_bio_PrivateKey(bp: Ptr<'BIO'>, x: Ptr<'EVP_PKEY*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<'void'>): Ptr<'EVP_PKEY'>;
+  PEM_read_bio_PrivateKey(bp: Ptr<'BIO'>, x: Ptr<'EVP_PKEY*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'EVP_PKEY'>;
   /** `void EVP_PKEY_free(EVP_PKEY *pkey)` */
   EVP_PKEY_free(pkey: Ptr<'EVP_PKEY'>): void;
   // ---- methods
@@ -137,7 +137,7 @@ export interface Capi {
   /** `int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len)` */
   SSL_CTX_set_alpn_protos(ctx: Ptr<'SSL_CTX'>, protos: Ptr<'u8'>, protos_len: number): number;
   /** `void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, alpn_select_cb cb, void *arg)` */
-  SSL_CTX_set_alpn_select_cb(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'alpn_select_cb'>, arg: Ptr<'void'>): void;
+  SSL_CTX_set_alpn_select_cb(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'alpn_select_cb'>, arg: Ptr<string>): void;
   /** `void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, keylog_cb cb)` */
   SSL_CTX_set_keylog_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'keylog_cb'>): void;
   /** `void SSL_CTX_set_msg_callback(SSL_CTX *ctx, msg_cb cb)` */
@@ -172,15 +172,15 @@ export interface Capi {
   /** `int SSL_is_init_finished(const SSL *s)` */
   SSL_is_init_finished(s: Ptr<'SSL'>): number;
   /** `int SSL_read(SSL *s, void *buf, int num)` */
-  SSL_read(s: Ptr<'SSL'>, buf: Ptr<'void'>, num: number): number;
+  SSL_read(s: Ptr<'SSL'>, buf: Ptr<string>, num: number): number;
   /** `int SSL_write(SSL *s, const void *buf, int num)` */
-  SSL_write(s: Ptr<'SSL'>, buf: Ptr<'void'>, num: number): number;
+  SSL_write(s: Ptr<'SSL'>, buf: Ptr<string>, num: number): number;
   /** `int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)` */
-  SSL_read_ex(s: Ptr<'SSL'>, buf: Ptr<'void'>, num: number, readbytes: Ptr<'size_t'>): number;
+  SSL_read_ex(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, readbytes: Ptr<'size_t'>): number;
   /** `int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)` */
-  SSL_write_ex(s: Ptr<'SSL'>, buf: Ptr<'void'>, num: number, written: Ptr<'size_t'>): number;
+  SSL_write_ex(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, written: Ptr<'size_t'>): number;
   /** `int SSL_peek_ex(SSL *s, void *buf, size_t num, size_t *readbytes)` */
-  SSL_peek_ex(s: Ptr<'SSL'>, buf: Ptr<'void'>, num: number, readbytes: Ptr<'size_t'>): number;
+  SSL_peek_ex(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, readbytes: Ptr<'size_t'>): number;
   /** `int SSL_pending(const SSL *s)` */
   SSL_pending(s: Ptr<'SSL'>): number;
   /** `int SSL_get_error(const SSL *s, int ret_code)` */
@@ -301,7 +301,7 @@ export interface Capi {
   /** `int SSL_SESSION_get0_ticket_appdata(SSL_SESSION *ss, void **data, size_t *len)` */
   SSL_SESSION_get0_ticket_appdata(ss: Ptr<'SSL_SESSION'>, data: Ptr<'void*'>, len: Ptr<'size_t'>): number;
   /** `int SSL_SESSION_set1_ticket_appdata(SSL_SESSION *ss, const void *data, size_t len)` */
-  SSL_SESSION_set1_ticket_appdata(ss: Ptr<'SSL_SESSION'>, data: Ptr<'void'>, len: number): number;
+  SSL_SESSION_set1_ticket_appdata(ss: Ptr<'SSL_SESSION'>, data: Ptr<string>, len: number): number;
   /** `int SSL_SESSION_print(BIO *fp, const SSL_SESSION *ses)` */
   SSL_SESSION_print(fp: Ptr<'BIO'>, ses: Ptr<'SSL_SESSION'>): number;
   /** `int SSL_SESSION_print_keylog(BIO *bp, const SSL_SESSION *x)` */
@@ -311,7 +311,7 @@ export interface Capi {
   /** `int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)` */
   i2d_SSL_SESSION(in_: Ptr<'SSL_SESSION'>, pp: Ptr<'u8*'>): number;
   /** `SSL_SESSION *PEM_read_bio_SSL_SESSION(BIO *bp, SSL_SESSION **x, pem_password_cb cb, void *u)` */
-  PEM_read_bio_SSL_SESSION(bp: Ptr<'BIO'>, x: Ptr<'SSL_SESSION*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<'void'>): Ptr<'SSL_SESSION'>;
+  PEM_read_bio_SSL_SESSION(bp: Ptr<'BIO'>, x: Ptr<'SSL_SESSION*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'SSL_SESSION'>;
   /** `int PEM_write_bio_SSL_SESSION(BIO *bp, const SSL_SESSION *x)` */
   PEM_write_bio_SSL_SESSION(bp: Ptr<'BIO'>, x: Ptr<'SSL_SESSION'>): number;
   /** `int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)` */
@@ -380,7 +380,7 @@ export interface Capi {
   /** `int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid_ctx, unsigned int sid_ctx_len)` */
   SSL_CTX_set_session_id_context(ctx: Ptr<'SSL_CTX'>, sid_ctx: Ptr<'u8'>, sid_ctx_len: number): number;
   /** `int SSL_CTX_set_session_ticket_cb(SSL_CTX *ctx, gen_ticket_cb gen_cb, dec_ticket_cb dec_cb, void *arg)` */
-  SSL_CTX_set_session_ticket_cb(ctx: Ptr<'SSL_CTX'>, gen_cb: FnPtr<'gen_ticket_cb'>, dec_cb: FnPtr<'dec_ticket_cb'>, arg: Ptr<'void'>): number;
+  SSL_CTX_set_session_ticket_cb(ctx: Ptr<'SSL_CTX'>, gen_cb: FnPtr<'gen_ticket_cb'>, dec_cb: FnPtr<'dec_ticket_cb'>, arg: Ptr<string>): number;
   /** `long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)` */
   SSL_CTX_set_timeout(ctx: Ptr<'SSL_CTX'>, t: number): number;
   /** `long SSL_CTX_get_timeout(const SSL_CTX *ctx)` */

@@ -22,8 +22,8 @@ const RANDOM_CHUNK = 65536;
 /**
  * The module's imports. It is linked standalone (no emscripten JS glue), so it needs only WASI's
  * clock, fd and environ calls, getentropy for OpenSSL's seed, the memory-growth notice, the callback
- * trampolines' osw_js_* functions, and a few __syscall_* that OpenSSL references but never reaches
- * in this configuration (they answer ENOSYS).
+ * trampolines' osw_js_* functions, and a few __syscall_* for files and ids: there is no file system
+ * (they answer ENOSYS) and one user (id 0).
  */
 export function createImports(module: WebAssembly.Module, host: ImportHost): WebAssembly.Imports {
   const mem = (): WasmMemory => {
@@ -107,6 +107,8 @@ export function createImports(module: WebAssembly.Module, host: ImportHost): Web
     if (imp.kind !== 'function') continue;
     const table = imp.module === 'wasi_snapshot_preview1' ? wasi : imp.module === 'env' ? env : undefined;
     let fn = table?.[imp.name];
+    // OpenSSL's setuid check asks for the user and group ids: one ordinary user, uid = euid = 0.
+    if (!fn && imp.module === 'env' && /^__syscall_get(e?uid|e?gid)32$/.test(imp.name)) fn = () => 0;
     if (!fn && imp.module === 'env' && imp.name.startsWith('__syscall_')) fn = () => -ENOSYS;
     if (!fn) { missing.push(`${imp.module}.${imp.name}`); continue; }
     (imports[imp.module] ??= {})[imp.name] = fn;

@@ -4,6 +4,9 @@ import { EXPORTS, type Capi } from './exports.generated.ts';
 import type { ImportHost } from './imports.ts';
 import { WasmMemory } from './memory.ts';
 
+/** The names of every function the module exports, as declared in wasm/exports.txt. */
+export const EXPORTED_FUNCTIONS: readonly string[] = Object.keys(EXPORTS);
+
 /**
  * One instance of the module: the raw layer. `capi` holds every export under its OpenSSL name;
  * its functions never throw for OpenSSL failures (they return OpenSSL's result codes, and the

@@ -14,13 +14,13 @@ export class WasmMemory {
   #dv: DataView;
 
   constructor(readonly memory: WebAssembly.Memory, private readonly capi: Capi) {
-    this.#u8 = new Uint8Array(memory.buffer);
+    this.#u8 = new Uint8Array(memory.buffer as ArrayBuffer);
     this.#dv = new DataView(memory.buffer);
   }
 
   /** Called by the memory-growth import, and lazily whenever a view turns out detached. */
   refresh(): void {
-    this.#u8 = new Uint8Array(this.memory.buffer);
+    this.#u8 = new Uint8Array(this.memory.buffer as ArrayBuffer); // never shared: no threads
     this.#dv = new DataView(this.memory.buffer);
   }
 
@@ -44,12 +44,12 @@ export class WasmMemory {
   }
 
   free(p: Ptr<string>): void {
-    if (p !== NULL) this.capi.free(p as number as Ptr<'void'>);
+    if (p !== NULL) this.capi.free(p);
   }
 
   /** Zeroes then frees: for buffers that held secrets or plaintext. */
   cleanseAndFree(p: Ptr<string>, size: number): void {
-    if (p !== NULL) this.capi.OSW_cleanse_and_free(p as number as Ptr<'void'>, size);
+    if (p !== NULL) this.capi.OSW_cleanse_and_free(p, size);
   }
 
   /** Copies bytes into a new allocation. */

@@ -1,0 +1,23 @@
+// Reads committed test files in any runtime: fs in Node, Deno's own reader in Deno, fetch in the
+// browser (vite serves the clone).
+declare const Deno: { readFile(p: URL): Promise<Uint8Array> } | undefined;
+
+export async function readURL(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof Deno !== 'undefined') return (await Deno.readFile(url)) as Uint8Array<ArrayBuffer>;
+  if (url.protocol === 'file:') {
+    const fsName = 'node:fs/promises'; // a variable, so vite does not try to bundle it for the browser
+    const { readFile } = await import(/* @vite-ignore */ fsName);
+    return new Uint8Array(await readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** A file of test/fixtures as text. */
+export async function fixture(name: string): Promise<string> {
+  return new TextDecoder().decode(await readURL(new URL(`../fixtures/${name}`, import.meta.url)));
+}
+
+/** The module under test: the one build.sh wrote, not the packaged copy. */
+export const wasmURL = new URL('../../wasm/openssl.wasm', import.meta.url);
