@@ -1,0 +1,327 @@
+import type { OpenSSLError } from '../errors.ts';
+import * as C from '../raw/constants.ts';
+import { openSSLError } from '../raw/error-stack.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
+import type { Context } from './context.ts';
+import type { Core } from './core.ts';
+import { Handle } from './handle.ts';
+import { protocolName, Session } from './session.ts';
+
+/** Where an operation got to. Not an exception: 'want-read' means "give me the peer's bytes". */
+export type Progress = 'done' | 'want-read' | 'want-write' | 'closed';
+
+export interface ConnectionOptions {
+  /**
+   * Clients: the server's name, sent as SNI and, when the context verifies the peer, checked
+   * against its certificate. Required for a verifying client unless checkHostName is false.
+   */
+  serverName?: string;
+  /** Clients: check the certificate's host name against serverName (default: when verifying). */
+  checkHostName?: boolean;
+  /** Clients: a session to resume (SSL_set_session). */
+  session?: Session;
+  /** Called with each new session of this connection (lent: call ref() to keep it). */
+  onSession?: (session: Session) => void;
+}
+
+/** Largest plaintext record; reads and writes go through a staging buffer of this size. */
+const RECORD = 16384;
+
+/**
+ * One TLS connection (an SSL with a memory BIO each way), sans I/O as rustls and Python's SSLObject
+ * are: bytes from the network go in with receive(), bytes for the network come out of
+ * takeOutgoing(), plaintext goes through write() and read(). Nothing here waits or touches a socket.
+ * A fatal error is sticky: every later operation throws it, but takeOutgoing() still hands over
+ * the alert OpenSSL wrote.
+ */
+export class Connection extends Handle<'SSL'> {
+  readonly context: Context;
+  onSession: ((session: Session) => void) | null;
+  #rbio: Ptr<'BIO'>;
+  #wbio: Ptr<'BIO'>;
+  #fatal: OpenSSLError | null = null;
+
+  /** @internal use Context.createConnection */
+  constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('createConnection: options must be an object');
+    const { capi } = core;
+    const ssl = capi.SSL_new(context.pointer);
+    if (ssl === NULL) core.fail('SSL_new');
+    const connections = core.connections;
+    super(core.tracker, 'Connection', ssl, p => { connections.delete(p); capi.SSL_free(p); });
+    this.context = context;
+    this.onSession = options.onSession ?? null;
+    const rbio = capi.BIO_new(capi.BIO_s_mem()), wbio = capi.BIO_new(capi.BIO_s_mem());
+    if (rbio === NULL || wbio === NULL) {
+      if (rbio !== NULL) capi.BIO_free(rbio);
+      if (wbio !== NULL) capi.BIO_free(wbio);
+      this.free();
+      core.fail('BIO_new');
+    }
+    // An empty read BIO means "nothing yet, retry", not end of stream (see receiveEnd()).
+    capi.BIO_set_mem_eof_return(rbio, -1);
+    capi.SSL_set_bio(ssl, rbio, wbio); // the SSL owns both BIOs now
+    this.#rbio = rbio;
+    this.#wbio = wbio;
+    core.connections.set(ssl, new WeakRef(this));
+    try {
+      this.#configure(options);
+    } catch (e) {
+      this.free();
+      throw e;
+    }
+  }
+
+  #configure(o: ConnectionOptions): void {
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    if (this.context.role === 'server') {
+      if (o.serverName !== undefined || o.session !== undefined || o.checkHostName !== undefined) {
+        throw new TypeError('createConnection: serverName, checkHostName and session are client options (SSL_set_session(3): "only useful for TLS/SSL clients")');
+      }
+      capi.SSL_set_accept_state(ssl);
+      return;
+    }
+    capi.SSL_set_connect_state(ssl);
+    const check = o.checkHostName ?? this.context.verifyPeer;
+    if (o.serverName !== undefined) {
+      if (typeof o.serverName !== 'string' || o.serverName === '') throw new TypeError('createConnection: serverName must be a non-empty string');
+      mem.scope(s => {
+        const name = s.cstring(o.serverName!);
+        // SNI carries host names only, never IP addresses (RFC 6066, 3).
+        if (!/^[\d.]+$|:/.test(o.serverName!)) this.core.check(capi.SSL_set_tlsext_host_name(ssl, name), 'SSL_set_tlsext_host_name');
+        if (check) this.core.check(capi.SSL_set1_host(ssl, name), 'SSL_set1_host');
+      });
+    } else if (check) {
+      throw new TypeError('createConnection: a client that verifies its peer needs serverName to check the certificate against; pass { checkHostName: false } to skip the host-name check');
+    }
+    if (o.session !== undefined) this.setSession(o.session);
+  }
+
+  // ---- bytes in and out
+
+  /** Hands OpenSSL bytes that arrived from the peer. */
+  receive(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError('receive: data must be a Uint8Array');
+    const { capi, mem } = this.core;
+    const rbio = this.#liveBio(this.#rbio);
+    for (let off = 0; off < data.length; off += RECORD * 4) {
+      const chunk = data.subarray(off, Math.min(data.length, off + RECORD * 4));
+      mem.scope(s => {
+        if (capi.BIO_write(rbio, s.bytes(chunk), chunk.length) !== chunk.length) this.core.fail('BIO_write');
+      });
+    }
+  }
+
+  /** Tells OpenSSL the peer's byte stream has ended (the transport closed). */
+  receiveEnd(): void {
+    this.core.capi.BIO_set_mem_eof_return(this.#liveBio(this.#rbio), 0);
+  }
+
+  /** Bytes OpenSSL has written for the peer and not yet handed over. */
+  get outgoingBytes(): number {
+    return this.core.capi.BIO_ctrl_pending(this.#liveBio(this.#wbio));
+  }
+  get wantsWrite(): boolean {
+    return this.outgoingBytes > 0;
+  }
+
+  /** Takes everything OpenSSL has written for the peer (possibly nothing). */
+  takeOutgoing(): Uint8Array {
+    const { capi, mem } = this.core;
+    const wbio = this.#liveBio(this.#wbio);
+    const n = capi.BIO_ctrl_pending(wbio);
+    if (n === 0) return new Uint8Array(0);
+    return mem.scope(s => {
+      const buf = s.alloc(n);
+      if (capi.BIO_read(wbio, buf, n) !== n) this.core.fail('BIO_read');
+      return mem.copyOut(buf, n);
+    });
+  }
+
+  // ---- TLS
+
+  /** Advances the handshake: 'done' once complete, else what it waits for. */
+  handshake(): Progress {
+    return this.#op('handshake', ssl => this.core.capi.SSL_do_handshake(ssl));
+  }
+
+  /** Whether the handshake has completed. */
+  get isHandshakeDone(): boolean {
+    return this.core.capi.SSL_is_init_finished(this.pointer) === 1;
+  }
+
+  /**
+   * Encrypts plaintext for the peer (doing the handshake first if needed). 'done' means all of it
+   * was taken; otherwise nothing was, and the call is to be repeated with the same data.
+   */
+  write(data: Uint8Array | string): Progress {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    if (bytes.length === 0) return 'done';
+    const { capi, mem } = this.core;
+    return mem.scope(s => {
+      const buf = s.alloc(bytes.length, true), written = s.out<'size_t'>();
+      mem.u8.set(bytes, buf);
+      return this.#op('write', ssl => capi.SSL_write_ex(ssl, buf, bytes.length, written));
+    });
+  }
+
+  /**
+   * Decrypts what has arrived: all plaintext available now, and why reading stopped: 'want-read'
+   * (more bytes needed) or 'closed' (the peer sent close_notify). Post-handshake messages, such as
+   * TLS 1.3 session tickets, are processed on the way.
+   */
+  read(): { data: Uint8Array; state: 'want-read' | 'closed' } {
+    const { capi, mem } = this.core;
+    const chunks: Uint8Array[] = [];
+    let state: Progress = 'want-read';
+    mem.scope(s => {
+      const buf = s.alloc(RECORD, true), got = s.out<'size_t'>();
+      for (let i = 0; i < 1 << 20; i++) {
+        state = this.#op('read', ssl => capi.SSL_read_ex(ssl, buf, RECORD, got));
+        if (state !== 'done') break;
+        chunks.push(mem.copyOut(buf, mem.readU32(got)));
+      }
+    });
+    const data = chunks.length === 1 ? chunks[0] : concat(chunks);
+    return { data, state: (state as Progress) === 'closed' ? 'closed' : 'want-read' };
+  }
+
+  /** Sends close_notify: 'done' once the peer's has been received too, else 'want-read'. */
+  shutdown(): Progress {
+    const r = this.#op('shutdown', ssl => {
+      const n = this.core.capi.SSL_shutdown(ssl);
+      return n === 0 ? -2 : n; // 0: ours sent, theirs not yet received
+    });
+    return r === 'closed' ? 'done' : r;
+  }
+
+  /** SSL_get_shutdown: SSL_SENT_SHUTDOWN (1) and SSL_RECEIVED_SHUTDOWN (2) flags. */
+  get shutdownState(): number {
+    return this.core.capi.SSL_get_shutdown(this.pointer);
+  }
+  /** SSL_set_shutdown: marks the connection as shut down without sending anything. */
+  set shutdownState(flags: number) {
+    if (!Number.isInteger(flags) || flags < 0 || flags > 3) throw new RangeError(`shutdownState takes SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN, got ${flags}`);
+    this.core.capi.SSL_set_shutdown(this.pointer, flags);
+  }
+
+  /** The error that ended this connection, if one did. */
+  get error(): OpenSSLError | null {
+    return this.#fatal;
+  }
+
+  // ---- sessions
+
+  /**
+   * Sets the session to resume on the next handshake (SSL_set_session; clients only). OpenSSL takes
+   * its own reference; the Session object stays yours.
+   */
+  setSession(session: Session | null): void {
+    if (this.context.role !== 'client') throw new TypeError('setSession is for clients: SSL_set_session(3) "is only useful for TLS/SSL clients"');
+    if (session !== null) {
+      if (!(session instanceof Session)) throw new TypeError('setSession: session must be a Session or null');
+      this.context.assertMayUse(session);
+    }
+    this.core.check(this.core.capi.SSL_set_session(this.pointer, session === null ? NULL : session.pointer), 'SSL_set_session');
+  }
+
+  /**
+   * The connection's current session as a new reference (SSL_get1_session), or null. On a TLS 1.3
+   * client it is resumable only once a ticket has arrived: listen to onSession instead.
+   */
+  get session(): Session | null {
+    const p = this.core.capi.SSL_get1_session(this.pointer);
+    return p === NULL ? null : new Session(this.core, p);
+  }
+
+  /** Whether the handshake resumed a session (SSL_session_reused). */
+  get sessionReused(): boolean {
+    return this.core.capi.SSL_session_reused(this.pointer) === 1;
+  }
+
+  // ---- what was negotiated
+
+  get protocol(): string | null {
+    return this.isHandshakeDone ? protocolName(this.core.capi.SSL_version(this.pointer)) : null;
+  }
+  /** The cipher under OpenSSL's name, or null before the handshake. */
+  get cipher(): string | null {
+    const c = this.core.capi.SSL_get_current_cipher(this.pointer);
+    return c === NULL ? null : this.core.mem.readCString(this.core.capi.SSL_CIPHER_get_name(c));
+  }
+  /** The key-exchange group, e.g. 'X25519MLKEM768', or null (none, or TLS 1.2 resumption). */
+  get group(): string | null {
+    const id = this.core.capi.SSL_get_negotiated_group(this.pointer);
+    return id === 0 ? null : this.core.mem.readCString(this.core.capi.SSL_group_to_name(this.pointer, id));
+  }
+  /** The ALPN protocol agreed on, or null. */
+  get alpn(): string | null {
+    const { capi, mem } = this.core;
+    return mem.scope(s => {
+      const pp = s.out<'u8*'>(), len = s.out<'u32'>();
+      capi.SSL_get0_alpn_selected(this.pointer, pp, len);
+      const n = mem.readU32(len);
+      return n === 0 ? null : new TextDecoder().decode(mem.copyOut(mem.readPtr(pp), n));
+    });
+  }
+  /** The SNI name: what a client sent, or what a server received. */
+  get serverName(): string | null {
+    return this.core.mem.readCString(this.core.capi.SSL_get_servername(this.pointer, C.TLSEXT_NAMETYPE_host_name));
+  }
+  /** The peer's certificate (DER), or null. */
+  get peerCertificate(): Uint8Array | null {
+    const { capi } = this.core;
+    const x = capi.SSL_get1_peer_certificate(this.pointer);
+    if (x === NULL) return null;
+    try {
+      return this.core.x509ToDER(x);
+    } finally {
+      capi.X509_free(x);
+    }
+  }
+  /** The outcome of verifying the peer: X509_V_OK (0) or an X509_V_ERR_* code, with its text. */
+  get verifyResult(): { code: number; message: string } {
+    const code = this.core.capi.SSL_get_verify_result(this.pointer);
+    return { code, message: this.core.mem.readCString(this.core.capi.X509_verify_cert_error_string(code)) ?? '' };
+  }
+
+  // ----
+
+  #liveBio(bio: Ptr<'BIO'>): Ptr<'BIO'> {
+    void this.pointer; // throws if the connection (and so its BIOs) is freed
+    return bio;
+  }
+
+  /** Runs one SSL_* call and turns its result into Progress, or a sticky OpenSSLError. */
+  #op(what: string, call: (ssl: Ptr<'SSL'>) => number): Progress {
+    const { capi } = this.core;
+    const ssl = this.pointer;
+    if (this.#fatal) throw this.#fatal;
+    capi.ERR_clear_error(); // SSL_get_error reads the queue: it must hold only this call's errors
+    const r = call(ssl);
+    if (r > 0) return 'done';
+    if (r === -2) return 'want-read';
+    switch (capi.SSL_get_error(ssl, r)) {
+      case C.SSL_ERROR_WANT_READ: return 'want-read';
+      case C.SSL_ERROR_WANT_WRITE: return 'want-write';
+      case C.SSL_ERROR_ZERO_RETURN: return 'closed';
+      default: {
+        const verify = this.context.verifyPeer ? capi.SSL_get_verify_result(ssl) : C.X509_V_OK;
+        const e = openSSLError(this.core.raw, verify !== C.X509_V_OK
+          ? `${what} failed (certificate verification: ${this.verifyResult.message})`
+          : `${what} failed`);
+        this.#fatal = e;
+        throw e;
+      }
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}

@@ -1,0 +1,335 @@
+import * as C from '../raw/constants.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
+import { Connection, type ConnectionOptions } from './connection.ts';
+import { toBytes, type Core } from './core.ts';
+import { Handle } from './handle.ts';
+import { Session } from './session.ts';
+
+export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
+const VERSIONS: Record<TLSVersion, number> = { 'TLSv1.2': C.TLS1_2_VERSION, 'TLSv1.3': C.TLS1_3_VERSION };
+
+/**
+ * Callbacks of the session cache (SSL_CTX_sess_set_new_cb, _remove_cb, _get_cb). Sessions passed in
+ * are lent for the duration of the call: call ref() to keep one.
+ */
+export interface SessionCacheCallbacks {
+  /** A new session was negotiated (on clients, TLS 1.3 sessions arrive after the handshake). */
+  onNew?(session: Session, connection: Connection | null): void;
+  /** OpenSSL removed a session from the internal cache (timeout, overflow, bad session, flush). */
+  onRemove?(session: Session): void;
+  /**
+   * A server's lookup for a session id not found in the internal cache (or with lookup disabled).
+   * Synchronous, as in OpenSSL. Return a Session (OpenSSL takes its own reference) or null.
+   */
+  onGet?(id: Uint8Array, connection: Connection | null): Session | null;
+}
+
+export interface ContextOptions {
+  role: 'client' | 'server';
+  /** Lowest and highest protocol version (default: OpenSSL's, TLS 1.2 to TLS 1.3). */
+  minVersion?: TLSVersion;
+  maxVersion?: TLSVersion;
+  /** PEM certificate, optionally followed by its chain (servers, or clients doing client auth). */
+  certificate?: string;
+  /** PEM private key for `certificate`. */
+  privateKey?: string;
+  /** PEM CA certificates to trust when verifying the peer. */
+  ca?: string | string[];
+  /**
+   * Verify the peer's certificate (default: true for clients, false for servers). A server with
+   * verifyPeer asks for and requires a client certificate.
+   */
+  verifyPeer?: boolean;
+  /** ALPN protocols offered (clients) or accepted, in preference order (servers). */
+  alpn?: string[];
+  /** Key-exchange groups, OpenSSL syntax (SSL_CTX_set1_groups_list), e.g. 'X25519:P-256'. */
+  groups?: string;
+  /** TLS 1.2 cipher list (SSL_CTX_set_cipher_list) and TLS 1.3 suites (SSL_CTX_set_ciphersuites). */
+  cipherList?: string;
+  cipherSuites?: string;
+  /** SSL_OP_* flags to set (constants.SSL_OP_NO_TICKET, ...). */
+  options?: bigint;
+  /** Session cache mode (constants.SSL_SESS_CACHE_*). Default: servers SERVER; clients CLIENT | NO_INTERNAL_STORE, which delivers sessions through events without caching them internally. */
+  sessionCacheMode?: number;
+  sessionCacheSize?: number;
+  /** Default session timeout in seconds (SSL_CTX_set_timeout). */
+  sessionTimeout?: number;
+  /** TLS 1.3 tickets a server sends after a full handshake (SSL_CTX_set_num_tickets). */
+  numTickets?: number;
+  /** Session id context (servers): sessions resume only under the context they were made in. */
+  sessionIdContext?: string | Uint8Array;
+  sessionCallbacks?: SessionCacheCallbacks;
+  /** Called with each NSS key log line (for Wireshark). */
+  keylog?(line: string, connection: Connection | null): void;
+}
+
+export interface SessionCacheStats {
+  number: number; connect: number; connectGood: number; connectRenegotiate: number;
+  accept: number; acceptGood: number; acceptRenegotiate: number; hits: number; cbHits: number;
+  misses: number; timeouts: number; cacheFull: number;
+}
+
+const SPEC_ONE_CTX = 'SSL_set_session(3): "One SSL_SESSION object, regardless of its reference count, must therefore ' +
+  'only be used with one SSL_CTX object (and the SSL objects created from this SSL_CTX object)."';
+
+/** An SSL_CTX: configuration shared by connections, and the session cache. */
+export class Context extends Handle<'SSL_CTX'> {
+  readonly role: 'client' | 'server';
+  /** @internal */ readonly alpnWire: Uint8Array | null;
+  /** @internal */ callbacks: SessionCacheCallbacks;
+  /** @internal */ keylogHandler: ContextOptions['keylog'];
+  readonly #verifyPeer: boolean;
+
+  /** @internal use OpenSSL.createContext */
+  constructor(private readonly core: Core, options: ContextOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('createContext: options must be an object with a role');
+    const role = options.role;
+    if (role !== 'client' && role !== 'server') throw new TypeError(`createContext: options.role must be 'client' or 'server', got ${String(role)}`);
+    const { capi } = core;
+    const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
+    if (ptr === NULL) core.fail('SSL_CTX_new');
+    const contexts = core.contexts;
+    super(core.tracker, 'Context', ptr, p => { contexts.delete(p); capi.SSL_CTX_free(p); });
+    this.role = role;
+    this.callbacks = options.sessionCallbacks ?? {};
+    this.keylogHandler = options.keylog;
+    this.alpnWire = options.alpn ? alpnWire(options.alpn) : null;
+    this.#verifyPeer = options.verifyPeer ?? role === 'client';
+    core.contexts.set(ptr, new WeakRef(this));
+    try {
+      this.#configure(options);
+    } catch (e) {
+      this.free();
+      throw e;
+    }
+  }
+
+  #configure(o: ContextOptions): void {
+    const { capi, mem } = this.core;
+    const ctx = this.pointer;
+    const check = this.core.check.bind(this.core);
+    if (o.minVersion !== undefined) check(capi.SSL_CTX_set_min_proto_version(ctx, version(o.minVersion, 'minVersion')), 'SSL_CTX_set_min_proto_version');
+    if (o.maxVersion !== undefined) check(capi.SSL_CTX_set_max_proto_version(ctx, version(o.maxVersion, 'maxVersion')), 'SSL_CTX_set_max_proto_version');
+    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey);
+    else if (o.privateKey !== undefined) throw new TypeError('createContext: options.privateKey needs options.certificate');
+    if (o.ca !== undefined) this.addTrustedCertificates(o.ca);
+    if (this.#verifyPeer) {
+      const mode = this.role === 'server' ? C.SSL_VERIFY_PEER | C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : C.SSL_VERIFY_PEER;
+      capi.SSL_CTX_set_verify(ctx, mode, NULL);
+    }
+    if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(str(o.groups, 'groups'))), 'SSL_CTX_set1_groups_list'));
+    if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(str(o.cipherList, 'cipherList'))), 'SSL_CTX_set_cipher_list'));
+    if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(str(o.cipherSuites, 'cipherSuites'))), 'SSL_CTX_set_ciphersuites'));
+    if (o.options !== undefined) {
+      if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
+      capi.SSL_CTX_set_options(ctx, o.options);
+    }
+    if (this.alpnWire) {
+      const wire = this.alpnWire;
+      if (this.role === 'client') {
+        // SSL_CTX_set_alpn_protos returns 0 on success, unlike most of OpenSSL.
+        mem.scope(s => check(capi.SSL_CTX_set_alpn_protos(ctx, s.bytes(wire), wire.length), 'SSL_CTX_set_alpn_protos', r => r === 0));
+      } else {
+        capi.SSL_CTX_set_alpn_select_cb(ctx, capi.OSW_alpn_select_cb(), NULL);
+      }
+    }
+    this.sessionCacheMode = o.sessionCacheMode ?? (this.role === 'client'
+      ? C.SSL_SESS_CACHE_CLIENT | C.SSL_SESS_CACHE_NO_INTERNAL_STORE
+      : C.SSL_SESS_CACHE_SERVER);
+    if (o.sessionCacheSize !== undefined) this.sessionCacheSize = o.sessionCacheSize;
+    if (o.sessionTimeout !== undefined) this.sessionTimeout = o.sessionTimeout;
+    if (o.numTickets !== undefined) this.numTickets = o.numTickets;
+    if (o.sessionIdContext !== undefined) this.sessionIdContext = o.sessionIdContext;
+    // Clients always hear of new sessions (that is how TLS 1.3 sessions reach Connection events);
+    // servers only when asked, since the callbacks are their external cache.
+    if (this.role === 'client' || this.callbacks.onNew) capi.SSL_CTX_sess_set_new_cb(ctx, capi.OSW_new_session_cb());
+    if (this.callbacks.onRemove) capi.SSL_CTX_sess_set_remove_cb(ctx, capi.OSW_remove_session_cb());
+    if (this.callbacks.onGet) capi.SSL_CTX_sess_set_get_cb(ctx, capi.OSW_get_session_cb());
+    if (this.keylogHandler) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
+  }
+
+  #useCertificate(certPem: string, keyPem: string | undefined): void {
+    const { capi } = this.core;
+    const ctx = this.pointer;
+    if (keyPem === undefined) throw new TypeError('createContext: options.certificate needs options.privateKey');
+    const certs = this.core.readCertificates(str(certPem, 'certificate'), 'certificate');
+    try {
+      this.core.check(capi.SSL_CTX_use_certificate(ctx, certs[0]), 'SSL_CTX_use_certificate');
+      for (const extra of certs.slice(1)) this.core.check(capi.SSL_CTX_add1_chain_cert(ctx, extra), 'SSL_CTX_add1_chain_cert');
+    } finally {
+      for (const x of certs) capi.X509_free(x);
+    }
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL));
+    if (key === NULL) this.core.fail('createContext: options.privateKey is not a PEM private key (PEM_read_bio_PrivateKey)');
+    try {
+      this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
+    } finally {
+      capi.EVP_PKEY_free(key);
+    }
+    this.core.check(capi.SSL_CTX_check_private_key(ctx), 'createContext: the private key does not match the certificate (SSL_CTX_check_private_key)');
+  }
+
+  /** Adds PEM CA certificates to the store used to verify peers. */
+  addTrustedCertificates(pem: string | string[]): void {
+    const { capi } = this.core;
+    const store = capi.SSL_CTX_get_cert_store(this.pointer);
+    for (const text of Array.isArray(pem) ? pem : [pem]) {
+      const certs = this.core.readCertificates(str(text, 'ca'), 'ca');
+      try {
+        for (const x of certs) this.core.check(capi.X509_STORE_add_cert(store, x), 'X509_STORE_add_cert');
+      } finally {
+        for (const x of certs) capi.X509_free(x);
+      }
+    }
+  }
+
+  /**
+   * Frees the context and, first, every connection made from it that is still alive: they are its
+   * children (OpenSSL would keep the SSL_CTX alive for them, but their callbacks would have no
+   * Context to reach). Sessions are not children: they hold references of their own.
+   */
+  override free(): void {
+    void this.pointer; // throws if already freed
+    for (const ref of [...this.core.connections.values()]) {
+      const conn = ref.deref();
+      if (conn?.alive && conn.context === this) conn.free();
+    }
+    super.free();
+  }
+
+  /** Whether connections verify the peer's certificate. */
+  get verifyPeer(): boolean {
+    return this.#verifyPeer;
+  }
+
+  /** A new connection: one SSL with a memory BIO each way. */
+  createConnection(options: ConnectionOptions = {}): Connection {
+    return new Connection(this.core, this, options);
+  }
+
+  // ---- session cache
+
+  get sessionCacheMode(): number {
+    return this.core.capi.SSL_CTX_get_session_cache_mode(this.pointer);
+  }
+  set sessionCacheMode(mode: number) {
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0xffff) throw new RangeError(`sessionCacheMode must be SSL_SESS_CACHE_* flags, got ${mode}`);
+    this.core.capi.SSL_CTX_set_session_cache_mode(this.pointer, mode);
+  }
+
+  /** Maximum sessions in the internal cache (0 = unlimited; OpenSSL's default is 20480). */
+  get sessionCacheSize(): number {
+    return this.core.capi.SSL_CTX_sess_get_cache_size(this.pointer);
+  }
+  set sessionCacheSize(n: number) {
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new RangeError(`sessionCacheSize must be a non-negative integer, got ${n}`);
+    this.core.capi.SSL_CTX_sess_set_cache_size(this.pointer, n);
+  }
+
+  /** Timeout in seconds for new sessions (SSL_CTX_set_timeout; OpenSSL's default is 300). */
+  get sessionTimeout(): number {
+    return this.core.capi.SSL_CTX_get_timeout(this.pointer);
+  }
+  set sessionTimeout(seconds: number) {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0x7fffffff) throw new RangeError(`sessionTimeout must be whole seconds, got ${seconds}`);
+    this.core.capi.SSL_CTX_set_timeout(this.pointer, seconds);
+  }
+
+  /** TLS 1.3 tickets sent after a full handshake (SSL_CTX_set_num_tickets; default 2). */
+  get numTickets(): number {
+    return this.core.capi.SSL_CTX_get_num_tickets(this.pointer);
+  }
+  set numTickets(n: number) {
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new RangeError(`numTickets must be a non-negative integer, got ${n}`);
+    this.core.check(this.core.capi.SSL_CTX_set_num_tickets(this.pointer, n), 'SSL_CTX_set_num_tickets');
+  }
+
+  /** Sets the session id context (at most 32 bytes). */
+  set sessionIdContext(value: string | Uint8Array) {
+    const bytes = toBytes(value, 'sessionIdContext');
+    if (bytes.length > 32) throw new RangeError(`sessionIdContext is at most 32 bytes (SSL_MAX_SID_CTX_LENGTH), got ${bytes.length}`);
+    this.core.mem.scope(s => this.core.check(
+      this.core.capi.SSL_CTX_set_session_id_context(this.pointer, s.bytes(bytes), bytes.length), 'SSL_CTX_set_session_id_context'));
+  }
+
+  /** Replaces the session cache callbacks (installing OpenSSL's callbacks as needed). */
+  setSessionCallbacks(callbacks: SessionCacheCallbacks): void {
+    const { capi } = this.core;
+    const ctx = this.pointer;
+    this.callbacks = callbacks;
+    if (callbacks.onNew || this.role === 'client') capi.SSL_CTX_sess_set_new_cb(ctx, capi.OSW_new_session_cb());
+    if (callbacks.onRemove) capi.SSL_CTX_sess_set_remove_cb(ctx, capi.OSW_remove_session_cb());
+    if (callbacks.onGet) capi.SSL_CTX_sess_set_get_cb(ctx, capi.OSW_get_session_cb());
+  }
+
+  /**
+   * Adds a session to the internal cache (SSL_CTX_add_session): OpenSSL takes its own reference, and a
+   * different session object with the same id is removed and freed. Returns false, as OpenSSL returns
+   * 0, when this very object is already in the cache.
+   */
+  addSession(session: Session): boolean {
+    this.assertMayUse(session);
+    const r = this.core.capi.SSL_CTX_add_session(this.pointer, session.pointer);
+    // 0 also means failure (e.g. an allocation); only then is there an error queued.
+    if (r !== 1 && this.core.capi.ERR_peek_error() !== 0) this.core.fail('SSL_CTX_add_session');
+    return r === 1;
+  }
+
+  /** Removes a session from the internal cache (SSL_CTX_remove_session); false if it was not there. */
+  removeSession(session: Session): boolean {
+    return this.core.capi.SSL_CTX_remove_session(this.pointer, session.pointer) === 1;
+  }
+
+  /** Removes sessions that have expired at `time` (seconds since the epoch; default now). */
+  flushSessions(time: number = Math.floor(Date.now() / 1000)): void {
+    if (!Number.isInteger(time) || time < 0 || time > 0x7fffffff) throw new RangeError(`flushSessions: time must be whole seconds since the epoch, got ${time}`);
+    this.core.capi.SSL_CTX_flush_sessions_ex(this.pointer, time);
+  }
+
+  /** The SSL_CTX_sess_* counters. */
+  get sessionStats(): SessionCacheStats {
+    const { capi } = this.core;
+    const c = this.pointer;
+    return {
+      number: capi.SSL_CTX_sess_number(c), connect: capi.SSL_CTX_sess_connect(c),
+      connectGood: capi.SSL_CTX_sess_connect_good(c), connectRenegotiate: capi.SSL_CTX_sess_connect_renegotiate(c),
+      accept: capi.SSL_CTX_sess_accept(c), acceptGood: capi.SSL_CTX_sess_accept_good(c),
+      acceptRenegotiate: capi.SSL_CTX_sess_accept_renegotiate(c), hits: capi.SSL_CTX_sess_hits(c),
+      cbHits: capi.SSL_CTX_sess_cb_hits(c), misses: capi.SSL_CTX_sess_misses(c),
+      timeouts: capi.SSL_CTX_sess_timeouts(c), cacheFull: capi.SSL_CTX_sess_cache_full(c),
+    };
+  }
+
+  /** @internal refuses a session that sits in another context's cache. */
+  assertMayUse(session: Session): void {
+    const owner = session.cacheOwner;
+    if (owner !== null && owner !== this.pointer) {
+      throw new TypeError(`this session is in another Context's session cache and cannot be used with this one: ${SPEC_ONE_CTX}`);
+    }
+  }
+}
+
+function version(v: TLSVersion, name: string): number {
+  const n = VERSIONS[v];
+  if (n === undefined) throw new RangeError(`${name} must be 'TLSv1.2' or 'TLSv1.3', got ${String(v)}`);
+  return n;
+}
+
+function str(v: unknown, name: string): string {
+  if (typeof v !== 'string') throw new TypeError(`${name} must be a string`);
+  return v;
+}
+
+/** ALPN protocol names in wire format: each prefixed by its length. */
+export function alpnWire(protocols: string[]): Uint8Array {
+  if (!Array.isArray(protocols) || protocols.length === 0) throw new TypeError('alpn must be a non-empty array of strings');
+  const parts = protocols.map(p => {
+    const b = toBytes(p, 'alpn');
+    if (b.length === 0 || b.length > 255) throw new RangeError(`alpn protocol names are 1 to 255 bytes, got '${p}'`);
+    return b;
+  });
+  const out = new Uint8Array(parts.reduce((n, b) => n + 1 + b.length, 0));
+  let o = 0;
+  for (const b of parts) { out[o++] = b.length; out.set(b, o); o += b.length; }
+  return out;
+}

@@ -1,0 +1,111 @@
+import { openSSLError } from '../raw/error-stack.ts';
+import type { RawOpenSSL } from '../raw/instance.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
+import type { Connection } from './connection.ts';
+import type { Context } from './context.ts';
+import { HandleTracker } from './handle.ts';
+
+/**
+ * What the objects of one instance share: the raw layer, the handle tracker, and the maps from
+ * OpenSSL pointers back to the objects that own them, which the callbacks dispatch through (weakly,
+ * so a forgotten object can still be collected).
+ */
+export class Core {
+  readonly tracker: HandleTracker;
+  readonly contexts = new Map<number, WeakRef<Context>>();
+  readonly connections = new Map<number, WeakRef<Connection>>();
+
+  constructor(readonly raw: RawOpenSSL) {
+    this.tracker = new HandleTracker(() => raw.failed === undefined);
+  }
+
+  get capi() { return this.raw.capi; }
+  get mem() { return this.raw.mem; }
+
+  /** Throws an OpenSSLError carrying (and clearing) the error stack. */
+  fail(what: string): never {
+    throw openSSLError(this.raw, what);
+  }
+
+  /** Checks an OpenSSL result: 1 (or `ok(result)`) is success, anything else throws. */
+  check(result: number | bigint, what: string, ok: (r: number) => boolean = r => r === 1): void {
+    if (!ok(Number(result))) this.fail(what);
+  }
+
+  /** Reads an OpenSSL object out through a memory BIO (PEM, SSL_SESSION_print, ...). */
+  withMemBio<R>(fn: (bio: Ptr<'BIO'>) => R): R {
+    const { capi } = this;
+    const bio = capi.BIO_new(capi.BIO_s_mem());
+    if (bio === NULL) this.fail('BIO_new');
+    try {
+      return fn(bio);
+    } finally {
+      capi.BIO_free(bio);
+    }
+  }
+
+  /** All that a memory BIO holds, as text. */
+  bioText(bio: Ptr<'BIO'>): string {
+    return new TextDecoder().decode(this.bioBytes(bio));
+  }
+
+  bioBytes(bio: Ptr<'BIO'>): Uint8Array {
+    return this.mem.scope(s => {
+      const pp = s.out<'char*'>();
+      const n = this.capi.BIO_get_mem_data(bio, pp);
+      return this.mem.copyOut(this.mem.readPtr(pp), n);
+    });
+  }
+
+  /** A read-only memory BIO over `data`, for PEM parsing. */
+  withReadBio<R>(data: string | Uint8Array, fn: (bio: Ptr<'BIO'>) => R): R {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    return this.mem.scope(s => {
+      const bio = this.capi.BIO_new_mem_buf(s.bytes(bytes), bytes.length);
+      if (bio === NULL) this.fail('BIO_new_mem_buf');
+      try {
+        return fn(bio);
+      } finally {
+        this.capi.BIO_free(bio);
+      }
+    });
+  }
+
+  /** All PEM certificates in `pem` as X509 pointers the caller must free; throws if there is none. */
+  readCertificates(pem: string, name: string): Ptr<'X509'>[] {
+    const { capi } = this;
+    const certs: Ptr<'X509'>[] = [];
+    this.withReadBio(pem, bio => {
+      for (let i = 0; i < 1000; i++) {
+        const x = capi.PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (x === NULL) break;
+        certs.push(x);
+      }
+    });
+    // Reading stops at the end of the input with a "no start line" error: expected once we have some.
+    if (certs.length === 0) this.fail(`${name} holds no PEM certificate (PEM_read_bio_X509)`);
+    capi.ERR_clear_error();
+    return certs;
+  }
+
+  /** DER of an X509 the caller keeps ownership of. */
+  x509ToDER(x: Ptr<'X509'>): Uint8Array {
+    const { capi, mem } = this;
+    const n = capi.i2d_X509(x, NULL);
+    if (n <= 0) this.fail('i2d_X509');
+    return mem.scope(s => {
+      const buf = s.alloc(n), pp = s.out<'u8*'>();
+      mem.writeU32(pp, buf);
+      capi.i2d_X509(x, pp);
+      return mem.copyOut(buf, n);
+    });
+  }
+}
+
+/** Bytes from a string (UTF-8) or bytes, for the id-context and ALPN setters. */
+export function toBytes(v: string | Uint8Array, name: string): Uint8Array {
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`${name} must be a string or a Uint8Array`);
+}
+

@@ -1,0 +1,154 @@
+import { loadRaw, type LoadOptions } from '../loader.ts';
+import * as C from '../raw/constants.ts';
+import type { RawOpenSSL } from '../raw/instance.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
+import type { Connection } from './connection.ts';
+import { Context, type ContextOptions } from './context.ts';
+import { Core } from './core.ts';
+import type { HandleKind } from './handle.ts';
+import { Session } from './session.ts';
+
+export interface InstanceStats {
+  /** Live handles (objects holding an OpenSSL reference) by type. */
+  handles: Record<HandleKind, number>;
+  /** Handles the garbage collector released because the program forgot to free them. */
+  finalized: number;
+  /** Bytes of linear memory malloc has handed out and not had back. */
+  heapInUse: number;
+  /** Size of linear memory. */
+  memorySize: number;
+}
+
+/**
+ * One OpenSSL instance: its own linear memory, error stack and session caches. The object layer:
+ * contexts, connections and sessions as JavaScript objects that own their OpenSSL references.
+ * `raw` is the same instance's raw layer, for anything the objects do not cover.
+ */
+export class OpenSSL {
+  readonly raw: RawOpenSSL;
+  readonly #core: Core;
+
+  /** Loads a new instance (see LoadOptions for where the module comes from). */
+  static async load(options?: LoadOptions): Promise<OpenSSL> {
+    return new OpenSSL(await loadRaw(options));
+  }
+
+  /** Wraps an instance loaded with loadRaw(); its callback handlers are taken over. */
+  constructor(raw: RawOpenSSL) {
+    this.raw = raw;
+    this.#core = new Core(raw);
+    installDispatch(this.#core);
+  }
+
+  /** OpenSSL's version text, e.g. 'OpenSSL 3.5.7 9 Jun 2026'. */
+  get version(): string {
+    return this.raw.mem.readCString(this.raw.capi.OpenSSL_version(C.OPENSSL_VERSION)) ?? '';
+  }
+
+  createContext(options: ContextOptions): Context {
+    return new Context(this.#core, options);
+  }
+
+  /** A new, empty SSL_SESSION (SSL_SESSION_new). */
+  newSession(): Session {
+    const p = this.raw.capi.SSL_SESSION_new();
+    if (p === NULL) this.#core.fail('SSL_SESSION_new');
+    return new Session(this.#core, p);
+  }
+
+  /** Reads a session from DER (d2i_SSL_SESSION), e.g. a file of `openssl sess_id -outform DER`. */
+  sessionFromDER(der: Uint8Array): Session {
+    if (!(der instanceof Uint8Array)) throw new TypeError('sessionFromDER: der must be a Uint8Array');
+    const { capi, mem } = this.raw;
+    const p = mem.scope(s => {
+      const buf = s.bytes(der, true), pp = s.out<'u8*'>();
+      mem.writeU32(pp, buf);
+      return capi.d2i_SSL_SESSION(NULL, pp, der.length);
+    });
+    if (p === NULL) this.#core.fail('sessionFromDER: not a DER SSL_SESSION (d2i_SSL_SESSION)');
+    return new Session(this.#core, p);
+  }
+
+  /** Reads a session from PEM (PEM_read_bio_SSL_SESSION), e.g. `openssl s_client -sess_out`. */
+  sessionFromPEM(pem: string): Session {
+    if (typeof pem !== 'string') throw new TypeError('sessionFromPEM: pem must be a string');
+    const p = this.#core.withReadBio(pem, bio => this.raw.capi.PEM_read_bio_SSL_SESSION(bio, NULL, NULL, NULL));
+    if (p === NULL) this.#core.fail('sessionFromPEM: no SSL SESSION PARAMETERS block (PEM_read_bio_SSL_SESSION)');
+    return new Session(this.#core, p);
+  }
+
+  /** Live handles, leaked-and-collected handles, and memory in use: for leak checks. */
+  stats(): InstanceStats {
+    const t = this.#core.tracker;
+    return {
+      handles: { ...t.live },
+      finalized: t.finalized,
+      heapInUse: this.raw.capi.OSW_heap_in_use(),
+      memorySize: this.raw.mem.memory.buffer.byteLength,
+    };
+  }
+}
+
+/** Routes OpenSSL's callbacks to the Context and Connection objects they concern. */
+function installDispatch(core: Core): void {
+  const { capi, mem } = core;
+  const connectionOf = (ssl: Ptr<'SSL'>): Connection | null => core.connections.get(ssl)?.deref() ?? null;
+  const contextOf = (ctx: Ptr<'SSL_CTX'>): Context | null => core.contexts.get(ctx)?.deref() ?? null;
+  const contextOfSSL = (ssl: Ptr<'SSL'>) => connectionOf(ssl)?.context ?? contextOf(capi.SSL_get_SSL_CTX(ssl));
+  /** Runs fn with a Session lent for the call only. */
+  const lend = <R>(sess: Ptr<'SSL_SESSION'>, fn: (s: Session) => R): R => {
+    const s = new Session(core, sess, false);
+    try {
+      return fn(s);
+    } finally {
+      s.revoke();
+    }
+  };
+
+  const h = core.raw.handlers;
+  h.new_session = (ssl, sess) => {
+    const conn = connectionOf(ssl);
+    const ctx = contextOfSSL(ssl);
+    lend(sess, s => {
+      ctx?.callbacks.onNew?.(s, conn);
+      conn?.onSession?.(s);
+    });
+    return 0; // we took no reference: OpenSSL drops the one it lent us
+  };
+  h.remove_session = (ctx, sess) => {
+    const context = contextOf(ctx);
+    if (context?.callbacks.onRemove) lend(sess, s => context.callbacks.onRemove!(s));
+  };
+  h.get_session = (ssl, id, idLen, copy) => {
+    const context = contextOfSSL(ssl);
+    const found = context?.callbacks.onGet?.(mem.copyOut(id, idLen), connectionOf(ssl)) ?? null;
+    if (found === null) return NULL;
+    if (!(found instanceof Session)) throw new TypeError('sessionCallbacks.onGet must return a Session or null');
+    context!.assertMayUse(found);
+    mem.writeU32(copy, 1); // OpenSSL takes its own reference; the Session stays the callback's
+    return found.pointer;
+  };
+  h.keylog = (ssl, line) => {
+    const context = contextOfSSL(ssl);
+    context?.keylogHandler?.(mem.readCString(line) ?? '', connectionOf(ssl));
+  };
+  h.alpn_select = (ssl, out, outlen, input, inlen) => {
+    // The server's preference order wins; the answer points into the client's list, which lives
+    // for the rest of the handshake.
+    const wire = contextOfSSL(ssl)?.alpnWire;
+    if (!wire) return C.SSL_TLSEXT_ERR_NOACK;
+    const offered = mem.copyOut(input, inlen);
+    for (let i = 0; i < wire.length; i += 1 + wire[i]) {
+      const want = wire.subarray(i + 1, i + 1 + wire[i]);
+      for (let j = 0; j < offered.length; j += 1 + offered[j]) {
+        const got = offered.subarray(j + 1, j + 1 + offered[j]);
+        if (got.length === want.length && got.every((b, k) => b === want[k])) {
+          mem.writeU32(out, input + j + 1);
+          mem.u8[outlen] = got.length;
+          return C.SSL_TLSEXT_ERR_OK;
+        }
+      }
+    }
+    return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
+  };
+}

@@ -1,0 +1,49 @@
+import type { Connection } from './connection.ts';
+
+/**
+ * Joins two connections of one or two instances directly, with no network: moves each side's
+ * outgoing bytes to the other and advances both until neither has anything left to do. For
+ * in-process experiments and tests, as rustls' do_handshake/transfer are.
+ */
+export function transfer(from: Connection, to: Connection): number {
+  const bytes = from.takeOutgoing();
+  if (bytes.length) to.receive(bytes);
+  return bytes.length;
+}
+
+/**
+ * Runs the handshake on both sides to completion, then lets each side read what the other sent
+ * after it (TLS 1.3 session tickets), so sessions are delivered. Bounded: throws after `maxRounds`.
+ * Returns the plaintext each side read on the way.
+ */
+export function handshakeInMemory(client: Connection, server: Connection, maxRounds = 32): { client: Uint8Array; server: Uint8Array } {
+  let cDone = false, sDone = false;
+  for (let round = 0; !(cDone && sDone); round++) {
+    if (round === maxRounds) throw new Error(`handshakeInMemory: no completion after ${maxRounds} rounds`);
+    if (!cDone) cDone = client.handshake() === 'done';
+    transfer(client, server);
+    if (!sDone) sDone = server.handshake() === 'done';
+    transfer(server, client);
+  }
+  return settle(client, server, maxRounds);
+}
+
+/** Moves bytes both ways and reads on both sides until nothing more moves. */
+export function settle(a: Connection, b: Connection, maxRounds = 32): { client: Uint8Array; server: Uint8Array } {
+  const readA: Uint8Array[] = [], readB: Uint8Array[] = [];
+  for (let round = 0; ; round++) {
+    if (round === maxRounds) throw new Error(`settle: still moving after ${maxRounds} rounds`);
+    const ra = a.read(), rb = b.read();
+    if (ra.data.length) readA.push(ra.data);
+    if (rb.data.length) readB.push(rb.data);
+    const moved = transfer(a, b) + transfer(b, a);
+    if (moved === 0 && ra.data.length === 0 && rb.data.length === 0) break;
+  }
+  const join = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  };
+  return { client: join(readA), server: join(readB) };
+}
