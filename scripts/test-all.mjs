@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: runs the same suites in Node (vitest), Chromium (vitest browser mode) and Deno,
-// one after the other, and prints one summed `N passed, N failed` line at the very end.
-// Usage: node scripts/test-all.mjs [node] [browser] [deno]   (default: all three)
+// one after the other, then the package test (test/package/run.mjs: `npm pack`, install into an
+// empty project, a smoke test of the installed package in Node, Deno and Chromium), and prints one
+// summed `N passed, N failed` line at the very end.
+// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package]   (default: all four)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +65,15 @@ async function deno() {
   return { code, passed: Number(m[1]), failed: Number(m[2]) };
 }
 
-const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno };
+// The package test prints its own `N passed, N failed` line last.
+async function packageTest() {
+  const { code, out } = await run(process.execPath, [`${root}test/package/run.mjs`], { capture: true });
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
+  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+}
+
+const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno, package: packageTest };
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in runtimes)) {

@@ -39,7 +39,7 @@ async function readFileURL(url: URL): Promise<Uint8Array> {
 }
 
 async function compileResponse(res: Response): Promise<WebAssembly.Module> {
-  if (!res.ok) throw new Error(`openssl-wasm: fetching ${res.url} gave HTTP ${res.status}; pass options.wasm (a URL, bytes or a WebAssembly.Module)`);
+  if (!res.ok) throw new Error(`fetching ${res.url} gave HTTP ${res.status}`);
   // instantiateStreaming wants application/wasm; a server that says otherwise still gets served.
   if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.startsWith('application/wasm')) {
     return WebAssembly.compileStreaming(res);
