@@ -3,3 +3,6 @@
 import './harness.suite.ts';
 import './loader.suite.ts';
 import './raw-handshake.suite.ts';
+import './spec-set-session.suite.ts';
+import './spec-add-session.suite.ts';
+import './readme.suite.ts';

@@ -1,6 +1,6 @@
 // Every statement of SSL_set_session(3) (the pages this project was founded on), each a test,
 // named after the statement. Reference counts are OpenSSL's own (Session.referenceCount reads them).
-import { FreedHandleError, handshakeInMemory, NULL } from '../../ts/index.ts';
+import { FreedHandleError, handshakeInMemory, NULL, type Session } from '../../ts/index.ts';
 import { equal, match, ok, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { C, clientContext, close, connect, firstSession, load, serverContext } from '../lib/tls.ts';
@@ -114,7 +114,21 @@ suite('SSL_set_session(3)', test => {
     c.setSession(other); // no SSL_shutdown: the old session is still open
     equal(own.cacheOwner, null, 'removed from the cache as bad');
     equal(client.sessionStats.number, numberBefore);
+    equal(own.isResumable, false, 'and marked not resumable');
     c.free(); s.free(); own.free(); other.free(); client.free(); server.free();
+  });
+
+  test('a connection freed while still open makes its session bad: the held reference is no longer resumable', async () => {
+    const ossl = await load();
+    const server = await serverContext(ossl, 'TLSv1.3'), client = await clientContext(ossl, 'TLSv1.3');
+    const open = firstSession(client, server);
+    let kept: Session | null = null;
+    const { c, s } = connect(client, server, undefined, sess => { kept?.free(); kept = sess.ref(); });
+    ok(kept!.isResumable);
+    c.free(); // no shutdown
+    s.free();
+    equal(kept!.isResumable, false);
+    kept!.free(); open.free(); client.free(); server.free();
   });
 
   for (const variant of ['SSL_shutdown()', 'SSL_set_shutdown(SSL_SENT_SHUTDOWN)'] as const) {
@@ -129,6 +143,7 @@ suite('SSL_set_session(3)', test => {
       else c.shutdownState = C.SSL_SENT_SHUTDOWN;
       c.setSession(other);
       ok(own.cacheOwner === client.pointer, 'a closed session is not bad: it stays in the cache');
+      ok(own.isResumable, 'and stays resumable');
       c.free(); s.free(); own.free(); other.free(); client.free(); server.free();
     });
   }
