@@ -7,7 +7,11 @@ import './suites/index.ts';
 // Generous because wasm instantiation + TLS handshakes can be slow under a cold browser.
 const TIMEOUT_MS = 60_000;
 
-for (const s of allSuites()) {
+// Node also runs the suites that need sockets and processes, which a browser does not have.
+const runtime = typeof document === 'undefined' ? 'node' : 'browser';
+if (runtime === 'node') await import('./suites/io-index.ts');
+
+for (const s of allSuites(runtime)) {
   describe(s.name, () => {
     for (const t of s.tests) it(t.name, t.fn, TIMEOUT_MS);
   });

@@ -22,3 +22,4 @@ export { Connection, type ConnectionOptions, type Progress } from './oo/connecti
 export { Session } from './oo/session.ts';
 export { FreedHandleError, type HandleKind } from './oo/handle.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
+export { TLSEngine, type EngineEvents } from './io/engine.ts';

@@ -5,15 +5,19 @@
 export type TestFn = () => void | Promise<void>;
 export type TestRegistrar = (name: string, fn: TestFn) => void;
 
+export type Runtime = 'node' | 'browser' | 'deno';
+
 export interface Suite {
   name: string;
   tests: { name: string; fn: TestFn }[];
+  /** Where the suite runs; all three unless it needs what only some have (sockets, processes). */
+  runtimes: readonly Runtime[];
 }
 
 const suites: Suite[] = [];
 
-export function suite(name: string, body: (test: TestRegistrar) => void): void {
-  const s: Suite = { name, tests: [] };
+export function suite(name: string, body: (test: TestRegistrar) => void, options: { runtimes?: Runtime[] } = {}): void {
+  const s: Suite = { name, tests: [], runtimes: options.runtimes ?? ['node', 'browser', 'deno'] };
   // Tests are collected eagerly at import time so runners can register them synchronously
   // (Deno.test and vitest's `it` must be called during module evaluation).
   body((testName, fn) => {
@@ -22,6 +26,6 @@ export function suite(name: string, body: (test: TestRegistrar) => void): void {
   suites.push(s);
 }
 
-export function allSuites(): readonly Suite[] {
-  return suites;
+export function allSuites(runtime: Runtime): readonly Suite[] {
+  return suites.filter(s => s.runtimes.includes(runtime));
 }
