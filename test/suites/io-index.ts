@@ -1,2 +1,3 @@
 // Suites that need sockets or processes: real peers (native OpenSSL, Node's tls) and the Node and
 // Deno adapters. Loaded by the node project and by Deno, never in the browser (no sockets there).
+import './interop-native.suite.ts';

@@ -1,0 +1,80 @@
+// Native peers for interop tests (Node and Deno only): Debian's openssl CLI, on 127.0.0.1, each
+// process and each wait bounded.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** Waits until `test()` holds, polling every 20 ms, or throws after `ms`. */
+export async function until(test: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+export interface Peer {
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function run(cmd: string, args: string[]): Peer {
+  const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', d => { out += d; });
+  proc.stderr!.on('data', d => { out += d; });
+  const exited = new Promise<void>(r => proc.once('exit', () => r()));
+  return {
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await Promise.race([exited, new Promise(r => setTimeout(r, 2000))]);
+    },
+  };
+}
+
+/** `openssl s_server` on a free port of 127.0.0.1 with the test certificate; resolves once listening. */
+export async function sServer(extra: string[]): Promise<Peer & { port: number }> {
+  const peer = run('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', fixturePath('server.pem'),
+    '-key', fixturePath('server.key'), '-naccept', '16', ...extra]);
+  let port = 0;
+  await until(() => {
+    const m = peer.output().match(/ACCEPT 127\.0\.0\.1:(\d+)/);
+    if (m) port = Number(m[1]);
+    return port > 0 || peer.proc.exitCode !== null;
+  }, 10_000, 's_server to listen');
+  if (!port) throw new Error(`s_server did not start: ${peer.output()}`);
+  return { ...peer, port };
+}
+
+/** `openssl s_client`, with stdin kept open until `closeWhen` holds on its output (bounded). */
+export async function sClient(args: string[], closeWhen: (out: string) => boolean, ms = 10_000): Promise<string> {
+  const peer = run('openssl', ['s_client', ...args]);
+  try {
+    await until(() => closeWhen(peer.output()) || peer.proc.exitCode !== null, ms, 's_client');
+    peer.proc.stdin!.end();
+    await until(() => peer.proc.exitCode !== null, ms, 's_client to exit');
+    return peer.output();
+  } finally {
+    await peer.stop();
+  }
+}
+
+/** `openssl` with the given arguments and stdin; resolves with its output and exit code. */
+export async function openssl(args: string[], input?: Uint8Array | string): Promise<{ code: number; out: string }> {
+  const peer = run('openssl', args);
+  peer.proc.stdin!.end(input ?? '');
+  await until(() => peer.proc.exitCode !== null, 10_000, `openssl ${args[0]}`);
+  return { code: peer.proc.exitCode!, out: peer.output() };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'openssl-wasm-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
