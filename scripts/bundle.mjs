@@ -12,13 +12,19 @@ if (!existsSync('wasm/openssl.wasm')) {
 }
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);
+// Entry points share one copy of the library through code splitting, so a Session from
+// 'openssl-wasm' is the same class as one from 'openssl-wasm/node'. Node built-ins stay imports.
 await build({
-  entryPoints: ['ts/index.ts'],
-  outfile: join(dist, 'index.js'),
+  entryPoints: { index: 'ts/index.ts', node: 'ts/node.ts' },
+  outdir: dist,
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
+  external: ['node:*'],
+  // chunks stay beside index.js: the loader finds openssl.wasm relative to its own file
+  chunkNames: 'lib-[hash]',
   sourcemap: true,
   logLevel: 'warning',
 });
