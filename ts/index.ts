@@ -23,3 +23,4 @@ export { Session } from './oo/session.ts';
 export { FreedHandleError, type HandleKind } from './oo/handle.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
 export { TLSEngine, type EngineEvents } from './io/engine.ts';
+export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';

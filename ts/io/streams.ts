@@ -1,0 +1,121 @@
+import type { Connection } from '../oo/connection.ts';
+import type { Session } from '../oo/session.ts';
+import { TLSEngine } from './engine.ts';
+
+/** A byte stream pair to and from the peer: a TCP connection's, a WebSocket's, a pipe's. */
+export interface ByteStreams {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+}
+
+export interface TLSStreamOptions {
+  /** Each new session (lent for the call: ref() keeps it; toDER() exports it). */
+  onSession?(session: Session): void;
+  /** Milliseconds the handshake may take (default 30000). */
+  handshakeTimeout?: number;
+}
+
+/** TLS over a byte stream pair, as plaintext streams: the shape browsers and Deno users expect. */
+export interface TLSStream {
+  /** Plaintext from the peer; ends when the peer closes. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Plaintext to the peer; closing it sends close_notify. */
+  readonly writable: WritableStream<Uint8Array>;
+  /** Resolves when the handshake completes; rejects if it fails or times out. */
+  readonly handshake: Promise<void>;
+  /** Resolves when both directions are finished; rejects with the error that ended the connection. */
+  readonly closed: Promise<void>;
+  readonly connection: Connection;
+}
+
+/**
+ * Runs `connection` over `network`. The connection is freed when the stream finishes, for good or
+ * ill; read what you need of it (sessionReused, protocol, ...) once `handshake` has resolved.
+ */
+export function tlsOverStreams(connection: Connection, network: ByteStreams, options: TLSStreamOptions = {}): TLSStream {
+  const writer = network.writable.getWriter();
+  const reader = network.readable.getReader();
+  let writing: Promise<void> = Promise.resolve();
+  let plain!: ReadableStreamDefaultController<Uint8Array>;
+  let settle!: { resolve(): void; reject(e: Error): void };
+  let closeSettle!: { resolve(): void; reject(e: Error): void };
+  let done = false;
+  const handshake = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+  const closed = new Promise<void>((resolve, reject) => { closeSettle = { resolve, reject }; });
+  handshake.catch(() => undefined);
+  closed.catch(() => undefined);
+
+  const finish = (error?: Error) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (error) {
+      // Do not wait for pending writes: a peer that stopped reading would hold us forever.
+      settle.reject(error);
+      closeSettle.reject(error);
+      void writer.abort(error).catch(() => undefined);
+      void reader.cancel(error).catch(() => undefined);
+      if (connection.alive) connection.free();
+      return;
+    }
+    void writing.then(async () => {
+      await writer.close().catch(() => undefined);
+      await reader.cancel().catch(() => undefined);
+      if (connection.alive) connection.free();
+      closeSettle.resolve();
+    });
+  };
+
+  const engine = new TLSEngine(connection, {
+    transmit: bytes => { writing = writing.then(() => writer.write(bytes)).catch(e => finish(e as Error)); },
+    plaintext: bytes => { try { plain.enqueue(bytes); } catch { /* reader cancelled */ } },
+    secure: () => { clearTimeout(timer); settle.resolve(); },
+    session: s => options.onSession?.(s),
+    peerClosed: () => { try { plain.close(); } catch { /* already closed */ } finish(); },
+    error: e => { try { plain.error(e); } catch { /* already errored */ } finish(e); },
+  });
+  const timeoutMs = options.handshakeTimeout ?? 30_000;
+  const timer = setTimeout(() => {
+    const e = new Error(`TLS handshake timed out after ${timeoutMs} ms`);
+    try { plain.error(e); } catch { /* already finished */ }
+    finish(e);
+  }, timeoutMs);
+
+  const readable = new ReadableStream<Uint8Array>({
+    start(controller) { plain = controller; },
+  });
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (done) throw new Error('the TLS connection is closed');
+      engine.write(chunk);
+      await writing;
+    },
+    async close() {
+      engine.close();
+      await writing;
+    },
+    abort(reason) { finish(reason instanceof Error ? reason : new Error(String(reason))); },
+  });
+
+  // Network bytes in, until the peer closes the transport.
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done: end } = await reader.read();
+        if (end) { engine.receiveEnd(); break; }
+        engine.receive(value);
+        if (engine.finished) break;
+      }
+      if (!done) {
+        // No close_notify before the end of the transport: a truncation, reported as one.
+        const e = new Error('the transport closed before the TLS connection was closed (no close_notify)');
+        try { plain.error(e); } catch { /* */ }
+        finish(e);
+      }
+    } catch (e) {
+      if (!done) { try { plain.error(e); } catch { /* */ } finish(e as Error); }
+    }
+  })();
+  engine.start();
+  return { readable, writable, handshake, closed, connection };
+}
