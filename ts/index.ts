@@ -17,7 +17,7 @@ export { OpenSSLError, InstanceFailedError, CallbackError, type ErrorStackEntry 
 
 // The object layer: contexts, connections and sessions that own their OpenSSL references.
 export { OpenSSL, type InstanceStats } from './oo/openssl.ts';
-export { Context, type ContextOptions, type SessionCacheCallbacks, type SessionCacheStats, type TLSVersion } from './oo/context.ts';
+export { Context, type ContextOptions, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
 export { Connection, type ConnectionOptions, type Progress } from './oo/connection.ts';
 export { Session } from './oo/session.ts';
 export { FreedHandleError, type HandleKind } from './oo/handle.ts';

@@ -6,3 +6,5 @@ import './raw-handshake.suite.ts';
 import './spec-set-session.suite.ts';
 import './spec-add-session.suite.ts';
 import './readme.suite.ts';
+import './streams.suite.ts';
+import './sslapitest-sessions.suite.ts';

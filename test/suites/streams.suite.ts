@@ -34,7 +34,7 @@ suite('Web Streams adapter', test => {
     test(`${version}: handshake, data both ways, clean close, session event, then resumption`, async () => {
       const ossl = await load();
       const sctx = await serverContext(ossl, version), cctx = await clientContext(ossl, version);
-      let saved: Session | null = null;
+      let saved = null as Session | null;
       const run = async (session?: Session) => {
         const [a, b] = pipePair();
         const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost', session }), a,

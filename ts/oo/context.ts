@@ -61,6 +61,23 @@ export interface ContextOptions {
   sessionCallbacks?: SessionCacheCallbacks;
   /** Called with each NSS key log line (for Wireshark). */
   keylog?(line: string, connection: Connection | null): void;
+  /**
+   * Called with each TLS message sent or received, and each record header (SSL_CTX_set_msg_callback),
+   * as `openssl s_client -msg` shows them.
+   */
+  onMessage?(message: TLSMessage, connection: Connection | null): void;
+}
+
+/** One message seen by the message callback (SSL_CTX_set_msg_callback). */
+export interface TLSMessage {
+  /** 'sent' (write_p 1) or 'received'. */
+  direction: 'sent' | 'received';
+  /** The protocol version, e.g. 0x0304; 0 for pseudo content types outside a record. */
+  version: number;
+  /** SSL3_RT_*: 20 ChangeCipherSpec, 21 Alert, 22 Handshake, 23 ApplicationData, 256 record header, 257 inner content type. */
+  contentType: number;
+  /** The message (a copy). */
+  bytes: Uint8Array;
 }
 
 export interface SessionCacheStats {
@@ -78,6 +95,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal */ readonly alpnWire: Uint8Array | null;
   /** @internal */ callbacks: SessionCacheCallbacks;
   /** @internal */ keylogHandler: ContextOptions['keylog'];
+  /** @internal */ messageHandler: ContextOptions['onMessage'];
   readonly #verifyPeer: boolean;
 
   /** @internal use OpenSSL.createContext */
@@ -93,6 +111,7 @@ export class Context extends Handle<'SSL_CTX'> {
     this.role = role;
     this.callbacks = options.sessionCallbacks ?? {};
     this.keylogHandler = options.keylog;
+    this.messageHandler = options.onMessage;
     this.alpnWire = options.alpn ? alpnWire(options.alpn) : null;
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     core.contexts.set(ptr, new WeakRef(this));
@@ -146,6 +165,7 @@ export class Context extends Handle<'SSL_CTX'> {
     if (this.callbacks.onRemove) capi.SSL_CTX_sess_set_remove_cb(ctx, capi.OSW_remove_session_cb());
     if (this.callbacks.onGet) capi.SSL_CTX_sess_set_get_cb(ctx, capi.OSW_get_session_cb());
     if (this.keylogHandler) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
+    if (this.messageHandler) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
   }
 
   #useCertificate(certPem: string, keyPem: string | undefined): void {

@@ -132,6 +132,11 @@ function installDispatch(core: Core): void {
     const context = contextOfSSL(ssl);
     context?.keylogHandler?.(mem.readCString(line) ?? '', connectionOf(ssl));
   };
+  h.msg = (writeP, version, contentType, buf, len, ssl) => {
+    const context = contextOfSSL(ssl);
+    if (!context?.messageHandler) return;
+    context.messageHandler({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, connectionOf(ssl));
+  };
   h.alpn_select = (ssl, out, outlen, input, inlen) => {
     // The server's preference order wins; the answer points into the client's list, which lives
     // for the rest of the handshake.
