@@ -15,7 +15,7 @@ mkdirSync(dist);
 // Entry points share one copy of the library through code splitting, so a Session from
 // 'openssl-wasm' is the same class as one from 'openssl-wasm/node'. Node built-ins stay imports.
 await build({
-  entryPoints: { index: 'ts/index.ts', node: 'ts/node.ts' },
+  entryPoints: { index: 'ts/index.ts', node: 'ts/node.ts', deno: 'ts/deno.ts' },
   outdir: dist,
   bundle: true,
   splitting: true,

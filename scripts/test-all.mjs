@@ -50,7 +50,7 @@ async function vitest(project) {
 
 async function deno() {
   const { code, out } = await run(`${root}node_modules/.bin/deno`, [
-    'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run',
+    'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run', '--allow-write', '--allow-sys',
     'test/deno.test.ts',
   ], {
     capture: true,

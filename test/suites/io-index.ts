@@ -1,3 +1,4 @@
 // Suites that need sockets or processes: real peers (native OpenSSL, Node's tls) and the Node and
 // Deno adapters. Loaded by the node project and by Deno, never in the browser (no sockets there).
 import './interop-native.suite.ts';
+import './deno-adapter.suite.ts';

@@ -1,0 +1,73 @@
+// The Deno adapter against native OpenSSL on 127.0.0.1: Deno.connect as a client of s_server, and
+// Deno.listen as a server for s_client, each a full handshake then a resumed one.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectDeno, listenDeno, OpenSSL, type TLSStream } from '../../ts/deno.ts';
+import { equal, match, ok } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { suite } from '../lib/suite.ts';
+import { fixturePath, sClient, sServer, tempDir, until } from '../io/peers.ts';
+
+const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
+
+async function request(stream: TLSStream, text: string): Promise<string> {
+  const w = stream.writable.getWriter();
+  await w.write(new TextEncoder().encode(text));
+  let out = '';
+  for await (const chunk of stream.readable as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(chunk);
+  await w.close().catch(() => undefined);
+  return out;
+}
+
+suite('Deno adapter', test => {
+  test('connectDeno -> native s_server -www (TLS 1.3): New, then Reused with the DER session', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const server = await sServer(['-www', '-tls1_3']);
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    try {
+      let der: Uint8Array | null = null;
+      const first = await connectDeno({ hostname: '127.0.0.1', serverName: 'localhost', port: server.port, openssl: ossl, context, onSession: s => { der = s.toDER(); } });
+      await first.handshake;
+      equal(first.connection.sessionReused, false);
+      match(await request(first, 'GET / HTTP/1.0\r\n\r\n'), /\nNew, TLSv1\.3, Cipher is /);
+      ok(der, 'a session arrived');
+      const second = await connectDeno({ hostname: '127.0.0.1', serverName: 'localhost', port: server.port, openssl: ossl, context, session: der! });
+      await second.handshake;
+      equal(second.connection.sessionReused, true);
+      match(await request(second, 'GET / HTTP/1.0\r\n\r\n'), /\nReused, TLSv1\.3, Cipher is /);
+    } finally {
+      await server.stop();
+      context.free();
+    }
+  });
+
+  test('listenDeno <- native s_client -sess_out / -sess_in (TLS 1.3): New, then Reused on both ends', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    const reuse: boolean[] = [];
+    const serving = (async () => {
+      for await (const stream of listener) {
+        stream.handshake.then(() => {
+          reuse.push(stream.connection.sessionReused);
+          return stream.readable.pipeTo(stream.writable); // echo until the client closes
+        }).catch(() => undefined);
+      }
+    })();
+    const dir = tempDir();
+    try {
+      const sess = join(dir.path, 'sess.pem');
+      const common = ['-connect', `127.0.0.1:${listener.addr.port}`, '-servername', 'localhost', '-CAfile', fixturePath('ca.pem'), '-verify_return_error'];
+      const hasFile = () => { try { return readFileSync(sess).length > 0; } catch { return false; } };
+      match(await sClient([...common, '-sess_out', sess], out => /Verify return code: 0/.test(out) && hasFile()), /New, TLSv1\.3, Cipher is /);
+      match(await sClient([...common, '-sess_in', sess], out => /Verify return code/.test(out)), /Reused, TLSv1\.3, Cipher is /);
+      await until(() => reuse.length === 2, 5000, 'two server handshakes');
+      equal(reuse.join(), 'false,true');
+    } finally {
+      dir.remove();
+      listener.close();
+      await serving.catch(() => undefined);
+      context.free();
+    }
+  });
+}, { runtimes: ['deno'] });

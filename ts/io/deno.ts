@@ -1,0 +1,91 @@
+/**
+ * Deno adapter: TLS over Deno.connect and Deno.listen, as plaintext Web Streams (TLSStream).
+ * A thin layer: Deno's connections are already byte-stream pairs.
+ */
+import type { LoadOptions } from '../loader.ts';
+import type { Context, ContextOptions } from '../oo/context.ts';
+import { OpenSSL } from '../oo/openssl.ts';
+import type { Session } from '../oo/session.ts';
+import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
+
+/** The part of Deno's API this adapter uses (so the package needs no Deno type definitions). */
+interface DenoConn {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  close(): void;
+}
+interface DenoListener extends AsyncIterable<DenoConn> {
+  readonly addr: { hostname: string; port: number };
+  close(): void;
+}
+declare const Deno: {
+  connect(o: { hostname: string; port: number }): Promise<DenoConn>;
+  listen(o: { hostname: string; port: number }): DenoListener;
+};
+
+let shared: Promise<OpenSSL> | undefined;
+function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<OpenSSL> {
+  if (openssl) return Promise.resolve(openssl);
+  shared ??= OpenSSL.load(load);
+  return shared;
+}
+
+export interface DenoConnectOptions extends TLSStreamOptions {
+  hostname?: string;
+  port: number;
+  /** SNI and the name checked against the certificate (default: hostname). */
+  serverName?: string;
+  openssl?: OpenSSL;
+  /** A context to use; otherwise one is made from `contextOptions` and freed when the stream ends. */
+  context?: Context;
+  contextOptions?: Omit<ContextOptions, 'role'>;
+  /** A session to resume: a Session or DER bytes. */
+  session?: Session | Uint8Array;
+}
+
+/** Connects with Deno.connect and runs TLS over it. */
+export async function connectDeno(options: DenoConnectOptions): Promise<TLSStream> {
+  const ossl = await instance(options.openssl);
+  const hostname = options.hostname ?? 'localhost';
+  const owned = options.context ? null : ossl.createContext({ ...options.contextOptions, role: 'client' });
+  const context = options.context ?? owned!;
+  const session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session;
+  let conn: DenoConn | undefined;
+  try {
+    const connection = context.createConnection({ serverName: options.serverName ?? hostname, session });
+    try {
+      conn = await Deno.connect({ hostname, port: options.port });
+    } catch (e) {
+      connection.free();
+      throw e;
+    }
+    const stream = tlsOverStreams(connection, conn, options);
+    void stream.closed.catch(() => undefined).finally(() => { if (owned?.alive) owned.free(); });
+    return stream;
+  } catch (e) {
+    if (owned?.alive) owned.free();
+    throw e;
+  } finally {
+    if (options.session instanceof Uint8Array) session?.free();
+  }
+}
+
+export interface DenoListenOptions extends TLSStreamOptions {
+  hostname?: string;
+  port: number;
+  /** The server context (its certificate and key); see OpenSSL.createContext. */
+  context: Context;
+}
+
+/** Listens with Deno.listen; iterate it for a TLSStream per accepted connection. */
+export function listenDeno(options: DenoListenOptions): AsyncIterable<TLSStream> & { addr: { hostname: string; port: number }; close(): void } {
+  if (options.context.role !== 'server') throw new TypeError('listenDeno: options.context must be a server context');
+  const listener = Deno.listen({ hostname: options.hostname ?? '127.0.0.1', port: options.port });
+  return {
+    addr: listener.addr,
+    close: () => listener.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const conn of listener) yield tlsOverStreams(options.context.createConnection(), conn, options);
+    },
+  };
+}
