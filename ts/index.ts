@@ -24,3 +24,5 @@ export { FreedHandleError, type HandleKind } from './oo/handle.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
 export { TLSEngine, type EngineEvents } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';
+export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
+export { FileSessionStore } from './stores/file-store.ts';

@@ -8,3 +8,5 @@ import './spec-add-session.suite.ts';
 import './readme.suite.ts';
 import './streams.suite.ts';
 import './sslapitest-sessions.suite.ts';
+import './stores.suite.ts';
+import './context.suite.ts';

@@ -2,3 +2,4 @@
 // Deno adapters. Loaded by the node project and by Deno, never in the browser (no sockets there).
 import './interop-native.suite.ts';
 import './deno-adapter.suite.ts';
+import './stores-io.suite.ts';

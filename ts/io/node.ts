@@ -12,6 +12,7 @@ import type { Connection } from '../oo/connection.ts';
 import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
+import { saveSession, sessionKey, takeSession, type SessionStore } from '../stores/session-store.ts';
 import { TLSEngine } from './engine.ts';
 
 let shared: Promise<OpenSSL> | undefined;
@@ -42,6 +43,13 @@ export interface ConnectOptions extends TLSSocketOptions {
   session?: Uint8Array | Session;
   /** An already-connected socket to run TLS over, instead of connecting to host:port. */
   socket?: net.Socket;
+  /**
+   * Resume automatically: take a session from the store before connecting, and put each new one
+   * there (TLS 1.3 tickets are used once). Keyed by host, port, SNI, ALPN and `sessionKeySettings`.
+   */
+  sessionStore?: SessionStore;
+  /** What else must match for a stored session to be offered (default: whether the server is verified). */
+  sessionKeySettings?: string;
 }
 
 /** A TLS connection as a Duplex of plaintext, over a net.Socket. */
@@ -53,6 +61,8 @@ export class TLSSocket extends Duplex {
   #ownsContext: Context | null = null;
   #waiting: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** @internal sees each new session while it is lent (the session store's way in). */
+  sessionHook: ((s: Session) => void) | null = null;
 
   /** @internal */
   constructor(private readonly role: 'client' | 'server') {
@@ -73,7 +83,10 @@ export class TLSSocket extends Duplex {
         this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
         for (const w of this.#waiting.splice(0)) w();
       },
-      session: s => { this.emit('session', Buffer.from(s.toDER())); },
+      session: s => {
+        this.sessionHook?.(s);
+        this.emit('session', Buffer.from(s.toDER()));
+      },
       peerClosed: () => { this.push(null); socket.end(); },
       error: e => this.destroy(e),
     });
@@ -165,7 +178,12 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TLSSock
     let owned: Context | null = null;
     const context = options.context ?? (owned = ossl.createContext({ ...options.contextOptions, role: 'client', verifyPeer: verify }));
     const servername = options.servername ?? (net.isIP(host) ? undefined : host);
-    const session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session;
+    const store = options.sessionStore;
+    const key = store && sessionKey({ host, port: options.port, serverName: servername, alpn: options.contextOptions?.alpn,
+      settings: options.sessionKeySettings ?? `verify=${verify}` });
+    if (store) tls.sessionHook = s => { void saveSession(store, key!, s).catch(e => tls.emit('error', e)); };
+    const stored = store && !options.session ? await takeSession(store, key!, ossl) : null;
+    const session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session ?? stored ?? undefined;
     let connection: Connection;
     try {
       connection = context.createConnection({
@@ -174,7 +192,7 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TLSSock
         session,
       });
     } finally {
-      if (options.session instanceof Uint8Array) session?.free();
+      if (options.session instanceof Uint8Array || stored) session?.free(); // the SSL holds its own reference
     }
     const socket = options.socket ?? net.connect({ host, port: options.port });
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000);

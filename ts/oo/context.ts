@@ -159,11 +159,7 @@ export class Context extends Handle<'SSL_CTX'> {
     if (o.sessionTimeout !== undefined) this.sessionTimeout = o.sessionTimeout;
     if (o.numTickets !== undefined) this.numTickets = o.numTickets;
     if (o.sessionIdContext !== undefined) this.sessionIdContext = o.sessionIdContext;
-    // Clients always hear of new sessions (that is how TLS 1.3 sessions reach Connection events);
-    // servers only when asked, since the callbacks are their external cache.
-    if (this.role === 'client' || this.callbacks.onNew) capi.SSL_CTX_sess_set_new_cb(ctx, capi.OSW_new_session_cb());
-    if (this.callbacks.onRemove) capi.SSL_CTX_sess_set_remove_cb(ctx, capi.OSW_remove_session_cb());
-    if (this.callbacks.onGet) capi.SSL_CTX_sess_set_get_cb(ctx, capi.OSW_get_session_cb());
+    this.#installSessionCallbacks();
     if (this.keylogHandler) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
     if (this.messageHandler) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
   }
@@ -272,14 +268,53 @@ export class Context extends Handle<'SSL_CTX'> {
       this.core.capi.SSL_CTX_set_session_id_context(this.pointer, s.bytes(bytes), bytes.length), 'SSL_CTX_set_session_id_context'));
   }
 
-  /** Replaces the session cache callbacks (installing OpenSSL's callbacks as needed). */
+  /**
+   * Replaces the session cache callbacks, installing OpenSSL's for those given and removing those
+   * dropped: with a remove callback installed, OpenSSL also caches TLS 1.3 server sessions.
+   */
   setSessionCallbacks(callbacks: SessionCacheCallbacks): void {
+    this.callbacks = callbacks;
+    this.#installSessionCallbacks();
+  }
+
+  #installSessionCallbacks(): void {
     const { capi } = this.core;
     const ctx = this.pointer;
-    this.callbacks = callbacks;
-    if (callbacks.onNew || this.role === 'client') capi.SSL_CTX_sess_set_new_cb(ctx, capi.OSW_new_session_cb());
-    if (callbacks.onRemove) capi.SSL_CTX_sess_set_remove_cb(ctx, capi.OSW_remove_session_cb());
-    if (callbacks.onGet) capi.SSL_CTX_sess_set_get_cb(ctx, capi.OSW_get_session_cb());
+    const cb = this.callbacks;
+    // Clients always hear of new sessions (that is how TLS 1.3 sessions reach Connection events);
+    // servers only when asked, since the callbacks are their external cache.
+    capi.SSL_CTX_sess_set_new_cb(ctx, cb.onNew || this.role === 'client' ? capi.OSW_new_session_cb() : NULL);
+    capi.SSL_CTX_sess_set_remove_cb(ctx, cb.onRemove ? capi.OSW_remove_session_cb() : NULL);
+    capi.SSL_CTX_sess_set_get_cb(ctx, cb.onGet ? capi.OSW_get_session_cb() : NULL);
+  }
+
+  /** The SSL_OP_* flags in force (SSL_CTX_get_options). */
+  get options(): bigint {
+    return this.core.capi.SSL_CTX_get_options(this.pointer);
+  }
+  /** Sets SSL_OP_* flags (SSL_CTX_set_options); returns the flags now in force. */
+  setOptions(flags: bigint): bigint {
+    if (typeof flags !== 'bigint') throw new TypeError('setOptions: flags must be a bigint of SSL_OP_* flags');
+    return this.core.capi.SSL_CTX_set_options(this.pointer, flags);
+  }
+  /** Clears SSL_OP_* flags (SSL_CTX_clear_options); returns the flags now in force. */
+  clearOptions(flags: bigint): bigint {
+    if (typeof flags !== 'bigint') throw new TypeError('clearOptions: flags must be a bigint of SSL_OP_* flags');
+    return this.core.capi.SSL_CTX_clear_options(this.pointer, flags);
+  }
+
+  /** Lowest and highest protocol versions for new connections (null: OpenSSL's own bound). */
+  get minVersion(): TLSVersion | null {
+    return versionName(this.core.capi.SSL_CTX_get_min_proto_version(this.pointer));
+  }
+  set minVersion(v: TLSVersion | null) {
+    this.core.check(this.core.capi.SSL_CTX_set_min_proto_version(this.pointer, v === null ? 0 : version(v, 'minVersion')), 'SSL_CTX_set_min_proto_version');
+  }
+  get maxVersion(): TLSVersion | null {
+    return versionName(this.core.capi.SSL_CTX_get_max_proto_version(this.pointer));
+  }
+  set maxVersion(v: TLSVersion | null) {
+    this.core.check(this.core.capi.SSL_CTX_set_max_proto_version(this.pointer, v === null ? 0 : version(v, 'maxVersion')), 'SSL_CTX_set_max_proto_version');
   }
 
   /**
@@ -327,6 +362,10 @@ export class Context extends Handle<'SSL_CTX'> {
       throw new TypeError(`this session is in another Context's session cache and cannot be used with this one: ${SPEC_ONE_CTX}`);
     }
   }
+}
+
+function versionName(n: number): TLSVersion | null {
+  return (Object.keys(VERSIONS) as TLSVersion[]).find(k => VERSIONS[k] === n) ?? null;
 }
 
 function version(v: TLSVersion, name: string): number {

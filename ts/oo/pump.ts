@@ -20,12 +20,29 @@ export function handshakeInMemory(client: Connection, server: Connection, maxRou
   let cDone = false, sDone = false;
   for (let round = 0; !(cDone && sDone); round++) {
     if (round === maxRounds) throw new Error(`handshakeInMemory: no completion after ${maxRounds} rounds`);
-    if (!cDone) cDone = client.handshake() === 'done';
+    if (!cDone) cDone = step(client, server);
     transfer(client, server);
-    if (!sDone) sDone = server.handshake() === 'done';
+    if (!sDone) sDone = step(server, client);
     transfer(server, client);
   }
   return settle(client, server, maxRounds);
+}
+
+/**
+ * One handshake step. When it fails, the failing side's alert still goes to the peer, which gets
+ * to process it (and so take its own failure path, as over a network) before the error is thrown.
+ */
+function step(self: Connection, peer: Connection): boolean {
+  try {
+    return self.handshake() === 'done';
+  } catch (e) {
+    transfer(self, peer);
+    try {
+      if (peer.isHandshakeDone) peer.read();
+      else peer.handshake();
+    } catch { /* the peer's failure follows from ours */ }
+    throw e;
+  }
 }
 
 /** Moves bytes both ways and reads on both sides until nothing more moves. */

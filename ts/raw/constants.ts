@@ -42,11 +42,18 @@ export const SSL_SESS_CACHE_UPDATE_TIME = 0x0400;
 export const SSL_SENT_SHUTDOWN = 1;
 export const SSL_RECEIVED_SHUTDOWN = 2;
 
+export const SSL_OP_ALLOW_CLIENT_RENEGOTIATION = 1n << 8n;
+export const SSL_OP_DISABLE_TLSEXT_CA_NAMES = 1n << 9n;
+export const SSL_OP_ALLOW_NO_DHE_KEX = 1n << 10n;
+export const SSL_OP_NO_QUERY_MTU = 1n << 12n;
 export const SSL_OP_NO_TICKET = 1n << 14n;
+export const SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION = 1n << 16n;
 export const SSL_OP_NO_COMPRESSION = 1n << 17n;
 export const SSL_OP_ENABLE_MIDDLEBOX_COMPAT = 1n << 20n;
 export const SSL_OP_PRIORITIZE_CHACHA = 1n << 21n;
 export const SSL_OP_CIPHER_SERVER_PREFERENCE = 1n << 22n;
+export const SSL_OP_NO_ANTI_REPLAY = 1n << 24n;
+export const SSL_OP_NO_TLSv1_2 = 1n << 27n;
 export const SSL_OP_NO_TLSv1_3 = 1n << 29n;
 export const SSL_OP_NO_RENEGOTIATION = 1n << 30n;
 

@@ -1,0 +1,212 @@
+/// <reference types="node" />
+/**
+ * What a command reads and writes, so that main() runs the same in a process (Node, Deno) and
+ * in-process under a test: standard streams, a stop signal, and where the module comes from.
+ */
+import { Buffer } from 'node:buffer';
+import { readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
+import { OpenSSLError } from '../errors.ts';
+import { defaultInstance } from '../io/node.ts';
+import type { WasmSource } from '../loader.ts';
+import { OpenSSL } from '../oo/openssl.ts';
+
+export interface CliIO {
+  /** Standard input as chunks; null: no input at all (as from /dev/null). */
+  stdin: AsyncIterable<Uint8Array> | null;
+  stdout(data: string | Uint8Array): void;
+  stderr(text: string): void;
+  /** Stops a command that would otherwise run on (s_server, an open s_client), as Ctrl-C does. */
+  signal?: AbortSignal;
+  /** The module to load (default: openssl.wasm beside the library), or an instance to use. */
+  wasm?: WasmSource;
+  openssl?: OpenSSL;
+}
+
+/** A user error: one line on stderr, exit code 1, no stack trace. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** The one-line text for any error: its message, without stack or line breaks. */
+export function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The reasons of an OpenSSLError's stack ("no start line"), else its one-line message. */
+export function openSSLReason(e: unknown): string {
+  if (e instanceof OpenSSLError && e.errors.length) {
+    const reasons = [...new Set(e.errors.map(x => x.reason).filter((r): r is string => !!r))];
+    if (reasons.length) return reasons.join(', ');
+  }
+  return oneLine(e);
+}
+
+/** Node's errno codes as words, for messages about files and sockets. */
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available',
+  EPIPE: 'broken pipe',
+};
+
+/** "connection refused (ECONNREFUSED)" from a Node/Deno system error, or its message. */
+export function systemReason(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && ERRNO[code]) return `${ERRNO[code]} (${code})`;
+  // Deno reports some failures as NotCapable/PermissionDenied with a long hint: keep the first line.
+  return oneLine(e).replace(/^(\w+Error: )/, '');
+}
+
+export function readFile(path: string, what: string): Uint8Array {
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new CliError(`cannot read ${what} ${path}: ${systemReason(e)}`);
+  }
+}
+
+export function readText(path: string, what: string): string {
+  return new TextDecoder().decode(readFile(path, what));
+}
+
+export function writeFile(path: string, data: string | Uint8Array, what: string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    throw new CliError(`cannot write ${what} ${path}: ${systemReason(e)}`);
+  }
+}
+
+export function appendFile(path: string, data: string, what: string): void {
+  try {
+    appendFileSync(path, data);
+  } catch (e) {
+    throw new CliError(`cannot write ${what} ${path}: ${systemReason(e)}`);
+  }
+}
+
+/** Size of a file, or -1 when it does not exist. */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** The instance a command uses: the one in `io`, one loaded from `io.wasm`, or the shared default. */
+export async function instance(io: CliIO): Promise<OpenSSL> {
+  if (io.openssl) return io.openssl;
+  try {
+    if (io.wasm !== undefined) return await OpenSSL.load({ wasm: io.wasm });
+    return await defaultInstance();
+  } catch (e) {
+    throw new CliError(`cannot load openssl.wasm: ${oneLine(e)}`);
+  }
+}
+
+/** Text for stdout/stderr from bytes or a string. */
+export function toBuffer(data: string | Uint8Array): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Standard input, read on demand and shared by the parts of a command in turn: chunks go to the
+ * current sink (or wait for one); the end is reported once. Reading starts with the first sink, so
+ * a command that never wants input never consumes it.
+ */
+export class InputPump {
+  #sink: ((chunk: Uint8Array) => void) | null = null;
+  #onEnd: (() => void) | null = null;
+  #held: Uint8Array[] = [];
+  #ended = false;
+  #started = false;
+  #iterator: AsyncIterator<Uint8Array> | null = null;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array> | null) {}
+
+  /** Sends input to `sink` from now on (and what arrived in between); `onEnd` once input ends. */
+  attach(sink: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    this.#sink = sink;
+    this.#onEnd = onEnd;
+    for (const c of this.#held.splice(0)) sink(c);
+    if (this.#ended) { this.#onEnd = null; onEnd(); return; }
+    this.#start();
+  }
+
+  detach(): void {
+    this.#sink = null;
+    this.#onEnd = null;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Stops reading (the process is about to exit, or the test is over). */
+  close(): void {
+    this.detach();
+    const it = this.#iterator;
+    this.#iterator = null;
+    // Ends a pending read on process.stdin (it destroys the stream): nothing keeps the process up.
+    void it?.return?.().catch(() => undefined);
+  }
+
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    if (!this.source) {
+      this.#finish();
+      return;
+    }
+    const it = this.source[Symbol.asyncIterator]();
+    this.#iterator = it;
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done || this.#iterator !== it) break;
+          const chunk = typeof r.value === 'string' ? new TextEncoder().encode(r.value) : r.value;
+          if (this.#sink) this.#sink(chunk);
+          else this.#held.push(chunk);
+        }
+      } catch {
+        /* an input error ends the input */
+      }
+      this.#finish();
+    })();
+  }
+
+  #finish(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const end = this.#onEnd;
+    this.#onEnd = null;
+    end?.();
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; returns whether it was aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise(resolve => {
+    if (signal?.aborted) return resolve(true);
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(false); }, ms);
+    const onAbort = () => { clearTimeout(t); resolve(true); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

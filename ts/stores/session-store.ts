@@ -1,0 +1,90 @@
+import type { OpenSSL } from '../oo/openssl.ts';
+import type { Session } from '../oo/session.ts';
+
+/**
+ * Where clients keep sessions between connections: DER bytes under a key. Every method may answer
+ * synchronously or with a promise, so a store can be a Map, a directory or IndexedDB.
+ */
+export interface SessionStore {
+  get(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  set(key: string, der: Uint8Array): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+}
+
+/** What makes two connections able to share a session. */
+export interface SessionKeyParts {
+  host: string;
+  port: number;
+  /** The SNI name, when it differs from host. */
+  serverName?: string;
+  /** ALPN protocols offered. */
+  alpn?: readonly string[];
+  /**
+   * Anything else about the security settings that a resumed connection must share with the one
+   * that made the session (verification on or off, trust store, client certificate, versions).
+   * As BoringSSL advises, a session made under weaker settings must never be offered under
+   * stronger ones: put every such setting in here.
+   */
+  settings?: string;
+}
+
+/** The store key for a connection: host, port, SNI, ALPN and the security settings. */
+export function sessionKey(p: SessionKeyParts): string {
+  return JSON.stringify([p.host.toLowerCase(), p.port, (p.serverName ?? p.host).toLowerCase(), p.alpn ?? [], p.settings ?? '']);
+}
+
+/**
+ * Takes a stored session for resuming, or null. A TLS 1.3 ticket is taken out of the store as it is
+ * used (RFC 8446, C.4: clients should not reuse a ticket); a TLS 1.2 session stays. An entry that
+ * does not parse, or has expired, is deleted.
+ */
+export async function takeSession(store: SessionStore, key: string, ossl: OpenSSL, now = Date.now() / 1000): Promise<Session | null> {
+  const der = await store.get(key);
+  if (!der) return null;
+  let session: Session;
+  try {
+    session = ossl.sessionFromDER(der);
+  } catch {
+    await store.delete(key);
+    return null;
+  }
+  if (!session.isResumable || session.time + session.timeout < now) {
+    session.free();
+    await store.delete(key);
+    return null;
+  }
+  if (session.protocol === 'TLSv1.3') await store.delete(key);
+  return session;
+}
+
+/** Stores a session for `key` if it can be resumed. */
+export async function saveSession(store: SessionStore, key: string, session: Session): Promise<void> {
+  if (session.isResumable) await store.set(key, session.toDER());
+}
+
+/** An in-memory store that keeps the most recently used `maxEntries` sessions. */
+export class MemorySessionStore implements SessionStore {
+  readonly #entries = new Map<string, Uint8Array>();
+  constructor(readonly maxEntries = 1000) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+  }
+  get size(): number {
+    return this.#entries.size;
+  }
+  get(key: string): Uint8Array | undefined {
+    const der = this.#entries.get(key);
+    if (der) { // most recently used goes last
+      this.#entries.delete(key);
+      this.#entries.set(key, der);
+    }
+    return der;
+  }
+  set(key: string, der: Uint8Array): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, der.slice());
+    while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+}
