@@ -55,6 +55,17 @@ async function againstSServer(args: string[], version: 'TLSv1.2' | 'TLSv1.3') {
   }
 }
 
+/** A wasm echo server (Node adapter) on 127.0.0.1, recording whether each handshake resumed. */
+async function wasmEchoServer(ossl: OpenSSL) {
+  const reuse: boolean[] = [];
+  const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, sock => {
+    reuse.push(sock.isSessionReused());
+    sock.on('data', d => sock.write(d));
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, reuse, close: () => new Promise(r => server.close(r)) };
+}
+
 suite('interop with native OpenSSL and Node tls', test => {
   for (const [name, args, version] of [
     ['TLS 1.2 by session id', ['-tls1_2', '-no_ticket'], 'TLSv1.2'],
@@ -73,13 +84,7 @@ suite('interop with native OpenSSL and Node tls', test => {
 
   test('native s_client -sess_out / -sess_in -> wasm server (TLS 1.3): New, then Reused', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
-    const reuse: boolean[] = [];
-    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, sock => {
-      reuse.push(sock.isSessionReused());
-      sock.on('data', d => sock.write(d));
-    });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
+    const { port, reuse, close } = await wasmEchoServer(ossl);
     const dir = tempDir();
     try {
       const sess = join(dir.path, 'sess.pem');
@@ -100,19 +105,13 @@ suite('interop with native OpenSSL and Node tls', test => {
       session.free();
     } finally {
       dir.remove();
-      await new Promise(r => server.close(r));
+      await close();
     }
   });
 
   test('Node tls client with `session` -> wasm server: resumed on both ends, session bytes round-trip', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
-    const reuse: boolean[] = [];
-    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, sock => {
-      reuse.push(sock.isSessionReused());
-      sock.on('data', d => sock.write(d));
-    });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
+    const { port, reuse, close } = await wasmEchoServer(ossl);
     const once = (session?: Buffer) => new Promise<{ reused: boolean; session?: Buffer }>((resolve, reject) => {
       let saved: Buffer | undefined;
       const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem'), session }, () => c.write('x'));
@@ -133,7 +132,7 @@ suite('interop with native OpenSSL and Node tls', test => {
       equal(Buffer.from(s.toDER()).equals(a.session!), true, 'DER round trip is byte-identical');
       s.free();
     } finally {
-      await new Promise(r => server.close(r));
+      await close();
     }
   });
 

@@ -258,13 +258,9 @@ export class Connection extends Handle<'SSL'> {
   }
   /** The ALPN protocol agreed on, or null. */
   get alpn(): string | null {
-    const { capi, mem } = this.core;
-    return mem.scope(s => {
-      const pp = s.out<'u8*'>(), len = s.out<'u32'>();
-      capi.SSL_get0_alpn_selected(this.pointer, pp, len);
-      const n = mem.readU32(len);
-      return n === 0 ? null : new TextDecoder().decode(mem.copyOut(mem.readPtr(pp), n));
-    });
+    const ssl = this.pointer;
+    const bytes = this.core.borrowedBytes((pp, len) => this.core.capi.SSL_get0_alpn_selected(ssl, pp, len));
+    return bytes && new TextDecoder().decode(bytes);
   }
   /** The SNI name: what a client sent, or what a server received. */
   get serverName(): string | null {

@@ -88,6 +88,20 @@ export class Core {
     return certs;
   }
 
+  /**
+   * Calls `get(pp, len)`, an OpenSSL getter that points *pp at bytes it keeps and writes their
+   * length to *len (a 4-byte size_t or unsigned int on wasm32), and copies the bytes out; null if none.
+   */
+  borrowedBytes(get: (pp: Ptr<'u8*'>, len: Ptr<never>) => void): Uint8Array | null {
+    const { mem } = this;
+    return mem.scope(s => {
+      const pp = s.out<'u8*'>(), len = s.out<'u32'>();
+      get(pp, len as Ptr<string> as Ptr<never>);
+      const n = mem.readU32(len), p = mem.readPtr(pp);
+      return n === 0 || p === NULL ? null : mem.copyOut(p, n);
+    });
+  }
+
   /** DER of an X509 the caller keeps ownership of. */
   x509ToDER(x: Ptr<'X509'>): Uint8Array {
     const { capi, mem } = this;

@@ -106,13 +106,9 @@ export class Session extends Handle<'SSL_SESSION'> {
 
   /** The ALPN protocol selected for the session, or null. */
   get alpn(): string | null {
-    const { capi, mem } = this.core;
-    return mem.scope(s => {
-      const pp = s.out<'u8*'>(), len = s.out<'size_t'>();
-      capi.SSL_SESSION_get0_alpn_selected(this.pointer, pp, len);
-      const n = mem.readU32(len);
-      return n === 0 ? null : new TextDecoder().decode(mem.copyOut(mem.readPtr(pp), n));
-    });
+    const p = this.pointer;
+    const bytes = this.core.borrowedBytes((pp, len) => this.core.capi.SSL_SESSION_get0_alpn_selected(p, pp, len));
+    return bytes && new TextDecoder().decode(bytes);
   }
   set alpn(value: string | null) {
     const bytes = value === null ? new Uint8Array(0) : toBytes(value, 'alpn');
