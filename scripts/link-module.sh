@@ -17,7 +17,7 @@ jslib=build/osw-imports.js
   echo '});'; } > "$jslib"
 emcc -O2 -Wall -Werror \
   -I"$libs/include" -Iwasm \
-  wasm/shims.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+  wasm/shims.c wasm/ticket-keys.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
   -sSTANDALONE_WASM --no-entry \
   -sALLOW_MEMORY_GROWTH=1 \
   -sEXPORTED_FUNCTIONS="$exported" \

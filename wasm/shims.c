@@ -93,6 +93,7 @@ IMPORT(osw_js_dec_ticket) int osw_js_dec_ticket(SSL *ssl, SSL_SESSION *ss, const
 IMPORT(osw_js_alpn_select) int osw_js_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                                                   const unsigned char *in, unsigned int inlen, void *arg);
 IMPORT(osw_js_keylog) void osw_js_keylog(const SSL *ssl, const char *line);
+IMPORT(osw_js_client_hello) int osw_js_client_hello(SSL *ssl, int *al, void *arg);
 IMPORT(osw_js_msg) void osw_js_msg(int write_p, int version, int content_type, const void *buf, size_t len,
                                    SSL *ssl, void *arg);
 
@@ -119,6 +120,8 @@ static void t_msg(int write_p, int version, int content_type, const void *buf, s
     osw_js_msg(write_p, version, content_type, buf, len, ssl, arg);
 }
 
+static int t_client_hello(SSL *ssl, int *al, void *arg) { return osw_js_client_hello(ssl, al, arg); }
+
 EXPORT new_session_cb OSW_new_session_cb(void) { return t_new_session; }
 EXPORT remove_session_cb OSW_remove_session_cb(void) { return t_remove_session; }
 EXPORT get_session_cb OSW_get_session_cb(void) { return t_get_session; }
@@ -127,3 +130,4 @@ EXPORT dec_ticket_cb OSW_dec_ticket_cb(void) { return t_dec_ticket; }
 EXPORT alpn_select_cb OSW_alpn_select_cb(void) { return t_alpn_select; }
 EXPORT keylog_cb OSW_keylog_cb(void) { return t_keylog; }
 EXPORT msg_cb OSW_msg_cb(void) { return t_msg; }
+EXPORT client_hello_cb OSW_client_hello_cb(void) { return t_client_hello; }

@@ -17,6 +17,7 @@ typedef SSL_CTX_keylog_cb_func keylog_cb;
 typedef void (*msg_cb)(int write_p, int version, int content_type, const void *buf, size_t len,
                        SSL *ssl, void *arg);
 typedef SSL_verify_cb verify_cb;
+typedef SSL_client_hello_cb_fn client_hello_cb;
 typedef pem_password_cb *pem_password_cb_ptr;
 
 #endif

@@ -34,7 +34,8 @@ export interface TLSSocketOptions {
 
 export interface ConnectOptions extends TLSSocketOptions {
   host?: string;
-  port: number;
+  /** Required unless `socket` is given. */
+  port?: number;
   /** SNI and the name checked against the certificate (default: host unless it is an IP address). */
   servername?: string;
   /** false: do not verify the server (default true). */
@@ -179,7 +180,7 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TLSSock
     const context = options.context ?? (owned = ossl.createContext({ ...options.contextOptions, role: 'client', verifyPeer: verify }));
     const servername = options.servername ?? (net.isIP(host) ? undefined : host);
     const store = options.sessionStore;
-    const key = store && sessionKey({ host, port: options.port, serverName: servername, alpn: options.contextOptions?.alpn,
+    const key = store && sessionKey({ host, port: options.port ?? 0, serverName: servername, alpn: options.contextOptions?.alpn,
       settings: options.sessionKeySettings ?? `verify=${verify}` });
     if (store) tls.sessionHook = s => { void saveSession(store, key!, s).catch(e => tls.emit('error', e)); };
     const stored = store && !options.session ? await takeSession(store, key!, ossl) : null;
@@ -194,7 +195,7 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TLSSock
     } finally {
       if (options.session instanceof Uint8Array || stored) session?.free(); // the SSL holds its own reference
     }
-    const socket = options.socket ?? net.connect({ host, port: options.port });
+    const socket = options.socket ?? net.connect({ host, port: options.port! });
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000);
   })().catch(e => tls.destroy(e as Error));
   return tls;

@@ -21,6 +21,11 @@ export interface CallbackHandlers {
   alpn_select(ssl: Ptr<'SSL'>, out: Ptr<'u8*'>, outlen: Ptr<'u8'>, input: Ptr<'u8'>, inlen: number, arg: Ptr<'void'>): number;
   /** SSL_CTX_set_keylog_callback: one NSS key log line, without newline. */
   keylog(ssl: Ptr<'SSL'>, line: Ptr<'char'>): void;
+  /**
+   * SSL_CTX_set_client_hello_cb: SSL_CLIENT_HELLO_SUCCESS (1), ERROR (0, with an alert in *al) or
+   * RETRY (-1), which pauses the handshake with SSL_ERROR_WANT_CLIENT_HELLO_CB until it is called again.
+   */
+  client_hello(ssl: Ptr<'SSL'>, al: Ptr<'i32'>, arg: Ptr<'void'>): number;
   /** SSL_CTX_set_msg_callback. */
   msg(writeP: number, version: number, contentType: number, buf: Ptr<'u8'>, len: number, ssl: Ptr<'SSL'>, arg: Ptr<'void'>): void;
 }
@@ -43,6 +48,7 @@ export const CALLBACK_DEFAULTS: { [K in CallbackKind]: { none: (...a: Parameters
   alpn_select: { none: () => 3, failed: 2 },
   keylog: { none: () => undefined, failed: undefined },
   msg: { none: () => undefined, failed: undefined },
+  client_hello: { none: () => 1, failed: 0 },
 };
 
 export type TrampolineGetter = () => FnPtr<string>;

@@ -142,6 +142,12 @@ export interface Capi {
   SSL_CTX_set_keylog_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'keylog_cb'>): void;
   /** `void SSL_CTX_set_msg_callback(SSL_CTX *ctx, msg_cb cb)` */
   SSL_CTX_set_msg_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'msg_cb'>): void;
+  /** `void SSL_CTX_set_client_hello_cb(SSL_CTX *ctx, client_hello_cb cb, void *arg)` */
+  SSL_CTX_set_client_hello_cb(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'client_hello_cb'>, arg: Ptr<string>): void;
+  /** `void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val)` */
+  SSL_CTX_set_post_handshake_auth(ctx: Ptr<'SSL_CTX'>, val: number): void;
+  /** `int OSW_CTX_set_ticket_keys(SSL_CTX *ctx, const unsigned char *keys, size_t count)` */
+  OSW_CTX_set_ticket_keys(ctx: Ptr<'SSL_CTX'>, keys: Ptr<'u8'>, count: number): number;
   // ---- ssl
   /** `SSL *SSL_new(SSL_CTX *ctx)` */
   SSL_new(ctx: Ptr<'SSL_CTX'>): Ptr<'SSL'>;
@@ -243,6 +249,16 @@ export interface Capi {
   SSL_set_msg_callback(s: Ptr<'SSL'>, cb: FnPtr<'msg_cb'>): void;
   /** `uint32_t SSL_get_max_early_data(const SSL *s)` */
   SSL_get_max_early_data(s: Ptr<'SSL'>): number;
+  /** `void SSL_set_post_handshake_auth(SSL *s, int val)` */
+  SSL_set_post_handshake_auth(s: Ptr<'SSL'>, val: number): void;
+  /** `int SSL_verify_client_post_handshake(SSL *s)` */
+  SSL_verify_client_post_handshake(s: Ptr<'SSL'>): number;
+  /** `size_t SSL_client_hello_get0_session_id(SSL *s, const unsigned char **out)` */
+  SSL_client_hello_get0_session_id(s: Ptr<'SSL'>, out: Ptr<'u8*'>): number;
+  /** `int SSL_client_hello_get0_ext(SSL *s, unsigned int type, const unsigned char **out, size_t *outlen)` */
+  SSL_client_hello_get0_ext(s: Ptr<'SSL'>, type: number, out: Ptr<'u8*'>, outlen: Ptr<'size_t'>): number;
+  /** `int SSL_client_hello_isv2(SSL *s)` */
+  SSL_client_hello_isv2(s: Ptr<'SSL'>): number;
   // ---- session
   /** `int SSL_set_session(SSL *s, SSL_SESSION *session)` */
   SSL_set_session(s: Ptr<'SSL'>, session: Ptr<'SSL_SESSION'>): number;
@@ -318,6 +334,8 @@ export interface Capi {
   SSL_has_matching_session_id(s: Ptr<'SSL'>, id: Ptr<'u8'>, id_len: number): number;
   /** `int SSL_set_session_id_context(SSL *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len)` */
   SSL_set_session_id_context(ssl: Ptr<'SSL'>, sid_ctx: Ptr<'u8'>, sid_ctx_len: number): number;
+  /** `int SSL_new_session_ticket(SSL *s)` */
+  SSL_new_session_ticket(s: Ptr<'SSL'>): number;
   /** `int SSL_shutdown(SSL *s)` */
   SSL_shutdown(s: Ptr<'SSL'>): number;
   /** `void SSL_set_shutdown(SSL *ssl, int mode)` */
@@ -406,6 +424,8 @@ export interface Capi {
   OSW_keylog_cb(): FnPtr<'keylog_cb'>;
   /** `msg_cb OSW_msg_cb(void)` */
   OSW_msg_cb(): FnPtr<'msg_cb'>;
+  /** `client_hello_cb OSW_client_hello_cb(void)` */
+  OSW_client_hello_cb(): FnPtr<'client_hello_cb'>;
 }
 
 /**
@@ -478,6 +498,9 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_set_alpn_select_cb: 'v',
   SSL_CTX_set_keylog_callback: 'v',
   SSL_CTX_set_msg_callback: 'v',
+  SSL_CTX_set_client_hello_cb: 'v',
+  SSL_CTX_set_post_handshake_auth: 'v',
+  OSW_CTX_set_ticket_keys: 'i',
   SSL_new: 'u',
   SSL_up_ref: 'i',
   SSL_free: 'v',
@@ -528,6 +551,11 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get1_peer_certificate: 'u',
   SSL_set_msg_callback: 'v',
   SSL_get_max_early_data: 'u',
+  SSL_set_post_handshake_auth: 'v',
+  SSL_verify_client_post_handshake: 'i',
+  SSL_client_hello_get0_session_id: 'u',
+  SSL_client_hello_get0_ext: 'i',
+  SSL_client_hello_isv2: 'i',
   SSL_set_session: 'i',
   SSL_get_session: 'u',
   SSL_get0_session: 'u',
@@ -565,6 +593,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   PEM_write_bio_SSL_SESSION: 'i',
   SSL_has_matching_session_id: 'i',
   SSL_set_session_id_context: 'i',
+  SSL_new_session_ticket: 'i',
   SSL_shutdown: 'i',
   SSL_set_shutdown: 'v',
   SSL_get_shutdown: 'i',
@@ -608,4 +637,5 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSW_alpn_select_cb: 'u',
   OSW_keylog_cb: 'u',
   OSW_msg_cb: 'u',
+  OSW_client_hello_cb: 'u',
 };
