@@ -26,3 +26,4 @@ export { TLSEngine, type EngineEvents } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';
 export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
 export { FileSessionStore } from './stores/file-store.ts';
+export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';

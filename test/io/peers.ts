@@ -8,14 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-/** Waits until `test()` holds, polling every 20 ms, or throws after `ms`. */
-export async function until(test: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
+import { until } from '../lib/wait.ts';
+export { until };
 
 export interface Peer {
   proc: ChildProcess;

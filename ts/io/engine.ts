@@ -85,6 +85,11 @@ export class TLSEngine {
     if (!this.#secure) {
       const p = conn.handshake();
       this.#flush();
+      if (p === 'want-client-hello-cb') {
+        // Paused for asynchronous work (a session lookup): go on when it is done.
+        void conn.pending?.then(() => { if (!this.#finished) this.#run(() => this.#advance()); });
+        return;
+      }
       if (p !== 'done') return;
       this.#secure = true;
       this.events.secure();

@@ -7,8 +7,12 @@ import type { Core } from './core.ts';
 import { Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
 
-/** Where an operation got to. Not an exception: 'want-read' means "give me the peer's bytes". */
-export type Progress = 'done' | 'want-read' | 'want-write' | 'closed';
+/**
+ * Where an operation got to. Not an exception: 'want-read' means "give me the peer's bytes";
+ * 'want-client-hello-cb' means a server's client-hello callback paused the handshake for
+ * asynchronous work: await `connection.pending`, then call handshake() again.
+ */
+export type Progress = 'done' | 'want-read' | 'want-write' | 'closed' | 'want-client-hello-cb';
 
 export interface ConnectionOptions {
   /**
@@ -40,6 +44,7 @@ export class Connection extends Handle<'SSL'> {
   #rbio: Ptr<'BIO'>;
   #wbio: Ptr<'BIO'>;
   #fatal: OpenSSLError | null = null;
+  #pending: Promise<void> | null = null;
 
   /** @internal use Context.createConnection */
   constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
@@ -207,6 +212,22 @@ export class Connection extends Handle<'SSL'> {
     this.core.capi.SSL_set_shutdown(this.pointer, flags);
   }
 
+  /**
+   * The asynchronous work a 'want-client-hello-cb' handshake waits for, or null. It never
+   * rejects: a failed lookup is the callback's to handle (typically by resuming nothing).
+   */
+  get pending(): Promise<void> | null {
+    return this.#pending;
+  }
+
+  /** @internal the client-hello callback registers the work it paused the handshake for. */
+  waitFor(work: Promise<unknown>): void {
+    const p: Promise<void> = work.then(() => undefined, () => undefined).finally(() => {
+      if (this.#pending === p) this.#pending = null;
+    });
+    this.#pending = p;
+  }
+
   /** The error that ended this connection, if one did. */
   get error(): OpenSSLError | null {
     return this.#fatal;
@@ -303,6 +324,7 @@ export class Connection extends Handle<'SSL'> {
       case C.SSL_ERROR_WANT_READ: return 'want-read';
       case C.SSL_ERROR_WANT_WRITE: return 'want-write';
       case C.SSL_ERROR_ZERO_RETURN: return 'closed';
+      case C.SSL_ERROR_WANT_CLIENT_HELLO_CB: return 'want-client-hello-cb';
       default: {
         const verify = this.context.verifyPeer ? capi.SSL_get_verify_result(ssl) : C.X509_V_OK;
         const e = openSSLError(this.core.raw, verify !== C.X509_V_OK

@@ -80,6 +80,9 @@ export interface TLSMessage {
   bytes: Uint8Array;
 }
 
+/** What a client-hello handler answers: go on, fail the handshake, or pause it (see Connection.pending). */
+export type ClientHelloResult = 'success' | 'error' | 'retry';
+
 export interface SessionCacheStats {
   number: number; connect: number; connectGood: number; connectRenegotiate: number;
   accept: number; acceptGood: number; acceptRenegotiate: number; hits: number; cbHits: number;
@@ -95,6 +98,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal */ readonly alpnWire: Uint8Array | null;
   /** @internal */ callbacks: SessionCacheCallbacks;
   /** @internal */ keylogHandler: ContextOptions['keylog'];
+  /** @internal */ clientHelloHandler: ((connection: Connection) => ClientHelloResult) | null = null;
   /** @internal */ messageHandler: ContextOptions['onMessage'];
   readonly #verifyPeer: boolean;
 
@@ -286,6 +290,42 @@ export class Context extends Handle<'SSL_CTX'> {
     capi.SSL_CTX_sess_set_new_cb(ctx, cb.onNew || this.role === 'client' ? capi.OSW_new_session_cb() : NULL);
     capi.SSL_CTX_sess_set_remove_cb(ctx, cb.onRemove ? capi.OSW_remove_session_cb() : NULL);
     capi.SSL_CTX_sess_set_get_cb(ctx, cb.onGet ? capi.OSW_get_session_cb() : NULL);
+  }
+
+  /**
+   * Sets the servers' client-hello callback (SSL_CTX_set_client_hello_cb), called first when a
+   * ClientHello arrives: 'retry' pauses the handshake until the work registered with
+   * connection.waitFor() is done. null removes it.
+   */
+  setClientHelloHandler(handler: ((connection: Connection) => ClientHelloResult) | null): void {
+    if (this.role !== 'server') throw new TypeError('setClientHelloHandler is for servers');
+    const { capi } = this.core;
+    this.clientHelloHandler = handler;
+    capi.SSL_CTX_set_client_hello_cb(this.pointer, handler ? capi.OSW_client_hello_cb() : NULL, NULL);
+  }
+
+  /**
+   * Session-ticket keys shared by servers behind one name (SSL_CTX_set_tlsext_ticket_key_evp_cb):
+   * the first key encrypts new tickets, every key decrypts, and a ticket under an older key is
+   * renewed. Each key is a 16-byte name, a 32-byte AES-256 key and a 32-byte HMAC-SHA256 key.
+   * An empty list goes back to OpenSSL's own per-context keys.
+   */
+  setTicketKeys(keys: readonly { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array }[]): void {
+    const buf = new Uint8Array(keys.length * 80);
+    keys.forEach((k, i) => {
+      if (!(k.name instanceof Uint8Array) || k.name.length !== 16) throw new RangeError(`ticket key ${i}: name must be 16 bytes`);
+      if (!(k.aesKey instanceof Uint8Array) || k.aesKey.length !== 32) throw new RangeError(`ticket key ${i}: aesKey must be 32 bytes`);
+      if (!(k.hmacKey instanceof Uint8Array) || k.hmacKey.length !== 32) throw new RangeError(`ticket key ${i}: hmacKey must be 32 bytes`);
+      buf.set(k.name, i * 80);
+      buf.set(k.aesKey, i * 80 + 16);
+      buf.set(k.hmacKey, i * 80 + 48);
+    });
+    try {
+      this.core.mem.scope(s => this.core.check(
+        this.core.capi.OSW_CTX_set_ticket_keys(this.pointer, s.bytes(buf, true), keys.length), 'OSW_CTX_set_ticket_keys'));
+    } finally {
+      buf.fill(0);
+    }
   }
 
   /** The SSL_OP_* flags in force (SSL_CTX_get_options). */

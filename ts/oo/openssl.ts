@@ -128,6 +128,14 @@ function installDispatch(core: Core): void {
     mem.writeU32(copy, 1); // OpenSSL takes its own reference; the Session stays the callback's
     return found.pointer;
   };
+  h.client_hello = (ssl, al) => {
+    const conn = connectionOf(ssl);
+    const handler = conn?.context.clientHelloHandler;
+    if (!conn || !handler) return 1;
+    const r = handler(conn);
+    if (r === 'error') mem.writeU32(al, 80 /* internal_error */);
+    return r === 'success' ? 1 : r === 'retry' ? -1 : 0;
+  };
   h.keylog = (ssl, line) => {
     const context = contextOfSSL(ssl);
     context?.keylogHandler?.(mem.readCString(line) ?? '', connectionOf(ssl));
