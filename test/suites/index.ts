@@ -10,3 +10,4 @@ import './streams.suite.ts';
 import './sslapitest-sessions.suite.ts';
 import './stores.suite.ts';
 import './context.suite.ts';
+import './server-store.suite.ts';
