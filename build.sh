@@ -22,12 +22,14 @@ die() { echo "build.sh: error: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
 
 stage "prerequisites"
-# Debian packages: emscripten builds the module; chromium runs the browser tests and the native
-# openssl CLI is the tests' interop peer (no test tool may download a browser of its own).
+# Debian packages: emscripten builds the module; chromium runs the browser tests, the native
+# openssl CLI is the tests' interop peer and redis-server the fleet tests' shared store (no test
+# tool may download a browser of its own).
 missing=()
 command -v emcc >/dev/null || missing+=(emscripten)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get: install them (emscripten 3.1.x) and run again"
   echo "    installing ${missing[*]} from apt (once, a minute or two)"

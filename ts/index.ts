@@ -27,3 +27,4 @@ export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions
 export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
 export { FileSessionStore } from './stores/file-store.ts';
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
+export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';

@@ -81,6 +81,7 @@ export class TLSSocket extends Duplex {
       plaintext: bytes => { this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)); },
       secure: () => {
         clearTimeout(this.#timer);
+        this.#snapshot(connection);
         this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
         for (const w of this.#waiting.splice(0)) w();
       },
@@ -135,7 +136,7 @@ export class TLSSocket extends Duplex {
 
   /** The session as DER bytes (a new reference read out and released), or undefined. */
   getSession(): Buffer | undefined {
-    const s = this.connection?.session;
+    const s = this.connection?.alive ? this.connection.session : null;
     if (!s) return undefined;
     try {
       return Buffer.from(s.toDER());
@@ -144,26 +145,36 @@ export class TLSSocket extends Duplex {
     }
   }
   isSessionReused(): boolean {
-    return this.connection?.sessionReused ?? false;
+    return this.#info?.reused ?? false;
   }
   getProtocol(): string | null {
-    return this.connection?.protocol ?? null;
+    return this.#info?.protocol ?? null;
   }
   getCipher(): { name: string; standardName: string; version: string } | null {
-    const c = this.connection;
-    if (!c || !c.isHandshakeDone) return null;
+    return this.#info?.cipher ?? null;
+  }
+  get alpnProtocol(): string | false {
+    return this.#info?.alpn ?? false;
+  }
+  get authorized(): boolean {
+    return this.#info?.authorized ?? false;
+  }
+
+  /** What the handshake settled, read once, so it stays readable after the socket closes. */
+  #info: { reused: boolean; protocol: string | null; alpn: string | false; authorized: boolean;
+    cipher: { name: string; standardName: string; version: string } } | null = null;
+
+  #snapshot(c: Connection): void {
     const s = c.session;
     try {
-      return { name: c.cipher ?? '', standardName: s?.cipherStandardName ?? '', version: c.protocol ?? '' };
+      this.#info = {
+        reused: c.sessionReused, protocol: c.protocol, alpn: c.alpn ?? false,
+        authorized: c.context.verifyPeer && c.verifyResult.code === 0,
+        cipher: { name: c.cipher ?? '', standardName: s?.cipherStandardName ?? '', version: c.protocol ?? '' },
+      };
     } finally {
       s?.free();
     }
-  }
-  get alpnProtocol(): string | false {
-    return this.connection?.alpn ?? false;
-  }
-  get authorized(): boolean {
-    return this.connection?.context.verifyPeer === true && this.connection.verifyResult.code === 0;
   }
 }
 

@@ -1,0 +1,51 @@
+// One server of a resuming fleet (run as its own process by test/suites/fleet.suite.ts): the Node
+// adapter with sessions in Redis (useServerSessionStore + RedisSessionStore) and, in ticket mode,
+// the ticket-key ring from Redis. It answers each line: "reused=<0|1>" and, for "DROP", hangs up
+// without close_notify (so OpenSSL removes the session as bad).
+//   fleet-server --redis PORT --mode tls12|tls13|tickets
+import { readFileSync } from 'node:fs';
+import { createClient } from 'redis';
+import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore } from '../../ts/node.ts';
+
+const arg = (name: string) => process.argv[process.argv.indexOf(`--${name}`) + 1];
+const mode = arg('mode');
+const fixture = (n: string) => readFileSync(new URL(`../fixtures/${n}`, import.meta.url), 'utf8');
+
+const redis = createClient({ url: `redis://127.0.0.1:${arg('redis')}`, disableOfflineQueue: true,
+  socket: { connectTimeout: 500, reconnectStrategy: () => 200 } });
+redis.on('error', e => console.error(`redis: ${e.message}`)); // reconnects by itself; lookups fail meanwhile
+await redis.connect();
+
+const ossl = await OpenSSL.load({ wasm: new URL('../../wasm/openssl.wasm', import.meta.url) });
+const context = ossl.createContext({
+  role: 'server', certificate: fixture('server.pem'), privateKey: fixture('server.key'),
+  maxVersion: mode === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
+  // Stateful resumption (session ids, TLS 1.3 stateful tickets) needs SSL_OP_NO_TICKET.
+  options: mode === 'tickets' ? 0n : C.SSL_OP_NO_TICKET,
+});
+if (mode === 'tickets') {
+  const ring = new RedisTicketKeyRing(redis);
+  await ring.refresh([context]);
+  setInterval(() => { ring.refresh([context]).catch(e => console.error(`ticket keys: ${e.message}`)); }, 1000).unref();
+} else {
+  useServerSessionStore(ossl, context, new RedisSessionStore(redis), {
+    lookupTimeoutMs: 500,
+    onError: (e, op) => console.error(`session store ${op}: ${(e as Error).message}`),
+  });
+}
+
+const server = createServer({ openssl: ossl, context }, sock => {
+  let buf = '';
+  sock.on('data', d => {
+    buf += d;
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+      const line = buf.slice(0, i);
+      if (line === 'DROP') { sock.destroy(); return; }
+      sock.write(`reused=${sock.isSessionReused() ? 1 : 0}\n`);
+    }
+  });
+  sock.on('error', () => undefined);
+});
+server.on('tlsClientError', () => undefined);
+server.listen(0, '127.0.0.1', () => console.log(`LISTENING ${(server.address() as { port: number }).port}`));
+process.on('SIGTERM', () => { server.close(); void redis.quit().catch(() => undefined).finally(() => process.exit(0)); });
