@@ -2,7 +2,7 @@
 // the declaration files from tsc, and the module itself beside the bundle, where the default loader
 // location `new URL('./openssl.wasm', import.meta.url)` finds it.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dist = 'dist';
@@ -15,7 +15,7 @@ mkdirSync(dist);
 // Entry points share one copy of the library through code splitting, so a Session from
 // 'openssl-wasm' is the same class as one from 'openssl-wasm/node'. Node built-ins stay imports.
 await build({
-  entryPoints: { index: 'ts/index.ts', node: 'ts/node.ts', deno: 'ts/deno.ts' },
+  entryPoints: { index: 'ts/index.ts', node: 'ts/node.ts', deno: 'ts/deno.ts', cli: 'ts/cli.ts' },
   outdir: dist,
   bundle: true,
   splitting: true,
@@ -28,6 +28,13 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// dist/cli.js is the package's "bin": it keeps ts/cli.ts's `#!/usr/bin/env node` line (esbuild
+// preserves an entry's hashbang) and is made executable for running it from a clone.
+if (!readFileSync(join(dist, 'cli.js'), 'utf8').startsWith('#!/usr/bin/env node\n')) {
+  console.error('bundle: dist/cli.js lacks its #!/usr/bin/env node line');
+  process.exit(1);
+}
+chmodSync(join(dist, 'cli.js'), 0o755);
 function copyDeclarations(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -41,4 +48,8 @@ function copyDeclarations(dir) {
 }
 copyDeclarations('build/tsc');
 cpSync('wasm/openssl.wasm', join(dist, 'openssl.wasm'));
-console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm`);
+// The WebSocket-to-TCP relay (package.json "bin": openssl-wasm-relay) is plain Node ESM that
+// imports the `ws` dependency at run time: shipped as it is, beside the library.
+cpSync('relay/relay.mjs', join(dist, 'relay.mjs'));
+chmodSync(join(dist, 'relay.mjs'), 0o755);
+console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm, relay.mjs`);

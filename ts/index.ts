@@ -26,5 +26,7 @@ export { TLSEngine, type EngineEvents } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';
 export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
 export { FileSessionStore } from './stores/file-store.ts';
+export { IndexedDBSessionStore } from './stores/indexeddb-store.ts';
+export { webSocketStreams, connectWebSocket, type WebSocketLike, type WebSocketConstructor, type WebSocketStreamsOptions, type WebSocketConnectOptions } from './io/websocket.ts';
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
 export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';

@@ -11,3 +11,7 @@ import './sslapitest-sessions.suite.ts';
 import './stores.suite.ts';
 import './context.suite.ts';
 import './server-store.suite.ts';
+import './objects.suite.ts';
+import './indexeddb-store.suite.ts';
+// Last: minutes of handshakes in one instance (see the file).
+import './leak.suite.ts';

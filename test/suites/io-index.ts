@@ -3,3 +3,8 @@
 import './interop-native.suite.ts';
 import './deno-adapter.suite.ts';
 import './stores-io.suite.ts';
+import './cli.suite.ts';
+import './relay.suite.ts';
+import './fleet.suite.ts';
+import './websocket.suite.ts';
+import './browser-e2e.suite.ts';
