@@ -159,6 +159,7 @@ export function cipherVersion(cipher: string | null): string {
   if (!cipher) return '(NONE)';
   if (cipher.startsWith('TLS_')) return 'TLSv1.3';
   const aead = /GCM|CCM|CHACHA20|ARIA|-POLY1305/.test(cipher);
+  if (/-MD5$/.test(cipher)) return 'SSLv3';
   if (!aead && /-SHA$/.test(cipher)) return /^(ECDHE|AECDH|ECDH)-/.test(cipher) ? 'TLSv1' : 'SSLv3';
   if (!aead && /PSK/.test(cipher) && /-SHA(256|384)$/.test(cipher)) return 'TLSv1';
   return 'TLSv1.2';

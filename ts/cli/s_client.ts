@@ -1,0 +1,325 @@
+/// <reference types="node" />
+/**
+ * `openssl-wasm s_client`: a TLS client in the manner of `openssl s_client`. Standard input goes to
+ * the server, what the server sends goes to standard output, and the connection report (the
+ * `New, TLSv1.3, Cipher is ...` block, the session tickets) is printed as OpenSSL 3.5 prints it.
+ */
+import * as net from 'node:net';
+import { connect, type TLSSocket } from '../io/node.ts';
+import type { Connection } from '../oo/connection.ts';
+import type { Context, TLSVersion } from '../oo/context.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
+import type { Session } from '../oo/session.ts';
+import { SSL_OP_NO_TICKET } from '../raw/constants.ts';
+import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
+import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
+import { aborted, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
+import { formatMessage, keylogWriter, newOrReused, RenegotiationWatch } from './report.ts';
+import { certificateInfo, tmpKeyLine, toPEM } from './x509.ts';
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'connect', kind: 'value', arg: 'host:port', help: 'Server to connect to (default localhost:4433)' },
+  { name: 'servername', kind: 'value', arg: 'name', help: 'Server name for SNI (default: the host, unless an IP address)' },
+  { name: 'noservername', kind: 'flag', help: 'Send no SNI' },
+  { name: 'CAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to verify the server with (default: the system bundle)' },
+  { name: 'no-CAfile', kind: 'flag', help: 'Do not load the system CA bundle' },
+  { name: 'cert', kind: 'value', arg: 'file', help: 'PEM client certificate (and chain)' },
+  { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key of -cert (default: read from the -cert file)' },
+  { name: 'verify_return_error', kind: 'flag', help: 'Abort the handshake if the server certificate does not verify' },
+  { name: 'tls1_2', kind: 'flag', help: 'Just use TLSv1.2' },
+  { name: 'tls1_3', kind: 'flag', help: 'Just use TLSv1.3' },
+  { name: 'groups', kind: 'value', arg: 'list', help: 'Key-exchange groups to offer, e.g. X25519:P-256' },
+  { name: 'curves', kind: 'value', arg: 'list', help: 'Same as -groups' },
+  { name: 'ciphersuites', kind: 'value', arg: 'list', help: 'TLSv1.3 cipher suites' },
+  { name: 'cipher', kind: 'value', arg: 'list', help: 'TLSv1.2 cipher list' },
+  { name: 'alpn', kind: 'value', arg: 'list', help: 'ALPN protocols to offer, comma-separated' },
+  { name: 'no_ticket', kind: 'flag', help: 'Do not ask for session tickets' },
+  { name: 'sess_out', kind: 'value', arg: 'file', help: 'Write each new session to this file (PEM)' },
+  { name: 'sess_in', kind: 'value', arg: 'file', help: 'Resume the session in this file (PEM)' },
+  { name: 'reconnect', kind: 'flag', help: 'Drop and reconnect 5 times with the same session' },
+  { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
+  { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'quiet', kind: 'flag', help: 'No connection report; implies -ign_eof' },
+  { name: 'ign_eof', kind: 'flag', help: 'Stay connected when standard input ends' },
+];
+
+const CONNECT_TIMEOUT = 30_000;
+const HANDSHAKE_TIMEOUT = 30_000;
+/** How long to wait for a TLS 1.3 ticket before a reconnect or an -sess_out exit, and for the close. */
+const TICKET_WAIT = 1_500;
+const CLOSE_WAIT = 1_000;
+
+interface Setup {
+  host: string;
+  port: number;
+  servername: string | undefined;
+  out: (text: string) => void;
+  io: CliIO;
+  ossl: OpenSSL;
+  context: Context;
+  reneg: RenegotiationWatch;
+}
+
+/** What the connections of one run share: the latest session and the tickets per connection. */
+class Sessions {
+  latest: Session | null = null;
+  tickets = new WeakMap<Connection, number>();
+  #waiters: (() => void)[] = [];
+  #sessOutFailed = false;
+
+  constructor(private readonly sessOut: string | undefined, private readonly out: (t: string) => void, private readonly err: (t: string) => void) {}
+
+  /** The context's onNew: keep it, write -sess_out, report a TLS 1.3 ticket (new_session_cb of s_client.c). */
+  arrived(s: Session, c: Connection | null): void {
+    this.latest?.free();
+    this.latest = s.ref();
+    if (c) this.tickets.set(c, (this.tickets.get(c) ?? 0) + 1);
+    if (this.sessOut !== undefined) {
+      try {
+        writeFile(this.sessOut, s.toPEM(), 'session file');
+      } catch (e) {
+        if (!this.#sessOutFailed) this.err(`s_client: ${oneLine(e)}\n`);
+        this.#sessOutFailed = true;
+      }
+    }
+    if (s.protocol === 'TLSv1.3') this.out(`---\nPost-Handshake New Session Ticket arrived:\n${s.print()}---\n`);
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Waits (bounded) until `c` has had a session, or it closes. */
+  async waitFor(c: Connection, tls: TLSSocket, ms: number): Promise<void> {
+    if ((this.tickets.get(c) ?? 0) > 0) return;
+    await new Promise<void>(resolve => {
+      const done = () => { clearTimeout(t); tls.off('close', done); resolve(); };
+      const t = setTimeout(done, ms);
+      tls.once('close', done);
+      this.#waiters.push(() => { if ((this.tickets.get(c) ?? 0) > 0) done(); });
+    });
+  }
+
+  free(): void {
+    this.latest?.free();
+    this.latest = null;
+  }
+}
+
+export async function sClient(argv: string[], io: CliIO): Promise<number> {
+  const o = parseOptions('s_client', OPTIONS, argv, 1);
+  if (o.help) {
+    io.stdout(usage('s_client', '[options] [host:port]', OPTIONS));
+    return 0;
+  }
+  if (o.has('connect') && o.rest.length) throw new CliError('s_client: give the server once, with -connect or as host:port');
+  const { host, port } = hostPort('s_client', '-connect', o.str('connect') ?? o.rest[0] ?? 'localhost:4433');
+  if (port === 0) throw new CliError('s_client: -connect: port 0 is not a port to connect to');
+  const version = versionOption(o);
+  const servername = o.has('noservername') ? undefined : o.str('servername') ?? (net.isIP(host) ? undefined : host);
+
+  // Files first: a missing one is a user error before anything connects.
+  const certPath = o.str('cert'), keyPath = o.str('key') ?? certPath;
+  if (o.has('key') && !certPath) throw new CliError('s_client: -key needs -cert');
+  const certificate = certPath !== undefined ? readText(certPath, 'certificate') : undefined;
+  const privateKey = keyPath !== undefined ? readText(keyPath, 'private key') : undefined;
+  const caPath = o.str('CAfile');
+  const ca = caPath !== undefined ? readText(caPath, 'CA file') : o.has('no-CAfile') ? undefined : systemCAs();
+  const sessIn = o.str('sess_in');
+  const sessInPem = sessIn !== undefined ? readText(sessIn, 'session file') : undefined;
+  const keylogPath = o.str('keylogfile');
+  const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
+  const quiet = o.has('quiet');
+  const out = quiet ? () => undefined : (t: string) => io.stdout(t);
+  const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
+  if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
+
+  const ossl = await instance(io);
+  const reneg = new RenegotiationWatch('client');
+  const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
+  let context: Context;
+  try {
+    context = ossl.createContext({
+      role: 'client',
+      verifyPeer: o.has('verify_return_error'),
+      minVersion: version, maxVersion: version,
+      certificate, privateKey,
+      ca: ca ?? undefined,
+      groups: o.str('groups') ?? o.str('curves'),
+      cipherSuites: o.str('ciphersuites'),
+      cipherList: o.str('cipher'),
+      options: o.has('no_ticket') ? SSL_OP_NO_TICKET : undefined,
+      alpn,
+      keylog,
+      onMessage: (m, c) => {
+        reneg.message(m, c);
+        if (o.has('msg')) io.stdout(formatMessage(m));
+      },
+      sessionCallbacks: { onNew: (s, c) => sessions.arrived(s, c) },
+    });
+  } catch (e) {
+    throw tlsSetupError('s_client', e, { cert: certPath, key: keyPath, ca: caPath });
+  }
+  let first: Session | null = null;
+  const pump = new InputPump(io.stdin);
+  try {
+    if (sessInPem !== undefined) {
+      try {
+        first = ossl.sessionFromPEM(sessInPem);
+      } catch (e) {
+        throw new CliError(`s_client: cannot read a session from ${sessIn}: ${openSSLReason(e)}`);
+      }
+    }
+    const setup: Setup = { host, port, servername, out, io, ossl, context, reneg };
+    let reconnects = o.has('reconnect') ? 5 : 0;
+    let full = true;
+    for (;;) {
+      const { tls, socket } = await open(setup, sessions.latest ?? first);
+      const c = tls.connection!;
+      report(setup, tls, socket, full);
+      full = false;
+      if (reconnects > 0) {
+        reconnects--;
+        // TLS 1.3 sessions come after the handshake: wait for one so the next connection resumes.
+        if (c.protocol === 'TLSv1.3') await sessions.waitFor(c, tls, TICKET_WAIT);
+        out('drop connection and then reconnect\n');
+        await close(tls, true);
+        continue;
+      }
+      return await interact(setup, tls, pump, sessions, {
+        ignEof: quiet || o.has('ign_eof'),
+        waitTicket: o.has('sess_out') && c.protocol === 'TLSv1.3',
+      });
+    }
+  } finally {
+    pump.close();
+    first?.free();
+    sessions.free();
+    context.free();
+  }
+}
+
+function versionOption(o: Options): TLSVersion | undefined {
+  if (o.has('tls1_2') && o.has('tls1_3')) throw new CliError('s_client: choose one of -tls1_2 and -tls1_3');
+  return o.has('tls1_2') ? 'TLSv1.2' : o.has('tls1_3') ? 'TLSv1.3' : undefined;
+}
+
+/** Connects the socket, prints CONNECTED, and does the handshake: bounded, errors as CliError. */
+async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket; socket: net.Socket }> {
+  const socket = net.connect({ host: s.host, port: s.port });
+  try {
+    await waitEvent(socket, 'connect', CONNECT_TIMEOUT, s.io.signal);
+  } catch (e) {
+    socket.destroy();
+    throw new CliError(`s_client: connect to ${s.host}:${s.port} failed: ${systemReason(e)}`);
+  }
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  s.out(`CONNECTED(${(typeof fd === 'number' && fd >= 0 ? fd : 0).toString(16).toUpperCase().padStart(8, '0')})\n`);
+  const tls = connect({
+    socket,
+    host: socket.remoteAddress ?? s.host,
+    servername: s.servername,
+    openssl: s.ossl,
+    context: s.context,
+    rejectUnauthorized: false, // the context decides (-verify_return_error); no host-name check, as native
+    session: session ?? undefined,
+    handshakeTimeout: HANDSHAKE_TIMEOUT,
+  });
+  tls.on('data', (d: Uint8Array) => s.io.stdout(d));
+  try {
+    await waitEvent(tls, 'secureConnect', HANDSHAKE_TIMEOUT + 1000, s.io.signal);
+  } catch (e) {
+    tls.destroy();
+    throw new CliError(`s_client: handshake with ${s.host}:${s.port} failed: ${describeTLSError(e)}`);
+  }
+  return { tls, socket };
+}
+
+/** print_stuff of s_client.c: the connection report, the full one for the first connection. */
+function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): void {
+  const c = tls.connection!;
+  const lines: string[] = [];
+  let keyBits: number | null = null;
+  if (full) {
+    lines.push('---');
+    const peer = c.peerCertificate;
+    if (peer) {
+      const info = certificateInfo(peer);
+      keyBits = info?.keyBits ?? null;
+      lines.push('Server certificate', toPEM(peer, 'CERTIFICATE').trimEnd());
+      if (info) lines.push(`subject=${info.subject}`, `issuer=${info.issuer}`);
+    } else {
+      lines.push('no peer certificate available');
+    }
+    lines.push('---');
+    const key = c.sessionReused && c.protocol !== 'TLSv1.3' ? null : tmpKeyLine(c.group, c.protocol);
+    if (key) lines.push(key);
+    lines.push('---', `SSL handshake has read ${socket.bytesRead} bytes and written ${socket.bytesWritten} bytes`);
+  }
+  const v = c.verifyResult;
+  lines.push(v.code === 0 ? 'Verification: OK' : `Verification error: ${v.message}`);
+  lines.push('---', newOrReused(c), `Protocol: ${c.protocol}`);
+  if (keyBits !== null) lines.push(`Server public key is ${keyBits} bit`);
+  const note = s.reneg.note(c);
+  if (note) lines.push(note);
+  lines.push('Compression: NONE', 'Expansion: NONE');
+  const alpn = c.alpn;
+  lines.push(alpn ? `ALPN protocol: ${alpn}` : 'No ALPN negotiated');
+  if (c.protocol === 'TLSv1.3') {
+    lines.push('Early data was not sent', `Verify return code: ${v.code} (${v.message})`);
+  } else {
+    const session = c.session;
+    if (session) {
+      try {
+        lines.push(session.print().trimEnd());
+      } finally {
+        session.free();
+      }
+    }
+  }
+  lines.push('---');
+  s.out(lines.join('\n') + '\n');
+}
+
+/** The last connection: standard input to the server until either side ends. */
+async function interact(s: Setup, tls: TLSSocket, pump: InputPump, sessions: Sessions,
+  o: { ignEof: boolean; waitTicket: boolean }): Promise<number> {
+  let closing = false;
+  let failure: unknown = null;
+  tls.on('error', e => { if (!closing) failure = e; });
+  tls.on('end', () => { if (!closing) s.out('closed\n'); });
+  const closed = new Promise<void>(r => tls.once('close', () => r()));
+  const c = tls.connection!;
+  pump.attach(chunk => {
+    if (!tls.destroyed && !tls.writableEnded) tls.write(chunk);
+  }, () => {
+    if (o.ignEof || tls.destroyed) return;
+    s.io.stderr('DONE\n');
+    closing = true;
+    void (async () => {
+      if (o.waitTicket) await sessions.waitFor(c, tls, TICKET_WAIT);
+      await close(tls, true);
+    })();
+  });
+  const stopped = await Promise.race([closed.then(() => false), aborted(s.io.signal)]);
+  pump.detach();
+  if (stopped) {
+    closing = true;
+    await close(tls, false);
+    return 0;
+  }
+  if (failure) {
+    s.io.stderr(`s_client: connection to ${s.host}:${s.port} failed: ${describeTLSError(failure)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Sends close_notify and waits (bounded) for the connection to close; destroys it otherwise. */
+async function close(tls: TLSSocket, graceful: boolean): Promise<void> {
+  if (tls.destroyed) return;
+  const closed = new Promise<void>(r => tls.once('close', () => r()));
+  tls.on('error', () => undefined);
+  if (graceful && !tls.writableEnded) tls.end();
+  else tls.destroy();
+  const timer = sleep(CLOSE_WAIT);
+  await Promise.race([closed, timer]);
+  if (!tls.destroyed) tls.destroy();
+}
