@@ -1,0 +1,254 @@
+/**
+ * WebSocket adapter: TLS over a WebSocket, as plaintext Web Streams (TLSStream). Browsers have no
+ * TCP sockets; a relay (the package's `openssl-wasm-relay`) carries the WebSocket's binary messages
+ * to and from a TCP server on its allow-list, so the TLS runs end to end between this page and
+ * that server, and the relay sees only ciphertext.
+ *
+ * Runtime-neutral: it uses the global WebSocket (browsers, Deno, Node 22 and later) or the
+ * constructor given as `options.WebSocket` (the `ws` package's, in Node 20).
+ */
+import type { LoadOptions } from '../loader.ts';
+import type { Context, ContextOptions } from '../oo/context.ts';
+import { OpenSSL } from '../oo/openssl.ts';
+import type { Session } from '../oo/session.ts';
+import { saveSession, sessionKey, takeSession, type SessionStore } from '../stores/session-store.ts';
+import { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
+
+/** The part of the WebSocket API used here: the WHATWG one, which the `ws` package also provides. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
+}
+
+/** A WebSocket constructor: the global one, or e.g. `(await import('ws')).WebSocket`. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface WebSocketStreamsOptions {
+  /**
+   * Writes wait while more than this many bytes are queued in the WebSocket (bufferedAmount), so
+   * a slow network holds the writer back instead of filling memory (default 1 MiB).
+   */
+  highWaterMark?: number;
+  /** Writes larger than this are sent as several messages (default 64 KiB). */
+  maxMessageSize?: number;
+}
+
+const CONNECTING = 0, OPEN = 1;
+
+/** A close reason as the WebSocket API accepts it: at most 123 bytes of UTF-8. */
+function closeReason(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= 123) return text;
+  let cut = 120;
+  while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--; // not in the middle of a character
+  return `${new TextDecoder().decode(bytes.subarray(0, cut))}...`;
+}
+
+function closeError(event: { code?: number; reason?: string }, before: boolean): Error {
+  const reason = event.reason ? `: ${event.reason}` : '';
+  return new Error(`the WebSocket closed${before ? ' before it opened' : ''} (code ${event.code ?? 'unknown'}${reason})`);
+}
+
+/**
+ * The WebSocket as a byte stream pair, once it is open: binary messages in, binary messages out.
+ * Resolves when the socket opens (at once if it is open already); rejects if it fails or closes
+ * before that. The readable ends when the socket closes cleanly (code 1000 or 1005), and errors
+ * with the code and reason otherwise (e.g. the relay's 1008 for a target not on its allow-list);
+ * a text message errors it too. Closing the writable closes the socket (1000). The WebSocket API
+ * cannot pause its sender, so incoming messages are queued as they arrive.
+ */
+export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOptions = {}): Promise<ByteStreams> {
+  const highWaterMark = options.highWaterMark ?? 1 << 20;
+  const maxMessage = options.maxMessageSize ?? 1 << 16;
+  if (!(highWaterMark >= 0)) throw new RangeError(`highWaterMark must be a number of bytes, got ${highWaterMark}`);
+  if (!(Number.isInteger(maxMessage) && maxMessage > 0)) throw new RangeError(`maxMessageSize must be a positive integer, got ${maxMessage}`);
+  ws.binaryType = 'arraybuffer';
+
+  let incoming!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  let lastError: Error | null = null;
+  let closeEvent: { code?: number; reason?: string } | null = null;
+  let markClosed!: () => void;
+  const socketClosed = new Promise<void>(resolve => { markClosed = resolve; });
+
+  const end = (error?: Error) => {
+    if (ended) return;
+    ended = true;
+    try { if (error) incoming.error(error); else incoming.close(); } catch { /* cancelled */ }
+  };
+  const shut = (code: number, reason: string) => {
+    if (ws.readyState <= OPEN) { try { ws.close(code, closeReason(reason)); } catch { /* already closing */ } }
+  };
+
+  const readable = new ReadableStream<Uint8Array>({
+    start(c) { incoming = c; },
+    cancel() { ended = true; shut(1000, ''); },
+  }, { highWaterMark: 0 });
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (ws.readyState !== OPEN) {
+        // Closing: the close event (soon) says why, e.g. the relay's code and reason.
+        if (ws.readyState !== CONNECTING) await Promise.race([socketClosed, new Promise(r => setTimeout(r, 1000))]);
+        throw lastError ?? new Error('the WebSocket is closed');
+      }
+      for (let at = 0; at < chunk.length; at += maxMessage) ws.send(chunk.subarray(at, at + maxMessage));
+      // Nothing fires when bufferedAmount falls: poll, gently, while above the mark.
+      while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN) await new Promise(r => setTimeout(r, 10));
+    },
+    async close() {
+      shut(1000, '');
+      // Bounded: a peer that never answers the closing handshake must not hold the stream.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([socketClosed, new Promise<void>(r => { timer = setTimeout(r, 5000); })]);
+      clearTimeout(timer);
+    },
+    abort(reason) {
+      shut(4000, `aborted${reason instanceof Error ? `: ${reason.message}` : ''}`);
+    },
+  });
+
+  const onMessage = (event: { data: unknown }) => {
+    if (ended) return;
+    const { data } = event;
+    if (data instanceof ArrayBuffer) incoming.enqueue(new Uint8Array(data));
+    else if (ArrayBuffer.isView(data)) incoming.enqueue(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else {
+      const e = new Error('the WebSocket received a text message; only binary messages carry the byte stream');
+      lastError = e;
+      end(e);
+      shut(1003, 'binary messages only');
+    }
+  };
+  const onError = () => { lastError ??= new Error('the WebSocket failed'); };
+  const onClose = (event: { code?: number; reason?: string; wasClean?: boolean }) => {
+    closeEvent = event;
+    markClosed();
+    const clean = event.wasClean !== false && (event.code === 1000 || event.code === 1005);
+    if (clean) end();
+    else { lastError = closeError(event, false); end(lastError); }
+    ws.removeEventListener('message', onMessage);
+    ws.removeEventListener('error', onError);
+    ws.removeEventListener('close', onClose);
+  };
+  ws.addEventListener('message', onMessage);
+  ws.addEventListener('error', onError);
+  ws.addEventListener('close', onClose);
+
+  const streams: ByteStreams = { readable, writable };
+  if (ws.readyState === OPEN) return Promise.resolve(streams);
+  if (ws.readyState !== CONNECTING) {
+    onClose({ code: 1006 });
+    return Promise.reject(new Error('the WebSocket is already closed'));
+  }
+  return new Promise((resolve, reject) => {
+    const onOpen = () => { cleanup(); resolve(streams); };
+    const onEarlyClose = () => {
+      cleanup();
+      reject(closeEvent && (closeEvent.code !== 1006 || closeEvent.reason) ? closeError(closeEvent, true)
+        : new Error('the WebSocket could not connect'));
+    };
+    const cleanup = () => { ws.removeEventListener('open', onOpen); ws.removeEventListener('close', onEarlyClose); };
+    ws.addEventListener('open', onOpen);
+    ws.addEventListener('close', onEarlyClose); // registered after onClose: closeEvent is set
+  });
+}
+
+let shared: Promise<OpenSSL> | undefined;
+function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<OpenSSL> {
+  if (openssl) return Promise.resolve(openssl);
+  shared ??= OpenSSL.load(load).catch(e => { shared = undefined; throw e; });
+  return shared;
+}
+
+export interface WebSocketConnectOptions extends TLSStreamOptions, WebSocketStreamsOptions {
+  /**
+   * The TLS server's name: sent as SNI and, when the context verifies the peer (the default),
+   * checked against its certificate. Required when verifying: the URL names the relay, not the
+   * server behind it.
+   */
+  serverName?: string;
+  /** The OpenSSL instance to use (default: one shared instance, loaded with `load` on first use). */
+  openssl?: OpenSSL;
+  load?: LoadOptions;
+  /** A context to use; otherwise one is made from `contextOptions` and freed when the stream ends. */
+  context?: Context;
+  contextOptions?: Omit<ContextOptions, 'role'>;
+  /** A session to resume: a Session or DER bytes. */
+  session?: Session | Uint8Array;
+  /**
+   * Resume automatically: take a session from the store before connecting and put each new one
+   * there (TLS 1.3 tickets are used once). Keyed by the URL, the server name, ALPN and
+   * `sessionKeySettings`.
+   */
+  sessionStore?: SessionStore;
+  /** What else must match for a stored session to be offered (default: whether the server is verified). */
+  sessionKeySettings?: string;
+  /** WebSocket subprotocols to ask for. */
+  protocols?: string | string[];
+  /** The WebSocket constructor (default: the global WebSocket; in Node 20 pass the `ws` package's). */
+  WebSocket?: WebSocketConstructor;
+}
+
+/**
+ * Opens a WebSocket to `url` (a relay to the TLS server) and runs TLS over it. Resolves once the
+ * WebSocket is open; the returned stream's `handshake` resolves when TLS is up.
+ */
+export async function connectWebSocket(url: string | URL, options: WebSocketConnectOptions): Promise<TLSStream> {
+  if (options === null || typeof options !== 'object') throw new TypeError('connectWebSocket: options must be an object');
+  const href = new URL(url).href; // throws a TypeError for a bad URL
+  const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (typeof WS !== 'function') {
+    throw new TypeError('connectWebSocket: this runtime has no global WebSocket: pass options.WebSocket (in Node 20, the ws package\'s)');
+  }
+  const ossl = await instance(options.openssl, options.load);
+  const owned = options.context ? null : ossl.createContext({ ...options.contextOptions, role: 'client' });
+  const context = options.context ?? owned!;
+  const { serverName } = options;
+  if (context.role !== 'client') {
+    if (owned?.alive) owned.free();
+    throw new TypeError('connectWebSocket: options.context must be a client context');
+  }
+  if (context.verifyPeer && !serverName) {
+    if (owned?.alive) owned.free();
+    throw new TypeError('connectWebSocket: options.serverName is required to verify the server (the URL names the relay, not the server)');
+  }
+  const store = options.sessionStore;
+  const u = new URL(href);
+  const key = store && sessionKey({
+    host: `${u.protocol}//${u.host}${u.pathname}${u.search}`,
+    port: Number(u.port || (u.protocol === 'wss:' || u.protocol === 'https:' ? 443 : 80)),
+    serverName, alpn: options.contextOptions?.alpn,
+    settings: options.sessionKeySettings ?? `verify=${context.verifyPeer}`,
+  });
+  let stored: Session | null = null;
+  let session: Session | undefined;
+  try {
+    stored = store && !options.session ? await takeSession(store, key!, ossl) : null;
+    session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session ?? stored ?? undefined;
+    const onSession = store
+      ? (s: Session) => { options.onSession?.(s); void saveSession(store, key!, s).catch(() => undefined); }
+      : options.onSession;
+    const connection = context.createConnection({ serverName, session });
+    let network: ByteStreams;
+    try {
+      const ws = new WS(href, options.protocols);
+      network = await webSocketStreams(ws, options);
+    } catch (e) {
+      connection.free();
+      throw e;
+    }
+    const stream = tlsOverStreams(connection, network, { ...options, onSession });
+    void stream.closed.catch(() => undefined).finally(() => { if (owned?.alive) owned.free(); });
+    return stream;
+  } catch (e) {
+    if (owned?.alive) owned.free();
+    throw e;
+  } finally {
+    if (options.session instanceof Uint8Array || stored) session?.free(); // the SSL holds its own reference
+  }
+}
