@@ -13,5 +13,6 @@ import './context.suite.ts';
 import './server-store.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
+import './websocket-streams.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';
