@@ -1,4 +1,4 @@
-import type { OpenSSLError } from '../errors.ts';
+import { CallbackError, type OpenSSLError } from '../errors.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
@@ -43,7 +43,7 @@ export class Connection extends Handle<'SSL'> {
   onSession: ((session: Session) => void) | null;
   #rbio: Ptr<'BIO'>;
   #wbio: Ptr<'BIO'>;
-  #fatal: OpenSSLError | null = null;
+  #fatal: OpenSSLError | CallbackError | null = null;
   #pending: Promise<void> | null = null;
 
   /** @internal use Context.createConnection */
@@ -56,6 +56,7 @@ export class Connection extends Handle<'SSL'> {
     super(core.tracker, 'Connection', ssl, p => { connections.delete(p); capi.SSL_free(p); });
     this.context = context;
     this.onSession = options.onSession ?? null;
+    if (this.onSession && context.role === 'server') context.wantNewSessions();
     const rbio = capi.BIO_new(capi.BIO_s_mem()), wbio = capi.BIO_new(capi.BIO_s_mem());
     if (rbio === NULL || wbio === NULL) {
       if (rbio !== NULL) capi.BIO_free(rbio);
@@ -163,6 +164,8 @@ export class Connection extends Handle<'SSL'> {
   write(data: Uint8Array | string): Progress {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     if (!(bytes instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    void this.pointer; // throws once freed
+    if (this.#fatal) throw this.#fatal;
     if (bytes.length === 0) return 'done';
     const { capi, mem } = this.core;
     return mem.scope(s => {
@@ -217,6 +220,7 @@ export class Connection extends Handle<'SSL'> {
    * rejects: a failed lookup is the callback's to handle (typically by resuming nothing).
    */
   get pending(): Promise<void> | null {
+    void this.pointer; // throws once freed
     return this.#pending;
   }
 
@@ -229,7 +233,8 @@ export class Connection extends Handle<'SSL'> {
   }
 
   /** The error that ended this connection, if one did. */
-  get error(): OpenSSLError | null {
+  get error(): OpenSSLError | CallbackError | null {
+    void this.pointer; // throws once freed
     return this.#fatal;
   }
 
@@ -317,7 +322,14 @@ export class Connection extends Handle<'SSL'> {
     const ssl = this.pointer;
     if (this.#fatal) throw this.#fatal;
     capi.ERR_clear_error(); // SSL_get_error reads the queue: it must hold only this call's errors
-    const r = call(ssl);
+    let r: number;
+    try {
+      r = call(ssl);
+    } catch (e) {
+      // A callback of ours threw during the call: the connection is as broken as after an alert.
+      if (e instanceof CallbackError) this.#fatal = e;
+      throw e;
+    }
     if (r > 0) return 'done';
     if (r === -2) return 'want-read';
     switch (capi.SSL_get_error(ssl, r)) {

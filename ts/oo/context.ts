@@ -101,6 +101,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal */ clientHelloHandler: ((connection: Connection) => ClientHelloResult) | null = null;
   /** @internal */ messageHandler: ContextOptions['onMessage'];
   readonly #verifyPeer: boolean;
+  #serverWantsSessions = false;
 
   /** @internal use OpenSSL.createContext */
   constructor(private readonly core: Core, options: ContextOptions) {
@@ -108,15 +109,18 @@ export class Context extends Handle<'SSL_CTX'> {
     const role = options.role;
     if (role !== 'client' && role !== 'server') throw new TypeError(`createContext: options.role must be 'client' or 'server', got ${String(role)}`);
     const { capi } = core;
+    const wire = options.alpn ? alpnWire(options.alpn) : null; // validated before there is anything to free
     const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
     if (ptr === NULL) core.fail('SSL_CTX_new');
     const contexts = core.contexts;
-    super(core.tracker, 'Context', ptr, p => { contexts.delete(p); capi.SSL_CTX_free(p); });
+    // Freed before it leaves the map: SSL_CTX_free flushes the cache, and the remove callbacks
+    // that causes (SSL_CTX_sess_set_remove_cb(3)) must still find this Context.
+    super(core.tracker, 'Context', ptr, p => { capi.SSL_CTX_free(p); contexts.delete(p); });
     this.role = role;
     this.callbacks = options.sessionCallbacks ?? {};
     this.keylogHandler = options.keylog;
     this.messageHandler = options.onMessage;
-    this.alpnWire = options.alpn ? alpnWire(options.alpn) : null;
+    this.alpnWire = wire;
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     core.contexts.set(ptr, new WeakRef(this));
     try {
@@ -140,9 +144,9 @@ export class Context extends Handle<'SSL_CTX'> {
       const mode = this.role === 'server' ? C.SSL_VERIFY_PEER | C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : C.SSL_VERIFY_PEER;
       capi.SSL_CTX_set_verify(ctx, mode, NULL);
     }
-    if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(str(o.groups, 'groups'))), 'SSL_CTX_set1_groups_list'));
-    if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(str(o.cipherList, 'cipherList'))), 'SSL_CTX_set_cipher_list'));
-    if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(str(o.cipherSuites, 'cipherSuites'))), 'SSL_CTX_set_ciphersuites'));
+    if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(str(o.groups, 'groups'))), `createContext: options.groups ${JSON.stringify(o.groups)} (SSL_CTX_set1_groups_list)`));
+    if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(str(o.cipherList, 'cipherList'))), `createContext: options.cipherList ${JSON.stringify(o.cipherList)} (SSL_CTX_set_cipher_list)`));
+    if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(str(o.cipherSuites, 'cipherSuites'))), `createContext: options.cipherSuites ${JSON.stringify(o.cipherSuites)} (SSL_CTX_set_ciphersuites)`));
     if (o.options !== undefined) {
       if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
       capi.SSL_CTX_set_options(ctx, o.options);
@@ -219,6 +223,7 @@ export class Context extends Handle<'SSL_CTX'> {
 
   /** Whether connections verify the peer's certificate. */
   get verifyPeer(): boolean {
+    void this.pointer; // throws once freed, like every other member
     return this.#verifyPeer;
   }
 
@@ -287,7 +292,7 @@ export class Context extends Handle<'SSL_CTX'> {
     const cb = this.callbacks;
     // Clients always hear of new sessions (that is how TLS 1.3 sessions reach Connection events);
     // servers only when asked, since the callbacks are their external cache.
-    capi.SSL_CTX_sess_set_new_cb(ctx, cb.onNew || this.role === 'client' ? capi.OSW_new_session_cb() : NULL);
+    capi.SSL_CTX_sess_set_new_cb(ctx, cb.onNew || this.role === 'client' || this.#serverWantsSessions ? capi.OSW_new_session_cb() : NULL);
     capi.SSL_CTX_sess_set_remove_cb(ctx, cb.onRemove ? capi.OSW_remove_session_cb() : NULL);
     capi.SSL_CTX_sess_set_get_cb(ctx, cb.onGet ? capi.OSW_get_session_cb() : NULL);
   }
@@ -326,6 +331,13 @@ export class Context extends Handle<'SSL_CTX'> {
     } finally {
       buf.fill(0);
     }
+  }
+
+  /** @internal a server connection with onSession needs OpenSSL's new-session callback. */
+  wantNewSessions(): void {
+    if (this.#serverWantsSessions) return;
+    this.#serverWantsSessions = true;
+    this.#installSessionCallbacks();
   }
 
   /** The SSL_OP_* flags in force (SSL_CTX_get_options). */
