@@ -11,7 +11,7 @@
 // `end:` label by an End list that frees what the test made. Each test loads its own instance and
 // ends by checking that no handle is left alive.
 import {
-  constants as C, OpenSSL, OpenSSLError, settle, transfer,
+  constants as C, NULL, OpenSSL, OpenSSLError, settle, transfer,
   type Connection, type Context, type ContextOptions, type Session, type TLSVersion,
 } from '../../ts/index.ts';
 import { deepEqual, equal, notEqual, ok } from '../lib/assert.ts';
@@ -390,17 +390,29 @@ function setupTicketTest(ossl: OpenSSL, end: End, pki: Pki, stateful: boolean, i
 }
 
 /**
- * check_resumption (2637-2692). The C resumes with idx * 2 sessions: idx from the handshake and idx
- * more issued after a post-handshake authentication. Without post-handshake authentication (see
- * testTickets) there are only idx, so `count` is idx when resumption must succeed; when it must
- * fail, the C's idx * 2 is kept (the second half resumes with NULL, as in C).
+ * post_handshake_verify (2597-2612). The C's SSLs share a BIO pair, so each side's writes reach the
+ * other at once; here the bytes are moved between the calls.
  */
-function checkResumption(end: End, st: TicketState, idx: number, count: number, sctx: Context, cctx: Context, succ: boolean): void {
-  for (let i = 0; i < count; i++) {
+function postHandshakeVerify(ossl: OpenSSL, server: Connection, client: Connection): void {
+  const { capi } = ossl.raw;
+  capi.SSL_set_verify(server.pointer, C.SSL_VERIFY_PEER, NULL);
+  equal(capi.SSL_verify_client_post_handshake(server.pointer), 1, 'SSL_verify_client_post_handshake');
+  equal(capi.SSL_do_handshake(server.pointer), 1, 'server SSL_do_handshake');
+  transfer(server, client);
+  ok(capi.SSL_read(client.pointer, NULL, 0) <= 0, 'client SSL_read(NULL, 0)');
+  transfer(client, server);
+  ok(capi.SSL_read(server.pointer, NULL, 0) <= 0, 'server SSL_read(NULL, 0)');
+  transfer(server, client);
+  expectConnection(server, client, 'after post-handshake authentication');
+}
+
+/** check_resumption (2637-2692): resumes with each of the idx * 2 cached sessions. */
+function checkResumption(ossl: OpenSSL, end: End, st: TicketState, idx: number, sctx: Context, cctx: Context, succ: boolean): void {
+  for (let i = 0; i < idx * 2; i++) {
     st.newCalled = 0;
     const { server, client } = createSSLObjects(end, sctx, cctx);
     client.setSession(st.sesscache[i] ?? null);
-    // SSL_set_post_handshake_auth(clientssl, 1): not exported (see testTickets).
+    ossl.raw.capi.SSL_set_post_handshake_auth(client.pointer, 1);
     expectConnection(server, client, `resumption ${i}`);
     // After a successful resumption 1 ticket, after a failed one idx tickets.
     if (succ) {
@@ -410,7 +422,12 @@ function checkResumption(end: End, st: TicketState, idx: number, count: number, 
       ok(!client.sessionReused, `resumption ${i} with a ticket of another SSL_CTX: not reused`);
       equal(st.newCalled, idx, `resumption ${i}: new_called`);
     }
-    // 2676-2679 (post_handshake_verify, then 1 new ticket): not portable, skipped.
+    // "After a post-handshake authentication we should get 1 new ticket"
+    st.newCalled = 0;
+    if (succ) {
+      postHandshakeVerify(ossl, server, client);
+      equal(st.newCalled, 1, `resumption ${i}: one new ticket after post-handshake authentication`);
+    }
     client.shutdown();
     server.shutdown();
     server.free();
@@ -421,11 +438,8 @@ function checkResumption(end: End, st: TicketState, idx: number, count: number, 
 }
 
 /**
- * test_tickets(stateful, idx): sslapitest.c:2694-2799. Deliberate difference: the raw layer exports
- * neither SSL_set_post_handshake_auth nor SSL_verify_client_post_handshake, so post_handshake_verify
- * (2597-2612) and what depends on it are left out: the `idx * 2 == new_called` check after it
- * (2762-2767), the check of one new ticket after each resumption's post-handshake authentication
- * (2676-2679), and the resumptions with the idx tickets it would have issued.
+ * test_tickets(stateful, idx): sslapitest.c:2694-2799, post-handshake authentication included
+ * (SSL_set_post_handshake_auth and SSL_verify_client_post_handshake come from the raw layer).
  */
 async function testTickets(stateful: boolean, idx: number): Promise<void> {
   const pki = await serverPki();
@@ -448,7 +462,7 @@ async function testTickets(stateful: boolean, idx: number): Promise<void> {
     // gives idx tickets again.
     st.doCache = false;
     ({ sctx, cctx } = setupTicketTest(ossl, end, pki, stateful, idx, st));
-    checkResumption(end, st, idx, idx * 2, sctx, cctx, false);
+    checkResumption(ossl, end, st, idx, sctx, cctx, false);
 
     // 2740-2760: start again, caching sessions.
     st.newCalled = 0;
@@ -457,10 +471,12 @@ async function testTickets(stateful: boolean, idx: number): Promise<void> {
     cctx.free();
     ({ sctx, cctx } = setupTicketTest(ossl, end, pki, stateful, idx, st));
     ({ server, client } = createSSLObjects(end, sctx, cctx));
-    // SSL_set_post_handshake_auth(clientssl, 1): not exported.
+    ossl.raw.capi.SSL_set_post_handshake_auth(client.pointer, 1);
     expectConnection(server, client, 'full handshake with caching');
     equal(st.newCalled, idx, 'tickets from the full handshake');
-    // 2762-2764, post_handshake_verify then idx * 2 == new_called: skipped (see above).
+    // "After a post-handshake authentication we should get new tickets issued"
+    postHandshakeVerify(ossl, server, client);
+    equal(st.newCalled, idx * 2, 'tickets after post-handshake authentication');
     client.shutdown();
     server.shutdown();
     server.free();
@@ -468,7 +484,7 @@ async function testTickets(stateful: boolean, idx: number): Promise<void> {
 
     // 2778-2789: every ticket resumes.
     st.doCache = false;
-    checkResumption(end, st, idx, idx, sctx, cctx, true);
+    checkResumption(ossl, end, st, idx, sctx, cctx, true);
     equal(st.sesscache.filter(s => s !== null).length, 0, 'check_resumption used up every ticket');
     // 2793-2797 is the End list.
   });
