@@ -1,0 +1,282 @@
+// `npm run bench`: the Node driver. Runs every scenario for openssl-wasm, Node's tls (same process)
+// and node-forge where it applies, interleaved in rounds; then the cold starts (child processes),
+// size, memory and the session cache; then the core again in Deno and in Chromium. Prints a markdown
+// report and writes the JSON under bench/results/. Exits non-zero only when something crashed or a
+// resumed handshake did not resume: a target not met is reported, never fatal.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { OpenSSL } from '../ts/index.ts';
+import { batchSize, BULK_SUITES, cpuNow, HANDSHAKES, PLANS, warmAll, wasmBulk, wasmCacheOps, wasmHandshake, wasmMemory, type Plan, type StandaloneResult } from './core.ts';
+import { FORGE_LABEL, forgeSetup } from './forge.ts';
+import { nodeBulk, nodeHandshake, nodeHasGroup } from './node-tls.ts';
+import { markdown, targets, type ColdResult, type Results, type Row } from './report.ts';
+import { pairedRatio, summarize, type Summary } from './stats.ts';
+
+const root = process.env.BENCH_ROOT!;
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const quick = flag('--quick');
+const plan: Plan = quick ? PLANS.quick : PLANS.full;
+const wasmFile = resolve(opt('--wasm') ?? join(root, 'wasm/openssl.wasm'));
+const only = opt('--only')?.split(',');
+const want = (part: string) => !only || only.includes(part);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const run = (cmd: string, argv: string[], env: Record<string, string> = {}, timeoutMs = 600_000) =>
+  new Promise<{ code: number; out: string; err: string }>((res) => {
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', d => { out += d; });
+    child.stderr.on('data', d => { err += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', code => { clearTimeout(timer); res({ code: code ?? 1, out, err }); });
+    child.on('error', e => { clearTimeout(timer); res({ code: -1, out, err: String(e) }); });
+  });
+
+async function warmAsync(fn: () => Promise<number>, ms: number, min = 3): Promise<number[]> {
+  const out: number[] = [];
+  const t0 = performance.now();
+  while (out.length < min || performance.now() - t0 < ms) out.push(await fn());
+  return out;
+}
+
+// ---- handshakes ------------------------------------------------------------------------------------
+
+/** Which wasm scenario node-forge's figures sit beside: its full and its resumed handshake. */
+const FORGE_BESIDE: Record<string, boolean> = { 'tls13-full-rsa': false, 'tls12-resumed-id': true };
+
+async function handshakes(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const spec of HANDSHAKES) {
+    const w = wasmHandshake(spec, ossl);
+    const nodeOk = nodeHasGroup(spec.group);
+    const n = nodeOk ? await nodeHandshake(spec) : null;
+    const f = forge && spec.id in FORGE_BESIDE ? { resume: FORGE_BESIDE[spec.id] } : null;
+    const warmMs = plan.warmMs / 4;
+    const kW = batchSize(((): number[] => { const o: number[] = []; const t0 = performance.now(); while (o.length < 3 || performance.now() - t0 < warmMs) o.push(w.run()); return o; })(), plan.batchMs);
+    const kN = n ? batchSize(await warmAsync(n.run, warmMs), plan.batchMs) : 0;
+    const kF = f ? batchSize([forge!.handshake(f.resume), forge!.handshake(f.resume)], plan.batchMs / 2, 50) : 0;
+    const W: number[][] = [], N: number[][] = [], F: number[][] = [], cpuW: number[] = [], cpuN: number[] = [];
+    for (let r = 0; r < plan.rounds; r++) {
+      const doW = () => { const s: number[] = []; const c0 = cpuNow()!; for (let i = 0; i < kW; i++) s.push(w.run()); cpuW.push((cpuNow()! - c0) / kW); W.push(s); };
+      const doN = async () => { if (!n) return; const s: number[] = []; const c0 = cpuNow()!; for (let i = 0; i < kN; i++) s.push(await n.run()); cpuN.push((cpuNow()! - c0) / kN); N.push(s); };
+      const doF = () => { if (!f) return; const s: number[] = []; for (let i = 0; i < Math.max(1, Math.min(kF, 3)); i++) s.push(forge!.handshake(f.resume)); F.push(s); };
+      if (r % 2 === 0) { doW(); await doN(); doF(); } else { doF(); await doN(); doW(); }
+    }
+    const row: Row = {
+      id: spec.id,
+      label: spec.label,
+      negotiated: { wasm: w.negotiated, node: n?.negotiated ?? null, forge: f ? forge!.negotiated() : undefined },
+      wasm: summarize(W.flat()),
+      node: n ? summarize(N.flat()) : null,
+      ratio: n ? pairedRatio(W, N) : null,
+      cpuRatio: n ? summarize(cpuW.map((x, i) => x / cpuN[i])) : null,
+      ...(f ? { forge: summarize(F.flat()), vsForge: pairedRatio(F, W) } : {}),
+      ...(nodeOk ? {} : { note: `Node ${process.versions.node}'s OpenSSL ${process.versions.openssl} has no ${spec.group}` }),
+    };
+    rows.push(row);
+    log(`  ${spec.id}: wasm ${row.wasm.median.toFixed(3)} ms (${kW}×${plan.rounds}), node ${row.node?.median.toFixed(3) ?? 'n/a'} ms, ratio ${row.ratio?.median.toFixed(2) ?? 'n/a'}${row.forge ? `, forge ${row.forge.median.toFixed(1)} ms` : ''}`);
+    w.free();
+    n?.free();
+  }
+  return rows;
+}
+
+// ---- bulk ------------------------------------------------------------------------------------------
+
+async function bulk(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  let forgeBulk: { segments: number[]; overall: number } | null = null;
+  for (const b of BULK_SUITES) {
+    // warm-up: one segment each
+    wasmBulk(ossl, b.suite, plan.segment, plan.segment, plan.chunk);
+    await nodeBulk(b.suite, plan.segment, plan.segment, plan.chunk);
+    const W: number[][] = [], N: number[][] = [], Wo: number[][] = [], No: number[][] = [], cW: number[] = [], cN: number[] = [];
+    let negW = '', negN = '';
+    for (let r = 0; r < plan.bulkRuns; r++) {
+      const doW = () => { const c0 = cpuNow()!; const x = wasmBulk(ossl, b.suite, plan.bulkBytes, plan.segment, plan.chunk); cW.push(cpuNow()! - c0); W.push(x.segments); Wo.push([x.overall]); negW = x.negotiated; };
+      const doN = async () => { const c0 = cpuNow()!; const x = await nodeBulk(b.suite, plan.bulkBytes, plan.segment, plan.chunk); cN.push(cpuNow()! - c0); N.push(x.segments); No.push([x.overall]); negN = x.negotiated; };
+      if (r % 2 === 0) { doW(); await doN(); } else { await doN(); doW(); }
+    }
+    let fs: Summary | null = null, vs: Summary | null = null, negF: string | undefined;
+    if (forge) {
+      // forge has one cipher (AES-128-CBC with HMAC-SHA1): measured once, set beside both suites
+      forgeBulk ??= forge.bulk(plan.forgeBulkBytes, plan.segment, plan.chunk);
+      fs = summarize(forgeBulk.segments);
+      // speed-up: wasm's overall throughput over forge's, per wasm run
+      vs = summarize(Wo.map(o => o[0] / forgeBulk!.overall));
+      negF = `${forge.negotiated()} (${plan.forgeBulkBytes / 2 ** 20} MiB)`;
+    }
+    const row: Row = {
+      id: b.id, label: b.label,
+      negotiated: { wasm: negW, node: negN, ...(negF ? { forge: negF } : {}) },
+      wasm: summarize(W.flat()), node: summarize(N.flat()),
+      ratio: summarize(Wo.map((o, i) => o[0] / No[i][0])),
+      // throughput ratio from CPU time: Node's CPU time for the same bytes over wasm's
+      cpuRatio: summarize(cW.map((x, i) => cN[i] / x)),
+      ...(fs ? { forge: fs, vsForge: vs } : {}),
+    };
+    rows.push(row);
+    log(`  ${b.id}: wasm ${row.wasm.median.toFixed(1)} MB/s, node ${row.node!.median.toFixed(1)} MB/s${fs ? `, forge ${fs.median.toFixed(2)} MB/s` : ''}`);
+  }
+  return rows;
+}
+
+// ---- cold start ------------------------------------------------------------------------------------
+
+async function cold(libFile: string): Promise<ColdResult> {
+  const results: Record<'wasm' | 'node', { total: number; boot: number; cpu: number; phases: Record<string, number> }[]> = { wasm: [], node: [] };
+  for (let i = 0; i < plan.cold; i++) {
+    for (const mode of (i % 2 ? ['node', 'wasm'] : ['wasm', 'node']) as ('wasm' | 'node')[]) {
+      const r = await run(process.execPath, [join(root, 'bench/cold-child.mjs'), mode, libFile, wasmFile, join(root, 'test/fixtures')], {}, 60_000);
+      if (r.code !== 0) throw new Error(`cold start (${mode}) failed: ${r.err || r.out}`);
+      results[mode].push(JSON.parse(r.out.trim().split('\n').at(-1)!));
+    }
+  }
+  const sum = (xs: typeof results.wasm) => ({
+    total: summarize(xs.map(x => x.total)),
+    boot: summarize(xs.map(x => x.boot)),
+    cpu: summarize(xs.map(x => x.cpu)),
+    phases: Object.fromEntries(Object.keys(xs[0].phases).map(p => [p, summarize(xs.map(x => x.phases[p]))])),
+  });
+  return { runs: plan.cold, wasm: sum(results.wasm), node: sum(results.node) };
+}
+
+// ---- Deno and Chromium -----------------------------------------------------------------------------
+
+const bundleOpts = { bundle: true, format: 'esm' as const, target: 'es2022', loader: { '.pem': 'text' as const, '.key': 'text' as const }, logLevel: 'warning' as const };
+
+async function deno(outDir: string): Promise<StandaloneResult> {
+  const file = join(outDir, 'deno.mjs');
+  await build({ ...bundleOpts, entryPoints: [join(root, 'bench/deno-entry.ts')], outfile: file, platform: 'neutral', external: ['node:*'] });
+  const r = await run(join(root, 'node_modules/.bin/deno'), ['run', `--allow-read=${wasmFile}`, file, wasmFile, ...(quick ? ['--quick'] : [])],
+    { DENO_DIR: join(root, 'node_modules/.cache/deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' });
+  const line = r.out.split('\n').find(l => l.startsWith('BENCH_RESULT '));
+  if (r.code !== 0 || !line) throw new Error(`deno run failed (exit ${r.code}): ${r.err.slice(-2000)}`);
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+async function chromium(outDir: string): Promise<StandaloneResult & { isolated?: boolean }> {
+  const web = join(outDir, 'web');
+  mkdirSync(web, { recursive: true });
+  await build({ ...bundleOpts, entryPoints: [join(root, 'bench/browser-entry.ts')], outfile: join(web, 'bench.js'), platform: 'browser' });
+  writeFileSync(join(web, 'index.html'), '<!doctype html><meta charset="utf-8"><title>openssl-wasm bench</title><link rel="icon" href="data:,">\n<script type="module" src="./bench.js"></script>\n');
+  const files: Record<string, [string, () => Buffer]> = {
+    '/': ['text/html; charset=utf-8', () => readFileSync(join(web, 'index.html'))],
+    '/bench.js': ['text/javascript; charset=utf-8', () => readFileSync(join(web, 'bench.js'))],
+    '/openssl.wasm': ['application/wasm', () => readFileSync(wasmFile)],
+  };
+  const server: Server = await new Promise((res, rej) => {
+    const s = createServer((req, resp) => {
+      const f = files[new URL(req.url ?? '/', 'http://x').pathname];
+      if (!f) { resp.writeHead(404).end(); return; }
+      // cross-origin isolated: performance.now() gets 5 µs resolution instead of 100 µs
+      resp.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }).end(f[1]());
+    });
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => res(s));
+  });
+  const { chromium: pw } = await import('playwright');
+  const home = join(root, 'node_modules/.cache/chromium');
+  const browser = await pw.launch({
+    executablePath: '/usr/bin/chromium', headless: true, timeout: 30_000,
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', e => errors.push(e.message));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/${quick ? '?quick' : ''}`, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as { __bench?: unknown }).__bench !== undefined || false, null, { timeout: 540_000, polling: 250 })
+      .catch(e => { throw new Error(`chromium: no result (${e.message.split('\n')[0]}); page errors: ${errors.join('; ')}`); });
+    const r = await page.evaluate(() => (globalThis as unknown as { __bench: { ok: boolean; result?: StandaloneResult; error?: string; isolated?: boolean } }).__bench);
+    if (!r.ok) throw new Error(`chromium: ${r.error}`);
+    return { ...r.result!, runtime: `chromium ${browser.version()}`, isolated: r.isolated };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---- main ------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const outDir0 = join(root, 'build/bench');
+  const libFile0 = join(outDir0, 'lib.mjs');
+  if (opt('--compare')) {
+    await build({ ...bundleOpts, entryPoints: [join(root, 'ts/index.ts')], outfile: libFile0, platform: 'node', minify: true });
+    const { compare } = await import('./compare.ts');
+    console.log(await compare(root, opt('--compare')!.split(',').map(f => resolve(f)), quick, libFile0));
+    return 0;
+  }
+  if (!existsSync(wasmFile)) throw new Error(`${wasmFile} is missing: run ./build.sh`);
+  const outDir = join(root, 'build/bench');
+  mkdirSync(outDir, { recursive: true });
+  const bytes = readFileSync(wasmFile);
+  const module = await WebAssembly.compile(bytes);
+  const ossl = await OpenSSL.load({ wasm: module });
+  const forgeVersion = JSON.parse(readFileSync(join(root, 'node_modules/node-forge/package.json'), 'utf8')).version;
+  const results: Results = {
+    date: new Date().toISOString(),
+    quick,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', nproc: cpus().length, loadBefore: loadavg(), loadAfter: [] },
+    versions: { 'openssl-wasm': ossl.version, node: process.versions.node, "Node's OpenSSL": process.versions.openssl, V8: process.versions.v8, 'node-forge': forgeVersion },
+    wasmFile,
+    handshakes: [], bulk: [], cold: null, size: null, memory: null, cache: [],
+    runtimes: { deno: null, chromium: null }, targets: [],
+  };
+  log(`openssl-wasm bench${quick ? ' --quick' : ''}: ${wasmFile}`);
+  const forge = want('forge') ? forgeSetup() : null;
+  if (want('handshakes') || want('bulk')) { log('warm-up'); warmAll(ossl, plan.warmAllMs); }
+  if (want('handshakes')) { log('handshakes'); results.handshakes = await handshakes(ossl, forge); }
+  if (want('bulk')) { log('bulk'); results.bulk = await bulk(ossl, forge); }
+  if (want('size')) {
+    results.size = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length };
+  }
+  if (want('memory')) {
+    log('memory');
+    results.memory = await wasmMemory(module, plan.memConns);
+    for (const n of plan.cacheSizes) {
+      const inst = await OpenSSL.load({ wasm: module });
+      results.cache.push(wasmCacheOps(inst, n));
+      log(`  cache ${n}: add ${results.cache.at(-1)!.add.median.toFixed(2)} µs`);
+    }
+  }
+  if (want('cold')) {
+    log('cold start');
+    const libFile = join(outDir, 'lib.mjs');
+    await build({ ...bundleOpts, entryPoints: [join(root, 'ts/index.ts')], outfile: libFile, platform: 'node', minify: true });
+    results.cold = await cold(libFile);
+    log(`  wasm ${results.cold.wasm.total.median.toFixed(1)} ms, node ${results.cold.node.total.median.toFixed(1)} ms`);
+  }
+  if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
+  if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
+  results.machine.loadAfter = loadavg();
+  results.targets = targets(results);
+  const report = markdown(results);
+  console.log(report);
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${results.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...results, forgeLabel: FORGE_LABEL }, null, 1)}\n`);
+  if (opt('--markdown')) writeFileSync(resolve(opt('--markdown')!), report);
+  console.log(`results: ${file}`);
+  return 0;
+}
+
+main().then(
+  code => { process.exitCode = code; },
+  e => {
+    console.error(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    if (e?.name === 'ResumptionError') console.error('(a resumed handshake did not resume: that fails the bench)');
+    process.exitCode = 1;
+  },
+);

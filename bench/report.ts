@@ -1,0 +1,140 @@
+// The bench's results as one JSON document, and the markdown report made from it: tables and the
+// targets, each met or not met. Missing a target never fails the bench; only a crash or a
+// resumption that did not resume does.
+import type { CacheOpsResult, MemoryResult, StandaloneResult } from './core.ts';
+import type { Summary } from './stats.ts';
+
+export interface Row {
+  id: string;
+  label: string;
+  negotiated: { wasm: string; node: string | null; forge?: string | null };
+  wasm: Summary;
+  node: Summary | null;
+  /** Paired per-round ratio wasm/node: time for handshakes, throughput for bulk. */
+  ratio: Summary | null;
+  /** The same ratio from CPU time per round (steadier when other processes compete for the cores). */
+  cpuRatio?: Summary | null;
+  forge?: Summary | null;
+  /** How many times faster than forge (paired per round). */
+  vsForge?: Summary | null;
+  note?: string;
+}
+
+export interface ColdResult {
+  runs: number;
+  wasm: { total: Summary; boot: Summary; cpu: Summary; phases: Record<string, Summary> };
+  node: { total: Summary; boot: Summary; cpu: Summary; phases: Record<string, Summary> };
+}
+
+export interface Results {
+  date: string;
+  quick: boolean;
+  machine: { cpu: string; nproc: number; loadBefore: number[]; loadAfter: number[] };
+  versions: Record<string, string>;
+  wasmFile: string;
+  handshakes: Row[];
+  bulk: Row[];
+  cold: ColdResult | null;
+  size: { raw: number; gzip: number; brotli: number } | null;
+  memory: MemoryResult | null;
+  cache: CacheOpsResult[];
+  runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
+  targets: Target[];
+}
+
+export interface Target { name: string; figure: string; met: boolean | null }
+
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+const mbs = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const cell = (s: Summary | null | undefined, f: (x: number) => string) => (s ? `${f(s.median)} [${f(s.p10)}–${f(s.p90)}]` : 'n/a');
+const ratio = (s: Summary | null | undefined) => (s ? `${s.median.toFixed(2)}× [${s.p10.toFixed(2)}–${s.p90.toFixed(2)}]` : 'n/a');
+const kb = (b: number) => `${(b / 1000).toFixed(1)} KB`;
+
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  const row = (id: string) => r.handshakes.find(h => h.id === id) ?? r.bulk.find(b => b.id === id);
+  const cpu = (x: Row) => (x.cpuRatio ? ` (CPU ${x.cpuRatio.median.toFixed(2)}×)` : '');
+  for (const id of ['tls13-resumed', 'tls12-resumed-id', 'tls12-resumed-ticket']) {
+    const x = row(id);
+    out.push({ name: `${x?.label ?? id}: faster than Node's tls`, figure: x?.ratio ? `${x.ratio.median.toFixed(2)}× Node's time${cpu(x)}` : 'n/a', met: x?.ratio ? x.ratio.median < 1 : null });
+  }
+  for (const id of ['tls13-full-p256', 'tls13-full-rsa']) {
+    const x = row(id);
+    out.push({ name: `${x?.label ?? id}: within 1.5× Node's time`, figure: x?.ratio ? `${x.ratio.median.toFixed(2)}×${cpu(x)}` : 'n/a', met: x?.ratio ? x.ratio.median <= 1.5 : null });
+  }
+  const cc = row('bulk-chacha20');
+  out.push({ name: 'ChaCha20-Poly1305 bulk: at least half Node\'s throughput', figure: cc?.ratio ? `${cc.ratio.median.toFixed(2)}× Node's MB/s${cpu(cc)}` : 'n/a', met: cc?.ratio ? cc.ratio.median >= 0.5 : null });
+  for (const x of [...r.handshakes, ...r.bulk].filter(x => x.vsForge)) {
+    out.push({ name: `${x.label}: at least 10× node-forge`, figure: `${x.vsForge!.median.toFixed(1)}×`, met: x.vsForge!.median >= 10 });
+  }
+  if (r.size) out.push({ name: 'module at most 500 KB gzipped', figure: kb(r.size.gzip), met: r.size.gzip <= 500_000 });
+  if (r.cold) out.push({ name: 'nothing loaded to first completed handshake (Node): at most 50 ms', figure: `${ms(r.cold.wasm.total.median)} ms (CPU ${ms(r.cold.wasm.cpu.median)} ms; Node tls ${ms(r.cold.node.total.median)} ms)`, met: r.cold.wasm.total.median <= 50 });
+  return out;
+}
+
+export function markdown(r: Results): string {
+  const L: string[] = [];
+  L.push(`## openssl-wasm bench${r.quick ? ' (--quick: few samples, for CI; not figures to quote)' : ''}`, '');
+  L.push(`${r.date}; ${r.machine.cpu}, ${r.machine.nproc} cores, load ${r.machine.loadBefore.map(x => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map(x => x.toFixed(2)).join(' ')} after`);
+  L.push(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join('; '), '');
+  L.push('Medians [p10–p90]. "wasm/Node" is the median of per-round ratios, the two measured back to back in each round;',
+    '"CPU" is that ratio from the process\'s CPU time per round, which waiting for a busy core does not inflate.', '');
+
+  L.push('### Handshakes (ms, client and server in one process)', '');
+  L.push('| scenario | openssl-wasm | Node tls | wasm/Node time | CPU | node-forge¹ | wasm speed-up vs forge |', '|---|---|---|---|---|---|---|');
+  for (const h of r.handshakes) {
+    L.push(`| ${h.label} | ${cell(h.wasm, ms)} | ${h.node ? cell(h.node, ms) : `n/a${h.note ? ` (${h.note})` : ''}`} | ${ratio(h.ratio)} | ${h.cpuRatio ? `${h.cpuRatio.median.toFixed(2)}×` : 'n/a'} | ${h.forge ? `${cell(h.forge, ms)}` : ''} | ${h.vsForge ? `${h.vsForge.median.toFixed(1)}×` : ''} |`);
+  }
+  L.push('');
+  L.push('### Bulk (MB/s, 10⁶ bytes/s, client → server, 64 KiB writes; p10/p90 over segments)', '');
+  L.push('| scenario | openssl-wasm | Node tls | wasm/Node throughput | CPU | node-forge¹ | wasm speed-up vs forge |', '|---|---|---|---|---|---|---|');
+  for (const b of r.bulk) {
+    L.push(`| ${b.label} | ${cell(b.wasm, mbs)} | ${cell(b.node, mbs)} | ${ratio(b.ratio)} | ${b.cpuRatio ? `${b.cpuRatio.median.toFixed(2)}×` : 'n/a'} | ${b.forge ? cell(b.forge, mbs) : ''} | ${b.vsForge ? `${b.vsForge.median.toFixed(1)}×` : ''} |`);
+  }
+  const forgeNeg = [...r.handshakes, ...r.bulk].map(x => x.negotiated.forge).find(Boolean);
+  L.push('', `¹ node-forge speaks only TLS 1.0/1.1 with RSA key exchange: its figures are ${forgeNeg ?? 'TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA'}, RSA-2048 (a self-signed certificate: forge cannot read ECDSA-signed ones), set beside the closest openssl-wasm scenario.`, '');
+
+  const { deno, chromium } = r.runtimes;
+  if (deno || chromium) {
+    L.push('### Runtimes (openssl-wasm in each; medians; Node tls for reference)', '');
+    L.push(`| scenario | Node | Deno | Chromium${chromium && chromium.isolated === false ? ' (timer 100 µs)' : ''} | Node tls |`, '|---|---|---|---|---|');
+    for (const h of r.handshakes) {
+      L.push(`| ${h.label} (ms) | ${ms(h.wasm.median)} | ${deno ? ms(deno.handshakes[h.id]?.summary.median ?? NaN) : '–'} | ${chromium ? ms(chromium.handshakes[h.id]?.summary.median ?? NaN) : '–'} | ${h.node ? ms(h.node.median) : 'n/a'} |`);
+    }
+    for (const b of r.bulk) {
+      L.push(`| ${b.label} (MB/s) | ${mbs(b.wasm.median)} | ${deno ? mbs(deno.bulk[b.id]?.summary.median ?? NaN) : '–'} | ${chromium ? mbs(chromium.bulk[b.id]?.summary.median ?? NaN) : '–'} | ${b.node ? mbs(b.node.median) : 'n/a'} |`);
+    }
+    L.push('', `${[deno?.runtime, chromium?.runtime].filter(Boolean).join('; ')}`, '');
+  }
+
+  if (r.cold) {
+    const c = r.cold;
+    L.push(`### Cold start (ms, ${c.runs} fresh Node processes each; from the script's first line, PEMs already read)`, '');
+    L.push('| phase | openssl-wasm | Node tls |', '|---|---|---|');
+    const phases = [...new Set([...Object.keys(c.wasm.phases), ...Object.keys(c.node.phases)])];
+    for (const p of phases) L.push(`| ${p} | ${c.wasm.phases[p] ? cell(c.wasm.phases[p], ms) : '–'} | ${c.node.phases[p] ? cell(c.node.phases[p], ms) : '–'} |`);
+    L.push(`| **nothing loaded → first handshake** | **${cell(c.wasm.total, ms)}** | **${cell(c.node.total, ms)}** |`);
+    L.push(`| (CPU time of the same, all threads) | ${cell(c.wasm.cpu, ms)} | ${cell(c.node.cpu, ms)} |`);
+    L.push(`| (before that: Node's own start-up) | ${cell(c.wasm.boot, ms)} | ${cell(c.node.boot, ms)} |`, '');
+  }
+  if (r.size) L.push('### Module size', '', '| raw | gzip -9 | brotli q11 |', '|---|---|---|', `| ${kb(r.size.raw)} | ${kb(r.size.gzip)} | ${kb(r.size.brotli)} |`, '');
+  if (r.memory) {
+    const m = r.memory;
+    L.push(`### Memory (bytes of linear memory from ossl.stats().heapInUse; ${m.conns} of each, client and server in separate instances)`, '');
+    L.push('| what | bytes each |', '|---|---|');
+    L.push(`| client connection, created | ${m.clientConnCreated.toFixed(0)} |`, `| server connection, created | ${m.serverConnCreated.toFixed(0)} |`);
+    L.push(`| client connection, TLS 1.3 established and idle | ${m.clientConnIdle.toFixed(0)} |`, `| server connection, TLS 1.3 established and idle | ${m.serverConnIdle.toFixed(0)} |`);
+    L.push(`| session in a server's cache (TLS 1.2, session id) | ${m.serverCachedSession.toFixed(0)} |`, `| TLS 1.3 ticket session kept by a client | ${m.clientTicketSession.toFixed(0)} |`, '');
+  }
+  if (r.cache.length) {
+    L.push('### Server session cache (µs per operation, median [p10–p90] over batches of 100)', '');
+    L.push('| sessions | add | lookup | remove | bytes per cached session | of which the cache |', '|---|---|---|---|---|---|');
+    const us = (x: number) => x.toFixed(2);
+    for (const c of r.cache) L.push(`| ${c.size} | ${cell(c.add, us)} | ${cell(c.lookup, us)} | ${cell(c.remove, us)} | ${c.bytesPerSession.toFixed(0)} | ${c.cacheBytesPerSession.toFixed(0)} |`);
+    L.push('');
+  }
+  L.push('### Targets', '', '| target | figure | |', '|---|---|---|');
+  for (const t of r.targets) L.push(`| ${t.name} | ${t.figure} | ${t.met === null ? 'n/a' : t.met ? 'met' : '**not met**'} |`);
+  L.push('');
+  return L.join('\n');
+}
