@@ -257,11 +257,17 @@ async function main(): Promise<number> {
     results.cold = await cold(libFile);
     log(`  wasm ${results.cold.wasm.total.median.toFixed(1)} ms, node ${results.cold.node.total.median.toFixed(1)} ms`);
   }
+  if (want('fleet')) {
+    log('fleet (Redis)');
+    const { fleetBench } = await import('./fleet.ts');
+    results.fleet = await fleetBench(root, module, quick, log);
+  }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
   results.machine.loadAfter = loadavg();
   results.targets = targets(results);
-  const report = markdown(results);
+  let report = markdown(results);
+  if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
   console.log(report);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

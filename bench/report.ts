@@ -39,6 +39,8 @@ export interface Results {
   memory: MemoryResult | null;
   cache: CacheOpsResult[];
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
+  /** Sessions in Redis (bench/fleet.ts). */
+  fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
 }
 

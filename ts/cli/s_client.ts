@@ -137,6 +137,7 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   let context: Context;
   try {
     context = ossl.createContext({
+      preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'client',
       verifyPeer: o.has('verify_return_error'),
       minVersion: version, maxVersion: version,

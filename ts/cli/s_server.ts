@@ -85,6 +85,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   let context: Context;
   try {
     context = ossl.createContext({
+      preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'server',
       certificate, privateKey, ca,
       verifyPeer: o.has('Verify'),
