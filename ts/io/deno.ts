@@ -6,7 +6,8 @@ import type { LoadOptions } from '../loader.ts';
 import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
-import { saveSession, sessionKey, takeSession, type SessionStore } from '../stores/session-store.ts';
+import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import { connectOverStreams } from './client.ts';
 import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
 
 /** The part of Deno's API this adapter uses (so the package needs no Deno type definitions). */
@@ -57,29 +58,8 @@ export async function connectDeno(options: DenoConnectOptions): Promise<TLSStrea
   const store = options.sessionStore;
   const key = store && sessionKey({ host: hostname, port: options.port, serverName, alpn: options.contextOptions?.alpn,
     settings: options.sessionKeySettings ?? `verify=${context.verifyPeer}` });
-  const stored = store && !options.session ? await takeSession(store, key!, ossl) : null;
-  const session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session ?? stored ?? undefined;
-  const onSession = store
-    ? (s: Session) => { options.onSession?.(s); void saveSession(store, key!, s).catch(() => undefined); }
-    : options.onSession;
-  let conn: DenoConn | undefined;
-  try {
-    const connection = context.createConnection({ serverName, session });
-    try {
-      conn = await Deno.connect({ hostname, port: options.port });
-    } catch (e) {
-      connection.free();
-      throw e;
-    }
-    const stream = tlsOverStreams(connection, conn, { ...options, onSession });
-    void stream.closed.catch(() => undefined).finally(() => { if (owned?.alive) owned.free(); });
-    return stream;
-  } catch (e) {
-    if (owned?.alive) owned.free();
-    throw e;
-  } finally {
-    if (options.session instanceof Uint8Array || stored) session?.free(); // the SSL holds its own reference
-  }
+  return connectOverStreams({ ...options, ossl, context, owned, serverName, sessionKey: key },
+    () => Deno.connect({ hostname, port: options.port }));
 }
 
 export interface DenoListenOptions extends TLSStreamOptions {

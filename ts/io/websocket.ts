@@ -11,8 +11,9 @@ import type { LoadOptions } from '../loader.ts';
 import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
-import { saveSession, sessionKey, takeSession, type SessionStore } from '../stores/session-store.ts';
-import { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
+import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import { connectOverStreams } from './client.ts';
+import type { ByteStreams, TLSStream, TLSStreamOptions } from './streams.ts';
 
 /** The part of the WebSocket API used here: the WHATWG one, which the `ws` package also provides. */
 export interface WebSocketLike {
@@ -225,30 +226,6 @@ export async function connectWebSocket(url: string | URL, options: WebSocketConn
     serverName, alpn: options.contextOptions?.alpn,
     settings: options.sessionKeySettings ?? `verify=${context.verifyPeer}`,
   });
-  let stored: Session | null = null;
-  let session: Session | undefined;
-  try {
-    stored = store && !options.session ? await takeSession(store, key!, ossl) : null;
-    session = options.session instanceof Uint8Array ? ossl.sessionFromDER(options.session) : options.session ?? stored ?? undefined;
-    const onSession = store
-      ? (s: Session) => { options.onSession?.(s); void saveSession(store, key!, s).catch(() => undefined); }
-      : options.onSession;
-    const connection = context.createConnection({ serverName, session });
-    let network: ByteStreams;
-    try {
-      const ws = new WS(href, options.protocols);
-      network = await webSocketStreams(ws, options);
-    } catch (e) {
-      connection.free();
-      throw e;
-    }
-    const stream = tlsOverStreams(connection, network, { ...options, onSession });
-    void stream.closed.catch(() => undefined).finally(() => { if (owned?.alive) owned.free(); });
-    return stream;
-  } catch (e) {
-    if (owned?.alive) owned.free();
-    throw e;
-  } finally {
-    if (options.session instanceof Uint8Array || stored) session?.free(); // the SSL holds its own reference
-  }
+  return connectOverStreams({ ...options, ossl, context, owned, serverName, sessionKey: key },
+    () => webSocketStreams(new WS(href, options.protocols), options));
 }
