@@ -8,3 +8,4 @@ import './relay.suite.ts';
 import './fleet.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
+import './build.suite.ts';
