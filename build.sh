@@ -6,6 +6,7 @@
 #   OPENSSL_TARBALL=/path/to/openssl-3.5.7.tar.gz   build from a tarball you have (sha256 still checked)
 #   OPENSSL_WASM_CACHE=dir                           cache for downloads and built libraries
 #                                                    (default ~/.cache/openssl-wasm; kept outside the clone)
+#   OPENSSL_WASM_AES_CONST_TIME=1                    constant-time AES (slower; see bench/README.md)
 #   SKIP_LIBS=1 / SKIP_MODULE=1                      (contributors) reuse what is there
 set -euo pipefail
 cd "$(dirname "$0")"

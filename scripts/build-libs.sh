@@ -11,6 +11,10 @@ cache=${OPENSSL_WASM_CACHE:?}
 log() { echo "    $*" >&2; }
 
 flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-flags")
+# Optional: constant-time AES (no lookup tables indexed by secret data, so no cache-timing leak
+# across origins in a browser), at the cost measured in bench/README.md.
+if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
+-DOPENSSL_AES_CONST_TIME"; fi
 key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version"; } \
        | sha256sum | cut -c1-16)
 out="$cache/libs-$OPENSSL_VERSION-$key"
