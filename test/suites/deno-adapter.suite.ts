@@ -2,22 +2,14 @@
 // Deno.listen as a server for s_client, each a full handshake then a resumed one.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectDeno, listenDeno, OpenSSL, type TLSStream } from '../../ts/deno.ts';
+import { connectDeno, listenDeno, OpenSSL } from '../../ts/deno.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
+import { request } from '../lib/streams.ts';
 import { suite } from '../lib/suite.ts';
 import { fixturePath, sClient, sServer, tempDir, until } from '../io/peers.ts';
 
 const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
-
-async function request(stream: TLSStream, text: string): Promise<string> {
-  const w = stream.writable.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  let out = '';
-  for await (const chunk of stream.readable as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(chunk);
-  await w.close().catch(() => undefined);
-  return out;
-}
 
 suite('Deno adapter', test => {
   test('connectDeno -> native s_server -www (TLS 1.3): New, then Reused with the DER session', async () => {

@@ -3,9 +3,10 @@
 // with s_server's own New/Reused verdict. Node (with the `ws` package's WebSocket where there is no
 // global one, as in Node 20) and Deno (its global WebSocket).
 import { readFileSync } from 'node:fs';
-import { connectWebSocket, MemorySessionStore, OpenSSL, type TLSStream, type WebSocketConstructor } from '../../ts/index.ts';
+import { connectWebSocket, MemorySessionStore, OpenSSL, type WebSocketConstructor } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
+import { request } from '../lib/streams.ts';
 import { suite } from '../lib/suite.ts';
 import { fixturePath, sServer } from '../io/peers.ts';
 import { runRelay } from '../io/relay.ts';
@@ -18,15 +19,6 @@ async function webSocketClass(): Promise<WebSocketConstructor> {
   if (global) return global;
   const name = 'ws';
   return (await import(/* @vite-ignore */ name)).WebSocket as WebSocketConstructor;
-}
-
-async function request(stream: TLSStream, text: string): Promise<string> {
-  const w = stream.writable.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  let out = '';
-  for await (const chunk of stream.readable as unknown as AsyncIterable<Uint8Array>) out += new TextDecoder().decode(chunk);
-  await w.close().catch(() => undefined);
-  return out;
 }
 
 suite('connectWebSocket through the relay', test => {
