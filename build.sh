@@ -19,7 +19,7 @@ t_all=$(date +%s)
 stage_name=""; t_stage=0
 stage() { end_stage; stage_name=$1; t_stage=$(date +%s); echo "==> $1"; }
 end_stage() { [ -z "$stage_name" ] || echo "    $stage_name: done in $(( $(date +%s) - t_stage ))s"; stage_name=""; }
-die() { echo "build.sh: error: $*" >&2; exit 1; }
+die() { printf 'build.sh: error: %b\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
 
 stage "prerequisites"
@@ -37,7 +37,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-emcc_version=$(emcc --version 2>/dev/null | head -1) || die "emcc does not run; check NODE_PATH includes /usr/share/nodejs"
+emcc_out=$(emcc --version 2>&1) || die "emcc does not run (check that NODE_PATH includes /usr/share/nodejs); it said:
+$emcc_out"
+emcc_version=$(echo "$emcc_out" | head -1)
 echo "    $emcc_version"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "    npm ci"

@@ -1,4 +1,3 @@
-import { instantiate } from '@assemblyscript/loader';
 import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
 
@@ -88,6 +87,9 @@ export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
     stdout: options.stdout ?? (t => console.log(t.replace(/\n$/, ''))),
     stderr: options.stderr ?? (t => console.error(t.replace(/\n$/, ''))),
   };
-  const { instance } = await instantiate(module, createImports(module, host) as Record<string, Record<string, unknown>>);
+  // Plain WebAssembly.instantiate: a helper that also accepts a Response would have to look at the
+  // global `Response`, and in Node the first look at it loads the whole fetch implementation (undici),
+  // which measured ~40 ms of a cold start.
+  const instance = await WebAssembly.instantiate(module, createImports(module, host) as WebAssembly.Imports);
   return new RawOpenSSL(instance, host);
 }
