@@ -17,11 +17,12 @@ jslib=build/osw-imports.js
   echo '});'; } > "$jslib"
 emcc -O2 -Wall -Werror \
   -I"$libs/include" -Iwasm \
-  wasm/shims.c wasm/ticket-keys.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+  wasm/shims.c wasm/ticket-keys.c wasm/preinit.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
   -sSTANDALONE_WASM --no-entry \
   -sALLOW_MEMORY_GROWTH=1 \
   -sEXPORTED_FUNCTIONS="$exported" \
   --js-library "$jslib" \
   -o build/openssl.tmp.wasm
 node scripts/check-exports.mjs build/openssl.tmp.wasm
+node scripts/preinit.mjs build/openssl.tmp.wasm
 mv build/openssl.tmp.wasm wasm/openssl.wasm

@@ -25,6 +25,9 @@ export interface LoadOptions {
 
 declare const Deno: { readFile(path: string | URL): Promise<Uint8Array> } | undefined;
 
+/** Marks a module whose start-up code ran at build time (scripts/preinit.mjs, wasm/preinit.c). */
+const PREINIT_SECTION = 'openssl-wasm:preinitialized';
+
 const defaultLocation = (): URL => new URL('./openssl.wasm', import.meta.url);
 
 // Compiling is the slow part of loading; instances are cheap. Keep one compiled module per URL.
@@ -91,5 +94,6 @@ export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
   // global `Response`, and in Node the first look at it loads the whole fetch implementation (undici),
   // which measured ~40 ms of a cold start.
   const instance = await WebAssembly.instantiate(module, createImports(module, host) as WebAssembly.Imports);
-  return new RawOpenSSL(instance, host);
+  const preinitialized = WebAssembly.Module.customSections(module, PREINIT_SECTION).length > 0;
+  return new RawOpenSSL(instance, host, preinitialized);
 }
