@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything from a fresh Debian/Ubuntu machine:
 #   prerequisites -> OpenSSL source (pinned, verified) -> libcrypto/libssl with emcc (cached)
-#   -> wasm/openssl.wasm (standalone, exports from wasm/exports.txt) -> TypeScript -> dist/
+#   -> wasm/openssl.wasm + wasm/openssl-simd.wasm (standalone, exports from wasm/exports.txt) -> TypeScript -> dist/
 # Environment:
 #   OPENSSL_TARBALL=/path/to/openssl-3.5.7.tar.gz   build from a tarball you have (sha256 still checked)
 #   OPENSSL_WASM_CACHE=dir                           cache for downloads and built libraries
@@ -66,7 +66,7 @@ npx tsc -p tsconfig.json
 node scripts/bundle.mjs
 
 end_stage
-raw=$(stat -c %s wasm/openssl.wasm)
-gz=$(gzip -9c wasm/openssl.wasm | wc -c)
-echo "==> wasm/openssl.wasm: $raw bytes raw, $gz bytes gzipped"
+for m in openssl openssl-simd; do
+  echo "==> wasm/$m.wasm: $(stat -c %s wasm/$m.wasm) bytes raw, $(gzip -9c wasm/$m.wasm | wc -c) bytes gzipped"
+done
 echo "==> built in $(( $(date +%s) - t_all ))s"

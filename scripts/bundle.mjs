@@ -1,14 +1,16 @@
-// Assembles dist/, what the npm package ships: one ESM bundle (the loader's dependency included),
-// the declaration files from tsc, and the module itself beside the bundle, where the default loader
-// location `new URL('./openssl.wasm', import.meta.url)` finds it.
+// Assembles dist/, what the npm package ships: one ESM bundle, the declaration files from tsc, and
+// the two modules beside the bundle, where the loader's default location
+// `new URL('./openssl-simd.wasm' or './openssl.wasm', import.meta.url)` finds them.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dist = 'dist';
-if (!existsSync('wasm/openssl.wasm')) {
-  console.error('bundle: wasm/openssl.wasm is missing: run ./build.sh');
-  process.exit(1);
+for (const m of ['wasm/openssl.wasm', 'wasm/openssl-simd.wasm']) {
+  if (!existsSync(m)) {
+    console.error(`bundle: ${m} is missing: run ./build.sh`);
+    process.exit(1);
+  }
 }
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);
@@ -48,8 +50,9 @@ function copyDeclarations(dir) {
 }
 copyDeclarations('build/tsc');
 cpSync('wasm/openssl.wasm', join(dist, 'openssl.wasm'));
+cpSync('wasm/openssl-simd.wasm', join(dist, 'openssl-simd.wasm'));
 // The WebSocket-to-TCP relay (package.json "bin": openssl-wasm-relay) is plain Node ESM that
 // imports the `ws` dependency at run time: shipped as it is, beside the library.
 cpSync('relay/relay.mjs', join(dist, 'relay.mjs'));
 chmodSync(join(dist, 'relay.mjs'), 0o755);
-console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm, relay.mjs`);
+console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm, openssl-simd.wasm, relay.mjs`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Links wasm/openssl.wasm: wasm/shims.c plus the OpenSSL libraries, as a standalone module (no
-# emscripten JS glue; ts/loader supplies the few imports), exporting exactly wasm/exports.txt.
+# Links wasm/openssl.wasm and wasm/openssl-simd.wasm: wasm/shims.c plus the OpenSSL libraries, as
+# standalone modules (no emscripten JS glue; ts/loader supplies the few imports), exporting exactly
+# wasm/exports.txt, then pre-initialises them (scripts/preinit.mjs).
 # Usage: scripts/link-module.sh LIBS_DIR   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +16,30 @@ jslib=build/osw-imports.js
 { echo 'mergeInto(LibraryManager.library, {'
   grep -o 'IMPORT(osw_js_[a-z_]*)' wasm/shims.c | sed 's/IMPORT(\(.*\))/  \1: function () {},/'
   echo '});'; } > "$jslib"
-emcc -O2 -Wall -Werror \
-  -I"$libs/include" -Iwasm \
-  wasm/shims.c wasm/ticket-keys.c wasm/preinit.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
-  -sSTANDALONE_WASM --no-entry \
-  -sALLOW_MEMORY_GROWTH=1 \
-  -sEXPORTED_FUNCTIONS="$exported" \
-  --js-library "$jslib" \
-  -o build/openssl.tmp.wasm
-node scripts/check-exports.mjs build/openssl.tmp.wasm
-node scripts/preinit.mjs build/openssl.tmp.wasm
-mv build/openssl.tmp.wasm wasm/openssl.wasm
+# link OUT [EXTRA OBJECTS...]: the objects go before the libraries, so a definition of theirs
+# replaces the archive member that has the same symbol (wasm/simd/README.md).
+link() {
+  local out=$1; shift
+  emcc -O2 -Wall -Werror \
+    -I"$libs/include" -Iwasm \
+    "$@" wasm/shims.c wasm/ticket-keys.c wasm/preinit.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+    -sSTANDALONE_WASM --no-entry \
+    -sALLOW_MEMORY_GROWTH=1 \
+    -sEXPORTED_FUNCTIONS="$exported" \
+    --js-library "$jslib" \
+    -o "build/$out.tmp.wasm"
+  node scripts/check-exports.mjs "build/$out.tmp.wasm"
+  node scripts/preinit.mjs "build/$out.tmp.wasm"
+  mv "build/$out.tmp.wasm" "wasm/$out.wasm"
+}
+
+# The plain module: any engine with WebAssembly 1.0.
+echo "    openssl.wasm (plain)"
+link openssl
+# The SIMD module, chosen by ts/loader when the engine validates SIMD128 and bulk memory (wasm/simd/):
+# OpenSSL's portable ChaCha20 core replaced by a 4-blocks-at-a-time SIMD one, libc's memcpy,
+# memmove and memset by single bulk-memory instructions.
+echo "    openssl-simd.wasm (SIMD128, bulk memory)"
+emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/chacha20-simd.c -o build/chacha20-simd.o
+emcc -O3 -mbulk-memory -Wall -Wextra -Werror -c wasm/simd/memory.c -o build/memory-bulk.o
+link openssl-simd build/chacha20-simd.o build/memory-bulk.o

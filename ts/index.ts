@@ -4,7 +4,7 @@
  * The raw layer (`loadRaw`) gives every exported OpenSSL function under its own name, with branded
  * pointer types and memory helpers, for experiments that need OpenSSL exactly as it is.
  */
-export { loadRaw, type LoadOptions, type WasmSource } from './loader.ts';
+export { loadRaw, supportsSimd, type LoadOptions, type WasmSource } from './loader.ts';
 export { RawOpenSSL } from './raw/instance.ts';
 export { WasmMemory, MemoryScope } from './raw/memory.ts';
 export type { Capi } from './raw/exports.generated.ts';

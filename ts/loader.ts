@@ -2,7 +2,7 @@ import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
 
 /**
- * Where the module comes from. By default `openssl.wasm` beside this file, read the way the runtime
+ * Where the module comes from. By default `openssl-simd.wasm` (or, without SIMD, `openssl.wasm`) beside this file, read the way the runtime
  * reads files (Node: fs, Deno: Deno.readFile, browsers: fetch + instantiateStreaming). A host that
  * cannot do that (a bundler without asset handling, a worker with no fetch) passes the module itself.
  */
@@ -16,8 +16,14 @@ export type WasmSource =
   | WebAssembly.Module;
 
 export interface LoadOptions {
-  /** The module: a URL, its bytes, a Response, or a compiled WebAssembly.Module. */
+  /**
+   * The module: a URL, its bytes, a Response, or a compiled WebAssembly.Module. By default the SIMD
+   * build beside this file where the engine supports SIMD128 (every current browser, Node, Deno),
+   * else the plain one.
+   */
   wasm?: WasmSource;
+  /** With the default location: `false` loads the plain module even where SIMD is supported. */
+  simd?: boolean;
   /** Where the module's stdout and stderr go (OpenSSL rarely writes; default: console). */
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
@@ -28,7 +34,20 @@ declare const Deno: { readFile(path: string | URL): Promise<Uint8Array> } | unde
 /** Marks a module whose start-up code ran at build time (scripts/preinit.mjs, wasm/preinit.c). */
 const PREINIT_SECTION = 'openssl-wasm:preinitialized';
 
-const defaultLocation = (): URL => new URL('./openssl.wasm', import.meta.url);
+// The smallest modules using a SIMD128 instruction (i8x16.popcnt, from the final SIMD proposal) and
+// a bulk-memory one (memory.copy): engines that validate both get openssl-simd.wasm.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const BULK_MEMORY_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 14, 1, 12, 0, 65, 0, 65, 0, 65, 0, 252, 10, 0, 0, 11]);
+let simd: boolean | undefined;
+
+/** Whether this engine runs wasm/openssl-simd.wasm (SIMD128 and bulk memory); it is then the default. */
+export function supportsSimd(): boolean {
+  simd ??= WebAssembly.validate(SIMD_PROBE) && WebAssembly.validate(BULK_MEMORY_PROBE);
+  return simd;
+}
+
+const defaultLocation = (useSimd: boolean): URL =>
+  new URL(useSimd ? './openssl-simd.wasm' : './openssl.wasm', import.meta.url);
 
 // Compiling is the slow part of loading; instances are cheap. Keep one compiled module per URL.
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -78,10 +97,10 @@ async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
 export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
   let module: WebAssembly.Module;
   try {
-    module = await compileFrom(options.wasm ?? defaultLocation());
+    module = await compileFrom(options.wasm ?? defaultLocation(options.simd !== false && supportsSimd()));
   } catch (e) {
     throw new Error(`openssl-wasm: could not load the module (${e instanceof Error ? e.message : String(e)}); ` +
-      'if openssl.wasm is not served beside this script, pass { wasm: URL | bytes | WebAssembly.Module }', { cause: e });
+      'if openssl.wasm and openssl-simd.wasm are not served beside this script, pass { wasm: URL | bytes | WebAssembly.Module }', { cause: e });
   }
   const host: ImportHost = {
     mem: undefined,

@@ -32,6 +32,8 @@ EXPORT void OSW_cleanse_and_free(void *ptr, size_t len) { OPENSSL_clear_free(ptr
 EXPORT long (BIO_pending)(BIO *b) { return BIO_pending(b); }
 EXPORT long (BIO_set_mem_eof_return)(BIO *b, long v) { return BIO_set_mem_eof_return(b, v); }
 EXPORT long (BIO_get_mem_data)(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+EXPORT int (BIO_seek)(BIO *b, int ofs) { return BIO_seek(b, ofs); }
+EXPORT int (BIO_tell)(BIO *b) { return BIO_tell(b); }
 
 /* ---- SSL_CTX macros ---------------------------------------------------------------------------- */
 

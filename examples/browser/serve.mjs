@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo:browser`: builds the demo page (examples/browser/demo.ts, bundled with esbuild into
-// build/browser/ with dist/openssl.wasm beside it) and starts, all on 127.0.0.1:
+// build/browser/ with dist/openssl.wasm and dist/openssl-simd.wasm beside it) and starts, all on 127.0.0.1:
 //   - a native `openssl s_server -www` with test/fixtures/server.pem and server.key,
 //   - the WebSocket relay (relay/relay.mjs), allowing that server and nothing else,
 //   - a static web server for the page, which also answers /config.json (where the relay is).
@@ -20,10 +20,9 @@ const here = join(root, 'examples/browser');
 const fixture = name => join(root, 'test/fixtures', name);
 export const outdir = join(root, 'build/browser');
 
-/** Bundles the page into build/browser/: index.html, demo.js, openssl.wasm. */
+/** Bundles the page into build/browser/: index.html, demo.js, openssl.wasm, openssl-simd.wasm. */
 export async function buildPage() {
-  const wasm = join(root, 'dist/openssl.wasm');
-  if (!existsSync(wasm)) throw new Error('dist/openssl.wasm is missing: run ./build.sh');
+  if (!existsSync(join(root, 'dist/openssl-simd.wasm'))) throw new Error('dist/openssl-simd.wasm is missing: run ./build.sh');
   mkdirSync(outdir, { recursive: true });
   await build({
     entryPoints: [join(here, 'demo.ts')],
@@ -36,7 +35,7 @@ export async function buildPage() {
     logLevel: 'warning',
   });
   copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
-  copyFileSync(wasm, join(outdir, 'openssl.wasm'));
+  for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'dist', m), join(outdir, m));
 }
 
 /** `openssl s_server -www` on a free port of 127.0.0.1; resolves once it listens. */

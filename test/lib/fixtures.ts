@@ -19,5 +19,12 @@ export async function fixture(name: string): Promise<string> {
   return new TextDecoder().decode(await readURL(new URL(`../fixtures/${name}`, import.meta.url)));
 }
 
-/** The module under test: the one build.sh wrote, not the packaged copy. */
-export const wasmURL = new URL('../../wasm/openssl.wasm', import.meta.url);
+import { supportsSimd } from '../../ts/loader.ts';
+
+/**
+ * The module under test: the one build.sh wrote (not the packaged copy) that the loader picks by
+ * default in this runtime: the SIMD build wherever SIMD128 is supported, as in every runtime here.
+ */
+export const simdWasmURL = new URL('../../wasm/openssl-simd.wasm', import.meta.url);
+export const plainWasmURL = new URL('../../wasm/openssl.wasm', import.meta.url);
+export const wasmURL = supportsSimd() ? simdWasmURL : plainWasmURL;

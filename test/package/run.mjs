@@ -6,9 +6,9 @@
 //   deno      the same bundle run by `deno run --allow-read` inside the project (Deno 2 resolves bare
 //             specifiers from node_modules/ when there is a package.json)
 //   chromium  the smoke bundled for the browser with the package bundled in from the project's
-//             node_modules, the package's openssl.wasm copied beside the bundle (the default
-//             location is `new URL('./openssl.wasm', import.meta.url)`, and import.meta.url is the
-//             bundle's URL now), served from 127.0.0.1 and opened in headless Chromium (playwright)
+//             node_modules, the package's two modules copied beside the bundle (the default
+//             location is `new URL('./openssl-simd.wasm', import.meta.url)` where SIMD is supported,
+//             and import.meta.url is the bundle's URL now), served from 127.0.0.1 and opened in headless Chromium (playwright)
 // The smoke loads with no options, so the package's default wasm location is what gets tested.
 // Ends with one line `N passed, N failed`; exits non-zero on any failure. Every wait is bounded.
 //
@@ -196,8 +196,8 @@ async function packAndInstall() {
     copyFileSync(tarballArg, tarball);
     line(true, `using the given tarball ${tarballArg}`);
   } else {
-    if (!setupCheck(existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/openssl.wasm')),
-      'dist/ is built', 'dist/index.js or dist/openssl.wasm is missing: run ./build.sh')) return false;
+    if (!setupCheck(existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/openssl.wasm')) && existsSync(join(root, 'dist/openssl-simd.wasm')),
+      'dist/ is built', 'dist/index.js, dist/openssl.wasm or dist/openssl-simd.wasm is missing: run ./build.sh')) return false;
     const r = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: root, timeout: LIMIT.npm });
     let packed;
     try { packed = JSON.parse(r.out)[0]; } catch { /* reported below */ }
@@ -219,7 +219,7 @@ async function packAndInstall() {
 
 // ---- 2. the installed package's contents ------------------------------------------------------
 function checkContents() {
-  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/openssl.wasm']) {
+  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/openssl.wasm', 'dist/openssl-simd.wasm']) {
     const p = join(installed, f);
     setupCheck(existsSync(p) && statSync(p).size > 0, `installed package has ${f}`, 'missing or empty');
   }
@@ -308,10 +308,13 @@ async function testChromium() {
   try {
     await bundleSmoke(join(web, 'smoke.js'), 'browser');
     // The package is bundled into smoke.js, so its import.meta.url is smoke.js's URL: the default
-    // location is /openssl.wasm beside the bundle, where the user has to put the package's copy.
-    const wasm = join(installed, 'dist/openssl.wasm');
-    if (existsSync(wasm)) copyFileSync(wasm, join(web, 'openssl.wasm'));
-    else extra.push('(the installed package has no dist/openssl.wasm to copy)');
+    // location is beside the bundle, where the user has to put the package's two modules; Chromium
+    // has SIMD, so it fetches /openssl-simd.wasm.
+    for (const m of ['openssl.wasm', 'openssl-simd.wasm']) {
+      const wasm = join(installed, 'dist', m);
+      if (existsSync(wasm)) copyFileSync(wasm, join(web, m));
+      else extra.push(`(the installed package has no dist/${m} to copy)`);
+    }
     writeFileSync(join(web, 'index.html'), PAGE);
   } catch (e) {
     report('chromium', { ok: false, checks: [], error: `bundling for the browser: ${e.message}` });
@@ -340,9 +343,9 @@ async function testChromium() {
     const result = await page.evaluate(() => globalThis.__opensslWasmSmoke);
     const wasmRequest = requests.find((r) => r.includes('.wasm'));
     extra.push(`served from ${url}; the default location fetched: ${wasmRequest ?? 'nothing'}`);
-    if (result.ok && !(wasmRequest?.startsWith('GET /openssl.wasm 200 application/wasm'))) {
+    if (result.ok && !(wasmRequest?.startsWith('GET /openssl-simd.wasm 200 application/wasm'))) {
       result.ok = false;
-      result.error = `expected the module to be fetched from /openssl.wasm beside the bundle; requests: ${requests.join('; ')}`;
+      result.error = `expected the SIMD module to be fetched from /openssl-simd.wasm beside the bundle; requests: ${requests.join('; ')}`;
     }
     if (!result.ok) extra.push(...logs.slice(-8), `requests: ${requests.join('; ')}`);
     report('chromium', result, extra);

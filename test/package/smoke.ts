@@ -1,7 +1,7 @@
 // The package smoke test: what a user of the published package does, in any runtime. It imports
 // the bare specifier 'openssl-wasm' only (the raw-tls helpers import '../ts/index.ts', which
 // run.mjs redirects to 'openssl-wasm' when bundling), loads the module with NO options, so the
-// package's default location `new URL('./openssl.wasm', import.meta.url)` is what gets tested,
+// package's default location `new URL('./openssl-simd.wasm', import.meta.url)` is what gets tested,
 // then runs a full handshake and a resumed one (SSL_set_session) for TLS 1.3 and TLS 1.2.
 // It never throws: it reports { ok, checks, error? } as `globalThis.__opensslWasmSmoke` (for the
 // browser page) and as one `SMOKE_RESULT {json}` line on the console (for Node and Deno).

@@ -62,7 +62,7 @@ suite('browser demo (Chromium)', test => {
       equal(relayLog.length, 2, relayLog.join('\n'));
       for (const line of relayLog) match(line, new RegExp(`-> ${demo.target.replace(/\./g, '\\.')} ok up=\\d+ down=\\d+ ws-close=1000 `));
       const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm')));
-      equal(wasm.join(), new URL('openssl.wasm', demo.url).href, 'the module came from beside the bundle');
+      equal(wasm.join(), new URL('openssl-simd.wasm', demo.url).href, 'the SIMD module came from beside the bundle');
     } finally {
       // Bounded: a browser that does not close must not hold the test (or leave s_server running).
       await Promise.race([browser?.close().catch(() => undefined), new Promise(r => setTimeout(r, 10_000))]);

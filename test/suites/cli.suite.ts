@@ -110,13 +110,13 @@ function proc(cmd: string, args: string[], options: { input?: string | Uint8Arra
 }
 
 let bundled: Promise<string> | undefined;
-/** ts/cli.ts bundled with esbuild into a temp dir, openssl.wasm beside it (once per run). */
+/** ts/cli.ts bundled with esbuild into a temp dir, the two modules beside it (once per run). */
 function cliBundle(): Promise<string> {
   bundled ??= (async () => {
     const { build } = await import('esbuild');
     const dir = tempDir().path;
     await build({ entryPoints: { cli: join(root, 'ts/cli.ts') }, outdir: dir, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning' });
-    copyFileSync(join(root, 'wasm/openssl.wasm'), join(dir, 'openssl.wasm'));
+    for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'wasm', m), join(dir, m));
     return join(dir, 'cli.js');
   })();
   return bundled;

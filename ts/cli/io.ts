@@ -17,7 +17,7 @@ export interface CliIO {
   stderr(text: string): void;
   /** Stops a command that would otherwise run on (s_server, an open s_client), as Ctrl-C does. */
   signal?: AbortSignal;
-  /** The module to load (default: openssl.wasm beside the library), or an instance to use. */
+  /** The module to load (default: openssl-simd.wasm or openssl.wasm beside the library), or an instance to use. */
   wasm?: WasmSource;
   openssl?: OpenSSL;
 }
@@ -116,7 +116,7 @@ export async function instance(io: CliIO): Promise<OpenSSL> {
     if (io.wasm !== undefined) return await OpenSSL.load({ wasm: io.wasm });
     return await defaultInstance();
   } catch (e) {
-    throw new CliError(`cannot load openssl.wasm: ${oneLine(e)}`);
+    throw new CliError(`cannot load the module: ${oneLine(e)}`);
   }
 }
 

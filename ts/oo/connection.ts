@@ -1,7 +1,8 @@
+import { rejectUnknownOptions } from './options.ts';
 import { CallbackError, type OpenSSLError } from '../errors.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
-import { NULL, type Ptr } from '../raw/types.ts';
+import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
 import type { Core } from './core.ts';
 import { Handle } from './handle.ts';
@@ -28,6 +29,8 @@ export interface ConnectionOptions {
   onSession?: (session: Session) => void;
 }
 
+const CONNECTION_OPTIONS: readonly (keyof ConnectionOptions)[] = ['serverName', 'checkHostName', 'session', 'onSession'];
+
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
 
@@ -49,6 +52,7 @@ export class Connection extends Handle<'SSL'> {
   /** @internal use Context.createConnection */
   constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('createConnection: options must be an object');
+    rejectUnknownOptions('createConnection', options, CONNECTION_OPTIONS);
     const { capi } = core;
     const ssl = capi.SSL_new(context.pointer);
     if (ssl === NULL) core.fail('SSL_new');
@@ -138,10 +142,16 @@ export class Connection extends Handle<'SSL'> {
     const wbio = this.#liveBio(this.#wbio);
     const n = capi.BIO_ctrl_pending(wbio);
     if (n === 0) return new Uint8Array(0);
+    // Copied straight out of the BIO's buffer, then skipped over (BIO_seek on a mem BIO moves its
+    // read position): one copy instead of BIO_read's into a scratch buffer and another out of it.
     return mem.scope(s => {
-      const buf = s.alloc(n);
-      if (capi.BIO_read(wbio, buf, n) !== n) this.core.fail('BIO_read');
-      return mem.copyOut(buf, n);
+      const pp = s.out<'char*'>();
+      const len = capi.BIO_get_mem_data(wbio, pp);
+      if (len !== n) this.core.fail('BIO_get_mem_data');
+      const data = mem.copyOut(ptr<'u8'>(mem.readU32(pp)), len);
+      const at = capi.BIO_tell(wbio);
+      if (at < 0 || capi.BIO_seek(wbio, at + len) !== at + len) this.core.fail('BIO_seek');
+      return data;
     });
   }
 
@@ -184,13 +194,23 @@ export class Connection extends Handle<'SSL'> {
     const { capi, mem } = this.core;
     const chunks: Uint8Array[] = [];
     let state: Progress = 'want-read';
+    // One buffer for everything that can be decrypted now, copied out once: the plaintext is never
+    // longer than the ciphertext waiting in the read BIO plus what OpenSSL holds decrypted already.
+    const ssl = this.pointer;
+    const size = Math.max(RECORD, capi.BIO_ctrl_pending(this.#liveBio(this.#rbio)) + capi.SSL_pending(ssl));
     mem.scope(s => {
-      const buf = s.alloc(RECORD, true), got = s.out<'size_t'>();
+      const buf = s.alloc(size, true), got = s.out<'size_t'>();
+      let used = 0;
       for (let i = 0; i < 1 << 20; i++) {
-        state = this.#op('read', ssl => capi.SSL_read_ex(ssl, buf, RECORD, got));
+        if (size - used < RECORD && used > 0) { // room for less than a record: hand over what is there
+          chunks.push(mem.copyOut(buf, used));
+          used = 0;
+        }
+        state = this.#op('read', ssl => capi.SSL_read_ex(ssl, ptr<'u8'>(buf + used), size - used, got));
         if (state !== 'done') break;
-        chunks.push(mem.copyOut(buf, mem.readU32(got)));
+        used += mem.readU32(got);
       }
+      if (used > 0) chunks.push(mem.copyOut(buf, used));
     });
     const data = chunks.length === 1 ? chunks[0] : concat(chunks);
     return { data, state: (state as Progress) === 'closed' ? 'closed' : 'want-read' };

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
@@ -76,6 +77,12 @@ export interface ContextOptions {
   onMessage?(message: TLSMessage, connection: Connection | null): void;
 }
 
+const CONTEXT_OPTIONS: readonly (keyof ContextOptions)[] = [
+  'role', 'minVersion', 'maxVersion', 'certificate', 'privateKey', 'ca', 'verifyPeer', 'alpn', 'groups',
+  'cipherList', 'cipherSuites', 'options', 'sessionCacheMode', 'sessionCacheSize', 'sessionTimeout',
+  'numTickets', 'sessionIdContext', 'sessionCallbacks', 'preferChaCha', 'keylog', 'onMessage',
+];
+
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
 export interface TLSMessage {
   /** 'sent' (write_p 1) or 'received'. */
@@ -114,6 +121,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal use OpenSSL.createContext */
   constructor(private readonly core: Core, options: ContextOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('createContext: options must be an object with a role');
+    rejectUnknownOptions('createContext', options, CONTEXT_OPTIONS);
     const role = options.role;
     if (role !== 'client' && role !== 'server') throw new TypeError(`createContext: options.role must be 'client' or 'server', got ${String(role)}`);
     const { capi } = core;

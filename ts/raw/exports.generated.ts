@@ -69,6 +69,10 @@ export interface Capi {
   BIO_set_mem_eof_return(b: Ptr<'BIO'>, v: number): number;
   /** `long BIO_get_mem_data(BIO *b, char **pp)` */
   BIO_get_mem_data(b: Ptr<'BIO'>, pp: Ptr<'char*'>): number;
+  /** `int BIO_seek(BIO *b, int ofs)` */
+  BIO_seek(b: Ptr<'BIO'>, ofs: number): number;
+  /** `int BIO_tell(BIO *b)` */
+  BIO_tell(b: Ptr<'BIO'>): number;
   // ---- x509
   /** `X509 *PEM_read_bio_X509(BIO *bp, X509 **x, pem_password_cb cb, void *u)` */
   PEM_read_bio_X509(bp: Ptr<'BIO'>, x: Ptr<'X509*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'X509'>;
@@ -468,6 +472,8 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   BIO_pending: 'i',
   BIO_set_mem_eof_return: 'i',
   BIO_get_mem_data: 'i',
+  BIO_seek: 'i',
+  BIO_tell: 'i',
   PEM_read_bio_X509: 'u',
   d2i_X509: 'u',
   i2d_X509: 'i',
