@@ -23,7 +23,8 @@ const flag = (name: string) => args.includes(name);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const quick = flag('--quick');
 const plan: Plan = quick ? PLANS.quick : PLANS.full;
-const wasmFile = resolve(opt('--wasm') ?? join(root, 'wasm/openssl.wasm'));
+// The module Node users get by default: the SIMD build (Node 20 validates SIMD128 and bulk memory).
+const wasmFile = resolve(opt('--wasm') ?? join(root, 'wasm/openssl-simd.wasm'));
 const only = opt('--only')?.split(',');
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -230,7 +231,7 @@ async function main(): Promise<number> {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', nproc: cpus().length, loadBefore: loadavg(), loadAfter: [] },
     versions: { 'openssl-wasm': ossl.version, node: process.versions.node, "Node's OpenSSL": process.versions.openssl, V8: process.versions.v8, 'node-forge': forgeVersion },
     wasmFile,
-    handshakes: [], bulk: [], cold: null, size: null, memory: null, cache: [],
+    handshakes: [], bulk: [], cold: null, size: null, plainSize: null, memory: null, cache: [],
     runtimes: { deno: null, chromium: null }, targets: [],
   };
   log(`openssl-wasm bench${quick ? ' --quick' : ''}: ${wasmFile}`);
@@ -239,7 +240,11 @@ async function main(): Promise<number> {
   if (want('handshakes')) { log('handshakes'); results.handshakes = await handshakes(ossl, forge); }
   if (want('bulk')) { log('bulk'); results.bulk = await bulk(ossl, forge); }
   if (want('size')) {
-    results.size = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length };
+    const sizes = (b: Uint8Array) => ({ raw: b.length, gzip: gzipSync(b, { level: 9 }).length, brotli: brotliCompressSync(b, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: b.length } }).length });
+    results.size = sizes(bytes);
+    // The other build the package ships (or, with --wasm, nothing to compare).
+    const plain = join(root, 'wasm/openssl.wasm');
+    if (!opt('--wasm') && existsSync(plain)) results.plainSize = sizes(readFileSync(plain));
   }
   if (want('memory')) {
     log('memory');

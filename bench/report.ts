@@ -36,6 +36,8 @@ export interface Results {
   bulk: Row[];
   cold: ColdResult | null;
   size: { raw: number; gzip: number; brotli: number } | null;
+  /** The plain build's size, when the measured module is the default SIMD build. */
+  plainSize: { raw: number; gzip: number; brotli: number } | null;
   memory: MemoryResult | null;
   cache: CacheOpsResult[];
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
@@ -119,7 +121,11 @@ export function markdown(r: Results): string {
     L.push(`| (CPU time of the same, all threads) | ${cell(c.wasm.cpu, ms)} | ${cell(c.node.cpu, ms)} |`);
     L.push(`| (before that: Node's own start-up) | ${cell(c.wasm.boot, ms)} | ${cell(c.node.boot, ms)} |`, '');
   }
-  if (r.size) L.push('### Module size', '', '| raw | gzip -9 | brotli q11 |', '|---|---|---|', `| ${kb(r.size.raw)} | ${kb(r.size.gzip)} | ${kb(r.size.brotli)} |`, '');
+  if (r.size) {
+    L.push('### Module size', '', '| module | raw | gzip -9 | brotli q11 |', '|---|---|---|---|', `| measured (${r.wasmFile.split('/').pop()}) | ${kb(r.size.raw)} | ${kb(r.size.gzip)} | ${kb(r.size.brotli)} |`);
+    if (r.plainSize) L.push(`| openssl.wasm (plain build) | ${kb(r.plainSize.raw)} | ${kb(r.plainSize.gzip)} | ${kb(r.plainSize.brotli)} |`);
+    L.push('');
+  }
   if (r.memory) {
     const m = r.memory;
     L.push(`### Memory (bytes of linear memory from ossl.stats().heapInUse; ${m.conns} of each, client and server in separate instances)`, '');

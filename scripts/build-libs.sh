@@ -15,7 +15,8 @@ flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-fla
 # across origins in a browser), at the cost measured in bench/README.md.
 if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
 -DOPENSSL_AES_CONST_TIME"; fi
-key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version"; } \
+hot=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/hot-objects")
+key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$hot"; echo "$emcc_version"; } \
        | sha256sum | cut -c1-16)
 out="$cache/libs-$OPENSSL_VERSION-$key"
 mkdir -p "$cache"
@@ -43,7 +44,16 @@ log "configure: $(echo $flags)"
 total=$(grep -cE '^(crypto|ssl|providers)/.*\.o: ' "$work/Makefile" || true)
 jobs=$(nproc)
 log "make build_libs -j$jobs ($total objects; log: $work/make.log)"
-(cd "$work" && make -j"$jobs" build_libs > make.log 2>&1) &
+# Objects built from the sources under openssl-src/hot-objects are made first, with -O3 in place
+# of the configured -Os; `make build_libs` then finds them up to date and compiles the rest -Os.
+cflags=$(sed -n 's/^CFLAGS=//p' "$work/Makefile")
+hot_cflags=$(echo "$cflags" | sed 's/-Os/-O3/g')
+prefixes=$(echo "$hot" | sed 's/[.]/[.]/g' | paste -sd'|')
+hot_objects=$(grep -E "^(crypto|ssl|providers)/[^ ]*[.]o: ($prefixes)" "$work/Makefile" | cut -d: -f1 | tr '\n' ' ')
+log "$(echo $hot_objects | wc -w) objects at -O3 (openssl-src/hot-objects), the rest with: $cflags"
+(cd "$work" && make -j"$jobs" build_generated > make.log 2>&1 \
+  && make -j"$jobs" CFLAGS="$hot_cflags" $hot_objects >> make.log 2>&1 \
+  && make -j"$jobs" build_libs >> make.log 2>&1) &
 pid=$!
 t0=$(date +%s)
 while kill -0 "$pid" 2>/dev/null; do

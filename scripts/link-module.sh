@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Links wasm/openssl.wasm and wasm/openssl-simd.wasm: wasm/shims.c plus the OpenSSL libraries, as
 # standalone modules (no emscripten JS glue; ts/loader supplies the few imports), exporting exactly
-# wasm/exports.txt, then pre-initialises them (scripts/preinit.mjs).
+# wasm/exports.txt.
 # Usage: scripts/link-module.sh LIBS_DIR   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,14 +22,13 @@ link() {
   local out=$1; shift
   emcc -O2 -Wall -Werror \
     -I"$libs/include" -Iwasm \
-    "$@" wasm/shims.c wasm/ticket-keys.c wasm/preinit.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+    "$@" wasm/shims.c wasm/ticket-keys.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
     -sSTANDALONE_WASM --no-entry \
     -sALLOW_MEMORY_GROWTH=1 \
     -sEXPORTED_FUNCTIONS="$exported" \
     --js-library "$jslib" \
     -o "build/$out.tmp.wasm"
   node scripts/check-exports.mjs "build/$out.tmp.wasm"
-  node scripts/preinit.mjs "build/$out.tmp.wasm"
   mv "build/$out.tmp.wasm" "wasm/$out.wasm"
 }
 

@@ -31,9 +31,6 @@ export interface LoadOptions {
 
 declare const Deno: { readFile(path: string | URL): Promise<Uint8Array> } | undefined;
 
-/** Marks a module whose start-up code ran at build time (scripts/preinit.mjs, wasm/preinit.c). */
-const PREINIT_SECTION = 'openssl-wasm:preinitialized';
-
 // The smallest modules using a SIMD128 instruction (i8x16.popcnt, from the final SIMD proposal) and
 // a bulk-memory one (memory.copy): engines that validate both get openssl-simd.wasm.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
@@ -113,6 +110,5 @@ export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
   // global `Response`, and in Node the first look at it loads the whole fetch implementation (undici),
   // which measured ~40 ms of a cold start.
   const instance = await WebAssembly.instantiate(module, createImports(module, host) as WebAssembly.Imports);
-  const preinitialized = WebAssembly.Module.customSections(module, PREINIT_SECTION).length > 0;
-  return new RawOpenSSL(instance, host, preinitialized);
+  return new RawOpenSSL(instance, host);
 }

@@ -16,9 +16,6 @@ export interface Capi {
   OSW_heap_in_use(): number;
   /** `void OSW_cleanse_and_free(void *ptr, size_t len)` */
   OSW_cleanse_and_free(ptr: Ptr<string>, len: number): void;
-  // ---- init
-  /** `int OSW_preinit(void)` */
-  OSW_preinit(): number;
   // ---- random
   /** `int RAND_bytes(unsigned char *buf, int num)` */
   RAND_bytes(buf: Ptr<'u8'>, num: number): number;
@@ -448,7 +445,6 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OPENSSL_free: 'v',
   OSW_heap_in_use: 'u',
   OSW_cleanse_and_free: 'v',
-  OSW_preinit: 'i',
   RAND_bytes: 'i',
   OpenSSL_version: 'u',
   OpenSSL_version_num: 'u',

@@ -24,7 +24,7 @@ export class RawOpenSSL {
   #callbackError: CallbackError | undefined;
 
   /** @internal use loadRaw() */
-  constructor(readonly instance: WebAssembly.Instance, host: ImportHost, preinitialized = false) {
+  constructor(readonly instance: WebAssembly.Instance, host: ImportHost) {
     const exports = instance.exports as Record<string, unknown>;
     const memory = exports.memory as WebAssembly.Memory;
     this.handlers = host.handlers;
@@ -43,9 +43,8 @@ export class RawOpenSSL {
     this.capi = capi as unknown as Capi;
     this.mem = new WasmMemory(memory, this.capi);
     host.mem = this.mem;
-    // A reactor module: static constructors run once, before any other call; a pre-initialised
-    // module (scripts/preinit.mjs) has run them at build time, and its memory starts where they left it.
-    if (!preinitialized) this.#guard('_initialize', exports._initialize as () => void, 'v')();
+    // A reactor module: static constructors run once, before any other call.
+    this.#guard('_initialize', exports._initialize as () => void, 'v')();
   }
 
   /** Why the instance can no longer be used, or undefined while it can. */
