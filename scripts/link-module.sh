@@ -37,9 +37,11 @@ echo "    openssl.wasm (plain)"
 link openssl
 # The SIMD module, chosen by ts/loader when the engine validates SIMD128 and bulk memory (wasm/simd/):
 # OpenSSL's portable ChaCha20 core and Poly1305 replaced by SIMD ones working on 4 blocks at a time,
-# libc's memcpy, memmove and memset by single bulk-memory instructions.
+# its table-based AES by a constant-time vector-permutation one, libc's memcpy, memmove and memset
+# by single bulk-memory instructions.
 echo "    openssl-simd.wasm (SIMD128, bulk memory)"
 emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/chacha20-simd.c -o build/chacha20-simd.o
 emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/poly1305-simd.c -o build/poly1305-simd.o
+emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/aes-simd.c -o build/aes-simd.o
 emcc -O3 -mbulk-memory -Wall -Wextra -Werror -c wasm/simd/memory.c -o build/memory-bulk.o
-link openssl-simd build/chacha20-simd.o build/poly1305-simd.o build/memory-bulk.o
+link openssl-simd build/chacha20-simd.o build/poly1305-simd.o build/aes-simd.o build/memory-bulk.o

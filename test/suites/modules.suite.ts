@@ -1,7 +1,7 @@
 // The two builds of the module (scripts/link-module.sh): the plain one and the SIMD one, whose
-// ChaCha20 core and memcpy differ (wasm/simd/). Each end of a connection runs on a different build,
-// so every record one encrypts the other decrypts: the SIMD ChaCha20 checked against OpenSSL's own C
-// one, through TLS, at sizes around its 64- and 256-byte strides and the 16 KiB record limit.
+// ChaCha20, Poly1305, AES and memcpy differ (wasm/simd/). Each end of a connection runs on a different build,
+// so every record one encrypts the other decrypts: the SIMD code checked against OpenSSL's own C,
+// through TLS, at sizes around its 64- and 256-byte strides and the 16 KiB record limit.
 import { handshakeInMemory, OpenSSL, supportsSimd, transfer, type Connection } from '../../ts/index.ts';
 import { equal, ok } from '../lib/assert.ts';
 import { fixture, plainWasmURL, readURL, simdWasmURL } from '../lib/fixtures.ts';
@@ -45,12 +45,16 @@ suite('modules', test => {
     equal(await names(simdWasmURL), await names(plainWasmURL));
   });
 
-  for (const suiteName of ['TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256']) {
+  // TLS 1.3's AEADs, and a TLS 1.2 CBC suite (AES decryption as well as encryption: the SIMD build's AES is its own).
+  for (const [suiteName, version] of [
+    ['TLS_CHACHA20_POLY1305_SHA256', 'TLSv1.3'], ['TLS_AES_128_GCM_SHA256', 'TLSv1.3'], ['TLS_AES_256_GCM_SHA384', 'TLSv1.3'],
+    ['ECDHE-ECDSA-AES256-SHA384', 'TLSv1.2'],
+  ] as const) {
     test(`${suiteName}: a client on one build and a server on the other agree on every byte, both ways`, async () => {
       const [ca, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map(fixture));
       const simd = await OpenSSL.load({ wasm: simdWasmURL });
       const plain = await OpenSSL.load({ wasm: plainWasmURL });
-      const v = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', cipherSuites: suiteName } as const;
+      const v = { minVersion: version, maxVersion: version, ...(version === 'TLSv1.3' ? { cipherSuites: suiteName } : { cipherList: suiteName }) } as const;
       for (const [cside, sside] of [[simd, plain], [plain, simd]]) {
         using sctx = sside.createContext({ role: 'server', certificate: cert, privateKey: key, ...v });
         using cctx = cside.createContext({ role: 'client', ca, ...v });
