@@ -40,8 +40,10 @@ link openssl
 # its table-based AES by a constant-time vector-permutation one, libc's memcpy, memmove and memset
 # by single bulk-memory instructions.
 echo "    openssl-simd.wasm (SIMD128, bulk memory)"
-emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/chacha20-simd.c -o build/chacha20-simd.o
-emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/poly1305-simd.c -o build/poly1305-simd.o
-emcc -O3 -msimd128 -Wall -Wextra -Werror -c wasm/simd/aes-simd.c -o build/aes-simd.o
-emcc -O3 -mbulk-memory -Wall -Wextra -Werror -c wasm/simd/memory.c -o build/memory-bulk.o
-link openssl-simd build/chacha20-simd.o build/poly1305-simd.o build/aes-simd.o build/memory-bulk.o
+simd_objects=()
+for f in chacha20-simd poly1305-simd aes-simd memory; do
+  feature=-msimd128; [ "$f" = memory ] && feature=-mbulk-memory
+  emcc -O3 "$feature" -Wall -Wextra -Werror -c "wasm/simd/$f.c" -o "build/$f.o"
+  simd_objects+=("build/$f.o")
+done
+link openssl-simd "${simd_objects[@]}"

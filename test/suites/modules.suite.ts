@@ -2,10 +2,11 @@
 // ChaCha20, Poly1305, AES and memcpy differ (wasm/simd/). Each end of a connection runs on a different build,
 // so every record one encrypts the other decrypts: the SIMD code checked against OpenSSL's own C,
 // through TLS, at sizes around its 64- and 256-byte strides and the 16 KiB record limit.
-import { handshakeInMemory, OpenSSL, supportsSimd, transfer, type Connection } from '../../ts/index.ts';
+import { OpenSSL, supportsSimd, transfer, type Connection } from '../../ts/index.ts';
 import { equal, ok } from '../lib/assert.ts';
-import { fixture, plainWasmURL, readURL, simdWasmURL } from '../lib/fixtures.ts';
+import { plainWasmURL, readURL, simdWasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { clientContext, connect, serverContext } from '../lib/tls.ts';
 
 const SIZES = [1, 63, 64, 65, 255, 256, 257, 1000, 16383, 16384, 16385, 100_000];
 
@@ -51,16 +52,14 @@ suite('modules', test => {
     ['ECDHE-ECDSA-AES256-SHA384', 'TLSv1.2'],
   ] as const) {
     test(`${suiteName}: a client on one build and a server on the other agree on every byte, both ways`, async () => {
-      const [ca, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map(fixture));
       const simd = await OpenSSL.load({ wasm: simdWasmURL });
       const plain = await OpenSSL.load({ wasm: plainWasmURL });
-      const v = { minVersion: version, maxVersion: version, ...(version === 'TLSv1.3' ? { cipherSuites: suiteName } : { cipherList: suiteName }) } as const;
+      const only = version === 'TLSv1.3' ? { cipherSuites: suiteName } : { cipherList: suiteName };
       for (const [cside, sside] of [[simd, plain], [plain, simd]]) {
-        using sctx = sside.createContext({ role: 'server', certificate: cert, privateKey: key, ...v });
-        using cctx = cside.createContext({ role: 'client', ca, ...v });
-        using c = cctx.createConnection({ serverName: 'localhost' });
-        using s = sctx.createConnection();
-        handshakeInMemory(c, s);
+        using sctx = await serverContext(sside, version, only);
+        using cctx = await clientContext(cside, version, only);
+        const pair = connect(cctx, sctx);
+        using c = pair.c, s = pair.s;
         equal(c.cipher, suiteName);
         let seed = 0;
         for (const n of SIZES) {

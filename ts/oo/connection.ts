@@ -29,7 +29,8 @@ export interface ConnectionOptions {
   onSession?: (session: Session) => void;
 }
 
-const CONNECTION_OPTIONS: readonly (keyof ConnectionOptions)[] = ['serverName', 'checkHostName', 'session', 'onSession'];
+// Every key of ConnectionOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
+const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1 } satisfies Record<keyof ConnectionOptions, 1>);
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
@@ -196,8 +197,7 @@ export class Connection extends Handle<'SSL'> {
     let state: Progress = 'want-read';
     // One buffer for everything that can be decrypted now, copied out once: the plaintext is never
     // longer than the ciphertext waiting in the read BIO plus what OpenSSL holds decrypted already.
-    const ssl = this.pointer;
-    const size = Math.max(RECORD, capi.BIO_ctrl_pending(this.#liveBio(this.#rbio)) + capi.SSL_pending(ssl));
+    const size = Math.max(RECORD, capi.BIO_ctrl_pending(this.#liveBio(this.#rbio)) + capi.SSL_pending(this.pointer));
     mem.scope(s => {
       const buf = s.alloc(size, true), got = s.out<'size_t'>();
       let used = 0;

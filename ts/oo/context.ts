@@ -77,11 +77,12 @@ export interface ContextOptions {
   onMessage?(message: TLSMessage, connection: Connection | null): void;
 }
 
-const CONTEXT_OPTIONS: readonly (keyof ContextOptions)[] = [
-  'role', 'minVersion', 'maxVersion', 'certificate', 'privateKey', 'ca', 'verifyPeer', 'alpn', 'groups',
-  'cipherList', 'cipherSuites', 'options', 'sessionCacheMode', 'sessionCacheSize', 'sessionTimeout',
-  'numTickets', 'sessionIdContext', 'sessionCallbacks', 'preferChaCha', 'keylog', 'onMessage',
-];
+// Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
+const CONTEXT_OPTIONS = Object.keys({
+  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
+  cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
+  numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1,
+} satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
 export interface TLSMessage {
