@@ -2,7 +2,8 @@
 // adapter with sessions in Redis (useServerSessionStore + RedisSessionStore) and, in ticket mode,
 // the ticket-key ring from Redis. It answers each line: "reused=<0|1>" and, for "DROP", hangs up
 // without close_notify (so OpenSSL removes the session as bad).
-//   fleet-server --redis PORT --mode tls12|tls13|tickets
+// Redis holds only sealed values: the keys come from the environment, as a deployment would give them.
+//   FLEET_STORE_KEYS=id:base64[,id:base64...] fleet-server --redis PORT --mode tls12|tls13|tickets
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore } from '../../ts/node.ts';
@@ -10,6 +11,11 @@ import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKe
 const arg = (name: string) => process.argv[process.argv.indexOf(`--${name}`) + 1];
 const mode = arg('mode');
 const fixture = (n: string) => readFileSync(new URL(`../fixtures/${n}`, import.meta.url), 'utf8');
+// The first key seals, all open (a rotation lists the new key first).
+const keys = (process.env.FLEET_STORE_KEYS ?? '').split(',').filter(Boolean).map(entry => {
+  const [id, b64] = entry.split(':');
+  return { id, key: new Uint8Array(Buffer.from(b64, 'base64')) };
+});
 
 const redis = createClient({ url: `redis://127.0.0.1:${arg('redis')}`, disableOfflineQueue: true,
   socket: { connectTimeout: 500, reconnectStrategy: () => 200 } });
@@ -24,11 +30,11 @@ const context = ossl.createContext({
   options: mode === 'tickets' ? 0n : C.SSL_OP_NO_TICKET,
 });
 if (mode === 'tickets') {
-  const ring = new RedisTicketKeyRing(redis);
+  const ring = new RedisTicketKeyRing(redis, { keys });
   await ring.refresh([context]);
   setInterval(() => { ring.refresh([context]).catch(e => console.error(`ticket keys: ${e.message}`)); }, 1000).unref();
 } else {
-  useServerSessionStore(ossl, context, new RedisSessionStore(redis), {
+  useServerSessionStore(ossl, context, new RedisSessionStore(redis, { keys }), {
     lookupTimeoutMs: 500,
     onError: (e, op) => console.error(`session store ${op}: ${(e as Error).message}`),
   });

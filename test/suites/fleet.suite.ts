@@ -1,6 +1,8 @@
 // A resuming fleet: three server processes sharing sessions (or ticket keys) through a real Redis,
 // one client connecting round-robin. Every connection after the first resumes, checked on both
-// ends; Redis going away, garbage in Redis and a session removed on one server are survived.
+// ends; Redis going away, garbage in Redis and a session removed on one server are survived. The
+// servers share one key from their environment, so Redis holds only sealed values (what those hold
+// is tested in redis-secrets.suite.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
@@ -26,8 +28,9 @@ function bundleServer(): Promise<string> {
 
 interface FleetServer { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
 
-async function startServer(redisPort: number, mode: Mode): Promise<FleetServer> {
-  const proc = spawn(process.execPath, [await bundleServer(), '--redis', String(redisPort), '--mode', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer(redisPort: number, mode: Mode, keys: string): Promise<FleetServer> {
+  const proc = spawn(process.execPath, [await bundleServer(), '--redis', String(redisPort), '--mode', mode],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEET_STORE_KEYS: keys } });
   let out = '';
   proc.stdout!.on('data', d => { out += d; });
   proc.stderr!.on('data', d => { out += d; });
@@ -77,7 +80,8 @@ async function withFleet(mode: Mode, body: (f: {
   const context = ossl.createContext({ role: 'client', ca: readFileSync(fixturePath('ca.pem'), 'utf8'),
     maxVersion: mode === 'tls12' ? 'TLSv1.2' : 'TLSv1.3' });
   try {
-    for (let i = 0; i < 3; i++) servers.push(await startServer(redis.port, mode));
+    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    for (let i = 0; i < 3; i++) servers.push(await startServer(redis.port, mode, `fleet1:${key}`));
     await body({ ossl, context, ports: servers.map(s => s.port), servers, redis, db });
   } finally {
     context.free();
@@ -102,9 +106,12 @@ async function roundRobin(ossl: OpenSSL, context: Context, ports: number[], n = 
 suite('a resuming fleet on Redis', test => {
   for (const [mode, what] of [['tls12', 'TLS 1.2 session ids'], ['tls13', 'TLS 1.3 stateful tickets'], ['tickets', 'TLS 1.3 tickets with a shared key ring']] as const) {
     test(`${what}: three servers round-robin, every connection after the first resumes on both ends`, async () => {
-      await withFleet(mode, async ({ ossl, context, ports }) => {
+      await withFleet(mode, async ({ ossl, context, ports, db }) => {
         const { seen } = await roundRobin(ossl, context, ports);
         equal(seen.map(s => `${+s.client}${+s.server!}`).join(' '), '00 11 11 11 11 11 11 11 11');
+        const keys = await db.keys('*');
+        ok(keys.length > 0, 'Redis holds something');
+        for (const k of keys.filter(k => !k.endsWith(':lock'))) match(String(await db.get(k)), /^osw1\.fleet1\./, `${k} is sealed`);
       });
     });
   }
@@ -134,7 +141,7 @@ suite('a resuming fleet on Redis', test => {
       const r = await request(ossl, context, ports[1], first.session);
       equal(`${+r.client}${+r.server!}`, '00');
       await until(() => /session store get/.test(servers[1].log()), 5000, 'the error in the server log');
-      match(servers[1].log(), /session store get: .*does not hold base64/);
+      match(servers[1].log(), /session store get: .*does not hold a sealed value/);
     });
   });
 

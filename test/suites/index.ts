@@ -12,6 +12,7 @@ import './sslapitest-sessions.suite.ts';
 import './stores.suite.ts';
 import './context.suite.ts';
 import './server-store.suite.ts';
+import './sealed-value.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';

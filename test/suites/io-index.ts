@@ -6,6 +6,7 @@ import './stores-io.suite.ts';
 import './cli.suite.ts';
 import './relay.suite.ts';
 import './fleet.suite.ts';
+import './redis-secrets.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';

@@ -1,7 +1,8 @@
 // Server-side session stores shared by several servers, in every runtime: the asynchronous external
 // cache (client-hello callback + get-session callback) and shared ticket keys. Two server contexts
 // stand for two servers; the Web Streams adapter carries the pause for the lookup.
-import { constants as C, tlsOverStreams, useServerSessionStore, type ByteStreams, type Context, type OpenSSL, type ServerSessionStore, type Session } from '../../ts/index.ts';
+import { constants as C, tlsOverStreams, useServerSessionStore, type Context, type OpenSSL, type ServerSessionStore, type Session } from '../../ts/index.ts';
+import { connectOnce, pipePair } from '../lib/memory-pair.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
@@ -18,27 +19,6 @@ class SlowStore implements ServerSessionStore {
   get(id: Uint8Array) { this.gets++; return this.#later(() => this.map.get(hex(id))); }
   set(id: Uint8Array, der: Uint8Array) { this.sets++; return this.#later(() => { this.map.set(hex(id), der); }); }
   delete(id: Uint8Array) { this.deletes++; return this.#later(() => { this.map.delete(hex(id)); }); }
-}
-
-function pipePair(): [ByteStreams, ByteStreams] {
-  const ab = new TransformStream<Uint8Array, Uint8Array>(), ba = new TransformStream<Uint8Array, Uint8Array>();
-  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
-}
-
-/** One connection over in-memory streams, closed cleanly; returns reuse on both ends. */
-async function connectOnce(client: Context, server: Context, session?: Session, onSession?: (s: Session) => void) {
-  const [a, b] = pipePair();
-  const c = tlsOverStreams(client.createConnection({ serverName: 'localhost', session }), a, { onSession });
-  const s = tlsOverStreams(server.createConnection(), b);
-  await Promise.all([c.handshake, s.handshake]);
-  const reused = [c.connection.sessionReused, s.connection.sessionReused];
-  // Both close: the server echoes nothing; reading to the end lets TLS 1.3 tickets arrive.
-  const drain = (t: typeof c) => t.readable.pipeTo(new WritableStream()).catch(() => undefined);
-  const dc = drain(c), ds = drain(s);
-  await s.writable.close();
-  await c.writable.close();
-  await Promise.all([dc, ds, c.closed, s.closed]);
-  return reused;
 }
 
 async function fleet(ossl: OpenSSL, version: 'TLSv1.2' | 'TLSv1.3', store: ServerSessionStore, options = {}) {
