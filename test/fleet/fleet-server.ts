@@ -6,7 +6,7 @@
 //   FLEET_STORE_KEYS=id:base64[,id:base64...] fleet-server --redis PORT --mode tls12|tls13|tickets
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
-import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore } from '../../ts/node.ts';
+import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore, type ServerSessionStore } from '../../ts/node.ts';
 
 const arg = (name: string) => process.argv[process.argv.indexOf(`--${name}`) + 1];
 const mode = arg('mode');
@@ -29,12 +29,27 @@ const context = ossl.createContext({
   // Stateful resumption (session ids, TLS 1.3 stateful tickets) needs SSL_OP_NO_TICKET.
   options: mode === 'tickets' ? 0n : C.SSL_OP_NO_TICKET,
 });
+/**
+ * Writes in flight: the server answers a line once they are done, so the client's next connection
+ * (to any server) finds the session it was just given. Without this the test would time a race
+ * between the store's write and the client's reconnection, which a loaded machine can lose.
+ */
+const writing = new Set<Promise<unknown>>();
+function settling(store: ServerSessionStore): ServerSessionStore {
+  const track = <T>(p: Promise<T>) => { writing.add(p); void p.catch(() => undefined).finally(() => writing.delete(p)); return p; };
+  return {
+    get: id => store.get(id),
+    set: (id, der, ttl) => track(Promise.resolve(store.set(id, der, ttl))),
+    delete: id => track(Promise.resolve(store.delete(id))),
+  };
+}
+
 if (mode === 'tickets') {
   const ring = new RedisTicketKeyRing(redis, { keys });
   await ring.refresh([context]);
   setInterval(() => { ring.refresh([context]).catch(e => console.error(`ticket keys: ${e.message}`)); }, 1000).unref();
 } else {
-  useServerSessionStore(ossl, context, new RedisSessionStore(redis, { keys }), {
+  useServerSessionStore(ossl, context, settling(new RedisSessionStore(redis, { keys })), {
     lookupTimeoutMs: 500,
     onError: (e, op) => console.error(`session store ${op}: ${(e as Error).message}`),
   });
@@ -47,7 +62,8 @@ const server = createServer({ openssl: ossl, context }, sock => {
     for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
       const line = buf.slice(0, i);
       if (line === 'DROP') { sock.destroy(); return; }
-      sock.write(`reused=${sock.isSessionReused() ? 1 : 0}\n`);
+      const reused = sock.isSessionReused();
+      void Promise.allSettled([...writing]).then(() => sock.write(`reused=${reused ? 1 : 0}\n`));
     }
   });
   sock.on('error', () => undefined);

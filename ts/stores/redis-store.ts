@@ -101,9 +101,9 @@ export class RedisSessionStore implements ServerSessionStore {
   }
 
   async set(id: Uint8Array, der: Uint8Array, ttlSeconds: number): Promise<void> {
-    const [name] = await this.#names(id);
+    const name = this.#names(id).then(names => names[0]);
     const value = this.#sealer ? await this.#sealer.seal(der, name) : toBase64(der);
-    await this.client.set(name, value, { EX: Math.max(1, ttlSeconds) });
+    await this.client.set(await name, value, { EX: Math.max(1, ttlSeconds) });
   }
 
   async delete(id: Uint8Array): Promise<void> {
