@@ -18,6 +18,10 @@ export interface FleetResults {
   processes: { procs: number; perProcess: number; total: number }[];
 }
 
+/** The fleet's store key (random per run, handed to the workers through their environment): sessions in Redis are sealed. */
+const storeKey = crypto.getRandomValues(new Uint8Array(32));
+const keys = [{ id: 'bench', key: storeKey }];
+
 async function latency(module: WebAssembly.Module, redisPort: number, samples: number): Promise<FleetResults['resumed']> {
   const redis = createClient({ url: `redis://127.0.0.1:${redisPort}`, disableOfflineQueue: true });
   await redis.connect();
@@ -25,7 +29,7 @@ async function latency(module: WebAssembly.Module, redisPort: number, samples: n
   const opts = { role: 'server' as const, certificate: cert, privateKey: key, maxVersion: 'TLSv1.2' as const, options: C.SSL_OP_NO_TICKET };
   const internal = ossl.createContext(opts);
   const shared = ossl.createContext(opts);
-  useServerSessionStore(ossl, shared, new RedisSessionStore(redis), { lookupTimeoutMs: 2000 });
+  useServerSessionStore(ossl, shared, new RedisSessionStore(redis, { keys }), { lookupTimeoutMs: 2000 });
   const client = ossl.createContext({ role: 'client', ca, maxVersion: 'TLSv1.2' });
   const out: Record<'internal' | 'redis', number[]> = { internal: [], redis: [] };
   const sessions = { internal: await firstSession(client, internal), redis: await firstSession(client, shared) };
@@ -45,7 +49,8 @@ async function processes(root: string, redisPort: number, seconds: number): Prom
   const rows: FleetResults['processes'] = [];
   for (const procs of [1, 2, 3]) {
     const counts = await Promise.all(Array.from({ length: procs }, () => new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [worker, String(redisPort), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [worker, String(redisPort), String(seconds)],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLEET_STORE_KEY: Buffer.from(storeKey).toString('base64') } });
       let out = '';
       child.stdout.on('data', d => { out += d; });
       const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
@@ -81,7 +86,7 @@ export function fleetMarkdown(f: FleetResults): string {
     '| resumed handshake (ms) | median [p10–p90] |',
     '|---|---|',
     `| session from OpenSSL's internal cache | ${ms(f.resumed.internalCache)} |`,
-    `| session from Redis (useServerSessionStore + RedisSessionStore) | ${ms(f.resumed.redis)} |`,
+    `| session from Redis, sealed (useServerSessionStore + RedisSessionStore) | ${ms(f.resumed.redis)} |`,
     `| Redis / internal | ${(f.resumed.redis.median / f.resumed.internalCache.median).toFixed(2)}× |`,
     '',
     '| processes (one Redis) | resumed handshakes/s per process | in all |',

@@ -206,6 +206,19 @@ suite('secrets at rest in Redis', test => {
     });
   });
 
+  test('in one process, a lookup or a delete right after a write comes after it, as with an unsealed store', async () => {
+    await withRedis(async db => {
+      const store = new RedisSessionStore(db, { keys: [newKey('k1')] });
+      const id = crypto.getRandomValues(new Uint8Array(32)), der = new Uint8Array([1, 2, 3]);
+      void store.set(id, der, 60);
+      equal((await store.get(id))?.join(), '1,2,3', 'the lookup saw the write');
+      void store.set(id, der, 60);
+      void store.delete(id);
+      equal(await store.get(id), null, 'the delete was not undone by the write before it');
+      equal((await db.keys('*')).length, 0);
+    });
+  });
+
   test('a value altered, moved to another Redis key, or not sealed: a miss reported through onError, never a crash', async () => {
     await withRedis(async db => {
       const ossl = await load();

@@ -70,6 +70,8 @@ function prefixOf(who: string, options: RedisStoreOptions | undefined): string {
 export class RedisSessionStore implements ServerSessionStore {
   readonly prefix: string;
   readonly #sealer: ValueSealer | null;
+  /** The last write per session id (hex) still in flight: see #inOrder. */
+  readonly #writes = new Map<string, Promise<void>>();
 
   constructor(readonly client: RedisLike, options: RedisStoreOptions) {
     this.#sealer = sealerFor('RedisSessionStore', options, 'every session\'s master secret');
@@ -82,7 +84,34 @@ export class RedisSessionStore implements ServerSessionStore {
     return hashes.map(h => `${this.prefix}session:${h}`);
   }
 
-  async get(id: Uint8Array): Promise<Uint8Array | null> {
+  /**
+   * Runs `op` after the writes to `id` already asked for. A Redis connection runs commands in the
+   * order sent, but sealing sends each write some WebCrypto jobs later: without this, a lookup right
+   * after a session was stored could overtake its write, and a delete could be undone by it.
+   */
+  #inOrder<T>(id: Uint8Array, op: () => Promise<T>, isWrite: boolean): Promise<T> {
+    const key = toHex(id);
+    const before = this.#writes.get(key);
+    const run = before ? before.then(op) : op();
+    if (isWrite) {
+      const done = run.then(() => undefined, () => undefined);
+      this.#writes.set(key, done);
+      void done.then(() => { if (this.#writes.get(key) === done) this.#writes.delete(key); });
+    }
+    return run;
+  }
+
+  get(id: Uint8Array): Promise<Uint8Array | null> {
+    return this.#inOrder(id, () => this.#get(id), false);
+  }
+  set(id: Uint8Array, der: Uint8Array, ttlSeconds: number): Promise<void> {
+    return this.#inOrder(id, () => this.#set(id, der, ttlSeconds), true);
+  }
+  delete(id: Uint8Array): Promise<void> {
+    return this.#inOrder(id, () => this.#delete(id), true);
+  }
+
+  async #get(id: Uint8Array): Promise<Uint8Array | null> {
     const names = await this.#names(id);
     const values = await Promise.all(names.map(n => this.client.get(n)));
     let failure: unknown = null;
@@ -100,13 +129,13 @@ export class RedisSessionStore implements ServerSessionStore {
     return null;
   }
 
-  async set(id: Uint8Array, der: Uint8Array, ttlSeconds: number): Promise<void> {
+  async #set(id: Uint8Array, der: Uint8Array, ttlSeconds: number): Promise<void> {
     const name = this.#names(id).then(names => names[0]);
     const value = this.#sealer ? await this.#sealer.seal(der, name) : toBase64(der);
     await this.client.set(await name, value, { EX: Math.max(1, ttlSeconds) });
   }
 
-  async delete(id: Uint8Array): Promise<void> {
+  async #delete(id: Uint8Array): Promise<void> {
     await Promise.all((await this.#names(id)).map(n => this.client.del(n)));
   }
 }
