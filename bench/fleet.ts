@@ -14,7 +14,8 @@ import { firstSession, timedResumption } from './fleet-core.ts';
 import { summarize, type Summary } from './stats.ts';
 
 export interface FleetResults {
-  resumed: { internalCache: Summary; redis: Summary };
+  /** redis: sealed (the default); redisPlaintext: insecurePlaintext, to show what sealing costs. */
+  resumed: { internalCache: Summary; redis: Summary; redisPlaintext?: Summary };
   processes: { procs: number; perProcess: number; total: number }[];
 }
 
@@ -30,18 +31,22 @@ async function latency(module: WebAssembly.Module, redisPort: number, samples: n
   const internal = ossl.createContext(opts);
   const shared = ossl.createContext(opts);
   useServerSessionStore(ossl, shared, new RedisSessionStore(redis, { keys }), { lookupTimeoutMs: 2000 });
+  const plain = ossl.createContext(opts);
+  useServerSessionStore(ossl, plain, new RedisSessionStore(redis, { insecurePlaintext: true, prefix: 'plain:' }), { lookupTimeoutMs: 2000 });
   const client = ossl.createContext({ role: 'client', ca, maxVersion: 'TLSv1.2' });
-  const out: Record<'internal' | 'redis', number[]> = { internal: [], redis: [] };
-  const sessions = { internal: await firstSession(client, internal), redis: await firstSession(client, shared) };
+  const out: Record<'internal' | 'redis' | 'plain', number[]> = { internal: [], redis: [], plain: [] };
+  const sessions = { internal: await firstSession(client, internal), redis: await firstSession(client, shared), plain: await firstSession(client, plain) };
   for (let i = 0; i < samples; i++) {
-    // Interleaved, so load from elsewhere falls on both alike.
+    // Interleaved, so load from elsewhere falls on all alike.
     out.internal.push(await timedResumption(client, internal, sessions.internal));
     out.redis.push(await timedResumption(client, shared, sessions.redis));
+    out.plain.push(await timedResumption(client, plain, sessions.plain));
   }
-  sessions.internal.free(); sessions.redis.free();
-  for (const c of [internal, shared, client]) c.free();
+  for (const s of Object.values(sessions)) s.free();
+  for (const c of [internal, shared, plain, client]) c.free();
   await redis.quit();
-  return { internalCache: summarize(out.internal.slice(samples / 5)), redis: summarize(out.redis.slice(samples / 5)) };
+  const steady = (xs: number[]) => summarize(xs.slice(samples / 5));
+  return { internalCache: steady(out.internal), redis: steady(out.redis), redisPlaintext: steady(out.plain) };
 }
 
 async function processes(root: string, redisPort: number, seconds: number): Promise<FleetResults['processes']> {
@@ -87,6 +92,7 @@ export function fleetMarkdown(f: FleetResults): string {
     '|---|---|',
     `| session from OpenSSL's internal cache | ${ms(f.resumed.internalCache)} |`,
     `| session from Redis, sealed (useServerSessionStore + RedisSessionStore) | ${ms(f.resumed.redis)} |`,
+    ...(f.resumed.redisPlaintext ? [`| session from Redis, insecurePlaintext (what sealing costs) | ${ms(f.resumed.redisPlaintext)} |`] : []),
     `| Redis / internal | ${(f.resumed.redis.median / f.resumed.internalCache.median).toFixed(2)}× |`,
     '',
     '| processes (one Redis) | resumed handshakes/s per process | in all |',
