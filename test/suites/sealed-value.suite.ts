@@ -82,6 +82,11 @@ suite('sealed values', test => {
     const mine = random(), kept = mine.slice();
     await new ValueSealer([{ id: 'k1', key: mine }], 'test').seal(utf8('x'), 'l');
     equal(mine.join(), kept.join(), 'not zeroed under the caller');
+    // A Node Buffer's slice() is a view: a "copy" made with it would be the caller's own bytes.
+    class View extends Uint8Array { override slice(a?: number, b?: number) { return this.subarray(a, b); } }
+    const buffer = new View(random()), before = Array.from(buffer).join();
+    await new ValueSealer([{ id: 'k1', key: buffer }], 'test').seal(utf8('x'), 'l');
+    equal(Array.from(buffer).join(), before, 'a Buffer-like key is not zeroed under the caller');
   });
 
   test('bad keys: a TypeError or RangeError naming the option and what to do', () => {

@@ -57,8 +57,9 @@ export class ValueSealer {
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
     if (twice !== undefined) throw new TypeError(`${who}: ${option} gives the id '${twice}' twice; each key needs its own id`);
     this.#ids = ids;
-    // Copies, so a caller reusing its buffer cannot change the keys; zeroed once imported.
-    this.#copies = keys.map(k => k.key.slice());
+    // Copies, so a caller reusing its buffer cannot change the keys; zeroed once imported. (Not
+    // slice(): a Node Buffer's slice() is a view, and zeroing it would zero the caller's key.)
+    this.#copies = keys.map(k => new Uint8Array(k.key));
   }
 
   /** The id of the key that seals. */
@@ -140,7 +141,7 @@ export class ValueSealer {
 
 /** `bytes` as WebCrypto takes them: views of a SharedArrayBuffer (a shared wasm memory) are copied. */
 function unshared(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? bytes as Uint8Array<ArrayBuffer> : bytes.slice();
+  return bytes.buffer instanceof ArrayBuffer ? bytes as Uint8Array<ArrayBuffer> : new Uint8Array(bytes);
 }
 
 export function toHex(bytes: Uint8Array): string {
