@@ -3,7 +3,7 @@
 // the ticket-key ring from Redis. It answers each line: "reused=<0|1>" and, for "DROP", hangs up
 // without close_notify (so OpenSSL removes the session as bad).
 // Redis holds only sealed values: the keys come from the environment, as a deployment would give them.
-//   FLEET_STORE_KEYS=id:base64[,id:base64...] fleet-server --redis PORT --mode tls12|tls13|tickets
+//   SESSION_STORE_KEY=base64 fleet-server --redis PORT --mode tls12|tls13|tickets
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore, type ServerSessionStore } from '../../ts/node.ts';
@@ -11,11 +11,8 @@ import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKe
 const arg = (name: string) => process.argv[process.argv.indexOf(`--${name}`) + 1];
 const mode = arg('mode');
 const fixture = (n: string) => readFileSync(new URL(`../fixtures/${n}`, import.meta.url), 'utf8');
-// The first key seals, all open (a rotation lists the new key first).
-const keys = (process.env.FLEET_STORE_KEYS ?? '').split(',').filter(Boolean).map(entry => {
-  const [id, b64] = entry.split(':');
-  return { id, key: new Uint8Array(Buffer.from(b64, 'base64')) };
-});
+// As in the README: the fleet's key from the environment, base64.
+const keys = [{ id: 'k1', key: Buffer.from(process.env.SESSION_STORE_KEY ?? '', 'base64') }];
 
 const redis = createClient({ url: `redis://127.0.0.1:${arg('redis')}`, disableOfflineQueue: true,
   socket: { connectTimeout: 500, reconnectStrategy: () => 200 } });

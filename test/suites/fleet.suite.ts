@@ -28,9 +28,9 @@ function bundleServer(): Promise<string> {
 
 interface FleetServer { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
 
-async function startServer(redisPort: number, mode: Mode, keys: string): Promise<FleetServer> {
+async function startServer(redisPort: number, mode: Mode, key: string): Promise<FleetServer> {
   const proc = spawn(process.execPath, [await bundleServer(), '--redis', String(redisPort), '--mode', mode],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEET_STORE_KEYS: keys } });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SESSION_STORE_KEY: key } });
   let out = '';
   proc.stdout!.on('data', d => { out += d; });
   proc.stderr!.on('data', d => { out += d; });
@@ -81,7 +81,7 @@ async function withFleet(mode: Mode, body: (f: {
     maxVersion: mode === 'tls12' ? 'TLSv1.2' : 'TLSv1.3' });
   try {
     const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-    for (let i = 0; i < 3; i++) servers.push(await startServer(redis.port, mode, `fleet1:${key}`));
+    for (let i = 0; i < 3; i++) servers.push(await startServer(redis.port, mode, key));
     await body({ ossl, context, ports: servers.map(s => s.port), servers, redis, db });
   } finally {
     context.free();
@@ -111,10 +111,21 @@ suite('a resuming fleet on Redis', test => {
         equal(seen.map(s => `${+s.client}${+s.server!}`).join(' '), '00 11 11 11 11 11 11 11 11');
         const keys = await db.keys('*');
         ok(keys.length > 0, 'Redis holds something');
-        for (const k of keys.filter(k => !k.endsWith(':lock'))) match(String(await db.get(k)), /^osw1\.fleet1\./, `${k} is sealed`);
+        for (const k of keys.filter(k => !k.endsWith(':lock'))) match(String(await db.get(k)), /^osw1\.k1\./, `${k} is sealed`);
       });
     });
   }
+
+  test('a server started as the README shows, without SESSION_STORE_KEY, refuses to start and says what to do', async () => {
+    const redis = await startRedis();
+    try {
+      const e = await startServer(redis.port, 'tls12', '').then(s => { void s.stop(); return null; }, (err: Error) => err);
+      ok(e, 'it did not start');
+      match(e.message, /RedisSessionStore: options\.keys\[0\]\.key \('k1'\) must be at least 32 random bytes, got 0 \(make one with `openssl rand -base64 32`\)/);
+    } finally {
+      await redis.stop();
+    }
+  });
 
   test('Redis stopped mid-run: full handshakes, no crash, no hang; the servers keep serving', async () => {
     await withFleet('tls12', async ({ ossl, context, ports, servers, redis }) => {

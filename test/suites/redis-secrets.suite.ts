@@ -248,6 +248,7 @@ suite('secrets at rest in Redis', test => {
       equal(await connectSaving(client, server, other, s1.session!), '00', 'not sealed: a full handshake');
       match(errors.at(-1)!, new RegExp(`^${n1} does not hold a sealed value`));
       equal(errors.length, 3, 'each reported once');
+      for (const k of [hex(keys[0].key), b64(keys[0].key)]) ok(!errors.join().includes(k), 'no error shows the key');
 
       // The ring: a sealed ring altered is reported and replaced, and refresh() does not throw.
       const ringErrors: string[] = [];
