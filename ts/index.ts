@@ -30,4 +30,4 @@ export { IndexedDBSessionStore } from './stores/indexeddb-store.ts';
 export { webSocketStreams, connectWebSocket, type WebSocketLike, type WebSocketConstructor, type WebSocketStreamsOptions, type WebSocketConnectOptions } from './io/websocket.ts';
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
 export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type RedisStoreOptions, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';
-export { ValueSealer, SealedValueError, type StoreKey } from './stores/sealed-value.ts';
+export { SealedValueError, type StoreKey } from './stores/sealed-value.ts';

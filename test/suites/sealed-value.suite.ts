@@ -1,7 +1,8 @@
 // Sealed values (ts/stores/sealed-value.ts), the envelope the Redis stores write, in every runtime:
 // the format is pinned by vectors computed with node:crypto's hkdfSync/createHmac/createCipheriv
 // (another code path than WebCrypto), so a value sealed in one runtime opens in the others.
-import { RedisSessionStore, RedisTicketKeyRing, SealedValueError, ValueSealer, type RedisLike } from '../../ts/index.ts';
+import { RedisSessionStore, RedisTicketKeyRing, SealedValueError, type RedisLike } from '../../ts/index.ts';
+import { ValueSealer } from '../../ts/stores/sealed-value.ts';
 import { equal, match, notEqual, ok, rejects, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 
