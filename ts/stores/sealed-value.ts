@@ -9,7 +9,7 @@
  *
  * Each value is encrypted under its own key, HKDF-SHA256(application key, salt, "...seal v1"):
  * random 96-bit GCM nonces alone allow about 2^32 values per key (NIST SP 800-38D, 8.3), which a
- * busy fleet writing a session per handshake reaches in weeks. The associated data is the header
+ * busy fleet writing a session per handshake reaches in days or weeks. The associated data is the header
  * and the label (the store's key for the value), so a value moved to another key does not open.
  */
 
