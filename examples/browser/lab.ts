@@ -1,0 +1,136 @@
+// The browser TLS lab: OpenSSL in this page talks TLS, through the WebSocket relay (which carries only
+// ciphertext), to one of the servers serve.mjs started. Pick the server, the version and the group;
+// run a full handshake and a resumed one with the session it gave, and compare their ladders
+// (ladder.ts); inspect the session, download it, load a saved one and resume with it
+// (inspector.ts); download the key log for Wireshark. `npm run demo:browser` builds and serves it.
+import { OpenSSL, type Context, type TLSVersion } from '../../ts/index.ts';
+import { download } from './download.ts';
+import { SessionInspector } from './inspector.ts';
+import { drawLadder } from './ladder.ts';
+import { probe, recorder, type ProbeResult } from './probe.ts';
+
+/** What serve.mjs tells the page: the relay, the servers on its allow-list, whom to trust. */
+interface LabConfig {
+  relay: string;                                            // ws://127.0.0.1:PORT/
+  servers: { id: string; label: string; target: string }[]; // the relay's allow-list
+  serverName: string;                                       // SNI and the name checked against the certificate
+  ca: string;                                               // PEM of the CA that signed the servers' certificate
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const server = $<HTMLSelectElement>('server'), version = $<HTMLSelectElement>('version'), group = $<HTMLSelectElement>('group');
+const keylogLines: string[] = [];
+
+function setState(state: 'running' | 'done' | 'error', message = ''): void {
+  document.body.dataset.state = state;
+  $('status').textContent = message;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button.runs')) b.disabled = state === 'running';
+}
+
+function newContext(openssl: OpenSSL, config: LabConfig): Context {
+  const v = version.value as TLSVersion;
+  return openssl.createContext({
+    role: 'client', ca: config.ca, minVersion: v, maxVersion: v, groups: group.value,
+    onMessage: recorder.message, keylog: recorder.keylog,
+  });
+}
+
+/** Fills a panel (#full or #resumed) with what a probe saw. */
+function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serverLabel: string): void {
+  const panel = $(slot);
+  panel.dataset.reused = String(r.reused);
+  panel.querySelector('h2')!.textContent = title;
+  const fmt = (n: number | null) => n === null ? '-' : `${n.toFixed(1)} ms`;
+  const total = r.steps.reduce((n, s) => n + (s.kind === 'handshake' ? s.size : 0), 0);
+  const rows: [string, string, string][] = [
+    ['protocol', 'protocol', r.protocol ?? '-'], ['cipher', 'cipher', r.cipher ?? '-'], ['group', 'group', r.group ?? '-'],
+    ['reused', 'session reused', r.reused ? 'yes' : 'no'],
+    ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket, relay, TCP: up to the ClientHello)`],
+    ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
+    ['bytes', 'handshake bytes', `${total.toLocaleString('en')} in ${r.steps.filter(s => s.kind === 'handshake').length} messages`],
+    ['server', 'server says', r.error ? '-' : r.server],
+  ];
+  const dl = panel.querySelector('dl')!;
+  dl.replaceChildren();
+  for (const [field, name, value] of rows) {
+    const dt = document.createElement('dt'), dd = document.createElement('dd');
+    dt.textContent = name;
+    dd.textContent = value;
+    dd.dataset.field = field;
+    dl.append(dt, dd);
+  }
+  panel.querySelector('.error')!.textContent = r.error ? `failed: ${r.error}` : '';
+  panel.querySelector('.ladder-box')!.replaceChildren(drawLadder({ steps: r.steps, protocol: r.protocol, secureAt: r.secureAt, serverLabel }));
+}
+
+function showKeylog(): void {
+  const labels = new Map<string, number>();
+  for (const line of keylogLines) { const l = line.split(' ')[0]; labels.set(l, (labels.get(l) ?? 0) + 1); }
+  $('keylog-summary').textContent = keylogLines.length === 0 ? 'no lines yet'
+    : `${keylogLines.length} lines: ${[...labels].map(([l, n]) => `${l} ×${n}`).join(', ')}`;
+  $<HTMLButtonElement>('keylog-save').disabled = keylogLines.length === 0;
+}
+
+async function main(): Promise<void> {
+  const config = await (await fetch('./config.json', { cache: 'no-store' })).json() as LabConfig;
+  for (const s of config.servers) server.add(new Option(`${s.label} — ${s.target}`, s.id));
+  const openssl = await OpenSSL.load(); // openssl-simd.wasm (or openssl.wasm) beside lab.js
+  $('version-line').textContent = `${openssl.version}, in WebAssembly`;
+  (globalThis as { labStats?: unknown }).labStats = () => openssl.stats(); // for the test's leak check
+
+  const chosen = () => config.servers.find(s => s.id === server.value)!;
+  const route = () => { $('route').textContent = `this page → ${config.relay} → ${chosen().target}`; };
+  server.addEventListener('change', route);
+  route();
+
+  /** Runs probes with a fresh context of the chosen version and group; the context is freed after. */
+  const withContext = async (work: (context: Context) => Promise<void>) => {
+    setState('running', 'connecting…');
+    let context: Context;
+    try {
+      context = newContext(openssl, config);
+    } catch (e) {
+      setState('error', `${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    try {
+      await work(context);
+    } catch (e) {
+      setState('error', `failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      context.free();
+      showKeylog();
+    }
+  };
+  const url = () => `${config.relay}?target=${chosen().target}`;
+  const collect = (r: ProbeResult) => { keylogLines.push(...r.keylog); return r; };
+
+  const inspector = new SessionInspector(openssl, $('inspector'), der => void withContext(async context => {
+    const s = chosen();
+    const r = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: der }));
+    showProbe('resumed', `with the inspected session: ${r.reused ? 'resumed' : 'not resumed (a full handshake)'}`, r, s.id);
+    if (r.error) throw new Error(r.error);
+    setState('done', r.reused ? 'resumed with the inspected session' : 'the server did not resume the session: a full handshake instead');
+  }));
+
+  const runPair = () => withContext(async context => {
+    const s = chosen();
+    $('resumed').querySelector('.ladder-box')!.replaceChildren();
+    const full = collect(await probe({ openssl, context, url: url(), serverName: config.serverName }));
+    showProbe('full', 'full handshake', full, s.id);
+    if (full.error) throw new Error(full.error);
+    if (!full.session) throw new Error('the server gave no session to resume with');
+    inspector.show(full.session, `from the full handshake with ${s.id} (${full.session.length} bytes of DER)`);
+    const resumed = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: full.session }));
+    showProbe('resumed', resumed.reused ? 'resumed handshake' : 'second handshake (not resumed)', resumed, s.id);
+    if (resumed.error) throw new Error(resumed.error);
+    setState('done', `${full.protocol}: a full handshake in ${full.handshakeMs} ms, then ${resumed.reused ? 'a resumed one' : 'another full one'} in ${resumed.handshakeMs} ms`);
+  });
+
+  $('run').addEventListener('click', () => void runPair());
+  $('keylog-save').addEventListener('click', () => download('sslkeylog.txt', keylogLines.join('\n') + '\n', 'text/plain'));
+  showKeylog();
+  await runPair();
+}
+
+main().catch(e => setState('error', `failed: ${e instanceof Error ? e.message : String(e)}`));
