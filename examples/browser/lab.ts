@@ -21,8 +21,10 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const server = $<HTMLSelectElement>('server'), version = $<HTMLSelectElement>('version'), group = $<HTMLSelectElement>('group');
 const keylogLines: string[] = [];
 
+let finished = 0;
 function setState(state: 'running' | 'done' | 'error', message = ''): void {
   document.body.dataset.state = state;
+  if (state !== 'running') document.body.dataset.runs = String(++finished); // runs over so far: what a test waits for
   $('status').textContent = message;
   for (const b of document.querySelectorAll<HTMLButtonElement>('button.runs')) b.disabled = state === 'running';
 }
@@ -45,7 +47,7 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
   const rows: [string, string, string][] = [
     ['protocol', 'protocol', r.protocol ?? '-'], ['cipher', 'cipher', r.cipher ?? '-'], ['group', 'group', r.group ?? '-'],
     ['reused', 'session reused', r.reused ? 'yes' : 'no'],
-    ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket, relay, TCP: up to the ClientHello)`],
+    ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket + relay + TCP)`],
     ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
     ['bytes', 'handshake bytes', `${total.toLocaleString('en')} in ${r.steps.filter(s => s.kind === 'handshake').length} messages`],
     ['server', 'server says', r.error ? '-' : r.server],
@@ -61,6 +63,29 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
   }
   panel.querySelector('.error')!.textContent = r.error ? `failed: ${r.error}` : '';
   panel.querySelector('.ladder-box')!.replaceChildren(drawLadder({ steps: r.steps, protocol: r.protocol, secureAt: r.secureAt, serverLabel }));
+}
+
+/** Bars comparing the two handshakes: time (ClientHello to done) and handshake bytes. */
+function showComparison(pair: [string, ProbeResult][]): void {
+  const bytes = (r: ProbeResult) => r.steps.reduce((n, s) => n + (s.kind === 'handshake' ? s.size : 0), 0);
+  const most = { ms: Math.max(...pair.map(([, r]) => r.handshakeMs ?? 0), 1), bytes: Math.max(...pair.map(([, r]) => bytes(r)), 1) };
+  const box = $('compare');
+  box.replaceChildren();
+  for (const [label, r] of pair) {
+    const name = document.createElement('span');
+    name.textContent = label;
+    box.append(name);
+    for (const [what, value, max, text] of [
+      ['ms', r.handshakeMs ?? 0, most.ms, r.handshakeMs === null ? 'no handshake' : `${r.handshakeMs.toFixed(1)} ms`],
+      ['bytes', bytes(r), most.bytes, `${bytes(r).toLocaleString('en')} B`],
+    ] as const) {
+      const cell = document.createElement('span'), bar = document.createElement('i');
+      cell.className = `bar ${what}`;
+      bar.style.width = `${(100 * value / max).toFixed(1)}%`;
+      cell.append(bar, text);
+      box.append(cell);
+    }
+  }
 }
 
 function showKeylog(): void {
@@ -115,14 +140,16 @@ async function main(): Promise<void> {
 
   const runPair = () => withContext(async context => {
     const s = chosen();
-    $('resumed').querySelector('.ladder-box')!.replaceChildren();
+    for (const slot of ['full', 'resumed']) for (const part of ['.ladder-box', 'dl', '.error']) $(slot).querySelector(part)!.replaceChildren();
     const full = collect(await probe({ openssl, context, url: url(), serverName: config.serverName }));
     showProbe('full', 'full handshake', full, s.id);
+    showComparison([['full', full]]);
     if (full.error) throw new Error(full.error);
     if (!full.session) throw new Error('the server gave no session to resume with');
     inspector.show(full.session, `from the full handshake with ${s.id} (${full.session.length} bytes of DER)`);
     const resumed = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: full.session }));
     showProbe('resumed', resumed.reused ? 'resumed handshake' : 'second handshake (not resumed)', resumed, s.id);
+    showComparison([['full', full], [resumed.reused ? 'resumed' : 'second', resumed]]);
     if (resumed.error) throw new Error(resumed.error);
     setState('done', `${full.protocol}: a full handshake in ${full.handshakeMs} ms, then ${resumed.reused ? 'a resumed one' : 'another full one'} in ${resumed.handshakeMs} ms`);
   });

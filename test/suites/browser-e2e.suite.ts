@@ -27,7 +27,7 @@ interface Page {
   setInputFiles(sel: string, path: string): Promise<void>;
   evaluate<T>(fn: () => T): Promise<T>;
   $$eval<T>(sel: string, fn: (els: any[]) => T): Promise<T>;
-  locator(sel: string): { screenshot(o: { path: string }): Promise<unknown> };
+  locator(sel: string): { screenshot(o: { path: string }): Promise<unknown>; boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null> };
   screenshot(o: object): Promise<unknown>;
   setDefaultTimeout(ms: number): void;
   on(event: string, fn: (x: any) => void): void;
@@ -70,9 +70,9 @@ async function withLab(fn: (lab: Lab) => Promise<void>): Promise<void> {
   }
 }
 
-/** Waits for the page's run to end; returns 'done' or 'error'. */
-async function settled(page: Page, pageLog: string[]): Promise<string> {
-  await page.waitForSelector('body[data-state=done], body[data-state=error]', { timeout: LIMIT.result });
+/** Waits for the page's `runs`-th run to end (it counts them in body[data-runs]); returns 'done' or 'error'. */
+async function settled(page: Page, pageLog: string[], runs = 1): Promise<string> {
+  await page.waitForSelector(`body[data-runs="${runs}"]`, { timeout: LIMIT.result });
   const state = await page.getAttribute('body', 'data-state');
   ok(state === 'done' || state === 'error', `state ${state}: ${pageLog.join('; ')}`);
   return state!;
@@ -83,9 +83,14 @@ async function run(page: Page, pageLog: string[], o: { server: string; version: 
   await page.selectOption('#server', o.server);
   await page.selectOption('#version', o.version);
   await page.selectOption('#group', o.group);
-  await page.click('#run');
-  await page.waitForSelector('body[data-state=running]', { timeout: LIMIT.page }).catch(() => undefined); // may be over already
-  return settled(page, pageLog);
+  return click(page, pageLog, '#run');
+}
+
+/** Clicks a button that starts a run; waits for that run to end. */
+async function click(page: Page, pageLog: string[], button: string): Promise<string> {
+  const before = Number(await page.getAttribute('body', 'data-runs'));
+  await page.click(button);
+  return settled(page, pageLog, before + 1);
 }
 
 /** The ladder's arrows, as "Name →" (sent) or "Name ←" (received); `kind` filters. */
@@ -143,6 +148,9 @@ suite('browser TLS lab (Chromium)', test => {
       await page.screenshot({ path: `${results}browser-lab.png`, fullPage: true });
       await page.locator('#full').screenshot({ path: `${results}browser-lab-full.png` });
       await page.locator('#resumed').screenshot({ path: `${results}browser-lab-resumed.png` });
+      // The controls, the comparison and both ladders: what examples/browser/lab.png (in the README) shows.
+      const pair = await page.locator('.pair').boundingBox();
+      await page.screenshot({ path: `${results}browser-lab-readme.png`, clip: { x: 0, y: 0, width: 1280, height: pair!.y + pair!.height + 16 } });
       match(await page.textContent('#version-line') ?? '', /^OpenSSL 3\.5\.\d+ .*, in WebAssembly$/);
 
       tls13(await ladder(page, 'full', 'handshake'), TLS13_FULL);
@@ -161,6 +169,11 @@ suite('browser TLS lab (Chromium)', test => {
       equal(full.reused, 'no');
       match(full.server, /^New, TLSv1\.3, Cipher is TLS_/);
       match(full.time, /^\d+\.\d ms \(ClientHello to done/);
+      // The comparison: a bar each for time and bytes, full then resumed.
+      const bars = await page.$$eval('#compare .bar', (bs: { textContent: string }[]) => bs.map(b => b.textContent));
+      equal(bars.length, 4, bars.join(' | '));
+      match(bars[0], /^\d+\.\d ms$/);
+      equal(bars[1], full.bytes.replace(/ in \d+ messages$/, ' B'));
       equal(resumed.reused, 'yes');
       match(resumed.server, /^Reused, TLSv1\.3, Cipher is TLS_/);
       equal(resumed.cipher, full.cipher);
@@ -190,8 +203,7 @@ suite('browser TLS lab (Chromium)', test => {
       await page.waitForSelector('#inspector[data-loaded="browser-lab-session.der"]');
       match(await page.textContent('#inspector .session-source') ?? '', /^loaded from browser-lab-session\.der \(\d+ bytes\)$/);
       match(await page.textContent('#inspector .session-text') ?? '', /^SSL-Session:\n {4}Protocol {2}: TLSv1\.3\n/);
-      await page.click('#inspector .session-resume');
-      equal(await settled(page, pageLog), 'done', await page.textContent('#status') ?? '');
+      equal(await click(page, pageLog, '#inspector .session-resume'), 'done', await page.textContent('#status') ?? '');
       tls13(await ladder(page, 'resumed', 'handshake'), TLS13_RESUMED);
       const again = await fields(page, 'resumed');
       equal(again.reused, 'yes');
