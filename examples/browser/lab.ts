@@ -37,6 +37,18 @@ function newContext(openssl: OpenSSL, config: LabConfig): Context {
   });
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** What to try next when a handshake failed for a reason the choices explain. */
+function hint(serverId: string): string {
+  const mlkemOnly = group.value === 'X25519MLKEM768';
+  if (group.value.startsWith('X25519MLKEM768') && version.value === 'TLSv1.2') {
+    return 'X25519MLKEM768 is a TLS 1.3 group: choose TLS 1.3, or X25519 or P-256 for TLS 1.2';
+  }
+  if (mlkemOnly && serverId !== 'wasm') return 'this server\'s OpenSSL has no X25519MLKEM768: choose the openssl-wasm server, or offer P-256 as well';
+  return '';
+}
+
 /** Fills a panel (#full or #resumed) with what a probe saw. */
 function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serverLabel: string): void {
   const panel = $(slot);
@@ -49,7 +61,7 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
     ['reused', 'session reused', r.reused ? 'yes' : 'no'],
     ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket + relay + TCP)`],
     ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
-    ['bytes', 'handshake bytes', `${total.toLocaleString('en')} in ${r.steps.filter(s => s.kind === 'handshake').length} messages`],
+    ['bytes', 'handshake bytes', `${total.toLocaleString('en')} in ${count(r.steps.filter(s => s.kind === 'handshake').length, 'message')}`],
     ['server', 'server says', r.error ? '-' : r.server],
   ];
   const dl = panel.querySelector('dl')!;
@@ -121,7 +133,8 @@ async function main(): Promise<void> {
     try {
       await work(context);
     } catch (e) {
-      setState('error', `failed: ${e instanceof Error ? e.message : String(e)}`);
+      const next = hint(chosen().id);
+      setState('error', `failed: ${e instanceof Error ? e.message : String(e)}${next ? ` (${next})` : ''}`);
     } finally {
       context.free();
       showKeylog();
@@ -143,7 +156,7 @@ async function main(): Promise<void> {
     for (const slot of ['full', 'resumed']) for (const part of ['.ladder-box', 'dl', '.error']) $(slot).querySelector(part)!.replaceChildren();
     const full = collect(await probe({ openssl, context, url: url(), serverName: config.serverName }));
     showProbe('full', 'full handshake', full, s.id);
-    showComparison([['full', full]]);
+    $('compare').replaceChildren();
     if (full.error) throw new Error(full.error);
     if (!full.session) throw new Error('the server gave no session to resume with');
     inspector.show(full.session, `from the full handshake with ${s.id} (${full.session.length} bytes of DER)`);

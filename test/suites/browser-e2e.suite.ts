@@ -25,9 +25,9 @@ interface Page {
   selectOption(sel: string, value: string): Promise<unknown>;
   click(sel: string): Promise<void>;
   setInputFiles(sel: string, path: string): Promise<void>;
-  evaluate<T>(fn: () => T): Promise<T>;
+  evaluate<T>(fn: (() => T) | string): Promise<T>;
   $$eval<T>(sel: string, fn: (els: any[]) => T): Promise<T>;
-  locator(sel: string): { screenshot(o: { path: string }): Promise<unknown>; boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null> };
+  locator(sel: string): { screenshot(o: { path: string }): Promise<unknown> };
   screenshot(o: object): Promise<unknown>;
   setDefaultTimeout(ms: number): void;
   on(event: string, fn: (x: any) => void): void;
@@ -149,12 +149,19 @@ suite('browser TLS lab (Chromium)', test => {
       await page.locator('#full').screenshot({ path: `${results}browser-lab-full.png` });
       await page.locator('#resumed').screenshot({ path: `${results}browser-lab-resumed.png` });
       // The controls, the comparison and both ladders: what examples/browser/lab.png (in the README) shows.
-      const pair = await page.locator('.pair').boundingBox();
-      await page.screenshot({ path: `${results}browser-lab-readme.png`, clip: { x: 0, y: 0, width: 1280, height: pair!.y + pair!.height + 16 } });
+      // (Page code as strings: this file is type-checked without the DOM's types, in Deno too.)
+      const bottom = await page.evaluate<number>("document.querySelector('.pair').getBoundingClientRect().bottom + scrollY");
+      await page.screenshot({ path: `${results}browser-lab-readme.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
       match(await page.textContent('#version-line') ?? '', /^OpenSSL 3\.5\.\d+ .*, in WebAssembly$/);
 
       tls13(await ladder(page, 'full', 'handshake'), TLS13_FULL);
       tls13(await ladder(page, 'resumed', 'handshake'), TLS13_RESUMED);
+      // The handshake was done after the client's Finished, before the tickets.
+      match(await page.textContent('#full .done-label') ?? '', /^handshake done at \+\d+\.\d ms$/);
+      const order = await page.$$eval('#full .done, #full g.step', (els: { getAttribute(n: string): string | null; dataset: Record<string, string> }[]) =>
+        els.map(e => e.getAttribute('class') === 'done' ? 'done' : e.dataset.name));
+      equal(order[order.indexOf('done') - 1], 'Finished');
+      equal(order[order.indexOf('done') + 1], 'NewSessionTicket');
       // Cleartext up to the ServerHello, encrypted after it.
       const drawn = await tones(page, 'full'), names = await ladder(page, 'full');
       names.forEach((n, i) => equal(drawn[i], /^(ClientHello|ServerHello) /.test(n) ? 'clear' : n.startsWith('ChangeCipherSpec') ? 'ccs' : n.startsWith('Alert') ? 'warning' : 'secret', n));
@@ -198,7 +205,7 @@ suite('browser TLS lab (Chromium)', test => {
       await derFile.saveAs(saved);
       const { execFileSync } = await import('node:child_process');
       match(execFileSync('openssl', ['sess_id', '-inform', 'DER', '-in', saved, '-noout', '-text'], { encoding: 'utf8' }), /Protocol {2}: TLSv1\.3/);
-      await page.evaluate(() => { document.querySelector('#inspector .session-text')!.textContent = ''; });
+      await page.evaluate("document.querySelector('#inspector .session-text').textContent = ''");
       await page.setInputFiles('#inspector .session-file', saved);
       await page.waitForSelector('#inspector[data-loaded="browser-lab-session.der"]');
       match(await page.textContent('#inspector .session-source') ?? '', /^loaded from browser-lab-session\.der \(\d+ bytes\)$/);
@@ -208,6 +215,14 @@ suite('browser TLS lab (Chromium)', test => {
       const again = await fields(page, 'resumed');
       equal(again.reused, 'yes');
       match(again.server, /^Reused, TLSv1\.3, /);
+
+      // The same session as PEM, as `openssl sess_id` (or s_client -sess_out) writes it.
+      const pem = `${results}browser-lab-session.pem`;
+      execFileSync('openssl', ['sess_id', '-inform', 'DER', '-in', saved, '-outform', 'PEM', '-out', pem]);
+      await page.setInputFiles('#inspector .session-file', pem);
+      await page.waitForSelector('#inspector[data-loaded="browser-lab-session.pem"]');
+      match(await page.textContent('#inspector .session-source') ?? '', /^loaded from browser-lab-session\.pem /);
+      match(await page.textContent('#inspector .session-text') ?? '', /^SSL-Session:\n {4}Protocol {2}: TLSv1\.3\n/);
 
       // A file that is not a session: OpenSSL's error, shown, and nothing offered to resume with.
       const junk = `${results}browser-lab-junk.der`;
@@ -222,8 +237,8 @@ suite('browser TLS lab (Chromium)', test => {
     });
   });
 
-  test('TLS 1.2 with P-256 against Node\'s tls server: the TLS 1.2 ladders', async () => {
-    await withLab(async ({ page, pageLog, relayLog, server }) => {
+  test('TLS 1.2 with P-256 against Node\'s tls server: the TLS 1.2 ladders; the relay refuses what is not on its list', async () => {
+    await withLab(async ({ page, pageLog, relayLog, server, demo }) => {
       equal(await run(page, pageLog, { server: 'node-tls', version: 'TLSv1.2', group: 'P-256' }), 'done', await page.textContent('#status') ?? '');
       await page.locator('.pair').screenshot({ path: `${results}browser-lab-tls12.png` });
       // OpenSSL's message callback reports the ChangeCipherSpec the client sends, not the server's
@@ -245,6 +260,11 @@ suite('browser TLS lab (Chromium)', test => {
       // TLS 1.2 has one secret per connection: the master secret, by client random.
       match(await page.textContent('#keylog-summary') ?? '', /^\d+ lines: .*CLIENT_RANDOM ×2/);
       relayWentOnlyTo(relayLog.slice(2), [server('node-tls').target], 2); // after the page's first run, with s_server
+      // The relay is no open proxy: the page's own web server is not on its allow-list.
+      const web = new URL(demo.url).host;
+      const refused = await page.evaluate<string>(`new Promise(r => { const ws = new WebSocket(${JSON.stringify(`${demo.relay}?target=${web}`)}); ws.onclose = e => r(e.code + ' ' + e.reason); })`);
+      equal(refused, `1008 target ${web} is not on the relay's allow-list`);
+      match(relayLog.at(-1)!, /refused \(not on the allow-list\)/);
       await noLeaks(page);
     });
   });
@@ -270,6 +290,7 @@ suite('browser TLS lab (Chromium)', test => {
       equal(await run(page, pageLog, { server: 's_server', version: 'TLSv1.3', group: 'X25519MLKEM768' }), 'error');
       deepEqual(await ladder(page, 'full'), ['ClientHello →', 'Alert handshake_failure (fatal) ←']);
       match(await page.textContent('#full .error') ?? '', /^failed: .*handshake failure/i);
+      match(await page.textContent('#status') ?? '', /\(this server's OpenSSL has no X25519MLKEM768: choose the openssl-wasm server, or offer P-256 as well\)$/);
       relayWentOnlyTo(relayLog.slice(0, -1), [server('s_server').target, server('wasm').target], 6);
       match(relayLog.at(-1)!, new RegExp(`-> ${server('s_server').target} ok `));
       await noLeaks(page);
