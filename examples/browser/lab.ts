@@ -38,6 +38,7 @@ function newContext(openssl: OpenSSL, config: LabConfig): Context {
 }
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const handshakeBytes = (r: ProbeResult) => r.steps.reduce((n, s) => n + (s.kind === 'handshake' ? s.size : 0), 0);
 
 /** What to try next when a handshake failed for a reason the choices explain. */
 function hint(serverId: string): string {
@@ -55,13 +56,12 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
   panel.dataset.reused = String(r.reused);
   panel.querySelector('h2')!.textContent = title;
   const fmt = (n: number | null) => n === null ? '-' : `${n.toFixed(1)} ms`;
-  const total = r.steps.reduce((n, s) => n + (s.kind === 'handshake' ? s.size : 0), 0);
   const rows: [string, string, string][] = [
     ['protocol', 'protocol', r.protocol ?? '-'], ['cipher', 'cipher', r.cipher ?? '-'], ['group', 'group', r.group ?? '-'],
     ['reused', 'session reused', r.reused ? 'yes' : 'no'],
     ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket + relay + TCP)`],
     ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
-    ['bytes', 'handshake bytes', `${total.toLocaleString('en')} in ${count(r.steps.filter(s => s.kind === 'handshake').length, 'message')}`],
+    ['bytes', 'handshake bytes', `${handshakeBytes(r).toLocaleString('en')} in ${count(r.steps.filter(s => s.kind === 'handshake').length, 'message')}`],
     ['server', 'server says', r.error ? '-' : r.server],
   ];
   const dl = panel.querySelector('dl')!;
@@ -79,8 +79,7 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
 
 /** Bars comparing the two handshakes: time (ClientHello to done) and handshake bytes. */
 function showComparison(pair: [string, ProbeResult][]): void {
-  const bytes = (r: ProbeResult) => r.steps.reduce((n, s) => n + (s.kind === 'handshake' ? s.size : 0), 0);
-  const most = { ms: Math.max(...pair.map(([, r]) => r.handshakeMs ?? 0), 1), bytes: Math.max(...pair.map(([, r]) => bytes(r)), 1) };
+  const most = { ms: Math.max(...pair.map(([, r]) => r.handshakeMs ?? 0), 1), bytes: Math.max(...pair.map(([, r]) => handshakeBytes(r)), 1) };
   const box = $('compare');
   box.replaceChildren();
   for (const [label, r] of pair) {
@@ -89,7 +88,7 @@ function showComparison(pair: [string, ProbeResult][]): void {
     box.append(name);
     for (const [what, value, max, text] of [
       ['ms', r.handshakeMs ?? 0, most.ms, r.handshakeMs === null ? 'no handshake' : `${r.handshakeMs.toFixed(1)} ms`],
-      ['bytes', bytes(r), most.bytes, `${bytes(r).toLocaleString('en')} B`],
+      ['bytes', handshakeBytes(r), most.bytes, `${handshakeBytes(r).toLocaleString('en')} B`],
     ] as const) {
       const cell = document.createElement('span'), bar = document.createElement('i');
       cell.className = `bar ${what}`;
@@ -145,6 +144,7 @@ async function main(): Promise<void> {
 
   const inspector = new SessionInspector(openssl, $('inspector'), der => void withContext(async context => {
     const s = chosen();
+    $('compare').replaceChildren(); // the bars compare a pair; this is one handshake
     const r = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: der }));
     showProbe('resumed', `with the inspected session: ${r.reused ? 'resumed' : 'not resumed (a full handshake)'}`, r, s.id);
     if (r.error) throw new Error(r.error);

@@ -142,7 +142,7 @@ function tls13(steps: string[], handshake: string[]): void {
 
 suite('browser TLS lab (Chromium)', test => {
   test('TLS 1.3 with s_server: full and resumed ladders, the session inspector, the key log, resuming from a saved session file', async () => {
-    await withLab(async ({ page, pageLog, relayLog, server }) => {
+    await withLab(async ({ page, pageLog, relayLog, server, demo }) => {
       // The page runs once on load with its defaults: s_server, TLS 1.3, X25519.
       equal(await page.getAttribute('body', 'data-state'), 'done', `${await page.textContent('#status')} ${pageLog.join('; ')}`);
       await page.screenshot({ path: `${results}browser-lab.png`, fullPage: true });
@@ -233,6 +233,8 @@ suite('browser TLS lab (Chromium)', test => {
       equal(await page.getAttribute('#inspector .session-resume', 'disabled'), '');
 
       relayWentOnlyTo(relayLog, [server('s_server').target], 3);
+      const wasm = await page.evaluate<string[]>("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm'))");
+      equal(wasm.join(), new URL('openssl-simd.wasm', demo.url).href, 'the SIMD module came from beside the bundle');
       await noLeaks(page);
     });
   });
