@@ -58,7 +58,7 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
   const fmt = (n: number | null) => n === null ? '-' : `${n.toFixed(1)} ms`;
   const rows: [string, string, string][] = [
     ['protocol', 'protocol', r.protocol ?? '-'], ['cipher', 'cipher', r.cipher ?? '-'], ['group', 'group', r.group ?? '-'],
-    ['reused', 'session reused', r.reused ? 'yes' : 'no'],
+    ['reused', 'session reused', r.error && !r.protocol ? '-' : r.reused ? 'yes' : 'no'],
     ['connect', 'connect', r.connectMs === null ? '-' : `${fmt(r.connectMs)} (WebSocket + relay + TCP)`],
     ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
     ['bytes', 'handshake bytes', `${handshakeBytes(r).toLocaleString('en')} in ${count(r.steps.filter(s => s.kind === 'handshake').length, 'message')}`],

@@ -279,6 +279,7 @@ suite('browser TLS lab (Chromium)', test => {
       equal((await fields(page, 'full')).group, 'X25519MLKEM768');
       equal((await fields(page, 'resumed')).reused, 'yes');
       // The key shares: 1184 + 32 bytes from the client, 1088 + 32 back.
+      await page.locator('.pair').screenshot({ path: `${results}browser-lab-mlkem.png` });
       const size = await sizes(page, 'full');
       ok(size.ClientHello > 1216 && size.ServerHello > 1120, JSON.stringify(size));
 
@@ -290,6 +291,7 @@ suite('browser TLS lab (Chromium)', test => {
 
       // Only X25519MLKEM768: OpenSSL 3.0 has no group in common; the page shows the alert and the error.
       equal(await run(page, pageLog, { server: 's_server', version: 'TLSv1.3', group: 'X25519MLKEM768' }), 'error');
+      await page.screenshot({ path: `${results}browser-lab-failure.png`, fullPage: true });
       deepEqual(await ladder(page, 'full'), ['ClientHello →', 'Alert handshake_failure (fatal) ←']);
       match(await page.textContent('#full .error') ?? '', /^failed: .*handshake failure/i);
       match(await page.textContent('#status') ?? '', /\(this server's OpenSSL has no X25519MLKEM768: choose the openssl-wasm server, or offer P-256 as well\)$/);
