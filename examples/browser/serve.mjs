@@ -1,32 +1,32 @@
 #!/usr/bin/env node
-// `npm run demo:browser`: builds the demo page (examples/browser/demo.ts, bundled with esbuild into
-// build/browser/ with dist/openssl.wasm and dist/openssl-simd.wasm beside it) and starts, all on 127.0.0.1:
-//   - a native `openssl s_server -www` with test/fixtures/server.pem and server.key,
-//   - the WebSocket relay (relay/relay.mjs), allowing that server and nothing else,
-//   - a static web server for the page, which also answers /config.json (where the relay is).
+// `npm run demo:browser`: builds the browser TLS lab (examples/browser/lab.ts, bundled with esbuild
+// into build/browser/ with dist/openssl.wasm and dist/openssl-simd.wasm beside it) and starts, all on
+// 127.0.0.1:
+//   - three TLS servers (examples/browser/peers.mjs: native s_server, Node's tls, openssl-wasm's),
+//   - the WebSocket relay (relay/relay.mjs), allowing those three and nothing else,
+//   - a static web server for the page, which also answers /config.json (the relay and servers).
 // Prints the page's URL and runs until Ctrl-C. `startDemo()` is what the Chromium test reuses.
 //
 // Usage: node examples/browser/serve.mjs [--port 8000]   (0: any free port)
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startRelay } from '../../relay/relay.mjs';
+import { startPeers } from './peers.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'examples/browser');
-const fixture = name => join(root, 'test/fixtures', name);
 export const outdir = join(root, 'build/browser');
 
-/** Bundles the page into build/browser/: index.html, demo.js, openssl.wasm, openssl-simd.wasm. */
+/** Bundles the page into build/browser/: index.html, lab.js, openssl.wasm, openssl-simd.wasm. */
 export async function buildPage() {
   if (!existsSync(join(root, 'dist/openssl-simd.wasm'))) throw new Error('dist/openssl-simd.wasm is missing: run ./build.sh');
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: [join(here, 'demo.ts')],
-    outfile: join(outdir, 'demo.js'),
+    entryPoints: [join(here, 'lab.ts')],
+    outfile: join(outdir, 'lab.js'),
     bundle: true,
     format: 'esm', // the loader finds openssl.wasm through import.meta.url: the bundle's URL
     platform: 'browser',
@@ -36,35 +36,6 @@ export async function buildPage() {
   });
   copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
   for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'dist', m), join(outdir, m));
-}
-
-/** `openssl s_server -www` on a free port of 127.0.0.1; resolves once it listens. */
-function startSServer(timeoutMs = 10_000) {
-  const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', fixture('server.pem'), '-key', fixture('server.key'), '-www'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`s_server did not listen within ${timeoutMs} ms: ${out}`)); }, timeoutMs);
-    const exited = new Promise(r => proc.once('exit', r));
-    const onData = d => {
-      out += d;
-      const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        port: Number(m[1]),
-        output: () => out,
-        async stop() {
-          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-          await Promise.race([exited, new Promise(r => setTimeout(r, 2000))]);
-        },
-      });
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.once('error', e => { clearTimeout(timer); reject(new Error(`could not run openssl s_server: ${e.message}`)); });
-    proc.once('exit', code => { clearTimeout(timer); reject(new Error(`s_server exited (${code}): ${out}`)); });
-  });
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json' };
@@ -91,23 +62,25 @@ function startWeb(port, config) {
 }
 
 /**
- * Builds the page and starts s_server, the relay and the web server. Resolves with the page's
- * `url` and `close()`, which stops all three. `log` receives the relay's line per connection.
+ * Builds the page and starts the servers, the relay and the web server. Resolves with the page's
+ * `url`, the `relay`, the `servers` ({ id, label, target }) and `close()`, which stops them all.
+ * `log` receives the relay's line per connection.
  */
 export async function startDemo({ port = 8000, log = line => console.log(line) } = {}) {
   await buildPage();
   const stops = [];
   const close = async () => { for (const stop of stops.reverse()) await stop().catch(() => undefined); };
   try {
-    const sServer = await startSServer();
-    stops.push(() => sServer.stop());
-    const target = `127.0.0.1:${sServer.port}`;
-    const relay = await startRelay({ listen: '127.0.0.1:0', allow: [target], log });
+    const peers = await startPeers();
+    for (const p of peers) stops.push(() => p.stop());
+    const servers = peers.map(({ id, label, target }) => ({ id, label, target }));
+    // The allow-list is exactly these servers: the relay never connects anywhere a page names.
+    const relay = await startRelay({ listen: '127.0.0.1:0', allow: servers.map(s => s.target), log });
     stops.push(() => relay.close());
-    const config = { relay: `${relay.url}?target=${target}`, target, serverName: 'localhost', ca: readFileSync(fixture('ca.pem'), 'utf8') };
+    const config = { relay: relay.url, servers, serverName: 'localhost', ca: readFileSync(join(root, 'test/fixtures/ca.pem'), 'utf8') };
     const web = await startWeb(port, config);
     stops.push(() => new Promise(r => { web.closeAllConnections(); web.close(() => r()); }));
-    return { url: `http://127.0.0.1:${web.address().port}/`, relay: config.relay, target, sServerOutput: () => sServer.output(), close };
+    return { url: `http://127.0.0.1:${web.address().port}/`, relay: relay.url, servers, close };
   } catch (e) {
     await close();
     throw e;
@@ -123,8 +96,9 @@ async function main() {
     process.exit(2);
   }
   const demo = await startDemo({ port });
-  console.log(`s_server -www on ${demo.target}; relay ${demo.relay} (allows only ${demo.target})`);
-  console.log(`\n  open ${demo.url}\n\n(Ctrl-C stops all three)`);
+  for (const s of demo.servers) console.log(`${s.target}  ${s.label}`);
+  console.log(`relay ${demo.relay} (allows only those)`);
+  console.log(`\n  open ${demo.url}\n\n(Ctrl-C stops them all)`);
   for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { demo.close().then(() => process.exit(0)); });
 }
 
