@@ -19,21 +19,31 @@ export interface EngineEvents {
 
 /**
  * The event-driven core every I/O adapter shares. It owns the Connection's progress: network bytes
- * in, plaintext in, and everything that comes out reported through EngineEvents, synchronously.
- * Adapters (Node streams, Deno connections, Web Streams, WebSockets) only move bytes.
+ * in, plaintext in, and everything that comes out reported through EngineEvents. Events are
+ * delivered once the step that raised them is over, never from inside an OpenSSL call: a listener
+ * may do anything, free the connection included (a session raised inside OpenSSL's call is kept
+ * with ref() until delivered). Adapters (Node streams, Deno connections, Web Streams, WebSockets)
+ * only move bytes.
  */
 export class TLSEngine {
   #pending: Uint8Array[] = [];
   #secure = false;
   #finished = false;
   #closing = false;
+  /** Whether a step is running (calls from inside it, through object-layer callbacks, wait for it). */
+  #stepping = false;
+  /** Steps asked for while another was running. */
+  readonly #later: (() => void)[] = [];
+  /** Events raised by the running step, delivered when it is over. */
+  readonly #events: (() => void)[] = [];
 
   constructor(readonly connection: Connection, private readonly events: EngineEvents) {
-    const previous = connection.onSession;
-    connection.onSession = s => {
-      previous?.(s);
-      events.session?.(s);
-    };
+    if (events.session) {
+      connection.addSessionListener(s => {
+        const kept = s.ref(); // lent only for OpenSSL's callback, which is over by delivery
+        this.#emit(() => events.session!(kept), () => kept.free());
+      });
+    }
   }
 
   get secure(): boolean {
@@ -92,7 +102,7 @@ export class TLSEngine {
       }
       if (p !== 'done') return;
       this.#secure = true;
-      this.events.secure();
+      this.#emit(() => this.events.secure());
     }
     while (this.#pending.length) {
       if (conn.write(this.#pending[0]) !== 'done') break;
@@ -100,12 +110,12 @@ export class TLSEngine {
     }
     const { data, state } = conn.read();
     this.#flush();
-    if (data.length) this.events.plaintext(data);
+    if (data.length) this.#emit(() => this.events.plaintext(data));
     if (state === 'closed') {
       this.#finished = true;
       if (!this.#closing) conn.shutdown(); // answer the peer's close_notify
       this.#flush();
-      this.events.peerClosed();
+      this.#emit(() => this.events.peerClosed());
       return;
     }
     if (this.#closing && this.#pending.length === 0 && (conn.shutdownState & 1) === 0) {
@@ -116,19 +126,63 @@ export class TLSEngine {
 
   #flush(): void {
     const out = this.connection.takeOutgoing();
-    if (out.length) this.events.transmit(out);
+    if (out.length) this.#emit(() => this.events.transmit(out));
+  }
+
+  /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */
+  #emit(deliver: () => void, after?: () => void): void {
+    this.#events.push(() => {
+      try {
+        if (this.connection.alive) deliver();
+      } finally {
+        after?.();
+      }
+    });
   }
 
   #run(step: () => void): void {
+    if (this.#stepping) { // from a callback of the running step: after it
+      this.#later.push(step);
+      return;
+    }
+    this.#stepping = true;
     try {
-      step();
+      for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) next();
     } catch (e) {
       this.#finished = true;
       // A fatal error leaves an alert to send: transmit it before reporting.
       try {
         if (this.connection.alive) this.#flush();
       } catch { /* the error below is what matters */ }
-      this.events.error(e instanceof Error ? e : new Error(String(e)));
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.#events.push(() => this.events.error(error));
+    } finally {
+      this.#stepping = false;
+      this.#later.length = 0;
     }
+    this.#deliver();
+  }
+
+  /**
+   * Delivers the queued events in order; a listener that frees the connection ends the engine. A
+   * listener that throws ends the connection with that error; one that throws from error() has its
+   * exception rethrown once the queue is empty (so that every kept session is freed first).
+   */
+  #deliver(): void {
+    let rethrow: { e: unknown } | null = null;
+    for (let ev = this.#events.shift(); ev; ev = this.#events.shift()) {
+      try {
+        ev();
+      } catch (e) {
+        if (!this.#finished) {
+          this.#finished = true;
+          this.#events.push(() => this.events.error(e instanceof Error ? e : new Error(String(e))));
+        } else {
+          rethrow ??= { e };
+        }
+      }
+      if (!this.connection.alive) this.#finished = true;
+    }
+    if (rethrow) throw rethrow.e;
   }
 }
