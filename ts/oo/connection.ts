@@ -6,7 +6,7 @@ import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
 import type { Core } from './core.ts';
 import type { ClientHello } from './client-hello.ts';
-import { FreedHandleError, Handle } from './handle.ts';
+import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
 
 /**
@@ -67,6 +67,8 @@ export class Connection extends Handle<'SSL'> {
   constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('createConnection: options must be an object');
     rejectUnknownOptions('createConnection', options, CONNECTION_OPTIONS);
+    // Before SSL_new: another instance's session is refused with nothing made (setSession checks again).
+    if (options.session instanceof Session) assertSameInstance(context, options.session, 'createConnection({ session })');
     const { capi } = core;
     const ssl = capi.SSL_new(context.pointer);
     if (ssl === NULL) core.fail('SSL_new');
