@@ -7,8 +7,8 @@
 // (ALPN selection and the ticket-key callback run no JavaScript of the program: nothing to cross.)
 // Every test ends with the leak check of test/lib/leaks.ts.
 import {
-  constants as C, FreedHandleError, handshakeInMemory, OpenSSLError, ReentrantCallError, transfer,
-  type Connection, type Context, type OpenSSL, type Session,
+  constants as C, FreedHandleError, handshakeInMemory, OpenSSLError, ReentrantCallError, TLSEngine, transfer,
+  type Connection, type Context, type EngineEvents, type OpenSSL, type Session,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { fixture } from '../lib/fixtures.ts';
@@ -273,4 +273,52 @@ suite('re-entry from callbacks', test => {
       spare.free();
     });
   });
+
+  // The engine delivers its events once OpenSSL's call has returned: a listener may free the
+  // connection, or read and write on it (from inside the call that would be a ReentrantCallError).
+  for (const event of ['secure', 'session', 'plaintext'] as const) {
+    for (const what of ['frees the connection', 'reads and writes on it'] as const) {
+      test(`TLSEngine: a '${event}' listener ${what}`, async () => {
+        const o = await load();
+        await assertFlat(o, `${event} ${what}`, async () => {
+          const client = await clientContext(o, 'TLSv1.3'), server = await serverContext(o, 'TLSv1.3');
+          const c = client.createConnection({ serverName: 'localhost' }), s = server.createConnection();
+          const errors: Error[] = [], inside: unknown[] = [];
+          let ran = false;
+          const listener = (self: Connection, sess?: Session) => {
+            if (ran) return;
+            ran = true;
+            try {
+              if (sess) assert.ok(sess.toDER().length > 0, 'the session is readable while the listener runs');
+              if (what === 'frees the connection') self.free();
+              else {
+                self.write('more');
+                self.read();
+              }
+            } catch (e) {
+              inside.push(e);
+            }
+          };
+          let ce!: TLSEngine, se!: TLSEngine;
+          const base = (peer: () => TLSEngine): EngineEvents => ({
+            transmit: b => peer().receive(b), plaintext: () => undefined, secure: () => undefined,
+            peerClosed: () => undefined, error: e => errors.push(e),
+          });
+          ce = new TLSEngine(c, {
+            ...base(() => se),
+            secure: () => { ce.write(new TextEncoder().encode('ping')); if (event === 'secure') listener(c); },
+            session: sess => { if (event === 'session') listener(c, sess); },
+            plaintext: () => { if (event === 'plaintext') listener(c); },
+          });
+          se = new TLSEngine(s, { ...base(() => ce), plaintext: d => se.write(d) });
+          ce.start();
+          assert.ok(ran, `the '${event}' listener ran`);
+          assert.deepEqual(inside.map(String), [], 'nothing the listener did threw');
+          assert.deepEqual(errors.map(String), [], 'neither engine reported an error');
+          if (what === 'frees the connection') assert.equal(ce.finished, true, 'the client engine is finished');
+          for (const h of [c, s, client, server]) if (h.alive) h.free();
+        });
+      });
+    }
+  }
 });
