@@ -34,7 +34,12 @@ export class TLSEngine {
   #stepping = false;
   /** Steps asked for while another was running. */
   readonly #later: (() => void)[] = [];
-  /** Events raised by the running step, delivered when it is over. */
+  /**
+   * Events raised by the running step, delivered when it is over: bytes for the network first, then
+   * the others, each in order. The network's bytes go before what a listener might do about the
+   * events (end the socket on 'data', say), as they did when the step itself handed them over.
+   */
+  readonly #transmits: (() => void)[] = [];
   readonly #events: (() => void)[] = [];
 
   constructor(readonly connection: Connection, private readonly events: EngineEvents) {
@@ -126,7 +131,7 @@ export class TLSEngine {
 
   #flush(): void {
     const out = this.connection.takeOutgoing();
-    if (out.length) this.#emit(() => this.events.transmit(out));
+    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out); });
   }
 
   /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */
@@ -170,7 +175,7 @@ export class TLSEngine {
    */
   #deliver(): void {
     let rethrow: { e: unknown } | null = null;
-    for (let ev = this.#events.shift(); ev; ev = this.#events.shift()) {
+    for (let ev = this.#transmits.shift() ?? this.#events.shift(); ev; ev = this.#transmits.shift() ?? this.#events.shift()) {
       try {
         ev();
       } catch (e) {
