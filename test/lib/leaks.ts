@@ -4,6 +4,8 @@
 import type { OpenSSL } from '../../ts/index.ts';
 import * as assert from './assert.ts';
 
+/** Bytes heapInUse may move by between two runs of the same scenario. */
+const SLACK = 64;
 const NO_HANDLES = { Context: 0, Connection: 0, Session: 0 };
 
 /** Lets queued microtasks (the release backstop) and finalization tasks run. */
@@ -19,7 +21,7 @@ export async function assertNoHandles(ossl: OpenSSL, what: string): Promise<void
 
 /**
  * Runs `scenario` three times on `ossl`, checking after each that no handle is left, and that
- * heapInUse after the third equals that after the second (flat: nothing accumulates per run).
+ * heapInUse after the third is that after the second, to within SLACK (nothing accumulates per run).
  */
 export async function assertFlat(ossl: OpenSSL, what: string, scenario: () => void | Promise<void>): Promise<void> {
   const heap: number[] = [];
@@ -28,5 +30,7 @@ export async function assertFlat(ossl: OpenSSL, what: string, scenario: () => vo
     await assertNoHandles(ossl, `${what} (run ${run + 1})`);
     heap.push(ossl.stats().heapInUse);
   }
-  assert.equal(heap[2], heap[1], `${what}: heapInUse is flat from one run to the next (${heap.join(', ')})`);
+  // A few bytes of slack: OpenSSL grows some lazily made tables by a word now and then (seen once:
+  // 8 bytes, in Deno). What leaks per run here (an SSL, a session, an ERR_STATE) is far larger.
+  assert.ok(Math.abs(heap[2] - heap[1]) <= SLACK, `${what}: heapInUse is flat from one run to the next (${heap.join(', ')})`);
 }
