@@ -274,6 +274,52 @@ suite('re-entry from callbacks', test => {
     });
   });
 
+  test("inside onRemove, changing that context's cache is refused (ReentrantCallError); another context's cache can be changed", async () => {
+    const o = await load();
+    await assertFlat(o, 'onRemove cache changes', async () => {
+      const other = await serverContext(o, 'TLSv1.2');
+      const outcome: Record<string, string> = {};
+      let cached: Session | null = null, armed = false;
+      const server: Context = await serverContext(o, 'TLSv1.2', {
+        options: C.SSL_OP_NO_TICKET,
+        sessionCallbacks: {
+          onNew: sess => { cached ??= sess.ref(); },
+          onRemove: sess => {
+            if (!armed) return;
+            armed = false;
+            const fresh = o.newSession();
+            fresh.id = new Uint8Array(32).fill(7);
+            const tries: Record<string, () => unknown> = {
+              addSession: () => server.addSession(fresh),
+              removeSession: () => server.removeSession(sess),
+              flushSessions: () => server.flushSessions(0),
+              'addSession to another context': () => other.addSession(fresh),
+            };
+            for (const [name, fn] of Object.entries(tries)) {
+              try {
+                outcome[name] = `returned ${String(fn())}`;
+              } catch (e) {
+                outcome[name] = e instanceof Error ? e.name : String(e);
+              }
+            }
+            fresh.free();
+          },
+        },
+      });
+      const client = await clientContext(o, 'TLSv1.2');
+      const session = firstSession(client, server);
+      if (!cached) throw new Error('the server cached no session');
+      armed = true;
+      assert.equal(server.removeSession(cached), true, 'removeSession removed it (and called onRemove)');
+      assert.deepEqual(outcome, {
+        addSession: 'ReentrantCallError', removeSession: 'ReentrantCallError', flushSessions: 'ReentrantCallError',
+        'addSession to another context': 'returned true',
+      });
+      assert.equal(other.sessionStats.number, 1, "the other context's cache took the session");
+      for (const h of [session, cached as Session, client, server, other]) h.free();
+    });
+  });
+
   // The engine delivers its events once OpenSSL's call has returned: a listener may free the
   // connection, or read and write on it (from inside the call that would be a ReentrantCallError).
   for (const event of ['secure', 'session', 'plaintext'] as const) {

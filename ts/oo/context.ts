@@ -463,8 +463,8 @@ export class Context extends Handle<'SSL_CTX'> {
    * removing): changing a cache again from there could leave it pointing at a freed session.
    */
   #refuseInsideRemove(what: string): void {
-    if (this.core.inRemoveCallback) {
-      throw new ReentrantCallError(`${what}: not from inside a sessionCallbacks.onRemove callback, which OpenSSL calls while it is changing a session cache; do it after (queueMicrotask)`);
+    if (this.core.removing.includes(this.pointer)) {
+      throw new ReentrantCallError(`${what}: not from inside this context's sessionCallbacks.onRemove, which OpenSSL calls while it is changing this cache; do it after (queueMicrotask)`);
     }
   }
 

@@ -14,14 +14,13 @@ export class Core {
   readonly tracker: HandleTracker;
   readonly contexts = new Map<number, WeakRef<Context>>();
   readonly connections = new Map<number, WeakRef<Connection>>();
-  /** onRemove callbacks running now (OpenSSL is changing a session cache below them). */
-  removeCallbacks = 0;
+  /** The SSL_CTXs whose onRemove callback is running (OpenSSL is changing their cache below it). */
+  readonly removing: Ptr<'SSL_CTX'>[] = [];
 
   constructor(readonly raw: RawOpenSSL) {
     this.tracker = new HandleTracker(() => raw.failed === undefined);
   }
 
-  get inRemoveCallback(): boolean { return this.removeCallbacks > 0; }
   get capi() { return this.raw.capi; }
   get mem() { return this.raw.mem; }
 

@@ -55,11 +55,11 @@ export function installDispatch(core: Core): void {
     const context = contextOf(ctx);
     const onRemove = context && contextHandlers(context).session.onRemove;
     if (!onRemove) return;
-    core.removeCallbacks++;
+    core.removing.push(ctx);
     try {
       lend(sess, s => onRemove(s));
     } finally {
-      core.removeCallbacks--;
+      core.removing.pop();
     }
   });
   h.get_session = (ssl, id, idLen, copy) => core.callback(() => {
