@@ -7,8 +7,8 @@
 // (ALPN selection and the ticket-key callback run no JavaScript of the program: nothing to cross.)
 // Every test ends with the leak check of test/lib/leaks.ts.
 import {
-  constants as C, FreedHandleError, handshakeInMemory, OpenSSLError, ReentrantCallError, TLSEngine, transfer,
-  type Connection, type Context, type EngineEvents, type OpenSSL, type Session,
+  clientHelloSessionId, constants as C, FreedHandleError, handshakeInMemory, OpenSSLError, ReentrantCallError, TLSEngine, transfer,
+  type ClientHello, type Connection, type Context, type EngineEvents, type OpenSSL, type Session,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { fixture } from '../lib/fixtures.ts';
@@ -317,6 +317,37 @@ suite('re-entry from callbacks', test => {
       });
       assert.equal(other.sessionStats.number, 1, "the other context's cache took the session");
       for (const h of [session, cached as Session, client, server, other]) h.free();
+    });
+  });
+
+  test('the client-hello handler gets the ClientHello lent for the call: session id, extensions, SNI; dead after', async () => {
+    const o = await load();
+    await assertFlat(o, 'ClientHello', async () => {
+      const client = await clientContext(o, 'TLSv1.3'), server = await serverContext(o, 'TLSv1.3');
+      let kept: ClientHello | null = null;
+      const seen: Record<string, unknown> = {};
+      server.setClientHelloHandler((conn, hello) => {
+        kept = hello;
+        seen.same = conn.clientHello === hello && hello.connection === conn;
+        seen.serverName = hello.serverName;
+        seen.sessionIdLength = hello.sessionId.length; // TLS 1.3 compatibility mode: 32 random bytes
+        const types = hello.extensionTypes;
+        seen.types = [0, 43, 51].map(t => types.includes(t)); // server_name, supported_versions, key_share
+        seen.versions = hello.extension(43)?.length; // a length byte and TLS 1.3 alone: 3 bytes
+        seen.absent = hello.extension(0xfe0d); // encrypted_client_hello: not sent
+        seen.id = clientHelloSessionId(o, conn); // the session store's reading: nothing to resume
+        return 'success';
+      });
+      const { c, s } = connect(client, server);
+      assert.deepEqual(seen, { same: true, serverName: 'localhost', sessionIdLength: 32, types: [true, true, true], versions: 3, absent: null, id: null });
+      assert.ok(kept, 'the handler ran');
+      assert.throws(() => (kept as ClientHello).serverName, /lent to the client-hello handler, which has returned/);
+      assert.equal(s.clientHello, null, 'connection.clientHello is null outside the handler');
+      assert.throws(() => clientHelloSessionId(o, s), /only inside the client-hello handler/);
+      assert.throws(() => (kept as ClientHello).extension(0x10000), /lent|16-bit/);
+      close(c, s);
+      client.free();
+      server.free();
     });
   });
 
