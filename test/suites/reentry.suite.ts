@@ -351,6 +351,28 @@ suite('re-entry from callbacks', test => {
     });
   });
 
+  test('TLSEngine: a listener that throws ends the connection with its error, reported once; the events after it are dropped', async () => {
+    const o = await load();
+    await assertFlat(o, 'throwing listener', async () => {
+      // TLS 1.2: the session is raised inside the handshake step, before 'secure'.
+      const client = await clientContext(o, 'TLSv1.2'), server = await serverContext(o, 'TLSv1.2');
+      const c = client.createConnection({ serverName: 'localhost' }), s = server.createConnection();
+      const seen: string[] = [];
+      let ce!: TLSEngine, se!: TLSEngine;
+      ce = new TLSEngine(c, {
+        transmit: b => se.receive(b), plaintext: () => seen.push('plaintext'), peerClosed: () => seen.push('peerClosed'),
+        secure: () => seen.push('secure'),
+        session: () => { seen.push('session'); throw new Error('boom'); },
+        error: e => seen.push(`error: ${e.message}`),
+      });
+      se = new TLSEngine(s, { transmit: b => ce.receive(b), plaintext: () => undefined, secure: () => undefined, peerClosed: () => undefined, error: () => undefined });
+      ce.start();
+      assert.deepEqual(seen, ['session', 'error: boom'], "'secure', queued after the session, was dropped");
+      assert.equal(ce.finished, true);
+      for (const h of [c, s, client, server]) h.free();
+    });
+  });
+
   // The engine delivers its events once OpenSSL's call has returned: a listener may free the
   // connection, or read and write on it (from inside the call that would be a ReentrantCallError).
   for (const event of ['secure', 'session', 'plaintext'] as const) {

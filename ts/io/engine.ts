@@ -38,9 +38,12 @@ export class TLSEngine {
    * Events raised by the running step, delivered when it is over: bytes for the network first, then
    * the others, each in order. The network's bytes go before what a listener might do about the
    * events (end the socket on 'data', say), as they did when the step itself handed them over.
+   * `drop` gives back what an undelivered event holds (a kept session).
    */
   readonly #transmits: (() => void)[] = [];
-  readonly #events: (() => void)[] = [];
+  readonly #events: { deliver: () => void; drop?: () => void }[] = [];
+  /** An error event is queued or delivered: the engine reports one error, once. */
+  #errored = false;
 
   constructor(readonly connection: Connection, private readonly events: EngineEvents) {
     if (events.session) {
@@ -136,13 +139,25 @@ export class TLSEngine {
 
   /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */
   #emit(deliver: () => void, after?: () => void): void {
-    this.#events.push(() => {
-      try {
-        if (this.connection.alive) deliver();
-      } finally {
-        after?.();
-      }
+    this.#events.push({
+      deliver: () => {
+        try {
+          if (this.connection.alive) deliver();
+        } finally {
+          after?.();
+        }
+      },
+      drop: after,
     });
+  }
+
+  /** Ends the engine with `e`, reported once, after the events queued before it. */
+  #fail(e: unknown): void {
+    this.#finished = true;
+    if (this.#errored) return;
+    this.#errored = true;
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.#events.push({ deliver: () => this.events.error(error) });
   }
 
   #run(step: () => void): void {
@@ -154,13 +169,11 @@ export class TLSEngine {
     try {
       for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) next();
     } catch (e) {
-      this.#finished = true;
       // A fatal error leaves an alert to send: transmit it before reporting.
       try {
         if (this.connection.alive) this.#flush();
       } catch { /* the error below is what matters */ }
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.#events.push(() => this.events.error(error));
+      this.#fail(e);
     } finally {
       this.#stepping = false;
       this.#later.length = 0;
@@ -170,20 +183,24 @@ export class TLSEngine {
 
   /**
    * Delivers the queued events in order; a listener that frees the connection ends the engine. A
-   * listener that throws ends the connection with that error; one that throws from error() has its
-   * exception rethrown once the queue is empty (so that every kept session is freed first).
+   * listener that throws ends the connection with that error, as it did when events were raised
+   * inside the step: the events after it are dropped. An exception from error() itself goes to
+   * the caller, once the queue is empty (so that every kept session is freed first).
    */
   #deliver(): void {
     let rethrow: { e: unknown } | null = null;
-    for (let ev = this.#transmits.shift() ?? this.#events.shift(); ev; ev = this.#transmits.shift() ?? this.#events.shift()) {
+    for (;;) {
+      const transmit = this.#transmits.shift();
+      const ev = transmit ? { deliver: transmit } : this.#events.shift();
+      if (!ev) break;
       try {
-        ev();
+        ev.deliver();
       } catch (e) {
-        if (!this.#finished) {
-          this.#finished = true;
-          this.#events.push(() => this.events.error(e instanceof Error ? e : new Error(String(e))));
-        } else {
+        if (this.#errored) {
           rethrow ??= { e };
+        } else {
+          for (const dropped of this.#events.splice(0)) dropped.drop?.();
+          this.#fail(e);
         }
       }
       if (!this.connection.alive) this.#finished = true;
