@@ -50,6 +50,8 @@ export class TLSEngine {
       connection.addSessionListener(s => {
         const kept = s.ref(); // lent only for OpenSSL's callback, which is over by delivery
         this.#emit(() => events.session!(kept), () => kept.free());
+        // Raised by a call of someone else's (not a step of ours): delivered once the stack is empty.
+        if (!this.#stepping) queueMicrotask(() => { if (!this.#stepping) this.#deliver(); });
       });
     }
   }
