@@ -59,3 +59,12 @@ export class CallbackError extends Error {
     super(`the ${callback} callback threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/**
+ * Thrown when a callback calls back into the connection whose OpenSSL call is running (handshake()
+ * from inside that handshake's keylog callback, say): OpenSSL cannot take up a connection it is in
+ * the middle of. Do it after the running call returns (queueMicrotask, or from the caller).
+ */
+export class ReentrantCallError extends TypeError {
+  override name = 'ReentrantCallError';
+}

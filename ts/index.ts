@@ -13,14 +13,15 @@ export type { CallbackHandlers, CallbackKind } from './raw/callbacks.ts';
 export { NULL, ptr, type Ptr, type FnPtr } from './raw/types.ts';
 export { drainErrorStack, openSSLError } from './raw/error-stack.ts';
 export * as constants from './raw/constants.ts';
-export { OpenSSLError, InstanceFailedError, CallbackError, type ErrorStackEntry } from './errors.ts';
+export { OpenSSLError, InstanceFailedError, CallbackError, ReentrantCallError, type ErrorStackEntry } from './errors.ts';
 
 // The object layer: contexts, connections and sessions that own their OpenSSL references.
 export { OpenSSL, type InstanceStats } from './oo/openssl.ts';
-export { Context, type ContextOptions, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
+export { Context, type ContextOptions, type ClientHelloHandler, type ClientHelloResult, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
 export { Connection, type ConnectionOptions, type Progress } from './oo/connection.ts';
 export { Session } from './oo/session.ts';
-export { FreedHandleError, type HandleKind } from './oo/handle.ts';
+export { FreedHandleError, ForeignHandleError, type HandleKind } from './oo/handle.ts';
+export { ClientHello } from './oo/client-hello.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
 export { TLSEngine, type EngineEvents } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';

@@ -16,5 +16,7 @@ import './sealed-value.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
+import './reentry.suite.ts';
+import './instances.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

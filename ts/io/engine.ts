@@ -19,21 +19,41 @@ export interface EngineEvents {
 
 /**
  * The event-driven core every I/O adapter shares. It owns the Connection's progress: network bytes
- * in, plaintext in, and everything that comes out reported through EngineEvents, synchronously.
- * Adapters (Node streams, Deno connections, Web Streams, WebSockets) only move bytes.
+ * in, plaintext in, and everything that comes out reported through EngineEvents. Events are
+ * delivered once the step that raised them is over, never from inside an OpenSSL call: a listener
+ * may do anything, free the connection included (a session raised inside OpenSSL's call is kept
+ * with ref() until delivered). Adapters (Node streams, Deno connections, Web Streams, WebSockets)
+ * only move bytes.
  */
 export class TLSEngine {
   #pending: Uint8Array[] = [];
   #secure = false;
   #finished = false;
   #closing = false;
+  /** Whether a step is running (calls from inside it, through object-layer callbacks, wait for it). */
+  #stepping = false;
+  /** Steps asked for while another was running. */
+  readonly #later: (() => void)[] = [];
+  /**
+   * Events raised by the running step, delivered when it is over: bytes for the network first, then
+   * the others, each in order. The network's bytes go before what a listener might do about the
+   * events (end the socket on 'data', say), as they did when the step itself handed them over.
+   * `drop` gives back what an undelivered event holds (a kept session).
+   */
+  readonly #transmits: (() => void)[] = [];
+  readonly #events: { deliver: () => void; drop?: () => void }[] = [];
+  /** An error event is queued or delivered: the engine reports one error, once. */
+  #errored = false;
 
   constructor(readonly connection: Connection, private readonly events: EngineEvents) {
-    const previous = connection.onSession;
-    connection.onSession = s => {
-      previous?.(s);
-      events.session?.(s);
-    };
+    if (events.session) {
+      connection.addSessionListener(s => {
+        const kept = s.ref(); // lent only for OpenSSL's callback, which is over by delivery
+        this.#emit(() => events.session!(kept), () => kept.free());
+        // Raised by a call of someone else's (not a step of ours): delivered once the stack is empty.
+        if (!this.#stepping) queueMicrotask(() => { if (!this.#stepping) this.#deliver(); });
+      });
+    }
   }
 
   get secure(): boolean {
@@ -92,7 +112,7 @@ export class TLSEngine {
       }
       if (p !== 'done') return;
       this.#secure = true;
-      this.events.secure();
+      this.#emit(() => this.events.secure());
     }
     while (this.#pending.length) {
       if (conn.write(this.#pending[0]) !== 'done') break;
@@ -100,12 +120,12 @@ export class TLSEngine {
     }
     const { data, state } = conn.read();
     this.#flush();
-    if (data.length) this.events.plaintext(data);
+    if (data.length) this.#emit(() => this.events.plaintext(data));
     if (state === 'closed') {
       this.#finished = true;
       if (!this.#closing) conn.shutdown(); // answer the peer's close_notify
       this.#flush();
-      this.events.peerClosed();
+      this.#emit(() => this.events.peerClosed());
       return;
     }
     if (this.#closing && this.#pending.length === 0 && (conn.shutdownState & 1) === 0) {
@@ -116,19 +136,77 @@ export class TLSEngine {
 
   #flush(): void {
     const out = this.connection.takeOutgoing();
-    if (out.length) this.events.transmit(out);
+    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out); });
+  }
+
+  /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */
+  #emit(deliver: () => void, after?: () => void): void {
+    this.#events.push({
+      deliver: () => {
+        try {
+          if (this.connection.alive) deliver();
+        } finally {
+          after?.();
+        }
+      },
+      drop: after,
+    });
+  }
+
+  /** Ends the engine with `e`, reported once, after the events queued before it. */
+  #fail(e: unknown): void {
+    this.#finished = true;
+    if (this.#errored) return;
+    this.#errored = true;
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.#events.push({ deliver: () => this.events.error(error) });
   }
 
   #run(step: () => void): void {
+    if (this.#stepping) { // from a callback of the running step: after it
+      this.#later.push(step);
+      return;
+    }
+    this.#stepping = true;
     try {
-      step();
+      for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) next();
     } catch (e) {
-      this.#finished = true;
       // A fatal error leaves an alert to send: transmit it before reporting.
       try {
         if (this.connection.alive) this.#flush();
       } catch { /* the error below is what matters */ }
-      this.events.error(e instanceof Error ? e : new Error(String(e)));
+      this.#fail(e);
+    } finally {
+      this.#stepping = false;
+      this.#later.length = 0;
     }
+    this.#deliver();
+  }
+
+  /**
+   * Delivers the queued events in order; a listener that frees the connection ends the engine. A
+   * listener that throws ends the connection with that error, as it did when events were raised
+   * inside the step: the events after it are dropped. An exception from error() itself goes to
+   * the caller, once the queue is empty (so that every kept session is freed first).
+   */
+  #deliver(): void {
+    let rethrow: { e: unknown } | null = null;
+    for (;;) {
+      const transmit = this.#transmits.shift();
+      const ev = transmit ? { deliver: transmit } : this.#events.shift();
+      if (!ev) break;
+      try {
+        ev.deliver();
+      } catch (e) {
+        if (this.#errored) {
+          rethrow ??= { e };
+        } else {
+          for (const dropped of this.#events.splice(0)) dropped.drop?.();
+          this.#fail(e);
+        }
+      }
+      if (!this.connection.alive) this.#finished = true;
+    }
+    if (rethrow) throw rethrow.e;
   }
 }

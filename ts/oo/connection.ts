@@ -1,11 +1,12 @@
 import { rejectUnknownOptions } from './options.ts';
-import { CallbackError, type OpenSSLError } from '../errors.ts';
+import { CallbackError, ReentrantCallError, type OpenSSLError } from '../errors.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
 import type { Core } from './core.ts';
-import { Handle } from './handle.ts';
+import type { ClientHello } from './client-hello.ts';
+import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
 
 /**
@@ -25,12 +26,17 @@ export interface ConnectionOptions {
   checkHostName?: boolean;
   /** Clients: a session to resume (SSL_set_session). */
   session?: Session;
-  /** Called with each new session of this connection (lent: call ref() to keep it). */
+  /** Called with each new session of this connection (lent: call ref() to keep it); see also addSessionListener(). */
   onSession?: (session: Session) => void;
 }
 
 // Every key of ConnectionOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1 } satisfies Record<keyof ConnectionOptions, 1>);
+
+/** Calls the session listeners of `connection` with a lent session (for the router, dispatch.ts). */
+export let notifySession: (connection: Connection, session: Session) => void;
+/** Runs fn with `hello` readable as connection.clientHello (for the router, dispatch.ts). */
+export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: () => R) => R;
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
@@ -44,21 +50,31 @@ const RECORD = 16384;
  */
 export class Connection extends Handle<'SSL'> {
   readonly context: Context;
+  /** Called with each new session of this connection (the onSession option; may be replaced). */
   onSession: ((session: Session) => void) | null;
+  /** Further session listeners (addSessionListener), called after onSession. */
+  readonly #sessionListeners = new Set<(session: Session) => void>();
   #rbio: Ptr<'BIO'>;
   #wbio: Ptr<'BIO'>;
   #fatal: OpenSSLError | CallbackError | null = null;
   #pending: Promise<void> | null = null;
+  /** The operation whose OpenSSL call is running (its callbacks may not start another), or null. */
+  #busy: string | null = null;
+  /** The ClientHello lent to the client-hello handler while it runs. */
+  #clientHello: ClientHello | null = null;
 
   /** @internal use Context.createConnection */
   constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('createConnection: options must be an object');
     rejectUnknownOptions('createConnection', options, CONNECTION_OPTIONS);
+    // Before SSL_new: another instance's session is refused with nothing made (setSession checks again).
+    if (options.session instanceof Session) assertSameInstance(context, options.session, 'createConnection({ session })');
     const { capi } = core;
     const ssl = capi.SSL_new(context.pointer);
     if (ssl === NULL) core.fail('SSL_new');
     const connections = core.connections;
-    super(core.tracker, 'Connection', ssl, p => { connections.delete(p); capi.SSL_free(p); });
+    // core.call: SSL_free may call onRemove (a session of an unfinished connection is dropped as bad).
+    super(core.tracker, 'Connection', ssl, p => { connections.delete(p); core.call(() => capi.SSL_free(p)); });
     this.context = context;
     this.onSession = options.onSession ?? null;
     if (this.onSession && context.role === 'server') context.wantNewSessions();
@@ -268,9 +284,30 @@ export class Connection extends Handle<'SSL'> {
     if (this.context.role !== 'client') throw new TypeError('setSession is for clients: SSL_set_session(3) "is only useful for TLS/SSL clients"');
     if (session !== null) {
       if (!(session instanceof Session)) throw new TypeError('setSession: session must be a Session or null');
-      this.context.assertMayUse(session);
+      this.context.assertMayUse(session, 'setSession');
     }
-    this.core.check(this.core.capi.SSL_set_session(this.pointer, session === null ? NULL : session.pointer), 'SSL_set_session');
+    const ssl = this.pointer;
+    this.#refuseBusy('setSession');
+    // SSL_set_session drops the current session, removing it from the cache if bad (onRemove).
+    this.core.call(() => this.core.check(this.core.capi.SSL_set_session(ssl, session === null ? NULL : session.pointer), 'SSL_set_session'));
+  }
+
+  /**
+   * Adds a listener for this connection's new sessions, called after onSession with the same lent
+   * Session; returns the function that removes it. On a server, sessions are reported only when
+   * asked for (the onSession option, or the context's sessionCallbacks.onNew).
+   */
+  addSessionListener(listener: (session: Session) => void): () => void {
+    void this.pointer; // throws once freed
+    if (typeof listener !== 'function') throw new TypeError('addSessionListener: listener must be a function');
+    this.#sessionListeners.add(listener);
+    return () => { this.#sessionListeners.delete(listener); };
+  }
+
+  /** The ClientHello being answered, while the context's client-hello handler runs; else null. */
+  get clientHello(): ClientHello | null {
+    void this.pointer; // throws once freed
+    return this.#clientHello;
   }
 
   /**
@@ -331,16 +368,54 @@ export class Connection extends Handle<'SSL'> {
 
   // ----
 
+  static {
+    notifySession = (c, s) => {
+      if (!c.alive) return; // freed by an earlier callback: its listeners are done with it
+      c.onSession?.(s);
+      for (const listener of [...c.#sessionListeners]) if (c.alive) listener(s);
+    };
+    withClientHello = (c, hello, fn) => {
+      c.#clientHello = hello;
+      try {
+        return fn();
+      } finally {
+        c.#clientHello = null;
+      }
+    };
+  }
+
   #liveBio(bio: Ptr<'BIO'>): Ptr<'BIO'> {
     void this.pointer; // throws if the connection (and so its BIOs) is freed
     return bio;
   }
 
-  /** Runs one SSL_* call and turns its result into Progress, or a sticky OpenSSLError. */
+  /** Refuses to start an operation from a callback of this connection's own running one. */
+  #refuseBusy(what: string): void {
+    if (this.#busy !== null) {
+      throw new ReentrantCallError(`${what}() was called from a callback of this connection's own ${this.#busy}(), which OpenSSL is still running; ` +
+        'call it once that returns (queueMicrotask, or from the code that called it)');
+    }
+  }
+
+  /**
+   * Runs one SSL_* call and turns its result into Progress, or a sticky OpenSSLError. The connection
+   * is busy meanwhile (its callbacks cannot start another operation on it), and whatever its
+   * callbacks freed is released once the call returns, after its result has been read.
+   */
   #op(what: string, call: (ssl: Ptr<'SSL'>) => number): Progress {
-    const { capi } = this.core;
     const ssl = this.pointer;
+    this.#refuseBusy(what);
     if (this.#fatal) throw this.#fatal;
+    this.#busy = what;
+    try {
+      return this.core.call(() => this.#result(what, ssl, call));
+    } finally {
+      this.#busy = null;
+    }
+  }
+
+  #result(what: string, ssl: Ptr<'SSL'>, call: (ssl: Ptr<'SSL'>) => number): Progress {
+    const { capi } = this.core;
     capi.ERR_clear_error(); // SSL_get_error reads the queue: it must hold only this call's errors
     let r: number;
     try {
@@ -349,6 +424,10 @@ export class Connection extends Handle<'SSL'> {
       // A callback of ours threw during the call: the connection is as broken as after an alert.
       if (e instanceof CallbackError) this.#fatal = e;
       throw e;
+    }
+    if (!this.alive) {
+      capi.ERR_clear_error();
+      throw new FreedHandleError(`this Connection was freed by a callback during its ${what}() (the SSL is released now that the call returned)`);
     }
     if (r > 0) return 'done';
     if (r === -2) return 'want-read';

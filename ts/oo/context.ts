@@ -1,9 +1,11 @@
+import { ReentrantCallError } from '../errors.ts';
 import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
+import type { ClientHello } from './client-hello.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
-import { Handle } from './handle.ts';
+import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -99,6 +101,19 @@ export interface TLSMessage {
 /** What a client-hello handler answers: go on, fail the handshake, or pause it (see Connection.pending). */
 export type ClientHelloResult = 'success' | 'error' | 'retry';
 
+/** A server's client-hello handler: `hello` is lent for the call (read what you need inside it). */
+export type ClientHelloHandler = (connection: Connection, hello: ClientHello) => ClientHelloResult;
+
+/** What OpenSSL's callbacks on a context reach: read by the one router, dispatch.ts. */
+export interface ContextHandlers {
+  session: SessionCacheCallbacks;
+  keylog: ContextOptions['keylog'];
+  message: ContextOptions['onMessage'];
+  clientHello: ClientHelloHandler | null;
+  /** The ALPN protocols a server accepts, in wire format. */
+  alpn: Uint8Array | null;
+}
+
 export interface SessionCacheStats {
   number: number; connect: number; connectGood: number; connectRenegotiate: number;
   accept: number; acceptGood: number; acceptRenegotiate: number; hits: number; cbHits: number;
@@ -108,14 +123,16 @@ export interface SessionCacheStats {
 const SPEC_ONE_CTX = 'SSL_set_session(3): "One SSL_SESSION object, regardless of its reference count, must therefore ' +
   'only be used with one SSL_CTX object (and the SSL objects created from this SSL_CTX object)."';
 
+let readHandlers: (c: Context) => ContextHandlers;
+/** The handlers of `context`, for the router (dispatch.ts) only. */
+export function contextHandlers(context: Context): ContextHandlers {
+  return readHandlers(context);
+}
+
 /** An SSL_CTX: configuration shared by connections, and the session cache. */
 export class Context extends Handle<'SSL_CTX'> {
   readonly role: 'client' | 'server';
-  /** @internal */ readonly alpnWire: Uint8Array | null;
-  /** @internal */ callbacks: SessionCacheCallbacks;
-  /** @internal */ keylogHandler: ContextOptions['keylog'];
-  /** @internal */ clientHelloHandler: ((connection: Connection) => ClientHelloResult) | null = null;
-  /** @internal */ messageHandler: ContextOptions['onMessage'];
+  readonly #handlers: ContextHandlers;
   readonly #verifyPeer: boolean;
   #serverWantsSessions = false;
 
@@ -132,12 +149,12 @@ export class Context extends Handle<'SSL_CTX'> {
     const contexts = core.contexts;
     // Freed before it leaves the map: SSL_CTX_free flushes the cache, and the remove callbacks
     // that causes (SSL_CTX_sess_set_remove_cb(3)) must still find this Context.
-    super(core.tracker, 'Context', ptr, p => { capi.SSL_CTX_free(p); contexts.delete(p); });
+    // core.call: the remove callbacks may free handles, which waits for SSL_CTX_free to return.
+    super(core.tracker, 'Context', ptr, p => core.call(() => { capi.SSL_CTX_free(p); contexts.delete(p); }));
     this.role = role;
-    this.callbacks = options.sessionCallbacks ?? {};
-    this.keylogHandler = options.keylog;
-    this.messageHandler = options.onMessage;
-    this.alpnWire = wire;
+    this.#handlers = {
+      session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
+    };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     core.contexts.set(ptr, new WeakRef(this));
     try {
@@ -169,8 +186,8 @@ export class Context extends Handle<'SSL_CTX'> {
       if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
       capi.SSL_CTX_set_options(ctx, o.options);
     }
-    if (this.alpnWire) {
-      const wire = this.alpnWire;
+    if (this.#handlers.alpn) {
+      const wire = this.#handlers.alpn;
       if (this.role === 'client') {
         // SSL_CTX_set_alpn_protos returns 0 on success, unlike most of OpenSSL.
         mem.scope(s => check(capi.SSL_CTX_set_alpn_protos(ctx, s.bytes(wire), wire.length), 'SSL_CTX_set_alpn_protos', r => r === 0));
@@ -186,8 +203,8 @@ export class Context extends Handle<'SSL_CTX'> {
     if (o.numTickets !== undefined) this.numTickets = o.numTickets;
     if (o.sessionIdContext !== undefined) this.sessionIdContext = o.sessionIdContext;
     this.#installSessionCallbacks();
-    if (this.keylogHandler) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
-    if (this.messageHandler) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
+    if (this.#handlers.keylog) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
+    if (this.#handlers.message) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
   }
 
   #preferChaCha(o: ContextOptions): void {
@@ -320,14 +337,16 @@ export class Context extends Handle<'SSL_CTX'> {
    * dropped: with a remove callback installed, OpenSSL also caches TLS 1.3 server sessions.
    */
   setSessionCallbacks(callbacks: SessionCacheCallbacks): void {
-    this.callbacks = callbacks;
+    void this.pointer; // throws once freed
+    if (callbacks === null || typeof callbacks !== 'object') throw new TypeError('setSessionCallbacks: callbacks must be an object');
+    this.#handlers.session = callbacks;
     this.#installSessionCallbacks();
   }
 
   #installSessionCallbacks(): void {
     const { capi } = this.core;
     const ctx = this.pointer;
-    const cb = this.callbacks;
+    const cb = this.#handlers.session;
     // Clients always hear of new sessions (that is how TLS 1.3 sessions reach Connection events);
     // servers only when asked, since the callbacks are their external cache.
     capi.SSL_CTX_sess_set_new_cb(ctx, cb.onNew || this.role === 'client' || this.#serverWantsSessions ? capi.OSW_new_session_cb() : NULL);
@@ -338,12 +357,13 @@ export class Context extends Handle<'SSL_CTX'> {
   /**
    * Sets the servers' client-hello callback (SSL_CTX_set_client_hello_cb), called first when a
    * ClientHello arrives: 'retry' pauses the handshake until the work registered with
-   * connection.waitFor() is done. null removes it.
+   * connection.waitFor() is done. The handler gets the ClientHello lent for the call. null removes it.
    */
-  setClientHelloHandler(handler: ((connection: Connection) => ClientHelloResult) | null): void {
+  setClientHelloHandler(handler: ClientHelloHandler | null): void {
     if (this.role !== 'server') throw new TypeError('setClientHelloHandler is for servers');
+    if (handler !== null && typeof handler !== 'function') throw new TypeError('setClientHelloHandler: handler must be a function or null');
     const { capi } = this.core;
-    this.clientHelloHandler = handler;
+    this.#handlers.clientHello = handler;
     capi.SSL_CTX_set_client_hello_cb(this.pointer, handler ? capi.OSW_client_hello_cb() : NULL, NULL);
   }
 
@@ -413,8 +433,10 @@ export class Context extends Handle<'SSL_CTX'> {
    * 0, when this very object is already in the cache.
    */
   addSession(session: Session): boolean {
-    this.assertMayUse(session);
-    const r = this.core.capi.SSL_CTX_add_session(this.pointer, session.pointer);
+    if (!(session instanceof Session)) throw new TypeError('addSession: session must be a Session');
+    this.assertMayUse(session, 'addSession');
+    this.#refuseInsideRemove('addSession');
+    const r = this.core.call(() => this.core.capi.SSL_CTX_add_session(this.pointer, session.pointer));
     // 0 also means failure (e.g. an allocation); only then is there an error queued.
     if (r !== 1 && this.core.capi.ERR_peek_error() !== 0) this.core.fail('SSL_CTX_add_session');
     return r === 1;
@@ -422,13 +444,28 @@ export class Context extends Handle<'SSL_CTX'> {
 
   /** Removes a session from the internal cache (SSL_CTX_remove_session); false if it was not there. */
   removeSession(session: Session): boolean {
-    return this.core.capi.SSL_CTX_remove_session(this.pointer, session.pointer) === 1;
+    if (!(session instanceof Session)) throw new TypeError('removeSession: session must be a Session');
+    assertSameInstance(this, session, 'removeSession');
+    this.#refuseInsideRemove('removeSession');
+    return this.core.call(() => this.core.capi.SSL_CTX_remove_session(this.pointer, session.pointer)) === 1;
   }
 
   /** Removes sessions that have expired at `time` (seconds since the epoch; default now). */
   flushSessions(time: number = Math.floor(Date.now() / 1000)): void {
     if (!Number.isInteger(time) || time < 0 || time > 0x7fffffff) throw new RangeError(`flushSessions: time must be whole seconds since the epoch, got ${time}`);
-    this.core.capi.SSL_CTX_flush_sessions_ex(this.pointer, time);
+    void this.pointer; // throws once freed
+    this.#refuseInsideRemove('flushSessions');
+    this.core.call(() => this.core.capi.SSL_CTX_flush_sessions_ex(this.pointer, time));
+  }
+
+  /**
+   * OpenSSL calls onRemove in the middle of changing a cache (evicting for an addSession, flushing,
+   * removing): changing a cache again from there could leave it pointing at a freed session.
+   */
+  #refuseInsideRemove(what: string): void {
+    if (this.core.removing.includes(this.pointer)) {
+      throw new ReentrantCallError(`${what}: not from inside this context's sessionCallbacks.onRemove, which OpenSSL calls while it is changing this cache; do it after (queueMicrotask)`);
+    }
   }
 
   /** The SSL_CTX_sess_* counters. */
@@ -445,8 +482,13 @@ export class Context extends Handle<'SSL_CTX'> {
     };
   }
 
-  /** @internal refuses a session that sits in another context's cache. */
-  assertMayUse(session: Session): void {
+  static {
+    readHandlers = c => c.#handlers;
+  }
+
+  /** @internal refuses another instance's session, and a session that sits in another context's cache. */
+  assertMayUse(session: Session, where: string): void {
+    assertSameInstance(this, session, where);
     const owner = session.cacheOwner;
     if (owner !== null && owner !== this.pointer) {
       throw new TypeError(`this session is in another Context's session cache and cannot be used with this one: ${SPEC_ONE_CTX}`);

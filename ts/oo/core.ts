@@ -14,6 +14,8 @@ export class Core {
   readonly tracker: HandleTracker;
   readonly contexts = new Map<number, WeakRef<Context>>();
   readonly connections = new Map<number, WeakRef<Connection>>();
+  /** The SSL_CTXs whose onRemove callback is running (OpenSSL is changing their cache below it). */
+  readonly removing: Ptr<'SSL_CTX'>[] = [];
 
   constructor(readonly raw: RawOpenSSL) {
     this.tracker = new HandleTracker(() => raw.failed === undefined);
@@ -21,6 +23,36 @@ export class Core {
 
   get capi() { return this.raw.capi; }
   get mem() { return this.raw.mem; }
+
+  /**
+   * Runs an OpenSSL call that may call back into JavaScript; once it returns, the frees asked for
+   * inside its callbacks are carried out (see HandleTracker.release).
+   */
+  call<R>(fn: () => R): R {
+    try {
+      return fn();
+    } finally {
+      this.tracker.settle();
+    }
+  }
+
+  /**
+   * Runs a JavaScript callback OpenSSL made. OpenSSL's error queue is the outer call's: whatever the
+   * callback does through the object layer (which clears and drains the queue) must not touch it,
+   * so the queue is moved aside for the callback (OSSL_ERR_STATE_save) and put back after.
+   */
+  callback<R>(fn: () => R): R {
+    const { capi } = this;
+    const saved = capi.OSSL_ERR_STATE_new();
+    capi.OSSL_ERR_STATE_save(saved); // a NULL state (out of memory) is ignored, and so is the restore
+    try {
+      return this.tracker.duringCallback(fn);
+    } finally {
+      capi.ERR_clear_error(); // the callback's own errors, already reported or of no concern
+      capi.OSSL_ERR_STATE_restore(saved);
+      capi.OSSL_ERR_STATE_free(saved);
+    }
+  }
 
   /** Throws an OpenSSLError carrying (and clearing) the error stack. */
   fail(what: string): never {

@@ -9,6 +9,14 @@ export class FreedHandleError extends TypeError {
 }
 
 /**
+ * Thrown when a handle of one OpenSSL instance is given to another: each instance has its own
+ * linear memory, so a pointer of one means nothing (or something else) in the other.
+ */
+export class ForeignHandleError extends TypeError {
+  override name = 'ForeignHandleError';
+}
+
+/**
  * Per-instance bookkeeping of live handles, and the FinalizationRegistry backstop: a handle that
  * becomes garbage while still holding its OpenSSL reference is released by the registry, and
  * counted, since it is a leak in the program that forgot it.
@@ -22,7 +30,51 @@ export class HandleTracker {
     this.live[held.kind]--;
     held.release();
   });
+  /** JavaScript callbacks running now: while above 0, an OpenSSL call is under way below them. */
+  #callbacks = 0;
+  /** Releases asked for while an OpenSSL call was under way, in the order asked. */
+  readonly #deferred: (() => void)[] = [];
+  #drainQueued = false;
   constructor(private readonly usable: () => boolean) {}
+
+  /** Whether OpenSSL is in the middle of a call that called back into JavaScript. */
+  get inCallback(): boolean {
+    return this.#callbacks > 0;
+  }
+
+  /** Runs fn as a callback OpenSSL made: releases asked for meanwhile wait until the call returns. */
+  duringCallback<R>(fn: () => R): R {
+    this.#callbacks++;
+    try {
+      return fn();
+    } finally {
+      this.#callbacks--;
+    }
+  }
+
+  /**
+   * Gives a reference back now or, inside a callback, once the OpenSSL call under way has returned:
+   * freeing an SSL or SSL_CTX that OpenSSL is still working on would leave it using freed memory.
+   * The object layer calls settle() after each call that can call back; a microtask is the
+   * backstop for calls made through the raw layer (it runs only once the stack is empty).
+   */
+  release(fn: () => void): void {
+    if (this.#callbacks === 0) {
+      fn();
+      return;
+    }
+    this.#deferred.push(fn);
+    if (!this.#drainQueued) {
+      this.#drainQueued = true;
+      queueMicrotask(() => { this.#drainQueued = false; this.settle(); });
+    }
+  }
+
+  /** Runs the releases deferred during the OpenSSL call that just returned (not while inside another). */
+  settle(): void {
+    if (this.#callbacks > 0) return;
+    for (let fn = this.#deferred.shift(); fn; fn = this.#deferred.shift()) if (this.usable()) fn();
+  }
 
   register(handle: object, kind: HandleKind, release: () => void, token: object): void {
     this.live[kind]++;
@@ -37,6 +89,11 @@ export class HandleTracker {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any pointee: Handle<T> is invariant in T
+type AnyHandle = Handle<any>;
+/** Set by Handle's static block: the tracker of a handle, for the instance checks below. */
+let trackerOf: (h: AnyHandle) => HandleTracker;
+
 /**
  * One JavaScript object owning one OpenSSL reference (as quickjs-emscripten's Lifetime does): the
  * reference is given back exactly once, by free(), by `using` (Symbol.dispose), or, if the program
@@ -49,7 +106,7 @@ export abstract class Handle<T extends string> {
   readonly #token = {};
   readonly #release: ((p: Ptr<T>) => void) | null;
 
-  /** `release` gives the reference back (it must not refer to the handle); null for a borrowed handle. */
+  /** `tracker` is the instance's (also what tells its handles from another instance's); `release` gives the reference back (it must not refer to the handle); null for a borrowed handle. */
   protected constructor(
     protected readonly tracker: HandleTracker,
     readonly kind: HandleKind,
@@ -79,13 +136,18 @@ export abstract class Handle<T extends string> {
     return this.#release !== null;
   }
 
-  /** Gives the reference back to OpenSSL. A second call, or any use afterwards, throws. */
+  /**
+   * Gives the reference back to OpenSSL. A second call, or any use afterwards, throws. Inside a
+   * callback the handle is freed at once, but OpenSSL's object is released only when the OpenSSL
+   * call under way returns (it may still be working on it).
+   */
   free(): void {
     const p = this.pointer;
-    if (this.#release === null) throw new TypeError(`this ${this.kind} is borrowed from a callback and owns no reference to free`);
+    const release = this.#release;
+    if (release === null) throw new TypeError(`this ${this.kind} is borrowed from a callback and owns no reference to free`);
     this.#ptr = 0;
     this.tracker.unregister(this.kind, this.#token);
-    this.#release(p);
+    this.tracker.release(() => release(p));
   }
 
   /** `using` support: frees if still alive (so an explicit free() before the scope ends is fine). */
@@ -97,4 +159,29 @@ export abstract class Handle<T extends string> {
   revoke(): void {
     if (this.#release === null) this.#ptr = 0;
   }
+
+  static {
+    trackerOf = h => h.tracker;
+  }
+}
+
+/** Whether `h` is a handle of the instance whose tracker is `tracker`. */
+export function belongsTo(h: unknown, tracker: HandleTracker): boolean {
+  return h instanceof Handle && trackerOf(h) === tracker;
+}
+
+/** Throws a ForeignHandleError unless `other` is a handle of the same instance as `owner`. */
+export function assertSameInstance(owner: object, other: object, where: string): void {
+  assertBelongs(other, trackerOf(owner as AnyHandle), where);
+}
+
+/**
+ * Throws a ForeignHandleError unless `h` is a handle of the instance whose tracker is `tracker`;
+ * `where` names the call that was given it. Every call that takes a handle checks this first.
+ */
+export function assertBelongs(h: object, tracker: HandleTracker, where: string): void {
+  if (belongsTo(h, tracker)) return;
+  throw new ForeignHandleError(`${where}: this ${h instanceof Handle ? h.kind : 'object'} belongs to another OpenSSL instance, ` +
+    'whose memory this one cannot read. Sessions move between instances as bytes: session.toDER() in the one, ' +
+    'openssl.sessionFromDER(der) in the other');
 }

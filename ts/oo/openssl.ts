@@ -1,11 +1,12 @@
 import { loadRaw, type LoadOptions } from '../loader.ts';
 import * as C from '../raw/constants.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
-import { NULL, type Ptr } from '../raw/types.ts';
+import { NULL } from '../raw/types.ts';
 import type { Connection } from './connection.ts';
 import { Context, type ContextOptions } from './context.ts';
 import { Core } from './core.ts';
-import type { HandleKind } from './handle.ts';
+import { installDispatch } from './dispatch.ts';
+import { belongsTo, type HandleKind } from './handle.ts';
 import { Session } from './session.ts';
 
 export interface InstanceStats {
@@ -77,6 +78,15 @@ export class OpenSSL {
     return new Session(this.#core, p);
   }
 
+  /**
+   * Whether `handle` belongs to this instance. A handle works only with the instance that made it
+   * (another instance's memory holds something else at its address): sessions move between
+   * instances as bytes, session.toDER() in one and sessionFromDER() in the other.
+   */
+  owns(handle: Context | Connection | Session): boolean {
+    return belongsTo(handle, this.#core.tracker);
+  }
+
   /** Live handles, leaked-and-collected handles, and memory in use: for leak checks. */
   stats(): InstanceStats {
     const t = this.#core.tracker;
@@ -87,81 +97,4 @@ export class OpenSSL {
       memorySize: this.raw.mem.memory.buffer.byteLength,
     };
   }
-}
-
-/** Routes OpenSSL's callbacks to the Context and Connection objects they concern. */
-function installDispatch(core: Core): void {
-  const { capi, mem } = core;
-  const connectionOf = (ssl: Ptr<'SSL'>): Connection | null => core.connections.get(ssl)?.deref() ?? null;
-  const contextOf = (ctx: Ptr<'SSL_CTX'>): Context | null => core.contexts.get(ctx)?.deref() ?? null;
-  const contextOfSSL = (ssl: Ptr<'SSL'>) => connectionOf(ssl)?.context ?? contextOf(capi.SSL_get_SSL_CTX(ssl));
-  /** Runs fn with a Session lent for the call only. */
-  const lend = <R>(sess: Ptr<'SSL_SESSION'>, fn: (s: Session) => R): R => {
-    const s = new Session(core, sess, false);
-    try {
-      return fn(s);
-    } finally {
-      s.revoke();
-    }
-  };
-
-  const h = core.raw.handlers;
-  h.new_session = (ssl, sess) => {
-    const conn = connectionOf(ssl);
-    const ctx = contextOfSSL(ssl);
-    lend(sess, s => {
-      ctx?.callbacks.onNew?.(s, conn);
-      conn?.onSession?.(s);
-    });
-    return 0; // we took no reference: OpenSSL drops the one it lent us
-  };
-  h.remove_session = (ctx, sess) => {
-    const context = contextOf(ctx);
-    if (context?.callbacks.onRemove) lend(sess, s => context.callbacks.onRemove!(s));
-  };
-  h.get_session = (ssl, id, idLen, copy) => {
-    const context = contextOfSSL(ssl);
-    const found = context?.callbacks.onGet?.(mem.copyOut(id, idLen), connectionOf(ssl)) ?? null;
-    if (found === null) return NULL;
-    if (!(found instanceof Session)) throw new TypeError('sessionCallbacks.onGet must return a Session or null');
-    context!.assertMayUse(found);
-    mem.writeU32(copy, 1); // OpenSSL takes its own reference; the Session stays the callback's
-    return found.pointer;
-  };
-  h.client_hello = (ssl, al) => {
-    const conn = connectionOf(ssl);
-    const handler = conn?.context.clientHelloHandler;
-    if (!conn || !handler) return 1;
-    const r = handler(conn);
-    if (r === 'error') mem.writeU32(al, 80 /* internal_error */);
-    return r === 'success' ? 1 : r === 'retry' ? -1 : 0;
-  };
-  h.keylog = (ssl, line) => {
-    const context = contextOfSSL(ssl);
-    context?.keylogHandler?.(mem.readCString(line) ?? '', connectionOf(ssl));
-  };
-  h.msg = (writeP, version, contentType, buf, len, ssl) => {
-    const context = contextOfSSL(ssl);
-    if (!context?.messageHandler) return;
-    context.messageHandler({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, connectionOf(ssl));
-  };
-  h.alpn_select = (ssl, out, outlen, input, inlen) => {
-    // The server's preference order wins; the answer points into the client's list, which lives
-    // for the rest of the handshake.
-    const wire = contextOfSSL(ssl)?.alpnWire;
-    if (!wire) return C.SSL_TLSEXT_ERR_NOACK;
-    const offered = mem.copyOut(input, inlen);
-    for (let i = 0; i < wire.length; i += 1 + wire[i]) {
-      const want = wire.subarray(i + 1, i + 1 + wire[i]);
-      for (let j = 0; j < offered.length; j += 1 + offered[j]) {
-        const got = offered.subarray(j + 1, j + 1 + offered[j]);
-        if (got.length === want.length && got.every((b, k) => b === want[k])) {
-          mem.writeU32(out, input + j + 1);
-          mem.u8[outlen] = got.length;
-          return C.SSL_TLSEXT_ERR_OK;
-        }
-      }
-    }
-    return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
-  };
 }

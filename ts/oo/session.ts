@@ -1,6 +1,6 @@
 import { NULL, type Ptr } from '../raw/types.ts';
 import { toBytes, type Core } from './core.ts';
-import { Handle } from './handle.ts';
+import { belongsTo, Handle } from './handle.ts';
 
 const PROTOCOLS: Record<number, string> = {
   0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3',
@@ -39,7 +39,9 @@ export class Session extends Handle<'SSL_SESSION'> {
 
   /** Whether both handles are on the same SSL_SESSION object. */
   is(other: Session): boolean {
-    return this.pointer === other.pointer;
+    const p = this.pointer;
+    // Another instance's session may sit at the same address of its own memory: never the same.
+    return belongsTo(other, this.tracker) && p === other.pointer;
   }
 
   /** OpenSSL's reference count of the SSL_SESSION (diagnostics and tests; not for program logic). */

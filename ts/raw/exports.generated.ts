@@ -39,6 +39,14 @@ export interface Capi {
   ERR_lib_error_string(e: number): Ptr<'char'>;
   /** `const char *ERR_reason_error_string(unsigned long e)` */
   ERR_reason_error_string(e: number): Ptr<'char'>;
+  /** `ERR_STATE *OSSL_ERR_STATE_new(void)` */
+  OSSL_ERR_STATE_new(): Ptr<'ERR_STATE'>;
+  /** `void OSSL_ERR_STATE_save(ERR_STATE *es)` */
+  OSSL_ERR_STATE_save(es: Ptr<'ERR_STATE'>): void;
+  /** `void OSSL_ERR_STATE_restore(const ERR_STATE *es)` */
+  OSSL_ERR_STATE_restore(es: Ptr<'ERR_STATE'>): void;
+  /** `void OSSL_ERR_STATE_free(ERR_STATE *es)` */
+  OSSL_ERR_STATE_free(es: Ptr<'ERR_STATE'>): void;
   // ---- bio
   /** `const BIO_METHOD *BIO_s_mem(void)` */
   BIO_s_mem(): Ptr<'BIO_METHOD'>;
@@ -266,6 +274,8 @@ export interface Capi {
   SSL_client_hello_get0_ext(s: Ptr<'SSL'>, type: number, out: Ptr<'u8*'>, outlen: Ptr<'size_t'>): number;
   /** `int SSL_client_hello_isv2(SSL *s)` */
   SSL_client_hello_isv2(s: Ptr<'SSL'>): number;
+  /** `int SSL_client_hello_get1_extensions_present(SSL *s, int **out, size_t *outlen)` */
+  SSL_client_hello_get1_extensions_present(s: Ptr<'SSL'>, out: Ptr<'i32*'>, outlen: Ptr<'size_t'>): number;
   // ---- session
   /** `int SSL_set_session(SSL *s, SSL_SESSION *session)` */
   SSL_set_session(s: Ptr<'SSL'>, session: Ptr<'SSL_SESSION'>): number;
@@ -455,6 +465,10 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   ERR_error_string_n: 'v',
   ERR_lib_error_string: 'u',
   ERR_reason_error_string: 'u',
+  OSSL_ERR_STATE_new: 'u',
+  OSSL_ERR_STATE_save: 'v',
+  OSSL_ERR_STATE_restore: 'v',
+  OSSL_ERR_STATE_free: 'v',
   BIO_s_mem: 'u',
   BIO_new: 'u',
   BIO_new_mem_buf: 'u',
@@ -566,6 +580,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_client_hello_get0_session_id: 'u',
   SSL_client_hello_get0_ext: 'i',
   SSL_client_hello_isv2: 'i',
+  SSL_client_hello_get1_extensions_present: 'i',
   SSL_set_session: 'i',
   SSL_get_session: 'u',
   SSL_get0_session: 'u',

@@ -1,4 +1,5 @@
 import * as C from '../raw/constants.ts';
+import type { ClientHello } from '../oo/client-hello.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
@@ -38,6 +39,10 @@ interface Lookup { id: Uint8Array; der: Uint8Array | null; done: boolean }
  */
 export function useServerSessionStore(ossl: OpenSSL, context: Context, store: ServerSessionStore, options: ServerStoreOptions = {}): void {
   if (context.role !== 'server') throw new TypeError('useServerSessionStore: context must be a server context');
+  // The sessions it answers with are made by `ossl`: they must be of the context's own instance.
+  if (!ossl.owns(context)) {
+    throw new TypeError('useServerSessionStore: context belongs to another OpenSSL instance than ossl; pass the instance that made it (sessions move between instances only as bytes)');
+  }
   const timeout = options.lookupTimeoutMs ?? 1000;
   const report = options.onError ?? ((e, op) => console.error(`openssl-wasm: session store ${op} failed:`, e));
   const lookups = new WeakMap<Connection, Lookup>();
@@ -45,10 +50,10 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
   // The store is the only cache: an internal copy would outlive a removal made by another server.
   context.sessionCacheMode = C.SSL_SESS_CACHE_SERVER | C.SSL_SESS_CACHE_NO_INTERNAL;
 
-  context.setClientHelloHandler(conn => {
+  context.setClientHelloHandler((conn, hello) => {
     const existing = lookups.get(conn);
     if (existing) return existing.done ? 'success' : 'retry';
-    const id = clientHelloSessionId(ossl, conn);
+    const id = resumptionId(hello);
     if (!id) return 'success';
     const lookup: Lookup = { id, der: null, done: false };
     lookups.set(conn, lookup);
@@ -102,29 +107,30 @@ function offersTLS13(ext: Uint8Array): boolean {
 /**
  * The session id a ClientHello asks to resume: the legacy session id (TLS 1.2), or else the first
  * pre_shared_key identity when it is short enough to be a stateful ticket (TLS 1.3, RFC 8446 4.2.11).
+ * Called from inside a client-hello handler, with the connection whose ClientHello it is.
  */
-export function clientHelloSessionId(ossl: OpenSSL, conn: Connection): Uint8Array | null {
-  const { capi, mem } = ossl.raw;
-  const ssl = conn.pointer;
-  return mem.scope(s => {
-    const out = s.out<'u8*'>(), outlen = s.out<'size_t'>();
-    if (capi.SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_pre_shared_key, out, outlen) === 1) {
-      const ext = mem.copyOut(mem.readPtr(out), mem.readU32(outlen));
-      // identities<7..2^16-1>: { identity<1..2^16-1>, obfuscated_ticket_age u32 } ...
-      if (ext.length >= 4) {
-        const idLen = (ext[2] << 8) | ext[3];
-        if (idLen > 0 && idLen <= 32 && ext.length >= 4 + idLen) return ext.slice(4, 4 + idLen);
-      }
-      return null; // a stateless ticket: nothing to look up
+export function clientHelloSessionId(_ossl: OpenSSL, conn: Connection): Uint8Array | null {
+  const hello = conn.clientHello;
+  if (!hello) throw new TypeError('clientHelloSessionId: only inside the client-hello handler of this connection');
+  return resumptionId(hello);
+}
+
+function resumptionId(hello: ClientHello): Uint8Array | null {
+  const psk = hello.extension(TLSEXT_TYPE_pre_shared_key);
+  if (psk) {
+    // identities<7..2^16-1>: { identity<1..2^16-1>, obfuscated_ticket_age u32 } ...
+    if (psk.length >= 4) {
+      const idLen = (psk[2] << 8) | psk[3];
+      if (idLen > 0 && idLen <= 32 && psk.length >= 4 + idLen) return psk.slice(4, 4 + idLen);
     }
-    // A client offering TLS 1.3 to a server that speaks it sends a random legacy session id (RFC
-    // 8446, D.4): there is nothing to look up unless the server would stop at TLS 1.2.
-    if (capi.SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, out, outlen) === 1
-      && offersTLS13(mem.copyOut(mem.readPtr(out), mem.readU32(outlen)))
-      && conn.context.maxVersion !== 'TLSv1.2') return null;
-    const n = capi.SSL_client_hello_get0_session_id(ssl, out);
-    return n > 0 ? mem.copyOut(mem.readPtr(out), n) : null;
-  });
+    return null; // a stateless ticket: nothing to look up
+  }
+  // A client offering TLS 1.3 to a server that speaks it sends a random legacy session id (RFC
+  // 8446, D.4): there is nothing to look up unless the server would stop at TLS 1.2.
+  const versions = hello.extension(TLSEXT_TYPE_supported_versions);
+  if (versions && offersTLS13(versions) && hello.connection.context.maxVersion !== 'TLSv1.2') return null;
+  const id = hello.sessionId;
+  return id.length > 0 ? id : null;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

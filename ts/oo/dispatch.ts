@@ -1,0 +1,113 @@
+import * as C from '../raw/constants.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
+import { lendClientHello } from './client-hello.ts';
+import { notifySession, withClientHello, type Connection } from './connection.ts';
+import { contextHandlers, type Context } from './context.ts';
+import type { Core } from './core.ts';
+import { Session } from './session.ts';
+
+/**
+ * The one place OpenSSL's callbacks are routed to the Context and Connection objects they concern.
+ * Every JavaScript callback runs through core.callback(): OpenSSL's error queue is kept aside for
+ * it, and the frees it asks for wait until the OpenSSL call under way returns. A context or
+ * connection freed by an earlier callback of the same call hears nothing more, except a context's
+ * onRemove during its own free (SSL_CTX_free flushes the cache: SSL_CTX_sess_set_remove_cb(3)).
+ */
+export function installDispatch(core: Core): void {
+  const { capi, mem } = core;
+  const connectionOf = (ssl: Ptr<'SSL'>): Connection | null => core.connections.get(ssl)?.deref() ?? null;
+  const contextOf = (ctx: Ptr<'SSL_CTX'>): Context | null => core.contexts.get(ctx)?.deref() ?? null;
+  /** The live context of a connection, or null (none, or freed). */
+  const contextOfSSL = (ssl: Ptr<'SSL'>): Context | null => {
+    const context = connectionOf(ssl)?.context ?? contextOf(capi.SSL_get_SSL_CTX(ssl));
+    return context?.alive ? context : null;
+  };
+  const handlersOfSSL = (ssl: Ptr<'SSL'>) => {
+    const context = contextOfSSL(ssl);
+    return context && contextHandlers(context);
+  };
+  /** The connection for a callback argument: null once freed, as for one the object layer never made. */
+  const liveConnection = (ssl: Ptr<'SSL'>): Connection | null => {
+    const c = connectionOf(ssl);
+    return c?.alive ? c : null;
+  };
+  /** Runs fn with a Session lent for the call only. */
+  const lend = <R>(sess: Ptr<'SSL_SESSION'>, fn: (s: Session) => R): R => {
+    const s = new Session(core, sess, false);
+    try {
+      return fn(s);
+    } finally {
+      s.revoke();
+    }
+  };
+
+  const h = core.raw.handlers;
+  h.new_session = (ssl, sess) => core.callback(() => {
+    const conn = connectionOf(ssl);
+    const handlers = handlersOfSSL(ssl);
+    lend(sess, s => {
+      handlers?.session.onNew?.(s, conn?.alive ? conn : null);
+      if (conn) notifySession(conn, s);
+    });
+    return 0; // we took no reference: OpenSSL drops the one it lent us
+  });
+  h.remove_session = (ctx, sess) => core.callback(() => {
+    const context = contextOf(ctx);
+    const onRemove = context && contextHandlers(context).session.onRemove;
+    if (!onRemove) return;
+    core.removing.push(ctx);
+    try {
+      lend(sess, s => onRemove(s));
+    } finally {
+      core.removing.pop();
+    }
+  });
+  h.get_session = (ssl, id, idLen, copy) => core.callback(() => {
+    const onGet = handlersOfSSL(ssl)?.session.onGet;
+    const found = onGet?.(mem.copyOut(id, idLen), liveConnection(ssl)) ?? null;
+    if (found === null) return NULL;
+    if (!(found instanceof Session)) throw new TypeError('sessionCallbacks.onGet must return a Session or null');
+    // Looked up again: the callback may have freed the connection or the context.
+    const context = contextOfSSL(ssl);
+    if (!context) return NULL;
+    context.assertMayUse(found, 'sessionCallbacks.onGet');
+    mem.writeU32(copy, 1); // OpenSSL takes its own reference; the Session stays the callback's
+    return found.pointer;
+  });
+  h.client_hello = (ssl, al) => core.callback(() => {
+    const conn = liveConnection(ssl);
+    const handler = conn && handlersOfSSL(ssl)?.clientHello;
+    if (!conn || !handler) return 1;
+    const r = lendClientHello(core, conn, ssl, hello => withClientHello(conn, hello, () => handler(conn, hello)));
+    if (r === 'error') mem.writeU32(al, 80 /* internal_error */);
+    return r === 'success' ? 1 : r === 'retry' ? -1 : 0;
+  });
+  h.keylog = (ssl, line) => core.callback(() => {
+    const keylog = handlersOfSSL(ssl)?.keylog;
+    keylog?.(mem.readCString(line) ?? '', liveConnection(ssl));
+  });
+  h.msg = (writeP, version, contentType, buf, len, ssl) => core.callback(() => {
+    const message = handlersOfSSL(ssl)?.message;
+    message?.({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, liveConnection(ssl));
+  });
+  // No JavaScript of the program runs here: the server's list was given to createContext.
+  h.alpn_select = (ssl, out, outlen, input, inlen) => {
+    // The server's preference order wins; the answer points into the client's list, which lives
+    // for the rest of the handshake.
+    const wire = handlersOfSSL(ssl)?.alpn;
+    if (!wire) return C.SSL_TLSEXT_ERR_NOACK;
+    const offered = mem.copyOut(input, inlen);
+    for (let i = 0; i < wire.length; i += 1 + wire[i]) {
+      const want = wire.subarray(i + 1, i + 1 + wire[i]);
+      for (let j = 0; j < offered.length; j += 1 + offered[j]) {
+        const got = offered.subarray(j + 1, j + 1 + offered[j]);
+        if (got.length === want.length && got.every((b, k) => b === want[k])) {
+          mem.writeU32(out, input + j + 1);
+          mem.u8[outlen] = got.length;
+          return C.SSL_TLSEXT_ERR_OK;
+        }
+      }
+    }
+    return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
+  };
+}
