@@ -78,7 +78,7 @@ export function createImports(module: WebAssembly.Module, host: ImportHost): Web
 
   const env: Record<string, (...a: never[]) => unknown> = {
     getentropy(buf: number, len: number): number {
-      const u8 = mem().u8;
+      const u8 = new Uint8Array(mem().memory.buffer); // typed as ArrayBuffer-backed, as getRandomValues asks
       for (let off = 0; off < len; off += RANDOM_CHUNK) {
         crypto.getRandomValues(u8.subarray(buf + off, buf + Math.min(len, off + RANDOM_CHUNK)));
       }

@@ -24,8 +24,9 @@ export class WasmMemory {
     this.#dv = new DataView(this.memory.buffer);
   }
 
-  /** The whole of linear memory as bytes (valid until the next allocation may grow memory). */
-  get u8(): Uint8Array<ArrayBuffer> {
+  /** The whole of linear memory as bytes (valid until the next allocation may grow memory). Declared
+   * plain `Uint8Array`, not `Uint8Array<ArrayBuffer>`: the published types then work before TypeScript 5.7. */
+  get u8(): Uint8Array {
     if (this.#u8.byteLength === 0) this.refresh();
     return this.#u8;
   }
