@@ -1,5 +1,6 @@
 import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
+import type { WebAssemblyModule } from './raw/wasm-types.ts';
 
 /**
  * Where the module comes from. By default `openssl-simd.wasm` (or, without SIMD, `openssl.wasm`) beside this file, read the way the runtime
@@ -13,7 +14,7 @@ export type WasmSource =
   | ArrayBufferView
   | Response
   | PromiseLike<Response>
-  | WebAssembly.Module;
+  | WebAssemblyModule;
 
 export interface LoadOptions {
   /**

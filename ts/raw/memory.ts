@@ -1,5 +1,6 @@
 import type { Capi } from './exports.generated.ts';
 import { NULL, type Ptr } from './types.ts';
+import type { WebAssemblyMemory } from './wasm-types.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -13,7 +14,7 @@ export class WasmMemory {
   #u8: Uint8Array<ArrayBuffer>;
   #dv: DataView;
 
-  constructor(readonly memory: WebAssembly.Memory, private readonly capi: Capi) {
+  constructor(readonly memory: WebAssemblyMemory, private readonly capi: Capi) {
     this.#u8 = new Uint8Array(memory.buffer as ArrayBuffer);
     this.#dv = new DataView(memory.buffer);
   }
