@@ -7,7 +7,7 @@
 //   esbuild: leave them pointing beside the bundle; the README says to copy the two files there,
 //   and these tests do exactly that.
 // Each build returns { dir, script, notes }: the directory to serve and the page's <script> tag.
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const moduleScript = (src) => `<script type="module" src="${src}" onerror="fail('could not load ${src}')"></script>`;
@@ -21,6 +21,16 @@ export function copyModules(installed, dir) {
 }
 
 const wasmFiles = (dir) => readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.wasm')).map(String);
+/** Checks that a bundler emitted the package's two modules (by content: it renames them). */
+function emittedBoth(dir, moduleNamed, bundler) {
+  const files = wasmFiles(dir);
+  const named = files.map((f) => `${f} (${moduleNamed(readFileSync(join(dir, f)))})`);
+  const found = new Set(named.map((n) => n.slice(n.lastIndexOf('(') + 1, -1)));
+  if (files.length !== 2 || !found.has('openssl.wasm') || !found.has('openssl-simd.wasm')) {
+    throw new Error(`${bundler} emitted ${files.length} .wasm files${files.length ? `: ${named.join(', ')}` : ''}; expected the package's openssl.wasm and openssl-simd.wasm`);
+  }
+  return named.join(', ');
+}
 
 /** Fails with the command's own output when it did not succeed. */
 function must(r, what) {
@@ -31,25 +41,24 @@ function must(r, what) {
 }
 
 export const bundlers = {
-  async 'vite build'({ project, run, writePage }) {
+  async 'vite build'({ project, run, writePage, moduleNamed }) {
     // index.html at the project root, as in a Vite app; Vite bundles what its <script> imports.
     writePage(join(project, 'index.html'), moduleScript('/smoke.mjs'));
     const r = must(await run(join(project, 'node_modules/.bin/vite'), ['build', '--outDir', 'out-vite', '--emptyOutDir', '--logLevel', 'warn'], { cwd: project }), 'vite build');
     const dir = join(project, 'out-vite');
-    const wasm = wasmFiles(dir);
-    if (wasm.length !== 2) throw new Error(`vite build emitted ${wasm.length} .wasm files (${wasm.join(', ')}), expected the package's two${r.err ? `; ${r.err.trim()}` : ''}`);
-    return { dir, notes: [`vite build emitted ${wasm.join(', ')}`] };
+    let emitted;
+    try { emitted = emittedBoth(dir, moduleNamed, 'vite build'); } catch (e) { throw new Error(`${e.message}${r.err ? `; ${r.err.trim()}` : ''}`); }
+    return { dir, notes: [`vite build emitted ${emitted}`] };
   },
-  async webpack({ project, run, writePage }) {
+  async webpack({ project, run, writePage, moduleNamed }) {
     const r = must(await run(join(project, 'node_modules/.bin/webpack'), ['--mode', 'production', '--entry', './smoke.mjs', '--output-path', 'out-webpack', '--no-color'], { cwd: project }), 'webpack');
     // Warnings about the package itself (not the generic asset-size advice) mean it needs configuring.
     const own = [...r.out.matchAll(/^WARNING in \.\/node_modules\/openssl-wasm\/.*\n.*$/gm)].map((m) => m[0].replace('\n', ': '));
     if (own.length) throw new Error(`webpack warned about the package: ${own.join('; ')}`);
     const dir = join(project, 'out-webpack');
-    const wasm = wasmFiles(dir);
-    if (wasm.length !== 2) throw new Error(`webpack emitted ${wasm.length} .wasm files (${wasm.join(', ')}), expected the package's two`);
+    const emitted = emittedBoth(dir, moduleNamed, 'webpack');
     writePage(join(dir, 'index.html'), classicScript('./main.js'));
-    return { dir, notes: [`webpack emitted ${wasm.join(', ')}, no warning about the package`] };
+    return { dir, notes: [`webpack emitted ${emitted}, no warning about the package`] };
   },
   async rollup({ project, installed, run, writePage }) {
     const dir = join(project, 'out-rollup');

@@ -23,6 +23,7 @@
 //   --tarball  test this tarball instead of packing the working tree (e.g. a broken copy)
 //   --keep     keep the temp dir (its path is printed) for a look afterwards
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -448,7 +449,14 @@ async function launchBrowser() {
   });
   return browser;
 }
-/** Opens `url`, waits (bounded) for the smoke's result; passes if it passed and a .wasm came as application/wasm. */
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+let moduleHashes;
+/** Which of the installed package's two modules `bytes` are, by content. */
+function moduleNamed(bytes) {
+  moduleHashes ??= new Map(['openssl.wasm', 'openssl-simd.wasm'].map((m) => [sha256(readFileSync(join(installed, 'dist', m))), m]));
+  return moduleHashes.get(sha256(bytes)) ?? 'not one of the package\'s modules';
+}
+/** Opens `url`, waits (bounded) for the smoke's result; passes if it passed and the SIMD module came as application/wasm. */
 async function runPage(test, url, extra) {
   const logs = [], wasm = [];
   let page;
@@ -459,16 +467,22 @@ async function runPage(test, url, extra) {
     page.setDefaultTimeout(LIMIT.page);
     page.on('console', (m) => { if (!m.text().startsWith(SMOKE_PREFIX)) logs.push(`console.${m.type()}: ${m.text()}`); });
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+    // Each .wasm response, and which of the package's modules its bytes are (bundlers rename them).
+    const bodies = [];
     page.on('response', (r) => {
-      if (/\.wasm(\?|$)/.test(new URL(r.url()).pathname)) wasm.push(`${r.status()} ${r.headers()['content-type']} ${new URL(r.url()).pathname}`);
+      if (!/\.wasm(\?|$)/.test(new URL(r.url()).pathname)) return;
+      const entry = `${r.status()} ${r.headers()['content-type']} ${new URL(r.url()).pathname}`;
+      bodies.push(r.body().then((b) => { wasm.push(`${entry} (${moduleNamed(b)})`); }, () => { wasm.push(`${entry} (no body)`); }));
     });
     await page.goto(url, { timeout: LIMIT.page });
     await page.waitForFunction(() => globalThis.__opensslWasmSmoke !== undefined, null, { timeout: LIMIT.browserResult, polling: 100 });
     const result = await page.evaluate(() => globalThis.__opensslWasmSmoke);
+    await withTimeout(Promise.all(bodies), LIMIT.page, 'reading the .wasm responses');
     extra.push(`fetched ${wasm.join('; ') || 'no .wasm'}`);
-    if (result.ok && !wasm.some((w) => w.startsWith('200 application/wasm'))) {
+    // Chromium has SIMD128: the loader's default is the SIMD build, served as application/wasm.
+    if (result.ok && !wasm.some((w) => w.startsWith('200 application/wasm') && w.endsWith('(openssl-simd.wasm)'))) {
       result.ok = false;
-      result.error = 'the smoke passed without fetching a .wasm as application/wasm';
+      result.error = 'the smoke passed without fetching the package\'s openssl-simd.wasm as application/wasm';
     }
     if (!result.ok) extra.push(...logs.slice(-8));
     report(test, result, extra);
@@ -509,7 +523,7 @@ async function testBundler(name) {
   console.log(`   (building with ${name} ...)`);
   let built;
   try {
-    built = await bundlers[name]({ project, installed, run, writePage });
+    built = await bundlers[name]({ project, installed, run, writePage, moduleNamed });
   } catch (e) {
     report(test, { ok: false, checks: [], error: e.message });
     return;
