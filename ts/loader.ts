@@ -72,7 +72,7 @@ async function compileResponse(res: Response): Promise<WebAssembly.Module> {
   // rather than leave WebAssembly's "expected magic word" to explain it.
   const magic = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
   if (magic.length < 4 || magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) {
-    throw new Error(`${res.url} is not a WebAssembly module (content-type ${res.headers.get('content-type') ?? 'none'}, ${bytes.byteLength} bytes): the server does not serve the file there`);
+    throw new Error(`${res.url || 'the response'} is not a WebAssembly module (content-type ${res.headers.get('content-type') ?? 'none'}, ${bytes.byteLength} bytes): the server does not serve the file there`);
   }
   return WebAssembly.compile(bytes);
 }
