@@ -11,7 +11,9 @@
 //                        (readme-imports.mjs): Node ESM; CommonJS require() (Node 20.19+ loads the
 //                        ES module; an older Node, simulated with --no-experimental-require-module,
 //                        gets package.json's "require" stub, whose message says to use import);
-//                        Deno with `npm:` specifiers (deno run + deno check); TypeScript strict,
+//                        Deno with `npm:` specifiers (deno run --cached-only + deno check; the
+//                        project's deno.json says "nodeModulesDir": "manual", so Deno takes the
+//                        package from the project's node_modules, offline); TypeScript strict,
 //                        NodeNext and Bundler resolution, with the minimum version the README states
 //                        and with the repo's own
 //   chromium: <bundler>  smoke.mjs bundled into a page by esbuild, Vite (build, and the dev server),
@@ -352,7 +354,8 @@ async function testImportsRequire() {
 async function testImportsDeno() {
   const env = { DENO_DIR: join(cacheDir, 'deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' };
   writeFileSync(join(project, 'imports-deno.ts'), esmProgram('npm:'));
-  const r = await run(denoBin, ['run', '--allow-read', '--allow-env', 'imports-deno.ts'], { cwd: project, env });
+  // --cached-only: nothing may come from a registry; the npm: specifiers resolve to node_modules.
+  const r = await run(denoBin, ['run', '--cached-only', '--allow-read', '--allow-env', 'imports-deno.ts'], { cwd: project, env });
   const extra = [];
   if (r.code === 0) {
     // Where the npm: specifiers went: the installed tarball, not a registry.
@@ -370,7 +373,7 @@ async function testImportsDeno() {
     if (check.code !== 0) { r.code = check.code; r.err += `\ndeno check: ${lastLines(check.err || check.out)}`; }
     else extra.push('deno check imports-deno.ts: clean');
   }
-  importsResult('README imports: Deno npm:', r, 'the README\'s imports as npm: specifiers, deno run and deno check', extra);
+  importsResult('README imports: Deno npm:', r, 'the README\'s imports as npm: specifiers, deno run --cached-only and deno check', extra);
 }
 async function testImportsTypeScript() {
   // The README's statements as they are, each in its own module (they reuse names), plus the
