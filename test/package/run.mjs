@@ -324,7 +324,7 @@ function esmProgram(prefix = '') {
 function importsResult(test, r, what, extra = []) {
   const ok = r.code === 0 && !r.timedOut && r.out.includes('IMPORTS_OK');
   report(test, { ok, checks: [], error: ok ? undefined : `exit code ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${lastLines(r.err || r.out)}` },
-    ok ? [r.out.trim().split('\n').at(-1), ...extra] : extra, what);
+    ok ? [r.out.trim().split('\n').at(-1).replace(/^IMPORTS_OK\s*/, ''), ...extra].filter(Boolean) : extra, what);
 }
 async function testImportsNode() {
   writeFileSync(join(project, 'imports.mjs'), esmProgram());
