@@ -66,7 +66,7 @@ for (let i = 0; i < argv.length; i++) {
 
 // ---- output -----------------------------------------------------------------------------------
 const imports = readmeImports(join(root, 'README.md'));
-const tsConfigs = ['NodeNext', 'Bundler', 'NodeNext, no dom lib', 'Bundler, browser, no @types/node'];
+const tsConfigs = ['NodeNext', 'Node16', 'Bundler', 'NodeNext, no dom lib', 'Bundler, browser, no @types/node'];
 const tests = ['node', 'deno',
   'README imports: Node ESM', 'README imports: CommonJS require', 'README imports: Deno npm:',
   ...tsConfigs.flatMap((c) => [`README imports: TypeScript ${TS_MIN} ${c}`, `README imports: TypeScript (repo's) ${c}`]),
@@ -390,6 +390,7 @@ async function testImportsTypeScript() {
   const base = { strict: true, target: 'es2022', noEmit: true, types: ['node'], skipLibCheck: false };
   const configs = {
     NodeNext: { ...base, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'] },
+    Node16: { ...base, module: 'node16', moduleResolution: 'node16', lib: ['es2022', 'dom'] },
     Bundler: { ...base, module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'] },
     // A Node project without the DOM lib: @types/node has the web globals but not WebAssembly,
     // which the declarations name only through ts/raw/wasm-types.ts.
