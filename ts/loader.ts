@@ -45,7 +45,7 @@ export function supportsSimd(): boolean {
 }
 
 // Two literal `new URL('./…', import.meta.url)` expressions, one per module, and the choice made
-// between the results at run time: bundlers (Vite, webpack 5, Parcel) recognise only this literal
+// between the results at run time: bundlers that follow such URLs (Vite, webpack 5) see only this literal
 // form, copy each file into their output and rewrite the URL to the copy; a conditional inside the
 // `new URL(...)` would leave both files behind and the page fetching a 404.
 const defaultLocation = (useSimd: boolean): URL =>
