@@ -1,8 +1,9 @@
 // Assembles dist/, what the npm package ships: one ESM bundle, the declaration files from tsc, and
-// the two modules beside the bundle, where the loader's default location
-// `new URL('./openssl-simd.wasm' or './openssl.wasm', import.meta.url)` finds them.
+// the two modules beside the bundle, where the loader's default locations
+// `new URL('./openssl-simd.wasm', import.meta.url)` and `new URL('./openssl.wasm', import.meta.url)`
+// find them (and bundlers that follow such URLs copy them from).
 import { build } from 'esbuild';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dist = 'dist';
@@ -51,6 +52,15 @@ function copyDeclarations(dir) {
 copyDeclarations('build/tsc');
 cpSync('wasm/openssl.wasm', join(dist, 'openssl.wasm'));
 cpSync('wasm/openssl-simd.wasm', join(dist, 'openssl-simd.wasm'));
+// package.json "exports": `require('openssl-wasm')` in a Node that can require ES modules (20.19+,
+// 22.12+) takes the "module-sync" condition and gets the ES module itself. An older Node falls
+// through to "require": this file, which says what to do instead of failing with
+// ERR_REQUIRE_ESM or ERR_PACKAGE_PATH_NOT_EXPORTED.
+writeFileSync(join(dist, 'require.cjs'), `'use strict';
+// openssl-wasm is an ES module only; see package.json "exports".
+throw new Error("openssl-wasm is an ES module and this Node (" + process.version + ") cannot require() ES modules: " +
+  "use import ... from 'openssl-wasm' (or await import('openssl-wasm') from CommonJS), or Node 20.19+ / 22.12+, whose require() loads ES modules.");
+`);
 // The WebSocket-to-TCP relay (package.json "bin": openssl-wasm-relay) is plain Node ESM that
 // imports the `ws` dependency at run time: shipped as it is, beside the library.
 cpSync('relay/relay.mjs', join(dist, 'relay.mjs'));

@@ -1,3 +1,4 @@
 /** openssl-wasm for Deno: everything in the main entry, plus TLS over Deno.connect / Deno.listen. */
 export * from './index.ts';
 export { connectDeno, listenDeno, type DenoConnectOptions, type DenoListenOptions } from './io/deno.ts';
+export { defaultInstance } from './io/default-instance.ts';

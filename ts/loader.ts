@@ -1,5 +1,6 @@
 import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
+import type { WebAssemblyModule } from './raw/wasm-types.ts';
 
 /**
  * Where the module comes from. By default `openssl-simd.wasm` (or, without SIMD, `openssl.wasm`) beside this file, read the way the runtime
@@ -13,7 +14,7 @@ export type WasmSource =
   | ArrayBufferView
   | Response
   | PromiseLike<Response>
-  | WebAssembly.Module;
+  | WebAssemblyModule;
 
 export interface LoadOptions {
   /**
@@ -43,8 +44,12 @@ export function supportsSimd(): boolean {
   return simd;
 }
 
+// Two literal `new URL('./…', import.meta.url)` expressions, one per module, and the choice made
+// between the results at run time: bundlers that follow such URLs (Vite, webpack 5) see only this literal
+// form, copy each file into their output and rewrite the URL to the copy; a conditional inside the
+// `new URL(...)` would leave both files behind and the page fetching a 404.
 const defaultLocation = (useSimd: boolean): URL =>
-  new URL(useSimd ? './openssl-simd.wasm' : './openssl.wasm', import.meta.url);
+  useSimd ? new URL('./openssl-simd.wasm', import.meta.url) : new URL('./openssl.wasm', import.meta.url);
 
 // Compiling is the slow part of loading; instances are cheap. Keep one compiled module per URL.
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -52,7 +57,7 @@ const compiled = new Map<string, Promise<WebAssembly.Module>>();
 async function readFileURL(url: URL): Promise<Uint8Array> {
   if (typeof Deno !== 'undefined') return Deno.readFile(url); // Deno also defines `process`: ask it first
   const nodeFs = 'node:fs/promises'; // a variable, so bundlers for browsers leave it alone
-  const { readFile } = (await import(/* @vite-ignore */ nodeFs)) as { readFile(u: URL): Promise<Uint8Array> };
+  const { readFile } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ nodeFs)) as { readFile(u: URL): Promise<Uint8Array> };
   return readFile(url);
 }
 
@@ -62,7 +67,14 @@ async function compileResponse(res: Response): Promise<WebAssembly.Module> {
   if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type')?.startsWith('application/wasm')) {
     return WebAssembly.compileStreaming(res);
   }
-  return WebAssembly.compile(await res.arrayBuffer());
+  const bytes = await res.arrayBuffer();
+  // A dev server or SPA fallback answers a missing file with its HTML page and status 200: say so,
+  // rather than leave WebAssembly's "expected magic word" to explain it.
+  const magic = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  if (magic.length < 4 || magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) {
+    throw new Error(`${res.url || 'the response'} is not a WebAssembly module (content-type ${res.headers.get('content-type') ?? 'none'}, ${bytes.byteLength} bytes): the server does not serve the file there`);
+  }
+  return WebAssembly.compile(bytes);
 }
 
 async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {

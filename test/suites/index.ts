@@ -2,6 +2,7 @@
 // an explicit list (not a glob) works identically in vite, the browser and Deno.
 import './harness.suite.ts';
 import './loader.suite.ts';
+import './default-instance.suite.ts';
 import './modules.suite.ts';
 import './raw-handshake.suite.ts';
 import './spec-set-session.suite.ts';

@@ -61,6 +61,12 @@ suite('loader', test => {
     match((err as Error).message, /could not load the module.*pass \{ wasm:/);
   });
 
+  test('an HTML page served in place of the module (a dev server\'s fallback) is named as such', async () => {
+    const page = new Response('<!doctype html><title>app</title>', { headers: { 'content-type': 'text/html' } });
+    const err = await rejects(loadRaw({ wasm: page }));
+    match((err as Error).message, /could not load the module \(the response is not a WebAssembly module \(content-type text\/html, 33 bytes\): the server does not serve the file there\).*pass \{ wasm:/);
+  });
+
   test('bytes that are not a wasm module are refused clearly', async () => {
     const err = await rejects(loadRaw({ wasm: new TextEncoder().encode('not wasm') }));
     match((err as Error).message, /could not load the module/);

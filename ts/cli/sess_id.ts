@@ -3,6 +3,7 @@
  * it with SSL_SESSION_print, writes it back out as PEM, DER or an NSS key log line.
  */
 import type { Session } from '../oo/session.ts';
+import { concat as concatBytes } from '../raw/bytes.ts';
 import { parseOptions, usage, type OptionSpec } from './args.ts';
 import { CliError, instance, openSSLReason, readFile, writeFile, type CliIO } from './io.ts';
 import { certificateInfo, toPEM } from './x509.ts';
@@ -31,10 +32,7 @@ function format(value: string | undefined, option: string, allowed: Format[]): F
 async function readAll(io: CliIO): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   if (io.stdin) for await (const c of io.stdin) chunks.push(typeof c === 'string' ? new TextEncoder().encode(c) : c);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
+  return concatBytes(chunks);
 }
 
 export async function sessId(argv: string[], io: CliIO): Promise<number> {
@@ -94,9 +92,5 @@ export async function sessId(argv: string[], io: CliIO): Promise<number> {
 }
 
 function concat(parts: (string | Uint8Array)[]): Uint8Array {
-  const bytes = parts.map(p => typeof p === 'string' ? new TextEncoder().encode(p) : p);
-  const out = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
-  let o = 0;
-  for (const b of bytes) { out.set(b, o); o += b.length; }
-  return out;
+  return concatBytes(parts.map(p => typeof p === 'string' ? new TextEncoder().encode(p) : p));
 }

@@ -8,6 +8,7 @@ import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import { connectOverStreams } from './client.ts';
+import { defaultInstance } from './default-instance.ts';
 import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
 
 /** The part of Deno's API this adapter uses (so the package needs no Deno type definitions). */
@@ -25,11 +26,8 @@ declare const Deno: {
   listen(o: { hostname: string; port: number }): DenoListener;
 };
 
-let shared: Promise<OpenSSL> | undefined;
 function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<OpenSSL> {
-  if (openssl) return Promise.resolve(openssl);
-  shared ??= OpenSSL.load(load);
-  return shared;
+  return openssl ? Promise.resolve(openssl) : defaultInstance(load);
 }
 
 export interface DenoConnectOptions extends TLSStreamOptions {

@@ -7,20 +7,15 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import type { LoadOptions } from '../loader.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { saveSession, sessionKey, takeSession, type SessionStore } from '../stores/session-store.ts';
 import { TLSEngine } from './engine.ts';
+import { defaultInstance } from './default-instance.ts';
 
-let shared: Promise<OpenSSL> | undefined;
-/** The instance adapters use when none is given: loaded once, on first use. */
-export function defaultInstance(options?: LoadOptions): Promise<OpenSSL> {
-  shared ??= OpenSSL.load(options);
-  return shared;
-}
+export { defaultInstance };
 
 export interface TLSSocketOptions {
   /** The OpenSSL instance to use (default: one shared instance). */

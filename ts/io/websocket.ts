@@ -13,6 +13,7 @@ import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import { connectOverStreams } from './client.ts';
+import { defaultInstance } from './default-instance.ts';
 import type { ByteStreams, TLSStream, TLSStreamOptions } from './streams.ts';
 
 /** The part of the WebSocket API used here: the WHATWG one, which the `ws` package also provides. */
@@ -159,11 +160,8 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
   });
 }
 
-let shared: Promise<OpenSSL> | undefined;
 function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<OpenSSL> {
-  if (openssl) return Promise.resolve(openssl);
-  shared ??= OpenSSL.load(load).catch(e => { shared = undefined; throw e; });
-  return shared;
+  return openssl ? Promise.resolve(openssl) : defaultInstance(load);
 }
 
 export interface WebSocketConnectOptions extends TLSStreamOptions, WebSocketStreamsOptions {

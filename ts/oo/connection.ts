@@ -1,5 +1,6 @@
 import { rejectUnknownOptions } from './options.ts';
 import { CallbackError, ReentrantCallError, type OpenSSLError } from '../errors.ts';
+import { concat } from '../raw/bytes.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
@@ -446,11 +447,4 @@ export class Connection extends Handle<'SSL'> {
       }
     }
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
 }

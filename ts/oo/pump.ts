@@ -1,3 +1,4 @@
+import { concat } from '../raw/bytes.ts';
 import type { Connection } from './connection.ts';
 
 /**
@@ -56,11 +57,5 @@ export function settle(a: Connection, b: Connection, maxRounds = 32): { client: 
     const moved = transfer(a, b) + transfer(b, a);
     if (moved === 0 && ra.data.length === 0 && rb.data.length === 0) break;
   }
-  const join = (parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
-    return out;
-  };
-  return { client: join(readA), server: join(readB) };
+  return { client: concat(readA), server: concat(readB) };
 }

@@ -1,6 +1,7 @@
 import { CALLBACK_DEFAULTS, type CallbackHandlers, type CallbackKind } from './callbacks.ts';
 import type { WasmMemory } from './memory.ts';
 import type { Ptr } from './types.ts';
+import type { WebAssemblyModule } from './wasm-types.ts';
 
 /** What the imports need from the instance they serve; filled in once the instance exists. */
 export interface ImportHost {
@@ -25,7 +26,7 @@ const RANDOM_CHUNK = 65536;
  * trampolines' osw_js_* functions, and a few __syscall_* for files and ids: there is no file system
  * (they answer ENOSYS) and one user (id 0).
  */
-export function createImports(module: WebAssembly.Module, host: ImportHost): WebAssembly.Imports {
+export function createImports(module: WebAssemblyModule, host: ImportHost): Record<string, Record<string, unknown>> {
   const mem = (): WasmMemory => {
     if (!host.mem) throw new Error('openssl-wasm: the module called out before it was initialised');
     return host.mem;
@@ -78,7 +79,7 @@ export function createImports(module: WebAssembly.Module, host: ImportHost): Web
 
   const env: Record<string, (...a: never[]) => unknown> = {
     getentropy(buf: number, len: number): number {
-      const u8 = mem().u8;
+      const u8 = new Uint8Array(mem().memory.buffer); // typed as ArrayBuffer-backed, as getRandomValues asks
       for (let off = 0; off < len; off += RANDOM_CHUNK) {
         crypto.getRandomValues(u8.subarray(buf + off, buf + Math.min(len, off + RANDOM_CHUNK)));
       }
@@ -117,5 +118,5 @@ export function createImports(module: WebAssembly.Module, host: ImportHost): Web
     throw new Error(`openssl-wasm: the module imports ${missing.join(', ')}, which this loader does not provide; ` +
       'the module and the loader come from different builds: rebuild with ./build.sh');
   }
-  return imports as WebAssembly.Imports;
+  return imports;
 }

@@ -3,6 +3,7 @@ import type { CallbackHandlers, CallbackKind } from './callbacks.ts';
 import { EXPORTS, type Capi } from './exports.generated.ts';
 import type { ImportHost } from './imports.ts';
 import { WasmMemory } from './memory.ts';
+import type { WebAssemblyInstance } from './wasm-types.ts';
 
 /** The names of every function the module exports, as declared in wasm/exports.txt. */
 export const EXPORTED_FUNCTIONS: readonly string[] = Object.keys(EXPORTS);
@@ -24,7 +25,7 @@ export class RawOpenSSL {
   #callbackError: CallbackError | undefined;
 
   /** @internal use loadRaw() */
-  constructor(readonly instance: WebAssembly.Instance, host: ImportHost) {
+  constructor(readonly instance: WebAssemblyInstance, host: ImportHost) {
     const exports = instance.exports as Record<string, unknown>;
     const memory = exports.memory as WebAssembly.Memory;
     this.handlers = host.handlers;

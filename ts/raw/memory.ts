@@ -1,5 +1,6 @@
 import type { Capi } from './exports.generated.ts';
 import { NULL, type Ptr } from './types.ts';
+import type { WebAssemblyMemory } from './wasm-types.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -13,7 +14,7 @@ export class WasmMemory {
   #u8: Uint8Array<ArrayBuffer>;
   #dv: DataView;
 
-  constructor(readonly memory: WebAssembly.Memory, private readonly capi: Capi) {
+  constructor(readonly memory: WebAssemblyMemory, private readonly capi: Capi) {
     this.#u8 = new Uint8Array(memory.buffer as ArrayBuffer);
     this.#dv = new DataView(memory.buffer);
   }
@@ -24,8 +25,9 @@ export class WasmMemory {
     this.#dv = new DataView(this.memory.buffer);
   }
 
-  /** The whole of linear memory as bytes (valid until the next allocation may grow memory). */
-  get u8(): Uint8Array<ArrayBuffer> {
+  /** The whole of linear memory as bytes (valid until the next allocation may grow memory). Declared
+   * plain `Uint8Array`, not `Uint8Array<ArrayBuffer>`: the published types then work before TypeScript 5.7. */
+  get u8(): Uint8Array {
     if (this.#u8.byteLength === 0) this.refresh();
     return this.#u8;
   }

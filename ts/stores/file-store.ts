@@ -15,7 +15,7 @@ interface Fs {
 
 async function fs(): Promise<Fs> {
   const name = 'node:fs/promises'; // a variable, so browser bundles leave it alone
-  return (await import(/* @vite-ignore */ name)) as Fs;
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as Fs;
 }
 
 async function fileName(key: string): Promise<string> {
