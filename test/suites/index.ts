@@ -15,5 +15,6 @@ import './server-store.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
+import './bounded-buffering.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

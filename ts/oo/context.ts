@@ -1,7 +1,7 @@
 import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
-import { Connection, type ConnectionOptions } from './connection.ts';
+import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
 import { Handle } from './handle.ts';
 import { Session } from './session.ts';
@@ -75,13 +75,18 @@ export interface ContextOptions {
    * as `openssl s_client -msg` shows them.
    */
   onMessage?(message: TLSMessage, connection: Connection | null): void;
+  /**
+   * The default of each connection's maxIncomingBytes: how many of the peer's bytes it holds
+   * unprocessed before receive() refuses more (default 256 KiB).
+   */
+  maxIncomingBytes?: number;
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
   role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
-  numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1,
+  numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -118,6 +123,8 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal */ messageHandler: ContextOptions['onMessage'];
   readonly #verifyPeer: boolean;
   #serverWantsSessions = false;
+  /** The default maxIncomingBytes of this context's connections. */
+  readonly maxIncomingBytes: number;
 
   /** @internal use OpenSSL.createContext */
   constructor(private readonly core: Core, options: ContextOptions) {
@@ -127,6 +134,8 @@ export class Context extends Handle<'SSL_CTX'> {
     if (role !== 'client' && role !== 'server') throw new TypeError(`createContext: options.role must be 'client' or 'server', got ${String(role)}`);
     const { capi } = core;
     const wire = options.alpn ? alpnWire(options.alpn) : null; // validated before there is anything to free
+    const maxIncoming = options.maxIncomingBytes === undefined ? DEFAULT_MAX_INCOMING_BYTES
+      : checkMaxIncomingBytes('createContext', options.maxIncomingBytes);
     const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
     if (ptr === NULL) core.fail('SSL_CTX_new');
     const contexts = core.contexts;
@@ -139,6 +148,7 @@ export class Context extends Handle<'SSL_CTX'> {
     this.messageHandler = options.onMessage;
     this.alpnWire = wire;
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
+    this.maxIncomingBytes = maxIncoming;
     core.contexts.set(ptr, new WeakRef(this));
     try {
       this.#configure(options);

@@ -1,0 +1,109 @@
+// Issue 10 part 4: what one connection may buffer. A connection holds at most maxIncomingBytes of
+// the peer's unprocessed bytes; receive() beyond that refuses with a RangeError and takes nothing,
+// so a peer that writes faster than the application reads cannot grow linear memory (which never
+// shrinks). The adapters' backpressure is tested in bounded-buffering-io (sockets) and below
+// (Web Streams, in memory).
+import { handshakeInMemory } from '../../ts/index.ts';
+import { equal, match, ok, throws } from '../lib/assert.ts';
+import { suite } from '../lib/suite.ts';
+import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
+
+const KiB = 1024;
+
+suite('bounded buffering: Connection', test => {
+  test('receive() beyond maxIncomingBytes throws a RangeError naming the limit and takes nothing; read() makes room', async () => {
+    // Two instances, so the server's linear memory is its own: the client's holds 4 MiB of ciphertext.
+    const ossl = await load(), peer = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(peer, 'TLSv1.3');
+    const { c, s } = connect(cctx, sctx);
+    equal(s.maxIncomingBytes, 256 * KiB, 'the default limit');
+    const heapBefore = ossl.stats().heapInUse;
+    // The client writes 4 MiB; the server's application never reads; its transport hands over 16 KiB at a time.
+    const chunk = new Uint8Array(64 * KiB).fill(7);
+    for (let i = 0; i < 64; i++) equal(c.write(chunk), 'done');
+    const wire = c.takeOutgoing();
+    ok(wire.length > 4 * 1024 * KiB, 'the ciphertext of 4 MiB is waiting');
+    let at = 0, refused: unknown = null;
+    while (at < wire.length) {
+      const piece = wire.subarray(at, at + 16 * KiB);
+      try {
+        s.receive(piece);
+      } catch (e) {
+        refused = e;
+        break;
+      }
+      at += piece.length;
+    }
+    ok(refused instanceof RangeError, `receive() refused: ${String(refused)}`);
+    match((refused as Error).message, /limit of 262144 unprocessed incoming bytes/);
+    match((refused as Error).message, /nothing was taken.*read\(\)/s);
+    ok(at <= 256 * KiB && at > 256 * KiB - 16 * KiB, `it took up to the limit (${at} bytes)`);
+    equal(s.incomingBytes, at, 'incomingBytes: everything taken is waiting');
+    equal(s.incomingCapacity, 256 * KiB - at);
+    throws(() => s.receive(wire.subarray(at, at + 16 * KiB)), RangeError);
+    equal(s.incomingBytes, at, 'a refused receive() took nothing');
+    ok(ossl.stats().heapInUse - heapBefore < 1024 * KiB, 'linear memory in use grew by less than 1 MiB');
+
+    // Reading processes what waits, making room; every byte then gets through, in order.
+    let got = 0;
+    for (let rounds = 0; at < wire.length; rounds++) {
+      ok(rounds < 10_000, 'bounded');
+      const n = Math.min(s.incomingCapacity, wire.length - at);
+      s.receive(wire.subarray(at, at + n));
+      at += n;
+      const { data } = s.read();
+      ok(data.every(b => b === 7));
+      got += data.length;
+      ok(s.incomingBytes < 17 * KiB, 'after read() at most a partial record waits');
+    }
+    got += s.read().data.length;
+    equal(got, 64 * 64 * KiB, 'all 4 MiB of plaintext arrived');
+    ok(ossl.stats().heapInUse - heapBefore < 1024 * KiB, 'and memory in use stayed bounded');
+    close(c, s);
+    cctx.free();
+    sctx.free();
+  });
+
+  test('maxIncomingBytes: per connection, or a context default; at least one TLS record', async () => {
+    const ossl = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3', { maxIncomingBytes: 64 * KiB });
+    const cctx = await clientContext(ossl, 'TLSv1.3');
+    equal(sctx.maxIncomingBytes, 64 * KiB);
+    equal(cctx.maxIncomingBytes, 256 * KiB);
+    const s1 = sctx.createConnection();
+    equal(s1.maxIncomingBytes, 64 * KiB, 'the context default');
+    const s2 = sctx.createConnection({ maxIncomingBytes: 1024 * KiB });
+    equal(s2.maxIncomingBytes, 1024 * KiB, 'the connection option wins');
+    equal(s2.incomingBytes, 0);
+    equal(s2.incomingCapacity, 1024 * KiB);
+    s1.free();
+    s2.free();
+    for (const bad of [0, -1, 100, 17732, 1.5, NaN, '65536', Infinity]) {
+      throws(() => sctx.createConnection({ maxIncomingBytes: bad as number }), RangeError);
+      throws(() => ossl.createContext({ role: 'client', maxIncomingBytes: bad as number }), RangeError);
+    }
+    equal(ossl.stats().handles.Connection, 0, 'no connection leaked by the refusals');
+    // The smallest limit (one record) still carries the largest records through.
+    const s = sctx.createConnection({ maxIncomingBytes: 17733 });
+    const c = cctx.createConnection({ serverName: 'localhost' });
+    handshakeInMemory(c, s);
+    equal(c.write(new Uint8Array(100 * KiB).fill(1)), 'done');
+    const wire = c.takeOutgoing();
+    let got = 0;
+    for (let at = 0, rounds = 0; at < wire.length; rounds++) {
+      ok(rounds < 10_000, 'bounded');
+      const n = Math.min(s.incomingCapacity, wire.length - at);
+      s.receive(wire.subarray(at, at + n));
+      at += n;
+      got += s.read().data.length;
+    }
+    equal(got, 100 * KiB);
+    close(c, s);
+    const freed = sctx.createConnection();
+    freed.free();
+    throws(() => freed.incomingBytes, TypeError);
+    sctx.free();
+    cctx.free();
+    equal(ossl.stats().handles.Connection, 0);
+  });
+});
