@@ -107,3 +107,27 @@ suite('bounded buffering: Connection', test => {
     equal(ossl.stats().handles.Connection, 0);
   });
 });
+
+suite('live connections', test => {
+  test('10,000 live connections grow linear memory a few dozen times, not once every few connections', async () => {
+    // Creating a connection used to slow with the number live (bench: "live connections"): the
+    // module grew its memory one 64 KiB page at a time, and each grow costs the engine more as the
+    // memory grows. Growth is geometric now (wasm/heap-growth.c). Counted, not timed: every grow
+    // replaces memory.buffer, so a changed buffer after a creation is at least one grow.
+    const ossl = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3');
+    const memory = ossl.raw.mem.memory;
+    let buffer = memory.buffer, grows = 0;
+    const live = [];
+    for (let i = 0; i < 10_000; i++) {
+      live.push(sctx.createConnection());
+      if (memory.buffer !== buffer) { grows++; buffer = memory.buffer; }
+    }
+    const size = ossl.stats().memorySize;
+    ok(size > 64 * 1024 * KiB, `10,000 connections took linear memory (${size >> 20} MiB)`);
+    ok(grows < 60, `memory grew ${grows} times`);
+    for (const c of live) c.free();
+    sctx.free();
+    equal(ossl.stats().handles.Connection, 0);
+  });
+});
