@@ -16,5 +16,6 @@ import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
 import './bounded-buffering.suite.ts';
+import './input-boundaries.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

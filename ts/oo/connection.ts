@@ -2,6 +2,7 @@ import { rejectUnknownOptions } from './options.ts';
 import { CallbackError, type OpenSSLError } from '../errors.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
+import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
 import type { Core } from './core.ts';
@@ -144,7 +145,7 @@ export class Connection extends Handle<'SSL'> {
    * transport until incomingCapacity allows more.
    */
   receive(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError('receive: data must be a Uint8Array');
+    requireBytes(data, 'receive: data');
     const { capi, mem } = this.core;
     const rbio = this.#liveBio(this.#rbio);
     const waiting = capi.BIO_ctrl_pending(rbio);
@@ -171,6 +172,7 @@ export class Connection extends Handle<'SSL'> {
   }
   /** The most unprocessed incoming bytes this connection holds (the maxIncomingBytes option). */
   get maxIncomingBytes(): number {
+    void this.pointer; // throws once freed, like every other member
     return this.#maxIncoming;
   }
 
@@ -223,8 +225,9 @@ export class Connection extends Handle<'SSL'> {
    * was taken; otherwise nothing was, and the call is to be repeated with the same data.
    */
   write(data: Uint8Array | string): Progress {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    // A detached buffer reads as empty: refused, not written as nothing ('done').
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'write: data');
     void this.pointer; // throws once freed
     if (this.#fatal) throw this.#fatal;
     if (bytes.length === 0) return 'done';

@@ -123,8 +123,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /** @internal */ messageHandler: ContextOptions['onMessage'];
   readonly #verifyPeer: boolean;
   #serverWantsSessions = false;
-  /** The default maxIncomingBytes of this context's connections. */
-  readonly maxIncomingBytes: number;
+  readonly #maxIncoming: number;
 
   /** @internal use OpenSSL.createContext */
   constructor(private readonly core: Core, options: ContextOptions) {
@@ -148,7 +147,7 @@ export class Context extends Handle<'SSL_CTX'> {
     this.messageHandler = options.onMessage;
     this.alpnWire = wire;
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
-    this.maxIncomingBytes = maxIncoming;
+    this.#maxIncoming = maxIncoming;
     core.contexts.set(ptr, new WeakRef(this));
     try {
       this.#configure(options);
@@ -273,6 +272,12 @@ export class Context extends Handle<'SSL_CTX'> {
   get verifyPeer(): boolean {
     void this.pointer; // throws once freed, like every other member
     return this.#verifyPeer;
+  }
+
+  /** The default maxIncomingBytes of this context's connections. */
+  get maxIncomingBytes(): number {
+    void this.pointer; // throws once freed, like every other member
+    return this.#maxIncoming;
   }
 
   /** A new connection: one SSL with a memory BIO each way. */
