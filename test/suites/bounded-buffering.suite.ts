@@ -3,12 +3,48 @@
 // so a peer that writes faster than the application reads cannot grow linear memory (which never
 // shrinks). The adapters' backpressure is tested in bounded-buffering-io (sockets) and below
 // (Web Streams, in memory).
-import { handshakeInMemory } from '../../ts/index.ts';
+import { handshakeInMemory, tlsOverStreams, type ByteStreams, type OpenSSL } from '../../ts/index.ts';
 import { equal, match, ok, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
 
 const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Two ends of an in-memory duplex byte pipe (each direction holds at most a chunk or two). */
+function pipePair(): [ByteStreams, ByteStreams] {
+  const ab = new TransformStream<Uint8Array, Uint8Array>(), ba = new TransformStream<Uint8Array, Uint8Array>();
+  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
+}
+
+/**
+ * Writes up to `total` bytes in 64 KiB chunks, each write awaited, until the writes stall (none
+ * completes for `stallMs`) or all are done. Bounded: it gives up waiting after `limitMs`. Returns
+ * the bytes written and whether it stalled (and the stalled write, still pending).
+ */
+export async function writeUntilStalled(write: (chunk: Uint8Array) => Promise<void>, total = 100 * MiB, stallMs = 750, limitMs = 60_000):
+Promise<{ written: number; stalled: boolean; pending: Promise<void> | null }> {
+  const chunk = new Uint8Array(64 * KiB).fill(0x61);
+  const t0 = Date.now();
+  let written = 0;
+  while (written < total && Date.now() - t0 < limitMs) {
+    const pending = write(chunk);
+    pending.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finished = await Promise.race([pending.then(() => true, () => true), new Promise<false>(r => { timer = setTimeout(() => r(false), stallMs); })]);
+    clearTimeout(timer);
+    if (!finished) return { written, stalled: true, pending };
+    await pending; // a failed write fails the test here
+    written += chunk.length;
+  }
+  return { written, stalled: false, pending: null };
+}
+
+/** Linear memory of an instance, for "stays within the limit plus a bound". */
+function memory(ossl: OpenSSL): { heap: number; size: number } {
+  const st = ossl.stats();
+  return { heap: st.heapInUse, size: st.memorySize };
+}
 
 suite('bounded buffering: Connection', test => {
   test('receive() beyond maxIncomingBytes throws a RangeError naming the limit and takes nothing; read() makes room', async () => {
@@ -127,6 +163,72 @@ suite('live connections', test => {
     ok(size > 64 * 1024 * KiB, `10,000 connections took linear memory (${size >> 20} MiB)`);
     ok(grows < 60, `memory grew ${grows} times`);
     for (const c of live) c.free();
+    sctx.free();
+    equal(ossl.stats().handles.Connection, 0);
+  });
+});
+
+suite('bounded buffering: Web Streams adapter', test => {
+  test('a peer writing 100 MB to a server whose application never reads is held back: the writer blocks, linear memory stays bounded; reading lets it go on', async () => {
+    // Two instances: the server's linear memory is its own. Joined by in-memory streams.
+    const ossl = await load(), peer = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(peer, 'TLSv1.3');
+    const [a, b] = pipePair();
+    const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost' }), a);
+    const server = tlsOverStreams(sctx.createConnection(), b);
+    await Promise.all([client.handshake, server.handshake]);
+    const before = memory(ossl);
+    const writer = client.writable.getWriter();
+    const run = await writeUntilStalled(chunk => writer.write(chunk));
+    ok(run.stalled, `the writer is blocked (${run.written} bytes written)`);
+    ok(run.written < 2 * MiB, `only what the queues hold got through: ${run.written} of 100 MiB`);
+    const after = memory(ossl);
+    const limit = server.connection.maxIncomingBytes;
+    // The stated bound: the read BIO's limit, once more for read()'s buffer, and 1 MiB of slack
+    // for OpenSSL's record buffers; the memory itself grows by whole steps of a fifth.
+    ok(after.heap - before.heap <= 2 * limit + MiB, `heap in use grew by ${after.heap - before.heap} bytes`);
+    ok(after.size <= Math.max(before.size, 32 * MiB), `linear memory is ${after.size >> 20} MiB`);
+    ok(server.connection.incomingBytes <= limit);
+
+    // The server's application starts reading: the writer goes on (it was held back, not failed).
+    const reader = server.readable.getReader();
+    let read = 0;
+    const reading = (async () => {
+      while (read < run.written + 8 * MiB) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        read += value.length;
+      }
+    })();
+    await run.pending;
+    const more = await writeUntilStalled(chunk => writer.write(chunk), 8 * MiB);
+    equal(more.written, 8 * MiB, 'with a reader, 8 MiB more went through');
+    await reading;
+    ok(read >= run.written + 8 * MiB);
+    await writer.abort(new Error('test over'));
+    await reader.cancel();
+    await server.closed.catch(() => undefined);
+    await client.closed.catch(() => undefined);
+    ok(memory(ossl).heap - before.heap <= 2 * limit + MiB, 'and memory stayed bounded while it flowed');
+    cctx.free();
+    sctx.free();
+    for (const o of [ossl, peer]) equal(o.stats().handles.Connection, 0, 'both streams freed their connections');
+  });
+
+  test('a reader that cancels the plaintext does not stall the connection: it is read and dropped until close_notify', async () => {
+    const ossl = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(ossl, 'TLSv1.3');
+    const [a, b] = pipePair();
+    const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost' }), a);
+    const server = tlsOverStreams(sctx.createConnection(), b, { plaintextHighWaterMark: 0 });
+    await Promise.all([client.handshake, server.handshake]);
+    await server.readable.cancel();
+    const writer = client.writable.getWriter();
+    for (let i = 0; i < 64; i++) await writer.write(new Uint8Array(64 * KiB));
+    await writer.close();
+    await server.closed;
+    await client.closed.catch(() => undefined);
+    cctx.free();
     sctx.free();
     equal(ossl.stats().handles.Connection, 0);
   });
