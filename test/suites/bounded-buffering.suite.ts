@@ -3,8 +3,8 @@
 // so a peer that writes faster than the application reads cannot grow linear memory (which never
 // shrinks). The adapters' backpressure is tested in bounded-buffering-io (sockets) and below
 // (Web Streams, in memory).
-import { handshakeInMemory, tlsOverStreams, type ByteStreams, type OpenSSL } from '../../ts/index.ts';
-import { equal, match, ok, throws } from '../lib/assert.ts';
+import { handshakeInMemory, tlsOverStreams, webSocketStreams, type ByteStreams, type OpenSSL, type WebSocketLike } from '../../ts/index.ts';
+import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
 
@@ -231,5 +231,67 @@ suite('bounded buffering: Web Streams adapter', test => {
     cctx.free();
     sctx.free();
     equal(ossl.stats().handles.Connection, 0);
+  });
+});
+
+/** An open WebSocket whose incoming messages the test plays; with `pausable`, it has the ws package's pause()/resume(). */
+class PlayedWebSocket implements WebSocketLike {
+  binaryType = 'blob';
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly closes: (number | undefined)[] = [];
+  readonly flow: string[] = [];
+  declare pause?: () => void;
+  declare resume?: () => void;
+  readonly #listeners = new Map<string, Set<(event: any) => void>>();
+  constructor(pausable: boolean) {
+    if (pausable) {
+      this.pause = () => { this.flow.push('pause'); };
+      this.resume = () => { this.flow.push('resume'); };
+    }
+  }
+  addEventListener(type: string, f: (event: any) => void): void {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type)!.add(f);
+  }
+  removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
+  send(): void { /* nothing goes out in these tests */ }
+  close(code?: number): void { this.closes.push(code); this.readyState = 2; }
+  receive(n: number): void {
+    for (const f of [...this.#listeners.get('message') ?? []]) f({ data: new ArrayBuffer(n) });
+  }
+}
+
+suite('bounded buffering: WebSocket streams', test => {
+  test('a WebSocket that cannot pause (the browser\'s): past maxReceiveQueue unread bytes the connection fails with 1009 and a clear error', async () => {
+    const ws = new PlayedWebSocket(false);
+    const { readable } = await webSocketStreams(ws, { maxReceiveQueue: MiB });
+    let sent = 0;
+    for (let i = 0; i < 100 && ws.closes.length === 0; i++) { ws.receive(64 * KiB); sent += 64 * KiB; }
+    equal(ws.closes.join(), '1009', 'closed with 1009 (message too big to process)');
+    equal(sent, MiB + 64 * KiB, 'at the first message past the limit');
+    const e = await rejects(readable.getReader().read()) as Error;
+    match(e.message, /received more than 1048576 bytes that were not read \(maxReceiveQueue\); this WebSocket cannot be paused/);
+    ws.receive(64 * KiB); // a late message is dropped, not queued
+  });
+
+  test('a WebSocket that can pause (the ws package\'s) is paused above receiveHighWaterMark and resumed when the reader catches up', async () => {
+    const ws = new PlayedWebSocket(true);
+    const { readable } = await webSocketStreams(ws, { receiveHighWaterMark: 128 * KiB, maxReceiveQueue: MiB });
+    for (let i = 0; i < 2; i++) ws.receive(64 * KiB);
+    equal(ws.flow.join(), '', 'at the mark: not paused');
+    ws.receive(64 * KiB);
+    equal(ws.flow.join(), 'pause', 'above it: paused');
+    ws.receive(64 * KiB); // a message already on its way still arrives
+    equal(ws.flow.join(), 'pause');
+    const reader = readable.getReader();
+    let got = 0;
+    while (got < 4 * 64 * KiB) got += (await reader.read()).value!.length;
+    await new Promise(r => setTimeout(r, 0));
+    equal(ws.flow.join(), 'pause,resume', 'resumed once read');
+    equal(ws.closes.length, 0, 'and never failed');
+    for (const bad of [{ receiveHighWaterMark: -1 }, { maxReceiveQueue: 0 }, { maxReceiveQueue: Number.NaN }]) {
+      throws(() => webSocketStreams(new PlayedWebSocket(true), bad), RangeError);
+    }
   });
 });
