@@ -5,6 +5,7 @@
 // (Web Streams, in memory).
 import { handshakeInMemory, tlsOverStreams, webSocketStreams, type ByteStreams, type OpenSSL, type WebSocketLike } from '../../ts/index.ts';
 import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
+import { writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
 
@@ -15,29 +16,6 @@ const MiB = 1024 * KiB;
 function pipePair(): [ByteStreams, ByteStreams] {
   const ab = new TransformStream<Uint8Array, Uint8Array>(), ba = new TransformStream<Uint8Array, Uint8Array>();
   return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
-}
-
-/**
- * Writes up to `total` bytes in 64 KiB chunks, each write awaited, until the writes stall (none
- * completes for `stallMs`) or all are done. Bounded: it gives up waiting after `limitMs`. Returns
- * the bytes written and whether it stalled (and the stalled write, still pending).
- */
-export async function writeUntilStalled(write: (chunk: Uint8Array) => Promise<void>, total = 100 * MiB, stallMs = 750, limitMs = 60_000):
-Promise<{ written: number; stalled: boolean; pending: Promise<void> | null }> {
-  const chunk = new Uint8Array(64 * KiB).fill(0x61);
-  const t0 = Date.now();
-  let written = 0;
-  while (written < total && Date.now() - t0 < limitMs) {
-    const pending = write(chunk);
-    pending.catch(() => undefined);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finished = await Promise.race([pending.then(() => true, () => true), new Promise<false>(r => { timer = setTimeout(() => r(false), stallMs); })]);
-    clearTimeout(timer);
-    if (!finished) return { written, stalled: true, pending };
-    await pending; // a failed write fails the test here
-    written += chunk.length;
-  }
-  return { written, stalled: false, pending: null };
 }
 
 /** Linear memory of an instance, for "stays within the limit plus a bound". */
@@ -215,6 +193,30 @@ suite('bounded buffering: Web Streams adapter', test => {
     for (const o of [ossl, peer]) equal(o.stats().handles.Connection, 0, 'both streams freed their connections');
   });
 
+  test('a transport that fails while the reader is behind fails the stream at once (its error is not left unread)', async () => {
+    const ossl = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(ossl, 'TLSv1.3');
+    let toServer!: ReadableStreamDefaultController<Uint8Array>;
+    const back = new TransformStream<Uint8Array, Uint8Array>();
+    const serverNet: ByteStreams = { readable: new ReadableStream({ start(c) { toServer = c; } }), writable: back.writable };
+    const clientNet: ByteStreams = { readable: back.readable, writable: new WritableStream({ write(chunk) { toServer.enqueue(chunk); } }) };
+    const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost' }), clientNet);
+    const server = tlsOverStreams(sctx.createConnection(), serverNet);
+    await Promise.all([client.handshake, server.handshake]);
+    const writer = client.writable.getWriter();
+    for (let i = 0; i < 16; i++) await writer.write(new Uint8Array(64 * KiB)); // the server's reader is behind after the first
+    toServer.error(new Error('transport failed'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([server.closed.then(() => 'closed', (e: Error) => e.message), new Promise(r => { timer = setTimeout(() => r('still waiting after 5 s'), 5000); })]);
+    clearTimeout(timer);
+    equal(outcome, 'transport failed');
+    await writer.abort(new Error('test over'));
+    await client.closed.catch(() => undefined);
+    cctx.free();
+    sctx.free();
+    equal(ossl.stats().handles.Connection, 0);
+  });
+
   test('a reader that cancels the plaintext does not stall the connection: it is read and dropped until close_notify', async () => {
     const ossl = await load();
     const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(ossl, 'TLSv1.3');
@@ -263,12 +265,12 @@ class PlayedWebSocket implements WebSocketLike {
 }
 
 suite('bounded buffering: WebSocket streams', test => {
-  test('a WebSocket that cannot pause (the browser\'s): past maxReceiveQueue unread bytes the connection fails with 1009 and a clear error', async () => {
+  test('a WebSocket that cannot pause (the browser\'s): past maxReceiveQueue unread bytes the connection fails (code 4009) with a clear error', async () => {
     const ws = new PlayedWebSocket(false);
     const { readable } = await webSocketStreams(ws, { maxReceiveQueue: MiB });
     let sent = 0;
     for (let i = 0; i < 100 && ws.closes.length === 0; i++) { ws.receive(64 * KiB); sent += 64 * KiB; }
-    equal(ws.closes.join(), '1009', 'closed with 1009 (message too big to process)');
+    equal(ws.closes.join(), '4009', 'closed with 4009 (1009, message too big, is not a code the WebSocket API may send)');
     equal(sent, MiB + 64 * KiB, 'at the first message past the limit');
     const e = await rejects(readable.getReader().read()) as Error;
     match(e.message, /received more than 1048576 bytes that were not read \(maxReceiveQueue\); this WebSocket cannot be paused/);

@@ -122,7 +122,11 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   // Network bytes in, until the peer closes the transport; after the handshake, none while the
   // reader is behind (the queue is full), so what the peer sends waits in the transport, not here
   // or in linear memory.
-  const behind = () => engine.secure && !discarding && !done && !wanted && (plain.desiredSize ?? 1) <= 0;
+  // The transport failing or ending while we wait is noticed at once (its error is reported, not
+  // left unread behind a reader who is not reading).
+  let transportDone = false;
+  reader.closed.then(() => { transportDone = true; wake(); }, () => { transportDone = true; wake(); });
+  const behind = () => engine.secure && !transportDone && !discarding && !done && !wanted && (plain.desiredSize ?? 1) <= 0;
   void (async () => {
     try {
       for (;;) {

@@ -51,7 +51,7 @@ export interface WebSocketStreamsOptions {
   /**
    * The most incoming bytes queued unread (default 4 MiB). A WebSocket that cannot pause (the
    * browser's, Deno's) keeps delivering messages however slowly they are read; past this many the
-   * connection is failed (closed with 1009, the readable errored) instead of filling memory.
+   * connection is failed (closed with 4009, the readable errored) instead of filling memory.
    */
   maxReceiveQueue?: number;
 }
@@ -79,7 +79,7 @@ function closeError(event: { code?: number; reason?: string }, before: boolean):
  * with the code and reason otherwise (e.g. the relay's 1008 for a target not on its allow-list);
  * a text message errors it too. Closing the writable closes the socket (1000). Incoming messages
  * are queued until read: a WebSocket that can pause (the `ws` package's) is paused while more than
- * receiveHighWaterMark bytes wait; one that cannot (the WHATWG WebSocket) is failed with 1009 once
+ * receiveHighWaterMark bytes wait; one that cannot (the WHATWG WebSocket) is failed (code 4009) once
  * more than maxReceiveQueue bytes wait, since the only other choice would be unbounded memory.
  */
 export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOptions = {}): Promise<ByteStreams> {
@@ -165,7 +165,8 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
         'or raise maxReceiveQueue');
       lastError = e;
       end(e);
-      shut(1009, 'receive queue full');
+      // 4009: an application code; the WebSocket API's close() refuses 1009 (only 1000 and 3000-4999).
+      shut(4009, 'receive queue full (maxReceiveQueue)');
     } else if (queued > receiveMark) {
       setPaused(true);
     }
