@@ -154,7 +154,8 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
       const e = new Error('the WebSocket received a text message; only binary messages carry the byte stream');
       lastError = e;
       end(e);
-      shut(1003, 'binary messages only');
+      // 4003, not 1003: the WebSocket API's close() throws on 1003 (only 1000 and 3000-4999).
+      shut(4003, 'binary messages only');
       return;
     }
     const queued = receiveMark - (incoming.desiredSize ?? receiveMark);
@@ -165,7 +166,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
         'or raise maxReceiveQueue');
       lastError = e;
       end(e);
-      // 4009: an application code; the WebSocket API's close() refuses 1009 (only 1000 and 3000-4999).
+      // 4009, not 1009 (message too big), for the same reason.
       shut(4009, 'receive queue full (maxReceiveQueue)');
     } else if (queued > receiveMark) {
       setPaused(true);
