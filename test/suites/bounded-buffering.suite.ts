@@ -224,6 +224,9 @@ suite('bounded buffering: Web Streams adapter', test => {
     const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost' }), a);
     const server = tlsOverStreams(sctx.createConnection(), b, { plaintextHighWaterMark: 0 });
     await Promise.all([client.handshake, server.handshake]);
+    const bad = sctx.createConnection();
+    throws(() => tlsOverStreams(bad, pipePair()[0], { plaintextHighWaterMark: -1 }), RangeError);
+    equal(bad.alive, false, 'a refused stream frees its connection, as a failed one does');
     await server.readable.cancel();
     const writer = client.writable.getWriter();
     for (let i = 0; i < 64; i++) await writer.write(new Uint8Array(64 * KiB));

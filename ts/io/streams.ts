@@ -42,6 +42,7 @@ export interface TLSStream {
 export function tlsOverStreams(connection: Connection, network: ByteStreams, options: TLSStreamOptions = {}): TLSStream {
   const highWaterMark = options.plaintextHighWaterMark ?? 64 * 1024;
   if (!(Number.isSafeInteger(highWaterMark) && highWaterMark >= 0)) {
+    if (connection.alive) connection.free(); // as when the stream fails: the connection is the stream's
     throw new RangeError(`tlsOverStreams: plaintextHighWaterMark must be a number of bytes, got ${String(highWaterMark)}`);
   }
   const writer = network.writable.getWriter();
@@ -121,9 +122,8 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
 
   // Network bytes in, until the peer closes the transport; after the handshake, none while the
   // reader is behind (the queue is full), so what the peer sends waits in the transport, not here
-  // or in linear memory.
-  // The transport failing or ending while we wait is noticed at once (its error is reported, not
-  // left unread behind a reader who is not reading).
+  // or in linear memory. The transport failing or ending meanwhile is noticed at once: its error is
+  // reported, not left unread behind a reader who is not reading.
   let transportDone = false;
   reader.closed.then(() => { transportDone = true; wake(); }, () => { transportDone = true; wake(); });
   const behind = () => engine.secure && !transportDone && !discarding && !done && !wanted && (plain.desiredSize ?? 1) <= 0;
