@@ -49,8 +49,8 @@ export const BULK_SUITES = [
 
 /** How long and how often: `full` for the figures, `quick` to keep the bench working in CI. */
 export const PLANS = {
-  full: { rounds: 9, batchMs: 150, warmMs: 800, warmAllMs: 4000, bulkBytes: 64 * 2 ** 20, bulkRuns: 3, segment: 4 * 2 ** 20, chunk: 65536, forgeBulkBytes: 16 * 2 ** 20, cold: 11, memConns: 100, cacheSizes: [1000, 10000, 100000] },
-  quick: { rounds: 3, batchMs: 40, warmMs: 300, warmAllMs: 800, bulkBytes: 8 * 2 ** 20, bulkRuns: 1, segment: 1 * 2 ** 20, chunk: 65536, forgeBulkBytes: 1 * 2 ** 20, cold: 3, memConns: 20, cacheSizes: [1000, 10000] },
+  full: { rounds: 9, batchMs: 150, warmMs: 800, warmAllMs: 4000, bulkBytes: 64 * 2 ** 20, bulkRuns: 3, segment: 4 * 2 ** 20, chunk: 65536, forgeBulkBytes: 16 * 2 ** 20, cold: 11, memConns: 100, cacheSizes: [1000, 10000, 100000], liveConns: 10000 },
+  quick: { rounds: 3, batchMs: 40, warmMs: 300, warmAllMs: 800, bulkBytes: 8 * 2 ** 20, bulkRuns: 1, segment: 1 * 2 ** 20, chunk: 65536, forgeBulkBytes: 1 * 2 ** 20, cold: 3, memConns: 20, cacheSizes: [1000, 10000], liveConns: 10000 },
 };
 export type Plan = typeof PLANS.full;
 
@@ -318,6 +318,42 @@ export async function wasmMemory(wasm: WasmSource, n: number): Promise<MemoryRes
     clientTicketSession,
     conns: n,
   };
+}
+
+export interface LiveConnectionsResult {
+  /** Live connections at the end. */
+  live: number;
+  /** µs to create one connection: the first `sample` of them, and the `sample` up to the last. */
+  first: number;
+  last: number;
+  sample: number;
+  /** Linear memory at the end, bytes. */
+  memorySize: number;
+}
+
+/**
+ * Connection creation against the number live (issue 10): `n` server connections created in one
+ * instance and kept, the time per connection of the first `sample` and of the last `sample`
+ * compared. Each new connection's linear memory must come from growing the memory, so this is
+ * where a growth cost that rises with the memory's size shows.
+ */
+export async function wasmLiveConnections(wasm: WasmSource, n: number, sample = 500): Promise<LiveConnectionsResult> {
+  const ossl = await OpenSSL.load({ wasm });
+  const server = ossl.createContext({ role: 'server', certificate: ecCert, privateKey: ecKey });
+  { const warm = server.createConnection(); warm.free(); }
+  const live: Connection[] = [];
+  let first = 0;
+  let t0 = performance.now();
+  for (let i = 1; i <= n; i++) {
+    live.push(server.createConnection());
+    if (i === sample) first = (performance.now() - t0) * 1000 / sample;
+    if (i === n - sample) t0 = performance.now();
+  }
+  const last = (performance.now() - t0) * 1000 / sample;
+  const memorySize = ossl.stats().memorySize;
+  for (const c of live) c.free();
+  server.free();
+  return { live: n, first, last, sample, memorySize };
 }
 
 export interface CacheOpsResult {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { OpenSSL } from '../ts/index.ts';
-import { batchSize, BULK_SUITES, cpuNow, HANDSHAKES, PLANS, warmAll, wasmBulk, wasmCacheOps, wasmHandshake, wasmMemory, type Plan, type StandaloneResult } from './core.ts';
+import { batchSize, BULK_SUITES, cpuNow, HANDSHAKES, PLANS, warmAll, wasmBulk, wasmCacheOps, wasmHandshake, wasmLiveConnections, wasmMemory, type Plan, type StandaloneResult } from './core.ts';
 import { FORGE_LABEL, forgeSetup } from './forge.ts';
 import { nodeBulk, nodeHandshake, nodeHasGroup } from './node-tls.ts';
 import { markdown, targets, type ColdResult, type Results, type Row } from './report.ts';
@@ -254,6 +254,11 @@ async function main(): Promise<number> {
       results.cache.push(wasmCacheOps(inst, n));
       log(`  cache ${n}: add ${results.cache.at(-1)!.add.median.toFixed(2)} µs`);
     }
+  }
+  if (want('live')) {
+    log('live connections');
+    results.live = await wasmLiveConnections(module, plan.liveConns);
+    log(`  connection ${results.live.live}: ${results.live.last.toFixed(1)} µs, the first ${results.live.first.toFixed(1)} µs`);
   }
   if (want('cold')) {
     log('cold start');

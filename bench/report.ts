@@ -1,7 +1,7 @@
 // The bench's results as one JSON document, and the markdown report made from it: tables and the
 // targets, each met or not met. Missing a target never fails the bench; only a crash or a
 // resumption that did not resume does.
-import type { CacheOpsResult, MemoryResult, StandaloneResult } from './core.ts';
+import type { CacheOpsResult, LiveConnectionsResult, MemoryResult, StandaloneResult } from './core.ts';
 import type { Summary } from './stats.ts';
 
 export interface Row {
@@ -40,6 +40,8 @@ export interface Results {
   plainSize: { raw: number; gzip: number; brotli: number } | null;
   memory: MemoryResult | null;
   cache: CacheOpsResult[];
+  /** Connection creation with many live (bench/core.ts wasmLiveConnections). */
+  live?: LiveConnectionsResult;
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
@@ -71,6 +73,7 @@ export function targets(r: Results): Target[] {
   for (const x of [...r.handshakes, ...r.bulk].filter(x => x.vsForge)) {
     out.push({ name: `${x.label}: at least 10× node-forge`, figure: `${x.vsForge!.median.toFixed(1)}×`, met: x.vsForge!.median >= 10 });
   }
+  if (r.live) out.push({ name: `the ${r.live.live}th live connection created within 2× the time of the first`, figure: `${(r.live.last / r.live.first).toFixed(2)}×`, met: r.live.last <= 2 * r.live.first });
   if (r.size) out.push({ name: 'module at most 500 KB gzipped', figure: kb(r.size.gzip), met: r.size.gzip <= 500_000 });
   if (r.cold) out.push({ name: 'nothing loaded to first completed handshake (Node): at most 50 ms', figure: `${ms(r.cold.wasm.total.median)} ms (CPU ${ms(r.cold.wasm.cpu.median)} ms; Node tls ${ms(r.cold.node.total.median)} ms)`, met: r.cold.wasm.total.median <= 50 });
   return out;
@@ -133,6 +136,12 @@ export function markdown(r: Results): string {
     L.push(`| client connection, created | ${m.clientConnCreated.toFixed(0)} |`, `| server connection, created | ${m.serverConnCreated.toFixed(0)} |`);
     L.push(`| client connection, TLS 1.3 established and idle | ${m.clientConnIdle.toFixed(0)} |`, `| server connection, TLS 1.3 established and idle | ${m.serverConnIdle.toFixed(0)} |`);
     L.push(`| session in a server's cache (TLS 1.2, session id) | ${m.serverCachedSession.toFixed(0)} |`, `| TLS 1.3 ticket session kept by a client | ${m.clientTicketSession.toFixed(0)} |`, '');
+  }
+  if (r.live) {
+    const v = r.live;
+    L.push(`### Creating connections with many live (µs per server connection, the first ${v.sample} and the ${v.sample} up to the ${v.live}th, all kept)`, '');
+    L.push('| first | last | last/first | linear memory at the end |', '|---|---|---|---|');
+    L.push(`| ${v.first.toFixed(1)} | ${v.last.toFixed(1)} | ${(v.last / v.first).toFixed(2)}× | ${(v.memorySize / 2 ** 20).toFixed(0)} MiB |`, '');
   }
   if (r.cache.length) {
     L.push('### Server session cache (µs per operation, median [p10–p90] over batches of 100)', '');

@@ -22,9 +22,9 @@ link() {
   local out=$1; shift
   emcc -O2 -Wall -Werror \
     -I"$libs/include" -Iwasm \
-    "$@" wasm/shims.c wasm/ticket-keys.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+    "$@" wasm/shims.c wasm/ticket-keys.c wasm/heap-growth.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
     -sSTANDALONE_WASM --no-entry \
-    -sALLOW_MEMORY_GROWTH=1 \
+    -sALLOW_MEMORY_GROWTH=1 -Wl,--wrap=emscripten_resize_heap \
     -sEXPORTED_FUNCTIONS="$exported" \
     --js-library "$jslib" \
     -o "build/$out.tmp.wasm"

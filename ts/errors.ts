@@ -68,3 +68,25 @@ export class CallbackError extends Error {
 export class ReentrantCallError extends TypeError {
   override name = 'ReentrantCallError';
 }
+
+/**
+ * The instance's linear memory is exhausted: malloc failed, inside OpenSSL (its error stack then
+ * holds ERR_R_MALLOC_FAILURE) or in this library. Not a fault in the input. A WebAssembly memory
+ * grows up to its maximum (2 GiB) and never shrinks: free the connections and sessions no longer
+ * needed, or load another instance.
+ */
+export class OutOfMemoryError extends OpenSSLError {
+  override name = 'OutOfMemoryError';
+  constructor(what: string, errors: readonly ErrorStackEntry[] = []) {
+    super(`${what}: out of memory (the instance's linear memory is exhausted; free connections and sessions ` +
+      'no longer needed, or load another instance)', errors);
+  }
+}
+
+/** ERR_R_MALLOC_FAILURE (err.h): the reason OpenSSL's CRYPTO_malloc records when malloc fails. */
+const ERR_R_MALLOC_FAILURE = 256 | (0x3 << 18);
+
+/** Whether an error stack records a failed allocation. */
+export function isOutOfMemory(errors: readonly ErrorStackEntry[]): boolean {
+  return errors.some(e => e.lib !== 2 /* ERR_LIB_SYS */ && e.reasonCode === ERR_R_MALLOC_FAILURE);
+}

@@ -13,7 +13,7 @@ export type { CallbackHandlers, CallbackKind } from './raw/callbacks.ts';
 export { NULL, ptr, type Ptr, type FnPtr } from './raw/types.ts';
 export { drainErrorStack, openSSLError } from './raw/error-stack.ts';
 export * as constants from './raw/constants.ts';
-export { OpenSSLError, InstanceFailedError, CallbackError, ReentrantCallError, type ErrorStackEntry } from './errors.ts';
+export { OpenSSLError, OutOfMemoryError, InstanceFailedError, CallbackError, ReentrantCallError, type ErrorStackEntry } from './errors.ts';
 
 // The object layer: contexts, connections and sessions that own their OpenSSL references.
 export { OpenSSL, type InstanceStats } from './oo/openssl.ts';

@@ -11,3 +11,4 @@ import './redis-secrets.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
+import './bounded-buffering-io.suite.ts';

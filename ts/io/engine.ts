@@ -68,12 +68,22 @@ export class TLSEngine {
     this.#run(() => this.#advance());
   }
 
-  /** Bytes that arrived from the network. */
+  /**
+   * Bytes that arrived from the network. Fed to the connection no more at a time than it accepts
+   * (its incomingCapacity), each piece processed before the next, so a large chunk never fills
+   * linear memory. What it decrypts is reported at once: an adapter whose reader is not keeping up
+   * applies backpressure by not reading the network, not by holding back here.
+   */
   receive(bytes: Uint8Array): void {
     if (this.#finished) return;
     this.#run(() => {
-      this.connection.receive(bytes);
-      this.#advance();
+      for (let at = 0; at < bytes.length && !this.#finished;) {
+        // At least one byte: a connection that can take none (a handshake paused for a
+        // client-hello callback) then says so with receive()'s RangeError.
+        const n = Math.max(1, Math.min(bytes.length - at, this.connection.incomingCapacity));
+        this.connection.receive(bytes.subarray(at, at += n));
+        this.#advance();
+      }
     });
   }
 

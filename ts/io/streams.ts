@@ -13,6 +13,13 @@ export interface TLSStreamOptions {
   onSession?(session: Session): void;
   /** Milliseconds the handshake may take (default 30000). */
   handshakeTimeout?: number;
+  /**
+   * Bytes of decrypted plaintext queued for a reader who has not taken them before the network
+   * is read no further (default 64 KiB): the peer is then held back by the transport's own flow
+   * control (TCP's window, the relay's pause) instead of filling memory. At most this plus one
+   * network chunk is queued.
+   */
+  plaintextHighWaterMark?: number;
 }
 
 /** TLS over a byte stream pair, as plaintext streams: the shape browsers and Deno users expect. */
@@ -33,6 +40,11 @@ export interface TLSStream {
  * ill; read what you need of it (sessionReused, protocol, ...) once `handshake` has resolved.
  */
 export function tlsOverStreams(connection: Connection, network: ByteStreams, options: TLSStreamOptions = {}): TLSStream {
+  const highWaterMark = options.plaintextHighWaterMark ?? 64 * 1024;
+  if (!(Number.isSafeInteger(highWaterMark) && highWaterMark >= 0)) {
+    if (connection.alive) connection.free(); // as when the stream fails: the connection is the stream's
+    throw new RangeError(`tlsOverStreams: plaintextHighWaterMark must be a number of bytes, got ${String(highWaterMark)}`);
+  }
   const writer = network.writable.getWriter();
   const reader = network.readable.getReader();
   let writing: Promise<void> = Promise.resolve();
@@ -40,6 +52,10 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   let settle!: { resolve(): void; reject(e: Error): void };
   let closeSettle!: { resolve(): void; reject(e: Error): void };
   let done = false;
+  // Backpressure: the network loop waits here while the plaintext reader is behind.
+  let wake = () => {};
+  let discarding = false; // the reader cancelled: keep reading (to see close_notify), drop the plaintext
+  let wanted = false; // a read is waiting (with a high-water mark of 0, desiredSize alone never says so)
   const handshake = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
   const closed = new Promise<void>((resolve, reject) => { closeSettle = { resolve, reject }; });
   handshake.catch(() => undefined);
@@ -49,6 +65,7 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     if (done) return;
     done = true;
     clearTimeout(timer);
+    wake();
     if (error) {
       // Do not wait for pending writes: a peer that stopped reading would hold us forever.
       settle.reject(error);
@@ -68,7 +85,11 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
 
   const engine = new TLSEngine(connection, {
     transmit: bytes => { writing = writing.then(() => writer.write(bytes)).catch(e => finish(e as Error)); },
-    plaintext: bytes => { try { plain.enqueue(bytes); } catch { /* reader cancelled */ } },
+    plaintext: bytes => {
+      if (discarding) return;
+      wanted = false;
+      try { plain.enqueue(bytes); } catch { /* reader cancelled */ }
+    },
     secure: () => { clearTimeout(timer); settle.resolve(); },
     session: s => options.onSession?.(s),
     peerClosed: () => { try { plain.close(); } catch { /* already closed */ } finish(); },
@@ -83,7 +104,9 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
 
   const readable = new ReadableStream<Uint8Array>({
     start(controller) { plain = controller; },
-  });
+    pull() { wanted = true; wake(); },
+    cancel() { discarding = true; wake(); },
+  }, { highWaterMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       if (done) throw new Error('the TLS connection is closed');
@@ -97,10 +120,18 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     abort(reason) { finish(reason instanceof Error ? reason : new Error(String(reason))); },
   });
 
-  // Network bytes in, until the peer closes the transport.
+  // Network bytes in, until the peer closes the transport; after the handshake, none while the
+  // reader is behind (the queue is full), so what the peer sends waits in the transport, not here
+  // or in linear memory. The transport failing or ending meanwhile is noticed at once: its error is
+  // reported, not left unread behind a reader who is not reading.
+  let transportDone = false;
+  reader.closed.then(() => { transportDone = true; wake(); }, () => { transportDone = true; wake(); });
+  const behind = () => engine.secure && !transportDone && !discarding && !done && !wanted && (plain.desiredSize ?? 1) <= 0;
   void (async () => {
     try {
       for (;;) {
+        while (behind()) await new Promise<void>(resolve => { wake = resolve; });
+        wake = () => {};
         const { value, done: end } = await reader.read();
         if (end) { engine.receiveEnd(); break; }
         engine.receive(value);

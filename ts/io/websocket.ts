@@ -25,6 +25,12 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   removeEventListener(type: string, listener: (event: any) => void): void;
+  /**
+   * Stop and restart reading from the network: the `ws` package has these, the WHATWG WebSocket
+   * (browsers, Deno, Node 22) does not. Where they exist, incoming messages are flow-controlled.
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** A WebSocket constructor: the global one, or e.g. `(await import('ws')).WebSocket`. */
@@ -38,6 +44,17 @@ export interface WebSocketStreamsOptions {
   highWaterMark?: number;
   /** Writes larger than this are sent as several messages (default 64 KiB). */
   maxMessageSize?: number;
+  /**
+   * Incoming bytes queued unread above which a WebSocket that can pause (the `ws` package's) is
+   * paused until the reader catches up (default 256 KiB).
+   */
+  receiveHighWaterMark?: number;
+  /**
+   * The most incoming bytes queued unread (default 4 MiB). A WebSocket that cannot pause (the
+   * browser's, Deno's) keeps delivering messages however slowly they are read; past this many the
+   * connection is failed (closed with 4009, the readable errored) instead of filling memory.
+   */
+  maxReceiveQueue?: number;
 }
 
 const CONNECTING = 0, OPEN = 1;
@@ -61,14 +78,20 @@ function closeError(event: { code?: number; reason?: string }, before: boolean):
  * Resolves when the socket opens (at once if it is open already); rejects if it fails or closes
  * before that. The readable ends when the socket closes cleanly (code 1000 or 1005), and errors
  * with the code and reason otherwise (e.g. the relay's 1008 for a target not on its allow-list);
- * a text message errors it too. Closing the writable closes the socket (1000). The WebSocket API
- * cannot pause its sender, so incoming messages are queued as they arrive.
+ * a text message errors it too. Closing the writable closes the socket (1000). Incoming messages
+ * are queued until read: a WebSocket that can pause (the `ws` package's) is paused while more than
+ * receiveHighWaterMark bytes wait; one that cannot (the WHATWG WebSocket) is failed (code 4009) once
+ * more than maxReceiveQueue bytes wait, since the only other choice would be unbounded memory.
  */
 export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOptions = {}): Promise<ByteStreams> {
   const highWaterMark = options.highWaterMark ?? 1 << 20;
   const maxMessage = options.maxMessageSize ?? 1 << 16;
+  const receiveMark = options.receiveHighWaterMark ?? 256 << 10;
+  const maxQueue = options.maxReceiveQueue ?? 4 << 20;
   if (!(highWaterMark >= 0)) throw new RangeError(`highWaterMark must be a number of bytes, got ${highWaterMark}`);
   if (!(Number.isInteger(maxMessage) && maxMessage > 0)) throw new RangeError(`maxMessageSize must be a positive integer, got ${maxMessage}`);
+  if (!(Number.isSafeInteger(receiveMark) && receiveMark >= 0)) throw new RangeError(`receiveHighWaterMark must be a number of bytes, got ${receiveMark}`);
+  if (!(Number.isSafeInteger(maxQueue) && maxQueue > 0)) throw new RangeError(`maxReceiveQueue must be a positive number of bytes, got ${maxQueue}`);
   ws.binaryType = 'arraybuffer';
 
   let incoming!: ReadableStreamDefaultController<Uint8Array>;
@@ -87,10 +110,19 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
     if (ws.readyState <= OPEN) { try { ws.close(code, closeReason(reason)); } catch { /* already closing */ } }
   };
 
+  // Flow control: queued bytes are receiveMark less desiredSize (the strategy counts bytes).
+  const canPause = typeof ws.pause === 'function' && typeof ws.resume === 'function';
+  let paused = false;
+  const setPaused = (on: boolean) => {
+    if (!canPause || paused === on) return;
+    paused = on;
+    try { if (on) ws.pause!(); else ws.resume!(); } catch { /* closing */ }
+  };
   const readable = new ReadableStream<Uint8Array>({
     start(c) { incoming = c; },
-    cancel() { ended = true; shut(1000, ''); },
-  }, { highWaterMark: 0 });
+    pull() { setPaused(false); },
+    cancel() { ended = true; setPaused(false); shut(1000, ''); },
+  }, { highWaterMark: receiveMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       if (ws.readyState !== OPEN) {
@@ -123,7 +155,22 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
       const e = new Error('the WebSocket received a text message; only binary messages carry the byte stream');
       lastError = e;
       end(e);
-      shut(1003, 'binary messages only');
+      // 4003, not 1003: the WebSocket API's close() throws on 1003 (only 1000 and 3000-4999).
+      shut(4003, 'binary messages only');
+      return;
+    }
+    const queued = receiveMark - (incoming.desiredSize ?? receiveMark);
+    if (queued > maxQueue) {
+      // Only a WebSocket that cannot pause gets here (a paused one overshoots by a message or two).
+      const e = new Error(`the WebSocket received more than ${maxQueue} bytes that were not read (maxReceiveQueue); ` +
+        'this WebSocket cannot be paused, so the connection was closed rather than buffer without bound: read faster, ' +
+        'or raise maxReceiveQueue');
+      lastError = e;
+      end(e);
+      // 4009, not 1009 (message too big), for the same reason.
+      shut(4009, 'receive queue full (maxReceiveQueue)');
+    } else if (queued > receiveMark) {
+      setPaused(true);
     }
   };
   const onError = () => { lastError ??= new Error('the WebSocket failed'); };

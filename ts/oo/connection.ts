@@ -3,6 +3,7 @@ import { CallbackError, ReentrantCallError, type OpenSSLError } from '../errors.
 import { concat } from '../raw/bytes.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
+import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
 import type { Core } from './core.ts';
@@ -29,10 +30,15 @@ export interface ConnectionOptions {
   session?: Session;
   /** Called with each new session of this connection (lent: call ref() to keep it); see also addSessionListener(). */
   onSession?: (session: Session) => void;
+  /**
+   * The most bytes from the peer this connection holds unprocessed (waiting in its read BIO);
+   * receive() refuses more (default: the context's maxIncomingBytes, else 256 KiB).
+   */
+  maxIncomingBytes?: number;
 }
 
 // Every key of ConnectionOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
-const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1 } satisfies Record<keyof ConnectionOptions, 1>);
+const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1, maxIncomingBytes: 1 } satisfies Record<keyof ConnectionOptions, 1>);
 
 /** Calls the session listeners of `connection` with a lent session (for the router, dispatch.ts). */
 export let notifySession: (connection: Connection, session: Session) => void;
@@ -41,6 +47,23 @@ export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: 
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
+
+/** What a connection may hold of the peer's unprocessed bytes unless told otherwise. */
+export const DEFAULT_MAX_INCOMING_BYTES = 256 * 1024;
+/**
+ * The smallest limit that still lets a connection progress: one whole record, the most OpenSSL
+ * needs in hand to process anything (SSL3_RT_MAX_PACKET_SIZE in ssl3.h: 16384 of plaintext, 1024
+ * of compression and 320 of encryption overhead, a 5-byte header).
+ */
+export const MIN_INCOMING_BYTES = 16384 + 1024 + 320 + 5;
+
+/** Checks a maxIncomingBytes option; `where` names the call for the error. */
+export function checkMaxIncomingBytes(where: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < MIN_INCOMING_BYTES) {
+    throw new RangeError(`${where}: maxIncomingBytes must be an integer of at least ${MIN_INCOMING_BYTES} (one TLS record), got ${String(n)}`);
+  }
+  return n;
+}
 
 /**
  * One TLS connection (an SSL with a memory BIO each way), sans I/O as rustls and Python's SSLObject
@@ -63,6 +86,7 @@ export class Connection extends Handle<'SSL'> {
   #busy: string | null = null;
   /** The ClientHello lent to the client-hello handler while it runs. */
   #clientHello: ClientHello | null = null;
+  readonly #maxIncoming: number;
 
   /** @internal use Context.createConnection */
   constructor(private readonly core: Core, context: Context, options: ConnectionOptions) {
@@ -70,6 +94,8 @@ export class Connection extends Handle<'SSL'> {
     rejectUnknownOptions('createConnection', options, CONNECTION_OPTIONS);
     // Before SSL_new: another instance's session is refused with nothing made (setSession checks again).
     if (options.session instanceof Session) assertSameInstance(context, options.session, 'createConnection({ session })');
+    const maxIncoming = options.maxIncomingBytes === undefined ? context.maxIncomingBytes
+      : checkMaxIncomingBytes('createConnection', options.maxIncomingBytes);
     const { capi } = core;
     const ssl = capi.SSL_new(context.pointer);
     if (ssl === NULL) core.fail('SSL_new');
@@ -77,6 +103,7 @@ export class Connection extends Handle<'SSL'> {
     // core.call: SSL_free may call onRemove (a session of an unfinished connection is dropped as bad).
     super(core.tracker, 'Connection', ssl, p => { connections.delete(p); core.call(() => capi.SSL_free(p)); });
     this.context = context;
+    this.#maxIncoming = maxIncoming;
     this.onSession = options.onSession ?? null;
     if (this.onSession && context.role === 'server') context.wantNewSessions();
     const rbio = capi.BIO_new(capi.BIO_s_mem()), wbio = capi.BIO_new(capi.BIO_s_mem());
@@ -128,17 +155,42 @@ export class Connection extends Handle<'SSL'> {
 
   // ---- bytes in and out
 
-  /** Hands OpenSSL bytes that arrived from the peer. */
+  /**
+   * Hands OpenSSL bytes that arrived from the peer. They wait, unprocessed, until handshake(),
+   * read() or write() process them; at most maxIncomingBytes may wait. Beyond that this throws a
+   * RangeError and takes nothing: process what is there (read()) first, or stop reading the
+   * transport until incomingCapacity allows more.
+   */
   receive(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError('receive: data must be a Uint8Array');
+    requireBytes(data, 'receive: data');
     const { capi, mem } = this.core;
     const rbio = this.#liveBio(this.#rbio);
+    const waiting = capi.BIO_ctrl_pending(rbio);
+    if (data.length > this.#maxIncoming - waiting) {
+      throw new RangeError(`receive: ${data.length} more bytes would exceed this connection's limit of ${this.#maxIncoming} ` +
+        `unprocessed incoming bytes (${waiting} waiting); nothing was taken. Call read() to process what is there first, ` +
+        'or stop reading the transport until incomingCapacity allows more (the limit is the maxIncomingBytes option)');
+    }
     for (let off = 0; off < data.length; off += RECORD * 4) {
       const chunk = data.subarray(off, Math.min(data.length, off + RECORD * 4));
       mem.scope(s => {
         if (capi.BIO_write(rbio, s.bytes(chunk), chunk.length) !== chunk.length) this.core.fail('BIO_write');
       });
     }
+  }
+
+  /** Bytes received from the peer and not yet processed by OpenSSL (waiting in the read BIO). */
+  get incomingBytes(): number {
+    return this.core.capi.BIO_ctrl_pending(this.#liveBio(this.#rbio));
+  }
+  /** How many more bytes receive() accepts now: maxIncomingBytes less incomingBytes. */
+  get incomingCapacity(): number {
+    return Math.max(0, this.#maxIncoming - this.incomingBytes);
+  }
+  /** The most unprocessed incoming bytes this connection holds (the maxIncomingBytes option). */
+  get maxIncomingBytes(): number {
+    void this.pointer; // throws once freed, like every other member
+    return this.#maxIncoming;
   }
 
   /** Tells OpenSSL the peer's byte stream has ended (the transport closed). */
@@ -190,8 +242,9 @@ export class Connection extends Handle<'SSL'> {
    * was taken; otherwise nothing was, and the call is to be repeated with the same data.
    */
   write(data: Uint8Array | string): Progress {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
+    // A detached buffer reads as empty: refused, not written as nothing ('done').
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'write: data');
     void this.pointer; // throws once freed
     if (this.#fatal) throw this.#fatal;
     if (bytes.length === 0) return 'done';

@@ -3,7 +3,7 @@ import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
-import { Connection, type ConnectionOptions } from './connection.ts';
+import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
@@ -77,13 +77,18 @@ export interface ContextOptions {
    * as `openssl s_client -msg` shows them.
    */
   onMessage?(message: TLSMessage, connection: Connection | null): void;
+  /**
+   * The default of each connection's maxIncomingBytes: how many of the peer's bytes it holds
+   * unprocessed before receive() refuses more (default 256 KiB).
+   */
+  maxIncomingBytes?: number;
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
   role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
-  numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1,
+  numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -135,6 +140,7 @@ export class Context extends Handle<'SSL_CTX'> {
   readonly #handlers: ContextHandlers;
   readonly #verifyPeer: boolean;
   #serverWantsSessions = false;
+  readonly #maxIncoming: number;
 
   /** @internal use OpenSSL.createContext */
   constructor(private readonly core: Core, options: ContextOptions) {
@@ -144,6 +150,8 @@ export class Context extends Handle<'SSL_CTX'> {
     if (role !== 'client' && role !== 'server') throw new TypeError(`createContext: options.role must be 'client' or 'server', got ${String(role)}`);
     const { capi } = core;
     const wire = options.alpn ? alpnWire(options.alpn) : null; // validated before there is anything to free
+    const maxIncoming = options.maxIncomingBytes === undefined ? DEFAULT_MAX_INCOMING_BYTES
+      : checkMaxIncomingBytes('createContext', options.maxIncomingBytes);
     const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
     if (ptr === NULL) core.fail('SSL_CTX_new');
     const contexts = core.contexts;
@@ -156,6 +164,7 @@ export class Context extends Handle<'SSL_CTX'> {
       session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
+    this.#maxIncoming = maxIncoming;
     core.contexts.set(ptr, new WeakRef(this));
     try {
       this.#configure(options);
@@ -280,6 +289,12 @@ export class Context extends Handle<'SSL_CTX'> {
   get verifyPeer(): boolean {
     void this.pointer; // throws once freed, like every other member
     return this.#verifyPeer;
+  }
+
+  /** The default maxIncomingBytes of this context's connections. */
+  get maxIncomingBytes(): number {
+    void this.pointer; // throws once freed, like every other member
+    return this.#maxIncoming;
   }
 
   /** A new connection: one SSL with a memory BIO each way. */

@@ -1,7 +1,10 @@
+import { isOutOfMemory, OpenSSLError, OutOfMemoryError } from '../errors.ts';
 import { loadRaw, type LoadOptions } from '../loader.ts';
 import * as C from '../raw/constants.ts';
+import { drainErrorStack } from '../raw/error-stack.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
-import { NULL } from '../raw/types.ts';
+import { requireBytes } from '../raw/memory.ts';
+import { NULL, type Ptr } from '../raw/types.ts';
 import type { Connection } from './connection.ts';
 import { Context, type ContextOptions } from './context.ts';
 import { Core } from './core.ts';
@@ -57,25 +60,63 @@ export class OpenSSL {
     return new Session(this.#core, p);
   }
 
-  /** Reads a session from DER (d2i_SSL_SESSION), e.g. a file of `openssl sess_id -outform DER`. */
+  /**
+   * Reads a session from DER (d2i_SSL_SESSION), e.g. a file of `openssl sess_id -outform DER`. The
+   * bytes must be exactly one session: anything after it is refused, not ignored.
+   */
   sessionFromDER(der: Uint8Array): Session {
-    if (!(der instanceof Uint8Array)) throw new TypeError('sessionFromDER: der must be a Uint8Array');
+    requireBytes(der, 'sessionFromDER: der');
     const { capi, mem } = this.raw;
+    let used = 0;
     const p = mem.scope(s => {
-      const buf = s.bytes(der, true), pp = s.out<'u8*'>();
+      const buf = s.bytes(der, true, 'sessionFromDER: der'), pp = s.out<'u8*'>();
       mem.writeU32(pp, buf);
-      return capi.d2i_SSL_SESSION(NULL, pp, der.length);
+      capi.ERR_clear_error();
+      const sess = capi.d2i_SSL_SESSION(NULL, pp, der.length);
+      used = mem.readU32(pp) - buf; // d2i advances *pp past what it read
+      return sess;
     });
-    if (p === NULL) this.#core.fail('sessionFromDER: not a DER SSL_SESSION (d2i_SSL_SESSION)');
+    if (p === NULL) this.#failParse('sessionFromDER', 'not a DER SSL_SESSION (d2i_SSL_SESSION)');
+    if (used !== der.length) {
+      capi.SSL_SESSION_free(p);
+      throw new OpenSSLError(`sessionFromDER: ${der.length - used} bytes follow the ${used}-byte DER SSL_SESSION; ` +
+        'pass exactly one session (a stored value was perhaps truncated, concatenated or padded)');
+    }
     return new Session(this.#core, p);
   }
 
-  /** Reads a session from PEM (PEM_read_bio_SSL_SESSION), e.g. `openssl s_client -sess_out`. */
+  /**
+   * Reads a session from PEM (PEM_read_bio_SSL_SESSION), e.g. `openssl s_client -sess_out`. Text
+   * before the BEGIN line is skipped, as OpenSSL does; anything but whitespace after the END line
+   * is refused.
+   */
   sessionFromPEM(pem: string): Session {
     if (typeof pem !== 'string') throw new TypeError('sessionFromPEM: pem must be a string');
-    const p = this.#core.withReadBio(pem, bio => this.raw.capi.PEM_read_bio_SSL_SESSION(bio, NULL, NULL, NULL));
-    if (p === NULL) this.#core.fail('sessionFromPEM: no SSL SESSION PARAMETERS block (PEM_read_bio_SSL_SESSION)');
-    return new Session(this.#core, p);
+    const core = this.#core, { capi } = this.raw;
+    capi.ERR_clear_error();
+    const { p, rest } = core.withReadBio(pem, bio => {
+      const sess = capi.PEM_read_bio_SSL_SESSION(bio, NULL, NULL, NULL);
+      try {
+        return { p: sess, rest: sess === NULL ? '' : core.bioText(bio) }; // what follows the END line
+      } catch (e) {
+        capi.SSL_SESSION_free(sess);
+        throw e;
+      }
+    });
+    if (p === NULL) this.#failParse('sessionFromPEM', 'no SSL SESSION PARAMETERS block (PEM_read_bio_SSL_SESSION)');
+    if (rest.trim() !== '') {
+      capi.SSL_SESSION_free(p);
+      throw new OpenSSLError(`sessionFromPEM: ${JSON.stringify(rest.trim().slice(0, 40))}${rest.trim().length > 40 ? '...' : ''} ` +
+        'follows the END SSL SESSION PARAMETERS line; pass exactly one session');
+    }
+    return new Session(core, p);
+  }
+
+  /** A failed parse: out of memory when an allocation failed (never "bad input"), else the input's fault. */
+  #failParse(what: string, badInput: string): never {
+    const errors = drainErrorStack(this.raw);
+    if (isOutOfMemory(errors)) throw new OutOfMemoryError(what, errors);
+    throw new OpenSSLError(`${what}: ${badInput}`, errors);
   }
 
   /**

@@ -223,7 +223,7 @@ export class Session extends Handle<'SSL_SESSION'> {
   #setBytes(value: Uint8Array, name: string, set: (p: Ptr<'SSL_SESSION'>, buf: Ptr<'u8'>, n: number) => number, what: string): void {
     if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
     const p = this.pointer;
-    this.core.mem.scope(s => this.core.check(set(p, s.bytes(value), value.length), what));
+    this.core.mem.scope(s => this.core.check(set(p, s.bytes(value, false, name), value.length), what));
   }
 }
 

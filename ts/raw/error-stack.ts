@@ -1,5 +1,5 @@
 import type { ErrorStackEntry } from '../errors.ts';
-import { OpenSSLError } from '../errors.ts';
+import { isOutOfMemory, OpenSSLError, OutOfMemoryError } from '../errors.ts';
 import { ERR_TXT_STRING } from './constants.ts';
 import type { RawOpenSSL } from './instance.ts';
 
@@ -35,7 +35,11 @@ export function drainErrorStack(raw: RawOpenSSL): ErrorStackEntry[] {
   return entries;
 }
 
-/** An OpenSSLError for a failed call, carrying (and clearing) the error stack. */
+/**
+ * An OpenSSLError for a failed call, carrying (and clearing) the error stack; an OutOfMemoryError
+ * when the stack shows that an allocation failed, since the call then says nothing about its input.
+ */
 export function openSSLError(raw: RawOpenSSL, what: string): OpenSSLError {
-  return new OpenSSLError(what, drainErrorStack(raw));
+  const errors = drainErrorStack(raw);
+  return isOutOfMemory(errors) ? new OutOfMemoryError(what, errors) : new OpenSSLError(what, errors);
 }

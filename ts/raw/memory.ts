@@ -1,9 +1,44 @@
 import type { Capi } from './exports.generated.ts';
+import { OutOfMemoryError } from '../errors.ts';
 import { NULL, type Ptr } from './types.ts';
 import type { WebAssemblyMemory } from './wasm-types.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * Whether an ArrayBuffer was detached (transferred with postMessage or structuredClone, or released
+ * by the API that owned it). A view on one reads as empty, which would pass for "no bytes" and
+ * silently send or parse nothing. `detached` is ES2024; before it, a buffer of length 0 that no new
+ * view can be made on is a detached one.
+ */
+export function isDetached(buffer: ArrayBufferLike): boolean {
+  const flag = (buffer as { detached?: boolean }).detached;
+  if (typeof flag === 'boolean') return flag;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The check for bytes a caller hands in: a Uint8Array (a Node Buffer is one) whose memory is still
+ * there. `name` names the parameter in the TypeError, e.g. 'receive: data'.
+ */
+export function requireBytes(value: unknown, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    const got = value === null ? 'null' : ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? value.constructor.name : typeof value;
+    throw new TypeError(`${name} must be a Uint8Array, got ${got}${value instanceof ArrayBuffer ? ' (wrap it: new Uint8Array(buffer))' : ''}`);
+  }
+  if (isDetached(value.buffer)) {
+    throw new TypeError(`${name}: the Uint8Array's ArrayBuffer is detached (it was transferred, e.g. by postMessage, or released), ` +
+      'so its bytes are gone; pass bytes that are still readable, such as a copy made before the transfer');
+  }
+  return value;
+}
 
 /**
  * Linear-memory helpers: allocation through the module's own malloc, copies in and out, C strings,
@@ -37,11 +72,11 @@ export class WasmMemory {
     return this.#dv;
   }
 
-  /** Allocates `size` bytes (at least 1) with malloc; throws a RangeError when memory is exhausted. */
+  /** Allocates `size` bytes (at least 1) with malloc; throws an OutOfMemoryError when memory is exhausted. */
   alloc<T extends string = 'u8'>(size: number): Ptr<T> {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`alloc: size must be a non-negative integer, got ${size}`);
     const p = this.capi.malloc(Math.max(size, 1));
-    if (p === NULL) throw new RangeError(`alloc: out of linear memory allocating ${size} bytes`);
+    if (p === NULL) throw new OutOfMemoryError(`allocating ${size} bytes of linear memory`);
     return p as number as Ptr<T>;
   }
 
@@ -54,8 +89,9 @@ export class WasmMemory {
     if (p !== NULL) this.capi.OSW_cleanse_and_free(p, size);
   }
 
-  /** Copies bytes into a new allocation. */
-  copyIn(bytes: Uint8Array): Ptr<'u8'> {
+  /** Copies bytes into a new allocation. `name` names them in the TypeError for a detached buffer. */
+  copyIn(bytes: Uint8Array, name = 'bytes'): Ptr<'u8'> {
+    requireBytes(bytes, name);
     const p = this.alloc(bytes.length);
     this.u8.set(bytes, p);
     return p;
@@ -120,7 +156,9 @@ export class MemoryScope {
     this.mem.writeU32(p, 0);
     return p;
   }
-  bytes(data: Uint8Array, secret = false): Ptr<'u8'> {
+  /** A copy of `data`; `name` names it in the TypeError for bytes that are not there (detached). */
+  bytes(data: Uint8Array, secret = false, name = 'bytes'): Ptr<'u8'> {
+    requireBytes(data, name);
     const p = this.alloc(data.length, secret);
     this.mem.u8.set(data, p);
     return p;

@@ -1,0 +1,112 @@
+// Issue 10 part 4 over real sockets: a peer writes 100 MB to a connection whose application never
+// reads. The adapters hold it back (the WebSocket through the relay; Deno.listen) so the writer
+// blocks and the instance's linear memory stays within the connection's limit plus a stated bound;
+// a WebSocket that cannot pause fails the connection clearly instead.
+import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
+import { connectWebSocket, OpenSSL, type WebSocketConstructor } from '../../ts/index.ts';
+import { listenDeno } from '../../ts/deno.ts';
+import { match, ok, rejects } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { socketWriter, writeUntilStalled } from '../lib/flow.ts';
+import { suite } from '../lib/suite.ts';
+import { fixturePath, until } from '../io/peers.ts';
+import { runRelay } from '../io/relay.ts';
+
+const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
+const KiB = 1024, MiB = 1024 * KiB;
+
+/** The global WebSocket, or (Node 20) the ws package's, loaded by name at run time. */
+async function webSocketClass(): Promise<WebSocketConstructor> {
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (global) return global;
+  const name = 'ws';
+  return (await import(/* @vite-ignore */ name)).WebSocket as WebSocketConstructor;
+}
+
+function heap(ossl: OpenSSL): number {
+  return ossl.stats().heapInUse;
+}
+
+/**
+ * The stated bound on what a connection adds to linear memory while held back: its read BIO's
+ * limit, once more for read()'s buffer, and 1 MiB for OpenSSL's record buffers and the rest.
+ */
+const bound = (limit: number) => 2 * limit + MiB;
+
+suite('bounded buffering over sockets', test => {
+  test('connectWebSocket through the relay: a server writing 100 MB to a client that never reads is held back (ws: paused) or the connection fails clearly (no pause)', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    let writing: Promise<{ written: number; stalled: boolean }> | null = null;
+    const server = tls.createServer({ cert: pem('server.pem'), key: pem('server.key') }, socket => {
+      socket.on('error', () => undefined);
+      writing = writeUntilStalled(socketWriter(socket), 100 * MiB, 1500).catch(() => ({ written: -1, stalled: false }));
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const relay = await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]);
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    const WebSocket = await webSocketClass();
+    const pausable = typeof (WebSocket.prototype as { pause?: unknown }).pause === 'function';
+    try {
+      const stream = await connectWebSocket(`${relay.url}?target=127.0.0.1:${port}`, { openssl: ossl, context, serverName: 'localhost', WebSocket });
+      await stream.handshake;
+      const before = heap(ossl);
+      const limit = stream.connection.maxIncomingBytes;
+      await until(() => writing !== null, 5000, 'the server to start writing');
+      if (pausable) {
+        const run = await writing!;
+        ok(run.stalled, `the server's writes are blocked (${run.written} bytes written)`);
+        ok(run.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${run.written >> 20} MiB of 100`);
+        ok(heap(ossl) - before <= bound(limit), `linear memory in use grew by ${heap(ossl) - before} bytes`);
+        ok(stream.connection.incomingBytes <= limit);
+        await stream.writable.abort(new Error('test over'));
+      } else {
+        // The WHATWG WebSocket cannot pause: past maxReceiveQueue the connection fails, clearly.
+        const e = await rejects(stream.closed) as Error;
+        match(e.message, /received more than 4194304 bytes that were not read \(maxReceiveQueue\); this WebSocket cannot be paused/);
+        ok(heap(ossl) - before <= bound(limit), `linear memory in use grew by ${heap(ossl) - before} bytes`);
+        const run = await writing!;
+        ok(run.written < 100 * MiB, 'the server did not get its 100 MB through');
+        await until(() => /ws-close=4009 /.test(relay.output()), 5000, 'the relay to log the close');
+      }
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
+    } finally {
+      context.free();
+      await relay.stop();
+      await new Promise(r => server.close(r));
+    }
+  });
+}, { runtimes: ['node', 'deno'] });
+
+suite('bounded buffering over sockets: Deno adapter', test => {
+  test('listenDeno: a client writing 100 MB to a server whose application never reads is held back; linear memory stays bounded', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    const accepted: { limit: number; incoming: () => number }[] = [];
+    const serving = (async () => {
+      for await (const stream of listener) {
+        // The application takes the connection and never reads from it.
+        stream.handshake.then(() => accepted.push({ limit: stream.connection.maxIncomingBytes, incoming: () => stream.connection.incomingBytes }), () => undefined);
+      }
+    })().catch(() => undefined);
+    const client = tls.connect({ host: '127.0.0.1', port: listener.addr.port, servername: 'localhost', ca: pem('ca.pem') });
+    client.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => { client.once('secureConnect', resolve); client.once('error', reject); });
+      await until(() => accepted.length === 1, 5000, 'the server handshake');
+      const before = heap(ossl);
+      const run = await writeUntilStalled(socketWriter(client), 100 * MiB, 1500);
+      ok(run.stalled, `the client's writes are blocked (${run.written} bytes written)`);
+      ok(run.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${run.written >> 20} MiB of 100`);
+      ok(heap(ossl) - before <= bound(accepted[0]!.limit), `linear memory in use grew by ${heap(ossl) - before} bytes`);
+      ok(accepted[0]!.incoming() <= accepted[0]!.limit);
+    } finally {
+      client.destroy();
+      listener.close();
+      await serving;
+      context.free();
+    }
+  });
+}, { runtimes: ['deno'] });
