@@ -13,6 +13,8 @@
  * and the label (the store's key for the value), so a value moved to another key does not open.
  */
 
+import type { OwnedBytes } from '../raw/bytes.ts';
+
 /** A key the application supplies: 32 or more random bytes, the same on every server, never in the store. */
 export interface StoreKey {
   /** Names the key in each value's header (1-32 of A-Z a-z 0-9 _ -), so old values find their key after a rotation. */
@@ -42,7 +44,7 @@ interface Derived { id: string; base: CryptoKey; name: CryptoKey }
  */
 export class ValueSealer {
   readonly #ids: string[];
-  #copies: Uint8Array<ArrayBuffer>[] | null;
+  #copies: OwnedBytes[] | null;
   #derived: Promise<Derived[]> | undefined;
 
   /** `who` and `option` name the caller in errors, e.g. 'RedisSessionStore', 'options.keys'. */
@@ -84,7 +86,7 @@ export class ValueSealer {
     })();
   }
 
-  static #valueKey(base: CryptoKey, salt: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  static #valueKey(base: CryptoKey, salt: OwnedBytes): Promise<CryptoKey> {
     return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: INFO_SEAL }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   }
 
@@ -140,8 +142,8 @@ export class ValueSealer {
 }
 
 /** `bytes` as WebCrypto takes them: views of a SharedArrayBuffer (a shared wasm memory) are copied. */
-function unshared(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? bytes as Uint8Array<ArrayBuffer> : new Uint8Array(bytes);
+function unshared(bytes: Uint8Array): OwnedBytes {
+  return bytes.buffer instanceof ArrayBuffer ? bytes as OwnedBytes : new Uint8Array(bytes);
 }
 
 export function toHex(bytes: Uint8Array): string {
@@ -155,7 +157,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /** Throws a SealedValueError naming `label` for text that is not base64. */
-export function fromBase64(text: string, label: string): Uint8Array<ArrayBuffer> {
+export function fromBase64(text: string, label: string): OwnedBytes {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new SealedValueError(`${label} does not hold base64`);
   return Uint8Array.from(atob(text), c => c.charCodeAt(0));
 }
