@@ -1,7 +1,7 @@
 // Issue 10 part 5: sessions taken in whole or not at all, out of memory named as such, and the
 // library's own TypeError for bytes that are not there (a detached ArrayBuffer).
-import { OpenSSL, OpenSSLError, OutOfMemoryError, type Session } from '../../ts/index.ts';
-import { equal, match, ok, throws } from '../lib/assert.ts';
+import { MemorySessionStore, OpenSSL, OpenSSLError, OutOfMemoryError, takeSession, type Session } from '../../ts/index.ts';
+import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
 import { readURL, wasmURL } from '../lib/fixtures.ts';
 import { withMaximumMemory } from '../lib/small-memory.ts';
 import { suite } from '../lib/suite.ts';
@@ -133,6 +133,26 @@ suite('input boundaries', test => {
     parsed!.free();
     for (const p of blocks) mem.free(p as never);
     ossl.sessionFromDER(der).free();
+    equal(ossl.stats().handles.Session, 0);
+  });
+  test('takeSession under out of memory rethrows it and keeps the stored session (the bytes are not at fault)', async () => {
+    const ossl = await OpenSSL.load({ wasm: withMaximumMemory(await readURL(wasmURL), 320) });
+    const { der } = await aSession(ossl);
+    const store = new MemorySessionStore();
+    await store.set('k', der);
+    const { mem } = ossl.raw;
+    const blocks: number[] = [];
+    for (let size = 1 << 20; size >= 8; size >>= 1) {
+      for (let i = 0; i < 10_000; i++) {
+        try { blocks.push(mem.alloc(size)); } catch { break; }
+      }
+    }
+    await rejects(takeSession(store, 'k', ossl), OutOfMemoryError);
+    ok(await store.get('k'), 'the stored session is still there');
+    for (const p of blocks) mem.free(p as never);
+    const s = await takeSession(store, 'k', ossl);
+    ok(s, 'with memory back, the same entry is taken');
+    s!.free();
     equal(ossl.stats().handles.Session, 0);
   });
 });

@@ -1,5 +1,6 @@
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
+import { OutOfMemoryError } from '../errors.ts';
 
 /**
  * Where clients keep sessions between connections: DER bytes under a key. Every method may answer
@@ -44,7 +45,9 @@ export async function takeSession(store: SessionStore, key: string, ossl: OpenSS
   let session: Session;
   try {
     session = ossl.sessionFromDER(der);
-  } catch {
+  } catch (e) {
+    // Out of memory says nothing about the stored bytes: keep them for when there is room.
+    if (e instanceof OutOfMemoryError) throw e;
     await store.delete(key);
     return null;
   }
