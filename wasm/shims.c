@@ -133,3 +133,12 @@ EXPORT alpn_select_cb OSW_alpn_select_cb(void) { return t_alpn_select; }
 EXPORT keylog_cb OSW_keylog_cb(void) { return t_keylog; }
 EXPORT msg_cb OSW_msg_cb(void) { return t_msg; }
 EXPORT client_hello_cb OSW_client_hello_cb(void) { return t_client_hello; }
+
+/* ---- CLI report macros (apps/lib/s_cb.c's calls, ts/cli) --------------------------------------- */
+
+EXPORT long (SSL_get_peer_signature_nid)(SSL *s, int *pnid) { return SSL_get_peer_signature_nid(s, pnid); }
+EXPORT long (SSL_get0_peer_signature_name)(SSL *s, const char **name) { return SSL_get0_peer_signature_name(s, name); }
+EXPORT long (SSL_get_peer_tmp_key)(SSL *s, EVP_PKEY **pk) { return SSL_get_peer_tmp_key(s, pk); }
+EXPORT long (SSL_get0_certificate_types)(SSL *s, const unsigned char **clist) { return SSL_get0_certificate_types(s, clist); }
+EXPORT long (SSL_get0_ec_point_formats)(SSL *s, const unsigned char **plst) { return SSL_get0_ec_point_formats(s, plst); }
+EXPORT long (SSL_get_secure_renegotiation_support)(SSL *s) { return SSL_get_secure_renegotiation_support(s); }
