@@ -180,7 +180,7 @@ export function newOrReused({ raw, ssl }: SSLRef): string {
 }
 
 /** ssl_print_point_formats. */
-function pointFormatsLine({ raw, ssl }: SSLRef): string | null {
+export function pointFormatsLine({ raw, ssl }: SSLRef): string | null {
   const { capi, mem } = raw;
   return mem.scope(s => {
     const pp = s.out<'u8*'>();
@@ -192,8 +192,8 @@ function pointFormatsLine({ raw, ssl }: SSLRef): string | null {
 }
 
 /**
- * print_ssl_summary, as -brief prints it on standard error (the server's raw cipher list and
- * groups, which s_server prints there, are not part of the client's summary).
+ * print_ssl_summary, as s_client -brief and s_server -rev print it on standard error (without the
+ * server's `Client cipher list:` line, for which the module exports no raw cipher list).
  */
 export function sslSummary(ref: SSLRef): string {
   const { raw, ssl } = ref;
@@ -219,6 +219,7 @@ export function sslSummary(ref: SSLRef): string {
   }
   const formats = pointFormatsLine(ref);
   if (formats) lines.push(formats);
+  if (capi.SSL_is_server(ssl) === 1) lines.push(...groupsLines(ref, true));
   const key = tmpKeyLine(ref);
   if (key) lines.push(key);
   return `${lines.join('\n')}\n`;
@@ -248,4 +249,39 @@ export function verifyTrace(ref: SSLRef): string {
   let out = '';
   for (let depth = chain.length - 1; depth >= 0; depth--) out += `depth=${depth} ${subjectLine(raw, chain[depth])}\nverify return:1\n`;
   return out;
+}
+
+/** ssl_print_groups: `Supported groups: ...` and, unless `noshared`, `Shared groups: ...`. */
+export function groupsLines({ raw, ssl }: SSLRef, noshared: boolean): string[] {
+  const { capi, mem } = raw;
+  const n = capi.SSL_get1_groups(ssl, NULL);
+  if (n <= 0) return [];
+  const name = (nid: number) => mem.readCString(capi.SSL_group_to_name(ssl, nid)) ?? '<NULL>'; // BIO_printf's %s of NULL
+  const groups = mem.scope(s => {
+    const buf = s.alloc<'i32'>(n * 4);
+    capi.SSL_get1_groups(ssl, buf);
+    return Array.from({ length: n }, (_, i) => mem.readI32(ptr<'i32'>(buf + i * 4)));
+  });
+  const lines = [`Supported groups: ${groups.map(name).join(':')}`];
+  if (noshared) return lines;
+  const shared = capi.SSL_get_shared_group(ssl, -1);
+  const names = Array.from({ length: Math.max(shared, 0) }, (_, i) => name(capi.SSL_get_shared_group(ssl, i)));
+  lines.push(`Shared groups: ${names.length ? names.join(':') : 'NONE'}`);
+  return lines;
+}
+
+/** SSL_get_shared_ciphers into a buffer of `size` bytes: `A:B:C`, or null. */
+export function sharedCiphers({ raw, ssl }: SSLRef, size: number): string | null {
+  const { capi, mem } = raw;
+  return mem.scope(s => {
+    const buf = s.alloc<'char'>(size);
+    return capi.SSL_get_shared_ciphers(ssl, buf, size) === NULL ? null : mem.readCString(buf);
+  });
+}
+
+/** The cipher list of the connection (SSL_get_ciphers) as [version, name] pairs. */
+export function ciphers({ raw, ssl }: SSLRef): [string, string][] {
+  const { capi, mem } = raw;
+  return stackItems<'SSL_CIPHER'>(raw, capi.SSL_get_ciphers(ssl)).map(c =>
+    [mem.readCString(capi.SSL_CIPHER_get_version(c)) ?? '', mem.readCString(capi.SSL_CIPHER_get_name(c)) ?? '']);
 }

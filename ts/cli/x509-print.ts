@@ -1,6 +1,6 @@
 /**
  * Certificates and names printed by OpenSSL itself (X509_NAME_print_ex, PEM_write_bio_X509,
- * ASN1_TIME_print, X509_print_ex), in the forms OpenSSL 3.5's apps use, through a memory BIO.
+ * ASN1_TIME_print), in the forms OpenSSL 3.5's apps use, through a memory BIO.
  */
 import type { RawOpenSSL } from '../raw/instance.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
@@ -51,11 +51,6 @@ export function issuerLine(raw: RawOpenSSL, x: Ptr<'X509'>): string {
 /** PEM_write_bio_X509. */
 export function certificatePEM(raw: RawOpenSSL, x: Ptr<'X509'>): string {
   return bioText(raw, bio => raw.capi.PEM_write_bio_X509(bio, x));
-}
-
-/** X509_print_ex with the apps' name options (`openssl x509 -text`). */
-export function certificateText(raw: RawOpenSSL, x: Ptr<'X509'>): string {
-  return bioText(raw, bio => raw.capi.X509_print_ex(bio, x, APPS_NAMEOPT, 0));
 }
 
 /** dump_cert_text of apps/lib/apps.c: `subject=...` and `issuer=...` lines. */
@@ -113,12 +108,4 @@ export function chainBlock(raw: RawOpenSSL, chain: Ptr<'X509'>[], showcerts: boo
 export function keyBits(raw: RawOpenSSL, x: Ptr<'X509'>): number | null {
   const pkey = raw.capi.X509_get0_pubkey(x);
   return pkey === NULL ? null : raw.capi.EVP_PKEY_get_bits(pkey);
-}
-
-/** Base64 in 64-column lines between BEGIN and END lines, as PEM_write does, for DER that is not an X509 here. */
-export function toPEM(der: Uint8Array, label: string): string {
-  let bin = '';
-  for (const b of der) bin += String.fromCharCode(b);
-  const lines = btoa(bin).match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }

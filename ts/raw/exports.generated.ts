@@ -505,6 +505,22 @@ export interface Capi {
   SSL_CIPHER_get_version(c: Ptr<'SSL_CIPHER'>): Ptr<'char'>;
   /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
   SSL_set_SSL_CTX(ssl: Ptr<'SSL'>, ctx: Ptr<'SSL_CTX'>): Ptr<'SSL_CTX'>;
+  /** `int X509_print(BIO *bp, X509 *x)` */
+  X509_print(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
+  /** `OPENSSL_STACK *SSL_get_ciphers(const SSL *s)` */
+  SSL_get_ciphers(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)` */
+  SSL_get_shared_ciphers(s: Ptr<'SSL'>, buf: Ptr<'char'>, size: number): Ptr<'char'>;
+  /** `long SSL_get1_groups(SSL *s, int *glist)` */
+  SSL_get1_groups(s: Ptr<'SSL'>, glist: Ptr<'i32'>): number;
+  /** `long SSL_get_shared_group(SSL *s, long n)` */
+  SSL_get_shared_group(s: Ptr<'SSL'>, n: number): number;
+  /** `X509_STORE *X509_STORE_new(void)` */
+  X509_STORE_new(): Ptr<'X509_STORE'>;
+  /** `void X509_STORE_free(X509_STORE *store)` */
+  X509_STORE_free(store: Ptr<'X509_STORE'>): void;
+  /** `long SSL_CTX_set1_chain_cert_store(SSL_CTX *ctx, X509_STORE *st)` */
+  SSL_CTX_set1_chain_cert_store(ctx: Ptr<'SSL_CTX'>, st: Ptr<'X509_STORE'>): number;
 }
 
 /**
@@ -755,4 +771,12 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get_secure_renegotiation_support: 'i',
   SSL_CIPHER_get_version: 'u',
   SSL_set_SSL_CTX: 'u',
+  X509_print: 'i',
+  SSL_get_ciphers: 'u',
+  SSL_get_shared_ciphers: 'u',
+  SSL_get1_groups: 'i',
+  SSL_get_shared_group: 'i',
+  X509_STORE_new: 'u',
+  X509_STORE_free: 'v',
+  SSL_CTX_set1_chain_cert_store: 'i',
 };
