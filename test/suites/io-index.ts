@@ -4,6 +4,7 @@ import './interop-native.suite.ts';
 import './deno-adapter.suite.ts';
 import './stores-io.suite.ts';
 import './cli.suite.ts';
+import './cli-client.suite.ts';
 import './relay.suite.ts';
 import './fleet.suite.ts';
 import './websocket.suite.ts';

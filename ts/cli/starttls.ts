@@ -63,7 +63,7 @@ class Reader {
     this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.socket.off('close', this.#onEnd);
-    this.socket.pause();
+    // Not paused: the TLS layer's listener comes next, in this same turn, before any byte can.
     return this.#buf !== '';
   }
 }
