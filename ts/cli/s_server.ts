@@ -155,6 +155,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   }
   let context2: Context | null = null;
   if (servername !== undefined) {
+    out('Setting secondary ctx parameters\n');
     try {
       context2 = make(cert2, key2);
     } catch (e) {
