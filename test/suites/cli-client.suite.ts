@@ -21,7 +21,7 @@ const CA = fixturePath('ca.pem');
 const as35 = (text: string) => text.replace(/ = /g, '=');
 
 /** The lines of `text` matching `re` (multi-line). */
-const lines = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'gm')) ?? [];
+const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 
 /** The `Certificate chain` block of a report, up to the next `---`. */
 const chainBlock = (text: string) => /\nCertificate chain\n([\s\S]*?)\n---\n/.exec(text)?.[1] ?? '';
@@ -320,4 +320,4 @@ suite('openssl-wasm CLI s_client report', test => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     oneLineError(await cli(ossl, ['s_client', '-connect', '127.0.0.1:1', '-starttls', 'gopher']), /^s_client: -starttls: unknown protocol 'gopher' \(supported: smtp, imap, pop3, ftp, xmpp\)\n/, 'unknown -starttls');
   });
-});
+}, { runtimes: ['node', 'deno'] });

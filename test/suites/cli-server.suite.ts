@@ -15,7 +15,7 @@ import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
 const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
-const lines = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'gm')) ?? [];
+const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 const PEM = /-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n/g;
 
 /** A port free on 127.0.0.1 just now (for -quiet, which prints no ACCEPT line). */
@@ -271,4 +271,4 @@ suite('openssl-wasm CLI s_server', test => {
       await native.stop();
     }
   });
-});
+}, { runtimes: ['node', 'deno'] });
