@@ -193,6 +193,13 @@ suite('openssl-wasm CLI', test => {
         }
         match(text.out, /^SSL-Session:\n/);
         ok(!text.out.includes('-----BEGIN'), '-noout');
+        // -cert: the server certificate, X509_print'ed after the session with -text, and in PEM: as native.
+        const certText = await cli(ossl, ['sess_id', '-in', pemFile, '-text', '-cert', '-noout']);
+        const nativeCertText = await openssl(['sess_id', '-in', pemFile, '-text', '-cert', '-noout']);
+        const fromCert = (t: string) => t.slice(t.indexOf('\nCertificate:\n'));
+        match(fromCert(certText.out), /^\nCertificate:\n {4}Data:\n/);
+        equal(fromCert(certText.out), fromCert(nativeCertText.out), `${name}: -text -cert as native`);
+        equal((await cli(ossl, ['sess_id', '-in', pemFile, '-cert'])).out, (await openssl(['sess_id', '-in', pemFile, '-cert'])).out, `${name}: -cert PEM as native`);
       }
     } finally {
       dir.remove();
