@@ -77,13 +77,13 @@ async function startTLSServer(script: (sock: net.Socket, lines: AsyncIterator<st
 }
 
 /** The preamble of each -starttls protocol, server side; `refuse` answers the upgrade with an error. */
-function preamble(proto: string, refuse = false) {
+function preamble(proto: string, refuse = false, heard: string[] = []) {
   return async (sock: net.Socket, lines: AsyncIterator<string>): Promise<boolean> => {
     const read = async () => (await lines.next()).value as string;
     switch (proto) {
       case 'smtp':
         sock.write('220-mail.test ESMTP\r\n220 ready\r\n');
-        await read(); // EHLO
+        heard.push(await read()); // EHLO
         sock.write('250-mail.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n');
         await read(); // STARTTLS
         sock.write(refuse ? '454 4.7.0 TLS not available\r\n' : '220 2.0.0 Ready to start TLS\r\n');
@@ -326,6 +326,22 @@ suite('openssl-wasm CLI s_client report', test => {
       }
     });
   }
+
+  test('-starttls smtp -name: the EHLO host (default mail.example.com, as native)', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    for (const [extra, ehlo] of [[[], 'EHLO mail.example.com\r\n'], [['-name', 'client.test'], 'EHLO client.test\r\n']] as const) {
+      const heard: string[] = [];
+      const server = await startTLSServer(preamble('smtp', false, heard));
+      try {
+        const { input, options } = endWhen('hello over TLS');
+        const r = await cli(ossl, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', CA, '-starttls', 'smtp', ...extra], input, options);
+        equal(r.code, 0, r.err);
+        equal(heard.join(''), ehlo);
+      } finally {
+        await server.close();
+      }
+    }
+  });
 
   test('-starttls with an unknown protocol is one line naming the supported ones', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });

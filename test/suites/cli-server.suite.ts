@@ -100,6 +100,23 @@ suite('openssl-wasm CLI s_server', test => {
     equal(r.err, '');
   });
 
+  test('-brief: the summary on standard error (print_ssl_summary, 3.5 form); on standard output only the client data', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const port = await freePort();
+    const stop = new AbortController();
+    // Like -quiet, -brief announces nothing, native too: try (a bounded number of times) until through.
+    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-brief', '-naccept', '1'], null, { signal: stop.signal, ms: 30_000 });
+    let sent = '';
+    for (let i = 0; i < 20 && !/Verify return code/.test(sent); i++) {
+      sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], 'from the client\n')).out;
+      if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
+    }
+    stop.abort();
+    const r = await running;
+    equal(r.out, 'from the client\n', 'no ACCEPT, report or statistics');
+    match(r.err, /^Protocol version: TLSv1\.3\nCiphersuite: TLS_AES_256_GCM_SHA384\nSignature Algorithms: .*\nNo peer certificate or raw public key\nSupported groups: .*\nPeer Temp Key: X25519, 253 bits\n$/);
+  });
+
   test('-WWW and -HTTP: files below the working directory, byte for byte as native; refusals as native', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     // Paths are relative to the working directory (the same for the native server this process starts).
