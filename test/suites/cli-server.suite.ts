@@ -86,13 +86,16 @@ suite('openssl-wasm CLI s_server', test => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     const port = await freePort();
     const stop = new AbortController();
-    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-quiet', '-naccept', '1'], null, { signal: stop.signal, ms: 30_000 });
+    let received = false;
+    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-quiet', '-naccept', '1'], null,
+      { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes('hello from the client\n'); } });
     // Listening is not announced: try (a bounded number of times) until the client gets through.
     let sent = '';
     for (let i = 0; i < 20 && !/Verify return code/.test(sent); i++) {
       sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], 'hello from the client\n')).out;
       if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
     }
+    await until(() => received, 10_000, 'the data at the server');
     stop.abort();
     const r = await running;
     equal(r.code, 0, r.err);
@@ -105,16 +108,47 @@ suite('openssl-wasm CLI s_server', test => {
     const port = await freePort();
     const stop = new AbortController();
     // Like -quiet, -brief announces nothing, native too: try (a bounded number of times) until through.
-    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-brief', '-naccept', '1'], null, { signal: stop.signal, ms: 30_000 });
+    let received = false;
+    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-brief', '-naccept', '1'], null,
+      { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes('from the client\n'); } });
     let sent = '';
     for (let i = 0; i < 20 && !/Verify return code/.test(sent); i++) {
       sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], 'from the client\n')).out;
       if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
     }
+    await until(() => received, 10_000, 'the data at the server');
     stop.abort();
     const r = await running;
     equal(r.out, 'from the client\n', 'no ACCEPT, report or statistics');
     match(r.err, /^Protocol version: TLSv1\.3\nCiphersuite: TLS_AES_256_GCM_SHA384\nSignature Algorithms: .*\nNo peer certificate or raw public key\nSupported groups: .*\nPeer Temp Key: X25519, 253 bits\n$/);
+  });
+
+  test('-verify/-Verify: the client chain\'s verify lines on standard error as native; past an error the handshake goes on unless -verify_return_error', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const clientCert = ['-cert', fixturePath('server-rsa.pem'), '-key', fixturePath('server-rsa.key')];
+    const trace = (t: string) => lines(t, /^verify depth is .*$|^depth=.*$|^verify (return|error).*$/).join('\n').replace(/ = /g, '=');
+    for (const [args, verdict] of [
+      [['-Verify', '1', '-CAfile', CA], /^New, /m],
+      [['-verify', '2', '-CAfile', fixturePath('other-ca.pem')], /^New, /m],
+      [['-verify', '2', '-CAfile', fixturePath('other-ca.pem'), '-verify_return_error'], /alert|error/],
+    ] as const) {
+      const ours = await wasmServer(ossl, [...KEY, '-www', ...args]);
+      const native = await sServer(['-www', ...args]);
+      try {
+        const mine = await fetchWith(ours.port, GET, clientCert), theirs = await fetchWith(native.port, GET, clientCert);
+        match(mine, verdict, `${args.join(' ')}: the client's view`);
+        match(theirs, verdict, `${args.join(' ')}: the client's view of native`);
+        const end = args.includes('-verify_return_error') ? /^verify error:.*\n/m : /^depth=0 .*\nverify return:1\n/m;
+        await until(() => end.test(native.output()), 5000, 'native verify lines').catch(e => { throw new Error(`${e.message}: ${native.output()}`); });
+        const r = await ours.stop();
+        equal(trace(r.err), trace(native.output()), args.join(' '));
+        match(r.err, /^depth=\d CN=/m);
+        if (args.includes('-verify_return_error')) match(r.err, /\ns_server: handshake failed: .*certificate verify failed/, 'the failure after the lines');
+      } finally {
+        await ours.stop();
+        await native.stop();
+      }
+    }
   });
 
   test('-WWW and -HTTP: files below the working directory, byte for byte as native; refusals as native', async () => {

@@ -98,7 +98,8 @@ suite('openssl-wasm CLI', test => {
         const args = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', CA, '-reconnect', flag];
         const r = await cli(ossl, args, null);
         equal(r.code, 0, r.err);
-        equal(r.err, 'DONE\n', 'the end of standard input, as native');
+        // The verify callback's lines for the one full handshake, then the end of standard input, as native.
+        equal(r.err, 'depth=1 CN=openssl-wasm test CA\nverify return:1\ndepth=0 CN=localhost\nverify return:1\nDONE\n');
         equal((r.out.match(/^CONNECTED\(/gm) ?? []).length, 6, 'six connections');
         equal((r.out.match(/^drop connection and then reconnect$/gm) ?? []).length, 5);
         const lines = keyLines(r.out).newOrReused;
@@ -271,13 +272,22 @@ suite('openssl-wasm CLI', test => {
       } finally {
         await new Promise(r => inUse.close(r));
       }
-      oneLineError(await cli(ossl, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem'), '-verify_return_error']),
-        /^s_client: handshake with 127\.0\.0\.1:\d+ failed: certificate verify failed \(certificate verification: unable to get local issuer certificate\)$/m, 'verification failure');
-      // Without -verify_return_error the connection goes on and the code is reported, as native.
-      const lax = await cli(ossl, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem')]);
+      // A failed verification: the verify callback's lines (as native prints them), then one error line.
+      const strictArgs = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem'), '-verify_return_error'];
+      const strict = await cli(ossl, strictArgs);
+      equal(strict.code, 1);
+      const [trace, error] = [strict.err.split('\n').slice(0, -2).join('\n'), strict.err.split('\n').slice(-2).join('\n')];
+      equal(trace, 'depth=0 CN=localhost\nverify error:num=20:unable to get local issuer certificate');
+      ok((await openssl(strictArgs)).out.replace(/ = /g, '=').includes(`${trace}\n`), 'the same lines as native');
+      match(error, /^s_client: handshake with 127\.0\.0\.1:\d+ failed: certificate verify failed \(certificate verification: unable to get local issuer certificate\)\n$/, 'verification failure');
+      // Without -verify_return_error the connection goes on and the code is reported, as native
+      // (whose verify callback goes on past the first error and so reports the last).
+      const laxArgs = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem')];
+      const lax = await cli(ossl, laxArgs);
       equal(lax.code, 0, lax.err);
-      match(lax.out, /\nVerification error: unable to get local issuer certificate\n/);
-      match(lax.out, /\nVerify return code: 20 \(unable to get local issuer certificate\)\n/);
+      const laxNative = (await openssl(laxArgs)).out;
+      for (const re of [/\nVerification error: .*\n/, /\nVerify return code: .*\n/]) equal(re.exec(lax.out)?.[0], re.exec(laxNative)?.[0], String(re));
+      match(lax.out, /\nVerify return code: 21 \(unable to verify the first certificate\)\n/);
     } finally {
       dir.remove();
       await server.stop();

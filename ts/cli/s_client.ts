@@ -15,7 +15,8 @@ import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './
 import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
 import { aborted, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
-import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail, verifyTrace } from './ssl-print.ts';
+import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
+import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
 import { caDirectory } from './tls.ts';
 import { certificatePEM, chainBlock, keyBits, subjectIssuerLines } from './x509-print.ts';
@@ -28,7 +29,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'CApath', kind: 'value', arg: 'dir', help: 'A directory of PEM CA certificates to verify the server with' },
   { name: 'no-CAfile', kind: 'flag', help: 'Do not load the system CA bundle' },
   { name: 'no-CApath', kind: 'flag', help: 'Same as -no-CAfile (the system CAs are one bundle here)' },
-  { name: 'verify', kind: 'int', arg: 'depth', help: 'Print the verification of the server chain on standard error (depth lines)' },
+  { name: 'verify', kind: 'int', arg: 'depth', help: 'Verify the server (errors deeper than depth fail the handshake)' },
+  { name: 'verify_quiet', kind: 'flag', help: 'Only verification errors on standard error' },
   { name: 'cert', kind: 'value', arg: 'file', help: 'PEM client certificate (and chain)' },
   { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key of -cert (default: read from the -cert file)' },
   { name: 'verify_return_error', kind: 'flag', help: 'Abort the handshake if the server certificate does not verify' },
@@ -71,8 +73,10 @@ interface Setup {
   context: Context;
   showcerts: boolean;
   brief: boolean;
-  /** -verify's depth, for the depth lines on standard error. */
-  verify: number | undefined;
+  /** -brief, -verify_quiet: only verification errors on standard error. */
+  verifyQuiet: boolean;
+  /** The verify callback's lines of connections that failed with an alert of ours. */
+  alertTraces: WeakMap<Connection, string>;
   starttls: StartTLSProtocol | undefined;
   protohost: string | undefined;
 }
@@ -159,6 +163,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
 
   const ossl = await instance(io);
+  const verifyQuiet = brief || o.has('verify_quiet');
+  const alertTraces = new WeakMap<Connection, string>();
   const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
   let context: Context;
   try {
@@ -175,9 +181,25 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       options: o.has('no_ticket') ? SSL_OP_NO_TICKET : undefined,
       alpn,
       keylog,
-      onMessage: o.has('msg') ? m => io.stdout(formatMessage(m)) : undefined,
+      onMessage: (m, c) => {
+        if (o.has('msg')) io.stdout(formatMessage(m));
+        // A fatal alert of ours ends the handshake and frees the connection: keep the verify
+        // callback's lines now, for the failure report.
+        if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
+      },
       sessionCallbacks: { onNew: (s, c) => sessions.arrived(s, c) },
     });
+    // As s_client: the apps' verify callback always (its depth lines), failing only when asked.
+    try {
+      setVerifyTrace(ossl.raw, context, {
+        mode: verify !== undefined || o.has('verify_return_error') ? 'peer' : 'none',
+        depth: verify ?? -1,
+        returnError: o.has('verify_return_error'),
+      });
+    } catch (e) {
+      context.free();
+      throw e;
+    }
   } catch (e) {
     throw tlsSetupError('s_client', e, { cert: certPath, key: keyPath, ca: caPath });
   }
@@ -192,7 +214,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       }
     }
     const setup: Setup = {
-      host, port, servername, out, io, ossl, context, brief, verify,
+      host, port, servername, out, io, ossl, context, brief,
+      verifyQuiet, alertTraces,
       showcerts: o.has('showcerts'),
       starttls: starttls as StartTLSProtocol | undefined,
       protohost: o.str('name') ?? o.str('xmpphost'),
@@ -264,11 +287,14 @@ async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket
   try {
     await waitEvent(tls, 'secureConnect', HANDSHAKE_TIMEOUT + 1000, s.io.signal);
   } catch (e) {
+    // What the verification saw, as native prints it during the handshake.
+    const c = tls.connection;
+    if (c) s.io.stderr(c.alive ? verifyTrace(s.ossl.raw, c.pointer, s.verifyQuiet) : s.alertTraces.get(c) ?? '');
     tls.destroy();
     throw new CliError(`s_client: handshake with ${s.host}:${s.port} failed: ${describeTLSError(e)}`);
   }
   const ref = sslRef(s.ossl.raw, tls.connection!);
-  if (s.verify !== undefined) s.io.stderr(verifyTrace(ref));
+  s.io.stderr(verifyTrace(s.ossl.raw, ref.ssl, s.verifyQuiet));
   if (s.brief) s.io.stderr(`CONNECTION ESTABLISHED\n${sslSummary(ref)}`);
   // As native: the server's last plaintext line goes to standard error once TLS is up.
   if (preamble) s.io.stderr(preamble);

@@ -10,15 +10,15 @@ import type * as net from 'node:net';
 import { createServer, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context, TLSVersion } from '../oo/context.ts';
-import { NULL } from '../raw/types.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
-import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF, SSL_VERIFY_PEER } from '../raw/constants.ts';
+import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
 import { chainStore, sniSwitch } from './sni.ts';
 import { aborted, describeTLSError, tlsSetupError } from './tls.ts';
+import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
 import { fileResponse, statusPage } from './www.ts';
 import { certificatePEM, subjectIssuerLines } from './x509-print.ts';
 
@@ -35,6 +35,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'CAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to verify client certificates with' },
   { name: 'verify', kind: 'int', arg: 'depth', help: 'Ask for a client certificate (verified if sent)' },
   { name: 'Verify', kind: 'int', arg: 'depth', help: 'Require a client certificate' },
+  { name: 'verify_return_error', kind: 'flag', help: 'Fail the handshake if the client certificate does not verify' },
+  { name: 'verify_quiet', kind: 'flag', help: 'Only verification errors on standard error' },
   { name: 'tls1_2', kind: 'flag', help: 'Just talk TLSv1.2' },
   { name: 'tls1_3', kind: 'flag', help: 'Just talk TLSv1.3' },
   { name: 'groups', kind: 'value', arg: 'list', help: 'Key-exchange groups to accept' },
@@ -115,6 +117,12 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const sidCtx = o.str('context');
   if (sidCtx !== undefined && new TextEncoder().encode(sidCtx).length > 32) throw new CliError('s_server: -context is at most 32 bytes');
 
+  // As s_server, when the options are read.
+  if (o.has('Verify') && !quiet) io.stderr(`verify depth is ${o.int('Verify')}, must return a certificate\n`);
+  else if (o.has('verify') && !quiet) io.stderr(`verify depth is ${o.int('verify')}\n`);
+  const verifyQuiet = o.has('brief') || o.has('verify_quiet');
+  const alertTraces = new WeakMap<Connection, string>();
+
   const ossl = await instance(io);
   const options = (o.has('no_ticket') ? SSL_OP_NO_TICKET : 0n) | (o.has('serverpref') ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0n);
   const make = (cert: string | undefined, key: string | undefined): Context => {
@@ -135,11 +143,19 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       // As s_server: no cache with -no_cache, else a cache of 128.
       sessionCacheMode: o.has('no_cache') ? SSL_SESS_CACHE_OFF : undefined,
       sessionCacheSize: o.has('no_cache') ? undefined : 128,
-      onMessage: o.has('msg') ? m => io.stdout(formatMessage(m)) : undefined,
+      onMessage: (m, c) => {
+        if (o.has('msg')) io.stdout(formatMessage(m));
+        // A fatal alert of ours ends the handshake and frees the connection: keep the verify lines now.
+        if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
+      },
     });
     try {
-      // -verify: ask, verify what is sent, accept none (the object layer's verifyPeer requires one).
-      if (o.has('verify') && !o.has('Verify')) ossl.raw.capi.SSL_CTX_set_verify(ctx.pointer, SSL_VERIFY_PEER, NULL);
+      // As s_server: the apps' verify callback, going on past errors unless -verify_return_error.
+      setVerifyTrace(ossl.raw, ctx, {
+        mode: o.has('Verify') ? 'require' : o.has('verify') ? 'peer' : 'none',
+        depth: o.int('Verify') ?? o.int('verify') ?? -1,
+        returnError: o.has('verify_return_error'),
+      });
       if (chainCAs !== undefined) chainStore(ossl.raw, ctx, chainCAs, chainPath!);
     } catch (e) {
       ctx.free();
@@ -190,10 +206,14 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     if (naccept !== undefined && accepted >= naccept) server.stop();
   });
   netServer.on('tlsClientError', (e: unknown, tls: TLSSocket) => {
-    if (!secured.has(tls)) io.stderr(`s_server: handshake failed: ${describeTLSError(e)}\n`);
+    if (secured.has(tls)) return;
+    const c = tls.connection;
+    if (c) io.stderr(c.alive ? verifyTrace(ossl.raw, c.pointer, verifyQuiet) : alertTraces.get(c) ?? '');
+    io.stderr(`s_server: handshake failed: ${describeTLSError(e)}\n`);
   });
   netServer.on('secureConnection', (tls: TLSSocket) => {
     secured.add(tls);
+    io.stderr(verifyTrace(ossl.raw, tls.connection!.pointer, verifyQuiet));
     live.add(tls);
     tls.once('close', () => live.delete(tls));
     if (o.has('www')) www(server, tls, 1);

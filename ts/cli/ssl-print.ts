@@ -236,21 +236,6 @@ export function peerCertificate({ raw, ssl }: SSLRef): Ptr<'X509'> | null {
   return x === NULL ? null : ptr<'X509'>(x);
 }
 
-/**
- * -verify's lines on standard error, from the finished verification: for a chain that verified,
- * the `depth=N subject` / `verify return:1` pairs verify_callback prints, from the root down; for
- * one that did not, the error line (this build has no verify callback to report each step).
- */
-export function verifyTrace(ref: SSLRef): string {
-  const { raw, ssl } = ref;
-  const code = raw.capi.SSL_get_verify_result(ssl);
-  if (code !== 0) return `verify error:num=${code}:${raw.mem.readCString(raw.capi.X509_verify_cert_error_string(code))}\n`;
-  const chain = stackItems<'X509'>(raw, raw.capi.SSL_get0_verified_chain(ssl));
-  let out = '';
-  for (let depth = chain.length - 1; depth >= 0; depth--) out += `depth=${depth} ${subjectLine(raw, chain[depth])}\nverify return:1\n`;
-  return out;
-}
-
 /** ssl_print_groups: `Supported groups: ...` and, unless `noshared`, `Shared groups: ...`. */
 export function groupsLines({ raw, ssl }: SSLRef, noshared: boolean): string[] {
   const { capi, mem } = raw;

@@ -521,6 +521,13 @@ export interface Capi {
   X509_STORE_free(store: Ptr<'X509_STORE'>): void;
   /** `long SSL_CTX_set1_chain_cert_store(SSL_CTX *ctx, X509_STORE *st)` */
   SSL_CTX_set1_chain_cert_store(ctx: Ptr<'SSL_CTX'>, st: Ptr<'X509_STORE'>): number;
+  // ---- cli: verification trace
+  /** `int OSW_SSL_CTX_set_verify_trace(SSL_CTX *ctx, int mode, int depth, int return_error)` */
+  OSW_SSL_CTX_set_verify_trace(ctx: Ptr<'SSL_CTX'>, mode: number, depth: number, return_error: number): number;
+  /** `int OSW_verify_trace_count(const SSL *s)` */
+  OSW_verify_trace_count(s: Ptr<'SSL'>): number;
+  /** `X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int *err, int *ret)` */
+  OSW_verify_trace_step(s: Ptr<'SSL'>, i: number, ok: Ptr<'i32'>, depth: Ptr<'i32'>, err: Ptr<'i32'>, ret: Ptr<'i32'>): Ptr<'X509'>;
 }
 
 /**
@@ -779,4 +786,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   X509_STORE_new: 'u',
   X509_STORE_free: 'v',
   SSL_CTX_set1_chain_cert_store: 'i',
+  OSW_SSL_CTX_set_verify_trace: 'i',
+  OSW_verify_trace_count: 'i',
+  OSW_verify_trace_step: 'u',
 };
