@@ -1,8 +1,9 @@
 /// <reference types="node" />
 /**
  * `openssl-wasm s_client`: a TLS client in the manner of `openssl s_client`. Standard input goes to
- * the server, what the server sends goes to standard output, and the connection report (the
- * `New, TLSv1.3, Cipher is ...` block, the session tickets) is printed as OpenSSL 3.5 prints it.
+ * the server, what the server sends goes to standard output, and the connection report (chain,
+ * signature and key-exchange lines, the `New, TLSv1.3, Cipher is ...` block, the session tickets) is
+ * printed as OpenSSL 3.5 prints it, by OpenSSL's own functions (ssl-print.ts, x509-print.ts).
  */
 import * as net from 'node:net';
 import { connect, type TLSSocket } from '../io/node.ts';
@@ -13,12 +14,11 @@ import type { Session } from '../oo/session.ts';
 import { SSL_OP_NO_TICKET } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
-import { aborted, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
+import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
 import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
-import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
-import { caDirectory } from './tls.ts';
+import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
 import { certificatePEM, chainBlock, keyBits, subjectIssuerLines } from './x509-print.ts';
 
 const OPTIONS: OptionSpec[] = [
