@@ -142,6 +142,7 @@ EXPORT long (SSL_get_peer_tmp_key)(SSL *s, EVP_PKEY **pk) { return SSL_get_peer_
 EXPORT long (SSL_get0_certificate_types)(SSL *s, const unsigned char **clist) { return SSL_get0_certificate_types(s, clist); }
 EXPORT long (SSL_get0_ec_point_formats)(SSL *s, const unsigned char **plst) { return SSL_get0_ec_point_formats(s, plst); }
 EXPORT long (SSL_get_secure_renegotiation_support)(SSL *s) { return SSL_get_secure_renegotiation_support(s); }
+EXPORT long (SSL_get0_raw_cipherlist)(SSL *s, const unsigned char **plst) { return SSL_get0_raw_cipherlist(s, plst); }
 EXPORT long (SSL_get1_groups)(SSL *s, int *glist) { return SSL_get1_groups(s, glist); }
 EXPORT long (SSL_get_shared_group)(SSL *s, long n) { return SSL_get_shared_group(s, n); }
 EXPORT long (SSL_CTX_set1_chain_cert_store)(SSL_CTX *ctx, X509_STORE *st) { return SSL_CTX_set1_chain_cert_store(ctx, st); }

@@ -120,7 +120,7 @@ suite('openssl-wasm CLI s_server', test => {
     stop.abort();
     const r = await running;
     equal(r.out, 'from the client\n', 'no ACCEPT, report or statistics');
-    match(r.err, /^Protocol version: TLSv1\.3\nCiphersuite: TLS_AES_256_GCM_SHA384\nSignature Algorithms: .*\nNo peer certificate or raw public key\nSupported groups: .*\nPeer Temp Key: X25519, 253 bits\n$/);
+    match(r.err, /^Protocol version: TLSv1\.3\nClient cipher list: TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:.*:TLS_EMPTY_RENEGOTIATION_INFO_SCSV\nCiphersuite: TLS_AES_256_GCM_SHA384\nSignature Algorithms: .*\nNo peer certificate or raw public key\nSupported groups: .*\nPeer Temp Key: X25519, 253 bits\n$/);
   });
 
   test('-verify/-Verify: the client chain\'s verify lines on standard error as native; past an error the handshake goes on unless -verify_return_error', async () => {

@@ -191,14 +191,32 @@ export function pointFormatsLine({ raw, ssl }: SSLRef): string | null {
   });
 }
 
-/**
- * print_ssl_summary, as s_client -brief and s_server -rev print it on standard error (without the
- * server's `Client cipher list:` line, for which the module exports no raw cipher list).
- */
+/** print_raw_cipherlist (servers): the client's cipher list as it sent it, by name where known. */
+function rawCipherListLine({ raw, ssl }: SSLRef): string | null {
+  const { capi, mem } = raw;
+  if (capi.SSL_is_server(ssl) !== 1) return null;
+  return mem.scope(s => {
+    const pp = s.out<'u8*'>();
+    const len = capi.SSL_get0_raw_cipherlist(ssl, pp);
+    const list = mem.readPtr(pp);
+    const names: string[] = [];
+    for (let i = 0; i + 1 < len; i += 2) {
+      const c = capi.SSL_CIPHER_find(ssl, ptr<'u8'>(list + i));
+      const id = mem.copyOut(ptr<'u8'>(list + i), 2);
+      names.push(c !== NULL ? mem.readCString(capi.SSL_CIPHER_get_name(c)) ?? ''
+        : id[0] === 0 && id[1] === 0xff ? 'SCSV' : `0x${Array.from(id, b => b.toString(16).toUpperCase().padStart(2, '0')).join('')}`);
+    }
+    return `Client cipher list: ${names.join(':')}`;
+  });
+}
+
+/** print_ssl_summary, as s_client -brief and s_server -brief and -rev print it on standard error. */
 export function sslSummary(ref: SSLRef): string {
   const { raw, ssl } = ref;
   const { capi, mem } = raw;
   const lines = [`Protocol version: ${mem.readCString(capi.SSL_get_version(ssl))}`];
+  const clientCiphers = rawCipherListLine(ref);
+  if (clientCiphers !== null) lines.push(clientCiphers);
   const c = capi.SSL_get_current_cipher(ssl);
   lines.push(`Ciphersuite: ${c === NULL ? '(NONE)' : mem.readCString(capi.SSL_CIPHER_get_name(c))}`);
   const requested = sigalgsLine(ref, false);

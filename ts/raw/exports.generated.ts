@@ -501,6 +501,10 @@ export interface Capi {
   SSL_get0_ec_point_formats(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
   /** `long SSL_get_secure_renegotiation_support(SSL *s)` */
   SSL_get_secure_renegotiation_support(s: Ptr<'SSL'>): number;
+  /** `long SSL_get0_raw_cipherlist(SSL *s, const unsigned char **plst)` */
+  SSL_get0_raw_cipherlist(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
+  /** `const SSL_CIPHER *SSL_CIPHER_find(SSL *ssl, const unsigned char *ptr)` */
+  SSL_CIPHER_find(ssl: Ptr<'SSL'>, ptr: Ptr<'u8'>): Ptr<'SSL_CIPHER'>;
   /** `const char *SSL_CIPHER_get_version(const SSL_CIPHER *c)` */
   SSL_CIPHER_get_version(c: Ptr<'SSL_CIPHER'>): Ptr<'char'>;
   /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
@@ -776,6 +780,8 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get0_certificate_types: 'i',
   SSL_get0_ec_point_formats: 'i',
   SSL_get_secure_renegotiation_support: 'i',
+  SSL_get0_raw_cipherlist: 'i',
+  SSL_CIPHER_find: 'u',
   SSL_CIPHER_get_version: 'u',
   SSL_set_SSL_CTX: 'u',
   X509_print: 'i',
