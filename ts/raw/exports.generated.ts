@@ -438,8 +438,8 @@ export interface Capi {
   X509_get_issuer_name(a: Ptr<'X509'>): Ptr<'X509_NAME'>;
   /** `int X509_NAME_print_ex(BIO *out, const X509_NAME *nm, int indent, unsigned long flags)` */
   X509_NAME_print_ex(out: Ptr<'BIO'>, nm: Ptr<'X509_NAME'>, indent: number, flags: number): number;
-  /** `int X509_print_ex(BIO *bp, X509 *x, unsigned long nmflag, unsigned long cflag)` */
-  X509_print_ex(bp: Ptr<'BIO'>, x: Ptr<'X509'>, nmflag: number, cflag: number): number;
+  /** `int X509_print(BIO *bp, X509 *x)` */
+  X509_print(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
   /** `int PEM_write_bio_X509(BIO *bp, const X509 *x)` */
   PEM_write_bio_X509(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
   /** `EVP_PKEY *X509_get0_pubkey(const X509 *x)` */
@@ -475,14 +475,8 @@ export interface Capi {
   SSL_get0_peer_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
   /** `OPENSSL_STACK *SSL_get_peer_cert_chain(const SSL *s)` */
   SSL_get_peer_cert_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
-  /** `OPENSSL_STACK *SSL_get0_verified_chain(const SSL *s)` */
-  SSL_get0_verified_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
   /** `const OPENSSL_STACK *SSL_get0_peer_CA_list(const SSL *s)` */
   SSL_get0_peer_CA_list(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
-  /** `OPENSSL_STACK *SSL_get_client_CA_list(const SSL *s)` */
-  SSL_get_client_CA_list(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
-  /** `int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)` */
-  SSL_CTX_add_client_CA(ctx: Ptr<'SSL_CTX'>, x: Ptr<'X509'>): number;
   /** `int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash, unsigned char *rsig, unsigned char *rhash)` */
   SSL_get_sigalgs(s: Ptr<'SSL'>, idx: number, psign: Ptr<'i32'>, phash: Ptr<'i32'>, psignandhash: Ptr<'i32'>, rsig: Ptr<'u8'>, rhash: Ptr<'u8'>): number;
   /** `int SSL_get_shared_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash, unsigned char *rsig, unsigned char *rhash)` */
@@ -509,8 +503,6 @@ export interface Capi {
   SSL_CIPHER_get_version(c: Ptr<'SSL_CIPHER'>): Ptr<'char'>;
   /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
   SSL_set_SSL_CTX(ssl: Ptr<'SSL'>, ctx: Ptr<'SSL_CTX'>): Ptr<'SSL_CTX'>;
-  /** `int X509_print(BIO *bp, X509 *x)` */
-  X509_print(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
   /** `OPENSSL_STACK *SSL_get_ciphers(const SSL *s)` */
   SSL_get_ciphers(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
   /** `char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)` */
@@ -749,7 +741,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSW_client_hello_cb: 'u',
   X509_get_issuer_name: 'u',
   X509_NAME_print_ex: 'i',
-  X509_print_ex: 'i',
+  X509_print: 'i',
   PEM_write_bio_X509: 'i',
   X509_get0_pubkey: 'u',
   X509_get_signature_nid: 'i',
@@ -767,10 +759,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OPENSSL_sk_value: 'u',
   SSL_get0_peer_certificate: 'u',
   SSL_get_peer_cert_chain: 'u',
-  SSL_get0_verified_chain: 'u',
   SSL_get0_peer_CA_list: 'u',
-  SSL_get_client_CA_list: 'u',
-  SSL_CTX_add_client_CA: 'i',
   SSL_get_sigalgs: 'i',
   SSL_get_shared_sigalgs: 'i',
   SSL_get_peer_signature_type_nid: 'i',
@@ -784,7 +773,6 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CIPHER_find: 'u',
   SSL_CIPHER_get_version: 'u',
   SSL_set_SSL_CTX: 'u',
-  X509_print: 'i',
   SSL_get_ciphers: 'u',
   SSL_get_shared_ciphers: 'u',
   SSL_get1_groups: 'i',
