@@ -133,3 +133,91 @@ EXPORT alpn_select_cb OSW_alpn_select_cb(void) { return t_alpn_select; }
 EXPORT keylog_cb OSW_keylog_cb(void) { return t_keylog; }
 EXPORT msg_cb OSW_msg_cb(void) { return t_msg; }
 EXPORT client_hello_cb OSW_client_hello_cb(void) { return t_client_hello; }
+
+/* ---- CLI report macros (apps/lib/s_cb.c's calls, ts/cli) --------------------------------------- */
+
+EXPORT long (SSL_get_peer_signature_nid)(SSL *s, int *pnid) { return SSL_get_peer_signature_nid(s, pnid); }
+EXPORT long (SSL_get0_peer_signature_name)(SSL *s, const char **name) { return SSL_get0_peer_signature_name(s, name); }
+EXPORT long (SSL_get_peer_tmp_key)(SSL *s, EVP_PKEY **pk) { return SSL_get_peer_tmp_key(s, pk); }
+EXPORT long (SSL_get0_certificate_types)(SSL *s, const unsigned char **clist) { return SSL_get0_certificate_types(s, clist); }
+EXPORT long (SSL_get0_ec_point_formats)(SSL *s, const unsigned char **plst) { return SSL_get0_ec_point_formats(s, plst); }
+EXPORT long (SSL_get_secure_renegotiation_support)(SSL *s) { return SSL_get_secure_renegotiation_support(s); }
+EXPORT long (SSL_get0_raw_cipherlist)(SSL *s, const unsigned char **plst) { return SSL_get0_raw_cipherlist(s, plst); }
+EXPORT long (SSL_get1_groups)(SSL *s, int *glist) { return SSL_get1_groups(s, glist); }
+EXPORT long (SSL_get_shared_group)(SSL *s, long n) { return SSL_get_shared_group(s, n); }
+EXPORT long (SSL_CTX_set1_chain_cert_store)(SSL_CTX *ctx, X509_STORE *st) { return SSL_CTX_set1_chain_cert_store(ctx, st); }
+
+/* ---- verification trace (ts/cli) ----------------------------------------------------------------
+ * The apps' verify_callback (apps/lib/s_cb.c) prints each step of a chain verification from inside
+ * the callback. Here the printing is the CLI's, in JavaScript, after the handshake: this callback
+ * records each step (depth, error, certificate, what it returns) on the SSL, and decides as the
+ * apps' does: past an error it goes on, unless told to fail (-verify_return_error) or the error is
+ * deeper than the -verify depth. */
+typedef struct { int ok, depth, err, ret; X509 *cert; } osw_verify_step;
+typedef struct { int n; osw_verify_step steps[64]; } osw_verify_trace; /* chains are short: the rest is not recorded */
+typedef struct { int depth, return_error; } osw_verify_policy;
+static int osw_trace_idx = -1, osw_policy_idx = -1;
+
+static void osw_trace_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  osw_verify_trace *t = ptr;
+  (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+  if (t == NULL) return;
+  for (int i = 0; i < t->n; i++) X509_free(t->steps[i].cert);
+  OPENSSL_free(t);
+}
+
+static void osw_policy_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+  OPENSSL_free(ptr);
+}
+
+static int t_verify_trace(int ok, X509_STORE_CTX *ctx) {
+  SSL *s = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+  osw_verify_policy *p = s ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(s), osw_policy_idx) : NULL;
+  int depth = X509_STORE_CTX_get_error_depth(ctx), err = X509_STORE_CTX_get_error(ctx), ret = ok;
+  if (!ok && p != NULL) ret = (p->depth < 0 || p->depth >= depth) ? !p->return_error : 0;
+  osw_verify_trace *t = s ? SSL_get_ex_data(s, osw_trace_idx) : NULL;
+  if (s != NULL && t == NULL && (t = OPENSSL_zalloc(sizeof(*t))) != NULL && !SSL_set_ex_data(s, osw_trace_idx, t)) {
+    OPENSSL_free(t);
+    t = NULL;
+  }
+  if (t != NULL && t->n < (int)(sizeof(t->steps) / sizeof(t->steps[0]))) {
+    X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+    if (cert != NULL) X509_up_ref(cert);
+    t->steps[t->n++] = (osw_verify_step){ ok, depth, err, ret, cert };
+  }
+  return ret;
+}
+
+/* SSL_CTX_set_verify(ctx, mode, the recording callback) with its depth limit (-1: none) and
+ * whether an error fails the handshake. */
+EXPORT int OSW_SSL_CTX_set_verify_trace(SSL_CTX *ctx, int mode, int depth, int return_error) {
+  if (osw_trace_idx < 0) osw_trace_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, osw_trace_free);
+  if (osw_policy_idx < 0) osw_policy_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, osw_policy_free);
+  if (osw_trace_idx < 0 || osw_policy_idx < 0) return 0;
+  osw_verify_policy *p = SSL_CTX_get_ex_data(ctx, osw_policy_idx);
+  if (p == NULL) {
+    if ((p = OPENSSL_zalloc(sizeof(*p))) == NULL) return 0;
+    if (!SSL_CTX_set_ex_data(ctx, osw_policy_idx, p)) { OPENSSL_free(p); return 0; }
+  }
+  p->depth = depth;
+  p->return_error = return_error;
+  SSL_CTX_set_verify(ctx, mode, t_verify_trace);
+  return 1;
+}
+
+/* The recorded steps of a connection: how many, and one (its certificate borrowed from the SSL). */
+EXPORT int OSW_verify_trace_count(const SSL *s) {
+  osw_verify_trace *t = osw_trace_idx < 0 ? NULL : SSL_get_ex_data(s, osw_trace_idx);
+  return t == NULL ? 0 : t->n;
+}
+
+EXPORT X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int *err, int *ret) {
+  osw_verify_trace *t = osw_trace_idx < 0 ? NULL : SSL_get_ex_data(s, osw_trace_idx);
+  if (t == NULL || i < 0 || i >= t->n) return NULL;
+  *ok = t->steps[i].ok;
+  *depth = t->steps[i].depth;
+  *err = t->steps[i].err;
+  *ret = t->steps[i].ret;
+  return t->steps[i].cert;
+}

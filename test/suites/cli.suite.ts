@@ -3,81 +3,15 @@
 // node and under Deno, and the built bin, dist/cli.js, run through its #! line. The lines a user
 // compares (New/Reused, Verify return code, Protocol  :, session files) are checked against what
 // the native tools print for the same peer. Every wait is bounded.
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { main, type CliIO } from '../../ts/cli/main.ts';
 import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { cli, cliBundle, Input, oneLineError, proc, root, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const CA = fixturePath('ca.pem');
-
-/** Standard input for an in-process run: what was pushed, then the end once end() is called. */
-class Input implements AsyncIterable<Uint8Array> {
-  #chunks: Uint8Array[] = [];
-  #ended = false;
-  #wake: (() => void) | null = null;
-  constructor(data?: string | Uint8Array, end = true) {
-    if (data !== undefined) this.push(data);
-    if (end) this.end();
-  }
-  push(data: string | Uint8Array): void {
-    this.#chunks.push(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    this.#wake?.();
-  }
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      if (this.#chunks.length) { yield this.#chunks.shift()!; continue; }
-      if (this.#ended) return;
-      await new Promise<void>(r => { this.#wake = r; });
-      this.#wake = null;
-    }
-  }
-}
-
-interface Run { code: number; out: string; bytes: Uint8Array; err: string }
-
-/** Runs main() in-process, bounded: the signal stops it after `ms`, and the test then fails. */
-function cli(ossl: OpenSSL, argv: string[], stdin: Input | null = new Input(),
-  options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void } = {}): Promise<Run> {
-  const chunks: Uint8Array[] = [];
-  let err = '';
-  let out = '';
-  const stop = new AbortController();
-  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const io: CliIO = {
-    stdin,
-    stdout: d => {
-      const b = typeof d === 'string' ? new TextEncoder().encode(d) : d.slice();
-      chunks.push(b);
-      out += new TextDecoder().decode(b);
-      options.onOut?.(out);
-    },
-    stderr: t => { err += t; },
-    signal: stop.signal,
-    openssl: ossl,
-  };
-  const ms = options.ms ?? 20_000;
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; stop.abort(); }, ms);
-  return main(argv, io).then(code => {
-    clearTimeout(timer);
-    if (timedOut) throw new Error(`openssl-wasm ${argv.join(' ')} did not finish in ${ms} ms; output:\n${out}\n${err}`);
-    const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of chunks) { bytes.set(c, o); o += c.length; }
-    return { code, out, bytes, err };
-  });
-}
 
 /** The lines a user compares between s_client runs. */
 function keyLines(text: string): { newOrReused: string[]; verify: string[]; protocol: string[] } {
@@ -86,40 +20,6 @@ function keyLines(text: string): { newOrReused: string[]; verify: string[]; prot
     verify: text.match(/^Verify return code: .*$/gm) ?? [],
     protocol: text.match(/^ {4}Protocol {2}: .*$/gm) ?? [],
   };
-}
-
-/** A process, bounded: resolves with its exit code and output. */
-function proc(cmd: string, args: string[], options: { input?: string | Uint8Array; env?: Record<string, string>; ms?: number; cwd?: string } = {}): Promise<{ code: number | null; out: string; err: string; bytes: Uint8Array }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: options.cwd ?? root, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const outChunks: Buffer[] = [];
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => outChunks.push(d));
-    p.stderr.on('data', (d: Buffer) => { err += d; });
-    const ms = options.ms ?? 30_000;
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${cmd} ${args.join(' ')}: no exit in ${ms} ms; stderr: ${err}`)); }, ms);
-    p.on('error', e => { clearTimeout(timer); reject(e); });
-    p.on('close', code => {
-      clearTimeout(timer);
-      const bytes = Buffer.concat(outChunks);
-      resolve({ code, out: bytes.toString('utf8'), err, bytes: new Uint8Array(bytes) });
-    });
-    p.stdin.on('error', () => undefined); // a process that exits without reading its input
-    p.stdin.end(options.input ?? '');
-  });
-}
-
-let bundled: Promise<string> | undefined;
-/** ts/cli.ts bundled with esbuild into a temp dir, the two modules beside it (once per run). */
-function cliBundle(): Promise<string> {
-  bundled ??= (async () => {
-    const { build } = await import('esbuild');
-    const dir = tempDir().path;
-    await build({ entryPoints: { cli: join(root, 'ts/cli.ts') }, outdir: dir, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning' });
-    for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'wasm', m), join(dir, m));
-    return join(dir, 'cli.js');
-  })();
-  return bundled;
 }
 
 /** A native session file: `openssl s_client -sess_out` against native `s_server`. */
@@ -134,26 +34,6 @@ async function nativeSession(dir: string, name: string, serverArgs: string[]): P
   }
   ok(existsSync(file) && readFileSync(file, 'utf8').startsWith('-----BEGIN SSL SESSION PARAMETERS-----'), `native s_client wrote ${name}`);
   return file;
-}
-
-function oneLineError(r: { code: number | null; err: string; out?: string }, re: RegExp, what: string): void {
-  ok(r.code !== 0 && r.code !== null, `${what}: non-zero exit (got ${r.code})`);
-  match(r.err, /^[^\n]+\n$/, `${what}: exactly one line on stderr`);
-  match(r.err, re, what);
-  ok(!/\n\s+at /.test(r.err + (r.out ?? '')), `${what}: no stack trace`);
-}
-
-/** Starts the wasm s_server in-process; resolves with its port once it prints ACCEPT. */
-async function wasmServer(ossl: OpenSSL, args: string[]) {
-  const stop = new AbortController();
-  let port = 0;
-  const running = cli(ossl, ['s_server', '-accept', '0', '-cert', fixturePath('server.pem'), '-key', fixturePath('server.key'), ...args], null,
-    { signal: stop.signal, ms: 60_000, onOut: out => { const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(out); if (m) port = Number(m[1]); } });
-  let failed: unknown = null;
-  running.catch(e => { failed = e; });
-  await until(() => port > 0 || failed !== null, 10_000, 'the wasm s_server to print ACCEPT');
-  if (failed) throw failed;
-  return { port, running, stop: () => { stop.abort(); return running; } };
 }
 
 suite('openssl-wasm CLI', test => {
@@ -218,7 +98,8 @@ suite('openssl-wasm CLI', test => {
         const args = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', CA, '-reconnect', flag];
         const r = await cli(ossl, args, null);
         equal(r.code, 0, r.err);
-        equal(r.err, 'DONE\n', 'the end of standard input, as native');
+        // The verify callback's lines for the one full handshake, then the end of standard input, as native.
+        equal(r.err, 'depth=1 CN=openssl-wasm test CA\nverify return:1\ndepth=0 CN=localhost\nverify return:1\nDONE\n');
         equal((r.out.match(/^CONNECTED\(/gm) ?? []).length, 6, 'six connections');
         equal((r.out.match(/^drop connection and then reconnect$/gm) ?? []).length, 5);
         const lines = keyLines(r.out).newOrReused;
@@ -313,6 +194,13 @@ suite('openssl-wasm CLI', test => {
         }
         match(text.out, /^SSL-Session:\n/);
         ok(!text.out.includes('-----BEGIN'), '-noout');
+        // -cert: the server certificate, X509_print'ed after the session with -text, and in PEM: as native.
+        const certText = await cli(ossl, ['sess_id', '-in', pemFile, '-text', '-cert', '-noout']);
+        const nativeCertText = await openssl(['sess_id', '-in', pemFile, '-text', '-cert', '-noout']);
+        const fromCert = (t: string) => t.slice(t.indexOf('\nCertificate:\n'));
+        match(fromCert(certText.out), /^\nCertificate:\n {4}Data:\n/);
+        equal(fromCert(certText.out), fromCert(nativeCertText.out), `${name}: -text -cert as native`);
+        equal((await cli(ossl, ['sess_id', '-in', pemFile, '-cert'])).out, (await openssl(['sess_id', '-in', pemFile, '-cert'])).out, `${name}: -cert PEM as native`);
       }
     } finally {
       dir.remove();
@@ -384,13 +272,22 @@ suite('openssl-wasm CLI', test => {
       } finally {
         await new Promise(r => inUse.close(r));
       }
-      oneLineError(await cli(ossl, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem'), '-verify_return_error']),
-        /^s_client: handshake with 127\.0\.0\.1:\d+ failed: certificate verify failed \(certificate verification: unable to get local issuer certificate\)$/m, 'verification failure');
-      // Without -verify_return_error the connection goes on and the code is reported, as native.
-      const lax = await cli(ossl, ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem')]);
+      // A failed verification: the verify callback's lines (as native prints them), then one error line.
+      const strictArgs = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem'), '-verify_return_error'];
+      const strict = await cli(ossl, strictArgs);
+      equal(strict.code, 1);
+      const [trace, error] = [strict.err.split('\n').slice(0, -2).join('\n'), strict.err.split('\n').slice(-2).join('\n')];
+      equal(trace, 'depth=0 CN=localhost\nverify error:num=20:unable to get local issuer certificate');
+      ok((await openssl(strictArgs)).out.replace(/ = /g, '=').includes(`${trace}\n`), 'the same lines as native');
+      match(error, /^s_client: handshake with 127\.0\.0\.1:\d+ failed: certificate verify failed \(certificate verification: unable to get local issuer certificate\)\n$/, 'verification failure');
+      // Without -verify_return_error the connection goes on and the code is reported, as native
+      // (whose verify callback goes on past the first error and so reports the last).
+      const laxArgs = ['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', fixturePath('other-ca.pem')];
+      const lax = await cli(ossl, laxArgs);
       equal(lax.code, 0, lax.err);
-      match(lax.out, /\nVerification error: unable to get local issuer certificate\n/);
-      match(lax.out, /\nVerify return code: 20 \(unable to get local issuer certificate\)\n/);
+      const laxNative = (await openssl(laxArgs)).out;
+      for (const re of [/\nVerification error: .*\n/, /\nVerify return code: .*\n/]) equal(re.exec(lax.out)?.[0], re.exec(laxNative)?.[0], String(re));
+      match(lax.out, /\nVerify return code: 21 \(unable to verify the first certificate\)\n/);
     } finally {
       dir.remove();
       await server.stop();

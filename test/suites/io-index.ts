@@ -5,6 +5,8 @@ import './deno-adapter.suite.ts';
 import './reentry-io.suite.ts';
 import './stores-io.suite.ts';
 import './cli.suite.ts';
+import './cli-client.suite.ts';
+import './cli-server.suite.ts';
 import './relay.suite.ts';
 import './fleet.suite.ts';
 import './redis-secrets.suite.ts';

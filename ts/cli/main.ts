@@ -15,7 +15,7 @@ export type { CliIO } from './io.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[], io: CliIO) => Promise<number>; help: string }> = {
   s_client: { run: sClient, help: 'TLS client: connect, report the connection and sessions, relay standard input and output' },
-  s_server: { run: sServer, help: 'TLS server: -www page, -rev, or relay standard input and output' },
+  s_server: { run: sServer, help: 'TLS server: -www page, -WWW/-HTTP files, -rev, or relay standard input and output' },
   sess_id: { run: sessId, help: 'Read, print and convert TLS sessions (PEM, DER)' },
   version: { run: version, help: 'Print the OpenSSL version inside' },
 };

@@ -1,11 +1,9 @@
 /**
  * Text the commands share, in the words of OpenSSL's apps (apps/lib/s_cb.c, apps/s_server.c):
- * the -msg trace, the renegotiation note, the session cache statistics, the keylog file.
+ * the -msg trace, the session cache statistics, the keylog file.
  */
-import type { Connection } from '../oo/connection.ts';
 import type { Context, TLSMessage } from '../oo/context.ts';
 import { appendFile, fileSize } from './io.ts';
-import { cipherVersion, helloHasRenegotiationInfo } from './x509.ts';
 
 const VERSIONS: Record<number, string> = {
   0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3',
@@ -71,37 +69,6 @@ export function formatMessage(m: TLSMessage): string {
     out += '\n';
   }
   return out;
-}
-
-/**
- * Watches the hellos of each connection for RFC 5746 support (the module does not export
- * SSL_get_secure_renegotiation_support): the peer's hello tells.
- */
-export class RenegotiationWatch {
-  #support = new WeakMap<Connection, boolean>();
-  constructor(private readonly role: 'client' | 'server') {}
-
-  /** Feed every message of the context here (from its onMessage). */
-  message(m: TLSMessage, connection: Connection | null): void {
-    if (!connection || m.direction !== 'received' || m.contentType !== 22) return;
-    const wanted = this.role === 'client' ? 2 : 1;
-    if (m.bytes[0] !== wanted) return;
-    const r = helloHasRenegotiationInfo(m.bytes);
-    if (r !== null) this.#support.set(connection, r);
-  }
-
-  /** ssl_print_secure_renegotiation_notes: the line for a connection, or null if unknown. */
-  note(connection: Connection): string | null {
-    if (connection.protocol === 'TLSv1.3') return 'This TLS version forbids renegotiation.';
-    const r = this.#support.get(connection);
-    return r === undefined ? null : `Secure Renegotiation IS${r ? '' : ' NOT'} supported`;
-  }
-}
-
-/** `New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384` (or `Reused, ...`) for a connection. */
-export function newOrReused(connection: Connection): string {
-  const cipher = connection.cipher;
-  return `${connection.sessionReused ? 'Reused' : 'New'}, ${cipherVersion(cipher)}, Cipher is ${cipher ?? '(NONE)'}`;
 }
 
 /** print_stats of apps/s_server.c: the session cache counters. */

@@ -1,8 +1,9 @@
 /// <reference types="node" />
 /**
  * `openssl-wasm s_client`: a TLS client in the manner of `openssl s_client`. Standard input goes to
- * the server, what the server sends goes to standard output, and the connection report (the
- * `New, TLSv1.3, Cipher is ...` block, the session tickets) is printed as OpenSSL 3.5 prints it.
+ * the server, what the server sends goes to standard output, and the connection report (chain,
+ * signature and key-exchange lines, the `New, TLSv1.3, Cipher is ...` block, the session tickets) is
+ * printed as OpenSSL 3.5 prints it, by OpenSSL's own functions (ssl-print.ts, x509-print.ts).
  */
 import * as net from 'node:net';
 import { connect, type TLSSocket } from '../io/node.ts';
@@ -13,16 +14,23 @@ import type { Session } from '../oo/session.ts';
 import { SSL_OP_NO_TICKET } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
-import { aborted, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
-import { formatMessage, keylogWriter, newOrReused, RenegotiationWatch } from './report.ts';
-import { certificateInfo, tmpKeyLine, toPEM } from './x509.ts';
+import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
+import { formatMessage, keylogWriter } from './report.ts';
+import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
+import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
+import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
+import { certificatePEM, chainBlock, keyBits, subjectIssuerLines } from './x509-print.ts';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'connect', kind: 'value', arg: 'host:port', help: 'Server to connect to (default localhost:4433)' },
   { name: 'servername', kind: 'value', arg: 'name', help: 'Server name for SNI (default: the host, unless an IP address)' },
   { name: 'noservername', kind: 'flag', help: 'Send no SNI' },
   { name: 'CAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to verify the server with (default: the system bundle)' },
+  { name: 'CApath', kind: 'value', arg: 'dir', help: 'A directory of PEM CA certificates to verify the server with' },
   { name: 'no-CAfile', kind: 'flag', help: 'Do not load the system CA bundle' },
+  { name: 'no-CApath', kind: 'flag', help: 'Same as -no-CAfile (the system CAs are one bundle here)' },
+  { name: 'verify', kind: 'int', arg: 'depth', help: 'Verify the server (errors deeper than depth fail the handshake)' },
+  { name: 'verify_quiet', kind: 'flag', help: 'Only verification errors on standard error' },
   { name: 'cert', kind: 'value', arg: 'file', help: 'PEM client certificate (and chain)' },
   { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key of -cert (default: read from the -cert file)' },
   { name: 'verify_return_error', kind: 'flag', help: 'Abort the handshake if the server certificate does not verify' },
@@ -39,6 +47,12 @@ const OPTIONS: OptionSpec[] = [
   { name: 'reconnect', kind: 'flag', help: 'Drop and reconnect 5 times with the same session' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'showcerts', kind: 'flag', help: 'Show every certificate the server sent, in PEM' },
+  { name: 'brief', kind: 'flag', help: 'Only a short connection summary, on standard error' },
+  { name: 'status', kind: 'flag', help: 'Ask for OCSP stapling (not in this build: OpenSSL is configured without OCSP)' },
+  { name: 'starttls', kind: 'value', arg: 'proto', help: `Upgrade a plaintext connection first: ${STARTTLS_PROTOCOLS.join(', ')}` },
+  { name: 'name', kind: 'value', arg: 'host', help: 'Host name for -starttls (EHLO, XMPP to=)' },
+  { name: 'xmpphost', kind: 'value', arg: 'host', help: 'Same as -name' },
   { name: 'quiet', kind: 'flag', help: 'No connection report; implies -ign_eof' },
   { name: 'ign_eof', kind: 'flag', help: 'Stay connected when standard input ends' },
 ];
@@ -57,7 +71,14 @@ interface Setup {
   io: CliIO;
   ossl: OpenSSL;
   context: Context;
-  reneg: RenegotiationWatch;
+  showcerts: boolean;
+  brief: boolean;
+  /** -brief, -verify_quiet: only verification errors on standard error. */
+  verifyQuiet: boolean;
+  /** The verify callback's lines of connections that failed with an alert of ours. */
+  alertTraces: WeakMap<Connection, string>;
+  starttls: StartTLSProtocol | undefined;
+  protohost: string | undefined;
 }
 
 /** What the connections of one run share: the latest session and the tickets per connection. */
@@ -120,19 +141,30 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   if (o.has('key') && !certPath) throw new CliError('s_client: -key needs -cert');
   const certificate = certPath !== undefined ? readText(certPath, 'certificate') : undefined;
   const privateKey = keyPath !== undefined ? readText(keyPath, 'private key') : undefined;
-  const caPath = o.str('CAfile');
-  const ca = caPath !== undefined ? readText(caPath, 'CA file') : o.has('no-CAfile') ? undefined : systemCAs();
+  if (o.has('status')) throw new CliError('s_client: -status: OCSP stapling is not available: this build of OpenSSL is configured without OCSP (OPENSSL_NO_OCSP)');
+  const starttls = o.str('starttls');
+  if (starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(starttls)) {
+    throw new CliError(`s_client: -starttls: unknown protocol '${starttls}' (supported: ${STARTTLS_PROTOCOLS.join(', ')})`);
+  }
+  const caPath = o.str('CAfile'), caDir = o.str('CApath');
+  const cas = [caPath !== undefined ? readText(caPath, 'CA file') : null, caDir !== undefined ? caDirectory(caDir) : null]
+    .filter((c): c is string => c !== null);
+  const ca = cas.length ? cas.join('\n') : o.has('no-CAfile') || o.has('no-CApath') ? undefined : systemCAs();
   const sessIn = o.str('sess_in');
   const sessInPem = sessIn !== undefined ? readText(sessIn, 'session file') : undefined;
   const keylogPath = o.str('keylogfile');
   const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
-  const quiet = o.has('quiet');
+  const brief = o.has('brief');
+  const quiet = o.has('quiet') || brief;
   const out = quiet ? () => undefined : (t: string) => io.stdout(t);
+  const verify = o.int('verify');
+  if (verify !== undefined && !quiet) io.stderr(`verify depth is ${verify}\n`);
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
 
   const ossl = await instance(io);
-  const reneg = new RenegotiationWatch('client');
+  const verifyQuiet = brief || o.has('verify_quiet');
+  const alertTraces = new WeakMap<Connection, string>();
   const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
   let context: Context;
   try {
@@ -150,11 +182,24 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       alpn,
       keylog,
       onMessage: (m, c) => {
-        reneg.message(m, c);
         if (o.has('msg')) io.stdout(formatMessage(m));
+        // A fatal alert of ours ends the handshake and frees the connection: keep the verify
+        // callback's lines now, for the failure report.
+        if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
       },
       sessionCallbacks: { onNew: (s, c) => sessions.arrived(s, c) },
     });
+    // As s_client: the apps' verify callback always (its depth lines), failing only when asked.
+    try {
+      setVerifyTrace(ossl.raw, context, {
+        mode: verify !== undefined || o.has('verify_return_error') ? 'peer' : 'none',
+        depth: verify ?? -1,
+        returnError: o.has('verify_return_error'),
+      });
+    } catch (e) {
+      context.free();
+      throw e;
+    }
   } catch (e) {
     throw tlsSetupError('s_client', e, { cert: certPath, key: keyPath, ca: caPath });
   }
@@ -168,7 +213,13 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
         throw new CliError(`s_client: cannot read a session from ${sessIn}: ${openSSLReason(e)}`);
       }
     }
-    const setup: Setup = { host, port, servername, out, io, ossl, context, reneg };
+    const setup: Setup = {
+      host, port, servername, out, io, ossl, context, brief,
+      verifyQuiet, alertTraces,
+      showcerts: o.has('showcerts'),
+      starttls: starttls as StartTLSProtocol | undefined,
+      protohost: o.str('name') ?? o.str('xmpphost'),
+    };
     let reconnects = o.has('reconnect') ? 5 : 0;
     let full = true;
     for (;;) {
@@ -185,7 +236,7 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
         continue;
       }
       return await interact(setup, tls, pump, sessions, {
-        ignEof: quiet || o.has('ign_eof'),
+        ignEof: o.has('quiet') || o.has('ign_eof'),
         waitTicket: o.has('sess_out') && c.protocol === 'TLSv1.3',
       });
     }
@@ -213,6 +264,15 @@ async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket
   }
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   s.out(`CONNECTED(${(typeof fd === 'number' && fd >= 0 ? fd : 0).toString(16).toUpperCase().padStart(8, '0')})\n`);
+  let preamble = '';
+  if (s.starttls) {
+    try {
+      preamble = await startTLS(s.starttls, socket, { host: s.host, protohost: s.protohost, warn: t => s.io.stderr(t) });
+    } catch (e) {
+      socket.destroy();
+      throw e;
+    }
+  }
   const tls = connect({
     socket,
     host: socket.remoteAddress ?? s.host,
@@ -227,56 +287,65 @@ async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket
   try {
     await waitEvent(tls, 'secureConnect', HANDSHAKE_TIMEOUT + 1000, s.io.signal);
   } catch (e) {
+    // What the verification saw, as native prints it during the handshake.
+    const c = tls.connection;
+    if (c) s.io.stderr(c.alive ? verifyTrace(s.ossl.raw, c.pointer, s.verifyQuiet) : s.alertTraces.get(c) ?? '');
     tls.destroy();
     throw new CliError(`s_client: handshake with ${s.host}:${s.port} failed: ${describeTLSError(e)}`);
   }
+  const ref = sslRef(s.ossl.raw, tls.connection!);
+  s.io.stderr(verifyTrace(s.ossl.raw, ref.ssl, s.verifyQuiet));
+  if (s.brief) s.io.stderr(`CONNECTION ESTABLISHED\n${sslSummary(ref)}`);
+  // As native: the server's last plaintext line goes to standard error once TLS is up.
+  if (preamble) s.io.stderr(preamble);
   return { tls, socket };
 }
 
 /** print_stuff of s_client.c: the connection report, the full one for the first connection. */
 function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): void {
   const c = tls.connection!;
-  const lines: string[] = [];
-  let keyBits: number | null = null;
+  const raw = s.ossl.raw;
+  const ref = sslRef(raw, c);
+  let out = '';
+  let peer = null;
   if (full) {
-    lines.push('---');
-    const peer = c.peerCertificate;
-    if (peer) {
-      const info = certificateInfo(peer);
-      keyBits = info?.keyBits ?? null;
-      lines.push('Server certificate', toPEM(peer, 'CERTIFICATE').trimEnd());
-      if (info) lines.push(`subject=${info.subject}`, `issuer=${info.issuer}`);
+    const chain = peerChain(ref);
+    if (chain.length) out += `---\n${chainBlock(raw, chain, s.showcerts)}`;
+    out += '---\n';
+    peer = peerCertificate(ref);
+    if (peer !== null) {
+      out += 'Server certificate\n';
+      if (!(s.showcerts && chain.length)) out += certificatePEM(raw, peer);
+      out += subjectIssuerLines(raw, peer);
     } else {
-      lines.push('no peer certificate available');
+      out += 'no peer certificate available\n';
     }
-    lines.push('---');
-    const key = c.sessionReused && c.protocol !== 'TLSv1.3' ? null : tmpKeyLine(c.group, c.protocol);
-    if (key) lines.push(key);
-    lines.push('---', `SSL handshake has read ${socket.bytesRead} bytes and written ${socket.bytesWritten} bytes`);
+    out += caNamesBlock(ref);
+    for (const l of sigalgsLines(ref)) out += `${l}\n`;
+    const key = tmpKeyLine(ref);
+    if (key) out += `${key}\n`;
+    out += `---\nSSL handshake has read ${socket.bytesRead} bytes and written ${socket.bytesWritten} bytes\n`;
   }
-  const v = c.verifyResult;
-  lines.push(v.code === 0 ? 'Verification: OK' : `Verification error: ${v.message}`);
-  lines.push('---', newOrReused(c), `Protocol: ${c.protocol}`);
-  if (keyBits !== null) lines.push(`Server public key is ${keyBits} bit`);
-  const note = s.reneg.note(c);
-  if (note) lines.push(note);
-  lines.push('Compression: NONE', 'Expansion: NONE');
+  out += verifyDetail(ref);
+  out += `---\n${newOrReused(ref)}\nProtocol: ${c.protocol}\n`;
+  if (peer !== null) out += `Server public key is ${keyBits(raw, peer)} bit\n`;
+  out += `${renegotiationNote(ref)}\nCompression: NONE\nExpansion: NONE\n`;
   const alpn = c.alpn;
-  lines.push(alpn ? `ALPN protocol: ${alpn}` : 'No ALPN negotiated');
+  out += alpn ? `ALPN protocol: ${alpn}\n` : 'No ALPN negotiated\n';
   if (c.protocol === 'TLSv1.3') {
-    lines.push('Early data was not sent', `Verify return code: ${v.code} (${v.message})`);
+    const v = c.verifyResult;
+    out += `Early data was not sent\nVerify return code: ${v.code} (${v.message})\n`;
   } else {
     const session = c.session;
     if (session) {
       try {
-        lines.push(session.print().trimEnd());
+        out += session.print();
       } finally {
         session.free();
       }
     }
   }
-  lines.push('---');
-  s.out(lines.join('\n') + '\n');
+  s.out(`${out}---\n`);
 }
 
 /** The last connection: standard input to the server until either side ends. */

@@ -1,30 +1,42 @@
 /// <reference types="node" />
 /**
  * `openssl-wasm s_server`: a TLS server in the manner of `openssl s_server`, on the Node adapter.
- * Three ways to answer, as native: -www (an HTML page describing the connection, with the
- * `New, TLSv1.3, Cipher is ...` / `Reused, ...` line), -rev (each line back reversed), or by default
- * what the client sends to standard output and standard input to the client.
+ * Ways to answer, as native: -www (an HTML page describing the connection, with the
+ * `New, TLSv1.3, Cipher is ...` / `Reused, ...` line), -WWW / -HTTP (files of the working
+ * directory), -rev (each line back reversed), or by default what the client sends to standard
+ * output and standard input to the client.
  */
 import type * as net from 'node:net';
 import { createServer, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context, TLSVersion } from '../oo/context.ts';
-import { NULL } from '../raw/types.ts';
-import { SSL_OP_NO_TICKET, SSL_VERIFY_PEER } from '../raw/constants.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
+import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
-import { cacheStats, formatMessage, keylogWriter, newOrReused, RenegotiationWatch } from './report.ts';
+import { cacheStats, formatMessage, keylogWriter } from './report.ts';
+import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
+import { chainStore, sniSwitch } from './sni.ts';
 import { aborted, describeTLSError, tlsSetupError } from './tls.ts';
-import { certificateInfo, tmpKeyLine, toPEM } from './x509.ts';
+import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
+import { fileResponse, statusPage } from './www.ts';
+import { certificatePEM, subjectIssuerLines } from './x509-print.ts';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'accept', kind: 'value', arg: '[host:]port', help: 'Listen here (default 127.0.0.1:4433; port 0 picks a free one)' },
   { name: 'port', kind: 'int', arg: 'port', help: 'Same as -accept 127.0.0.1:port' },
   { name: 'cert', kind: 'value', arg: 'file', help: 'PEM certificate (and chain) (default server.pem)' },
   { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key (default: read from the -cert file)' },
+  { name: 'nocert', kind: 'flag', help: 'No certificate: only anonymous TLSv1.2 suites (e.g. -cipher aNULL@SECLEVEL=0)' },
+  { name: 'chainCAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to complete the certificate chain sent' },
+  { name: 'servername', kind: 'value', arg: 'name', help: 'Use -cert2/-key2 for clients that ask for this name (SNI)' },
+  { name: 'cert2', kind: 'value', arg: 'file', help: 'PEM certificate for -servername (default server2.pem)' },
+  { name: 'key2', kind: 'value', arg: 'file', help: 'PEM private key of -cert2 (default: read from the -cert2 file)' },
   { name: 'CAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to verify client certificates with' },
   { name: 'verify', kind: 'int', arg: 'depth', help: 'Ask for a client certificate (verified if sent)' },
   { name: 'Verify', kind: 'int', arg: 'depth', help: 'Require a client certificate' },
+  { name: 'verify_return_error', kind: 'flag', help: 'Fail the handshake if the client certificate does not verify' },
+  { name: 'verify_quiet', kind: 'flag', help: 'Only verification errors on standard error' },
   { name: 'tls1_2', kind: 'flag', help: 'Just talk TLSv1.2' },
   { name: 'tls1_3', kind: 'flag', help: 'Just talk TLSv1.3' },
   { name: 'groups', kind: 'value', arg: 'list', help: 'Key-exchange groups to accept' },
@@ -33,13 +45,20 @@ const OPTIONS: OptionSpec[] = [
   { name: 'cipher', kind: 'value', arg: 'list', help: 'TLSv1.2 cipher list' },
   { name: 'alpn', kind: 'value', arg: 'list', help: 'ALPN protocols to accept, comma-separated, in preference order' },
   { name: 'no_ticket', kind: 'flag', help: 'No session tickets (stateful TLSv1.3 tickets, session ids for TLSv1.2)' },
+  { name: 'no_cache', kind: 'flag', help: 'No session cache' },
+  { name: 'serverpref', kind: 'flag', help: "Use the server's cipher preferences" },
+  { name: 'stateless', kind: 'flag', help: 'Require TLSv1.3 cookies (not available here: see the message)' },
   { name: 'num_tickets', kind: 'int', help: 'TLSv1.3 tickets to send after a full handshake (default 2)' },
   { name: 'context', kind: 'value', arg: 'val', help: 'Session id context' },
   { name: 'www', kind: 'flag', help: 'Answer GET requests with a page describing the connection' },
+  { name: 'WWW', kind: 'flag', help: "Answer 'GET /path' with the file ./path (and 'GET /stats ' with the -www page)" },
+  { name: 'HTTP', kind: 'flag', help: 'Like -WWW, but the files hold their own HTTP headers' },
   { name: 'rev', kind: 'flag', help: 'Send each line back reversed' },
   { name: 'naccept', kind: 'int', help: 'Exit after this many connections' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'quiet', kind: 'flag', help: 'No server output (ACCEPT, connection reports, statistics)' },
+  { name: 'brief', kind: 'flag', help: 'Like -quiet, with a connection summary on standard error' },
 ];
 
 const HANDSHAKE_TIMEOUT = 30_000;
@@ -48,10 +67,14 @@ const NATIVE_SID_CTX = new Uint8Array([1, 0, 0, 0]);
 
 interface Server {
   io: CliIO;
+  ossl: OpenSSL;
   argv: string[];
   context: Context;
-  reneg: RenegotiationWatch;
   pump: InputPump;
+  /** Standard output for the server's own lines (bio_s_out): nothing with -quiet. */
+  out(text: string): void;
+  quiet: boolean;
+  brief: boolean;
   stop(): void;
 }
 
@@ -61,15 +84,29 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     io.stdout(usage('s_server', '[options]', OPTIONS));
     return 0;
   }
-  if (o.has('www') && o.has('rev')) throw new CliError('s_server: choose one of -www and -rev');
+  const modes = ['www', 'WWW', 'HTTP', 'rev'].filter(m => o.has(m));
+  if (modes.length > 1) throw new CliError(`s_server: choose one of ${modes.map(m => `-${m}`).join(', ')}`);
+  if (o.has('stateless')) {
+    throw new CliError('s_server: -stateless is not available: it needs SSL_stateless() to drive the first flight and cookie callbacks, which this build does not export');
+  }
+  const quiet = o.has('quiet') || o.has('brief');
+  const out = quiet ? () => undefined : (t: string | Uint8Array) => io.stdout(t);
   if (o.has('accept') && o.has('port')) throw new CliError('s_server: give the address once, with -accept or -port');
   const { host, port } = hostPort('s_server', '-accept', o.str('accept') ?? String(o.int('port') ?? 4433), '127.0.0.1');
   const version = versionOption(o);
   const naccept = o.int('naccept');
   if (naccept === 0) throw new CliError('s_server: -naccept must be at least 1');
+  const nocert = o.has('nocert');
   const certPath = o.str('cert') ?? 'server.pem', keyPath = o.str('key') ?? certPath;
-  const certificate = readText(certPath, 'certificate');
-  const privateKey = readText(keyPath, 'private key');
+  const certificate = nocert ? undefined : readText(certPath, 'certificate');
+  const privateKey = nocert ? undefined : readText(keyPath, 'private key');
+  const servername = o.str('servername');
+  if ((o.has('cert2') || o.has('key2')) && servername === undefined) throw new CliError('s_server: -cert2 and -key2 need -servername');
+  const cert2Path = o.str('cert2') ?? 'server2.pem', key2Path = o.str('key2') ?? cert2Path;
+  const cert2 = servername !== undefined && !nocert ? readText(cert2Path, 'certificate') : undefined;
+  const key2 = servername !== undefined && !nocert ? readText(key2Path, 'private key') : undefined;
+  const chainPath = o.str('chainCAfile');
+  const chainCAs = chainPath !== undefined ? readText(chainPath, 'chain CA file') : undefined;
   const caPath = o.str('CAfile');
   const ca = caPath !== undefined ? readText(caPath, 'CA file') : undefined;
   if ((o.has('verify') || o.has('Verify')) && ca === undefined) throw new CliError('s_server: -verify and -Verify need -CAfile to verify client certificates with');
@@ -80,34 +117,68 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const sidCtx = o.str('context');
   if (sidCtx !== undefined && new TextEncoder().encode(sidCtx).length > 32) throw new CliError('s_server: -context is at most 32 bytes');
 
+  // As s_server, when the options are read.
+  if (o.has('Verify') && !quiet) io.stderr(`verify depth is ${o.int('Verify')}, must return a certificate\n`);
+  else if (o.has('verify') && !quiet) io.stderr(`verify depth is ${o.int('verify')}\n`);
+  const verifyQuiet = o.has('brief') || o.has('verify_quiet');
+  const alertTraces = new WeakMap<Connection, string>();
+
   const ossl = await instance(io);
-  const reneg = new RenegotiationWatch('server');
-  let context: Context;
-  try {
-    context = ossl.createContext({
+  const options = (o.has('no_ticket') ? SSL_OP_NO_TICKET : 0n) | (o.has('serverpref') ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0n);
+  const make = (cert: string | undefined, key: string | undefined): Context => {
+    const ctx = ossl.createContext({
       preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'server',
-      certificate, privateKey, ca,
+      certificate: cert, privateKey: key, ca,
       verifyPeer: o.has('Verify'),
       minVersion: version, maxVersion: version,
       groups: o.str('groups') ?? o.str('curves'),
       cipherSuites: o.str('ciphersuites'),
       cipherList: o.str('cipher'),
-      options: o.has('no_ticket') ? SSL_OP_NO_TICKET : undefined,
+      options: options || undefined,
       numTickets: o.int('num_tickets'),
       alpn,
       keylog,
       sessionIdContext: sidCtx ?? NATIVE_SID_CTX,
-      sessionCacheSize: 128, // as s_server sets it
+      // As s_server: no cache with -no_cache, else a cache of 128.
+      sessionCacheMode: o.has('no_cache') ? SSL_SESS_CACHE_OFF : undefined,
+      sessionCacheSize: o.has('no_cache') ? undefined : 128,
       onMessage: (m, c) => {
-        reneg.message(m, c);
         if (o.has('msg')) io.stdout(formatMessage(m));
+        // A fatal alert of ours ends the handshake and frees the connection: keep the verify lines now.
+        if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
       },
     });
-    // -verify: ask, verify what is sent, accept none (the object layer's verifyPeer requires one).
-    if (o.has('verify') && !o.has('Verify')) ossl.raw.capi.SSL_CTX_set_verify(context.pointer, SSL_VERIFY_PEER, NULL);
+    try {
+      // As s_server: the apps' verify callback, going on past errors unless -verify_return_error.
+      setVerifyTrace(ossl.raw, ctx, {
+        mode: o.has('Verify') ? 'require' : o.has('verify') ? 'peer' : 'none',
+        depth: o.int('Verify') ?? o.int('verify') ?? -1,
+        returnError: o.has('verify_return_error'),
+      });
+      if (chainCAs !== undefined) chainStore(ossl.raw, ctx, chainCAs, chainPath!);
+    } catch (e) {
+      ctx.free();
+      throw e;
+    }
+    return ctx;
+  };
+  let context: Context;
+  try {
+    context = make(certificate, privateKey);
   } catch (e) {
     throw tlsSetupError('s_server', e, { cert: certPath, key: keyPath, ca: caPath });
+  }
+  let context2: Context | null = null;
+  if (servername !== undefined) {
+    out('Setting secondary ctx parameters\n');
+    try {
+      context2 = make(cert2, key2);
+    } catch (e) {
+      context.free();
+      throw tlsSetupError('s_server', e, { cert: cert2Path, key: key2Path, ca: caPath });
+    }
+    sniSwitch(ossl.raw, context, context2, servername, t => out(t));
   }
 
   const pump = new InputPump(io.stdin);
@@ -119,7 +190,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const done = new Promise<void>(r => { finished = r; });
   const maybeFinish = () => { if (stopping && open === 0) finished(); };
   const server: Server = {
-    io, argv, context, reneg, pump,
+    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'),
     stop() {
       if (stopping) return;
       stopping = true;
@@ -135,13 +206,19 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     if (naccept !== undefined && accepted >= naccept) server.stop();
   });
   netServer.on('tlsClientError', (e: unknown, tls: TLSSocket) => {
-    if (!secured.has(tls)) io.stderr(`s_server: handshake failed: ${describeTLSError(e)}\n`);
+    if (secured.has(tls)) return;
+    const c = tls.connection;
+    if (c) io.stderr(c.alive ? verifyTrace(ossl.raw, c.pointer, verifyQuiet) : alertTraces.get(c) ?? '');
+    io.stderr(`s_server: handshake failed: ${describeTLSError(e)}\n`);
   });
   netServer.on('secureConnection', (tls: TLSSocket) => {
     secured.add(tls);
+    io.stderr(verifyTrace(ossl.raw, tls.connection!.pointer, verifyQuiet));
     live.add(tls);
     tls.once('close', () => live.delete(tls));
-    if (o.has('www')) www(server, tls);
+    if (o.has('www')) www(server, tls, 1);
+    else if (o.has('WWW')) www(server, tls, 2);
+    else if (o.has('HTTP')) www(server, tls, 3);
     else if (o.has('rev')) rev(server, tls);
     else echo(server, tls);
   });
@@ -154,12 +231,13 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     pump.close();
     context.free();
+    context2?.free();
     throw new CliError(`s_server: cannot listen on ${host}:${port}: ${systemReason(e)}`);
   }
   netServer.on('error', e => io.stderr(`s_server: ${systemReason(e)}\n`));
   const address = netServer.address() as net.AddressInfo;
   // As native (report_server_accept): the address only when the port was chosen by the system.
-  io.stdout(port === 0 ? `ACCEPT ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}\n` : 'ACCEPT\n');
+  out(port === 0 ? `ACCEPT ${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}\n` : 'ACCEPT\n');
 
   const stoppedBySignal = await Promise.race([done.then(() => false), aborted(io.signal)]);
   if (stoppedBySignal) {
@@ -168,8 +246,9 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     await Promise.race([done, new Promise(r => setTimeout(r, 1000))]);
   }
   pump.close();
-  io.stdout(cacheStats(context));
+  out(cacheStats(context));
   context.free(); // and with it any connection still alive
+  context2?.free();
   return 0;
 }
 
@@ -202,62 +281,32 @@ function onLines(tls: TLSSocket, fn: (line: string) => boolean | void): void {
   });
 }
 
-function escapeHTML(s: string): string {
-  return s.replace(/[<>&]/g, c => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'));
-}
-
-function peerLines(c: Connection, title: string): string[] {
-  const peer = c.peerCertificate;
-  if (!peer) return [];
-  const info = certificateInfo(peer);
-  return [title, toPEM(peer, 'CERTIFICATE').trimEnd(), ...(info ? [`subject=${info.subject}`, `issuer=${info.issuer}`] : [])];
-}
-
-/** -www: on `GET `, the page www_body writes, then close. */
-function www(s: Server, tls: TLSSocket): void {
+/**
+ * -www (mode 1): on `GET `, the status page, then close. -WWW (2) and -HTTP (3): `GET /path` sends
+ * the file (-WWW's `GET /stats ` the status page), then close.
+ */
+function www(s: Server, tls: TLSSocket, mode: 1 | 2 | 3): void {
   watchErrors(s, tls);
   onLines(tls, line => {
-    if (!line.startsWith('GET ')) return true;
     const c = tls.connection!;
-    const page: string[] = ['HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n<HTML><BODY BGCOLOR="#ffffff">\n<pre>\n\n'];
-    page.push(['s_server', ...s.argv].map(a => `${escapeHTML(a)} `).join('') + '\n');
-    const note = s.reneg.note(c);
-    if (note) page.push(`${note}\n`);
-    page.push(`---\n${newOrReused(c)}\n`);
-    const session = c.session;
-    if (session) {
-      try {
-        page.push(session.print());
-      } finally {
-        session.free();
-      }
+    if ((mode === 1 && line.startsWith('GET ')) || (mode === 2 && line.startsWith('GET /stats '))) {
+      tls.end(statusPage(s.ossl.raw, c, s.argv, s.context));
+      return false;
     }
-    page.push('---\n', cacheStats(s.context), '---\n');
-    const peer = peerLines(c, 'Client certificate');
-    page.push(peer.length ? `${peer.join('\n')}\n` : 'no client certificate available\n');
-    page.push('</pre></BODY></HTML>\r\n\r\n');
-    tls.end(page.join(''));
-    return false;
+    if (mode !== 1 && line.startsWith('GET /')) {
+      const r = fileResponse(line, mode);
+      if (r.log && !s.quiet) s.io.stderr(r.log);
+      tls.end(r.body);
+      return false;
+    }
+    return true;
   });
 }
 
 /** -rev: print_ssl_summary on stderr, then each line reversed until `CLOSE` or the end. */
 function rev(s: Server, tls: TLSSocket): void {
   watchErrors(s, tls);
-  const c = tls.connection!;
-  const summary = [`Protocol version: ${c.protocol}`, `Ciphersuite: ${c.cipher}`];
-  const peer = c.peerCertificate;
-  const info = peer && certificateInfo(peer);
-  if (peer) {
-    summary.push(`Peer certificate: ${info ? info.subject : '?'}`);
-    const v = c.verifyResult;
-    summary.push(v.code === 0 ? 'Verification: OK' : `Verification error: ${v.message}`);
-  } else {
-    summary.push('No peer certificate');
-  }
-  const key = tmpKeyLine(c.group, c.protocol);
-  if (key) summary.push(key);
-  s.io.stderr(`CONNECTION ESTABLISHED\n${summary.join('\n')}\n`);
+  s.io.stderr(`CONNECTION ESTABLISHED\n${sslSummary(sslRef(s.ossl.raw, tls.connection!))}`);
   let reported = false;
   const closed = () => { if (!reported) s.io.stderr('CONNECTION CLOSED\n'); reported = true; };
   tls.once('close', closed);
@@ -274,32 +323,44 @@ function rev(s: Server, tls: TLSSocket): void {
   });
 }
 
-/** Default: print_connection_info, then the client's data to stdout and stdin to the client. */
-function echo(s: Server, tls: TLSSocket): void {
-  watchErrors(s, tls);
-  const c = tls.connection!;
-  const info: string[] = [];
+/** print_connection_info of s_server.c: what the default mode prints for a new connection. */
+function connectionInfo(s: Server, c: Connection): string {
+  const raw = s.ossl.raw;
+  const ref = sslRef(raw, c);
+  let out = '';
   const session = c.session;
   if (session) {
     try {
-      info.push(session.toPEM().trimEnd());
+      out += session.toPEM();
     } finally {
       session.free();
     }
   }
-  info.push(...peerLines(c, 'Client certificate'));
-  info.push(`CIPHER is ${c.cipher ?? '(NONE)'}`);
-  if (c.sessionReused) info.push('Reused session-id');
-  const note = s.reneg.note(c);
-  if (note) info.push(note);
-  s.io.stdout(`${info.join('\n')}\n`);
+  const peer = raw.capi.SSL_get0_peer_certificate(c.pointer);
+  if (peer) out += `Client certificate\n${certificatePEM(raw, peer)}${subjectIssuerLines(raw, peer)}`;
+  const shared = sharedCiphers(ref, 8192);
+  if (shared !== null) out += `Shared ciphers:${shared}\n`;
+  const formats = pointFormatsLine(ref);
+  for (const l of [...sigalgsLines(ref), ...(formats ? [formats] : []), ...groupsLines(ref, false)]) out += `${l}\n`;
+  out += caNamesBlock(ref);
+  out += `CIPHER is ${c.cipher ?? '(NONE)'}\n`;
+  if (c.sessionReused) out += 'Reused session-id\n';
+  return `${out}${renegotiationNote(ref)}\n`;
+}
+
+/** Default: print_connection_info, then the client's data to stdout and stdin to the client. */
+function echo(s: Server, tls: TLSSocket): void {
+  watchErrors(s, tls);
+  const c = tls.connection!;
+  if (s.brief) s.io.stderr(sslSummary(sslRef(s.ossl.raw, c)));
+  s.out(connectionInfo(s, c));
   tls.on('data', (d: Uint8Array) => s.io.stdout(d));
   let ended = false;
   const finish = (why: 'peer' | 'input') => {
     if (ended) return;
     ended = true;
     s.pump.detach();
-    s.io.stdout(why === 'peer' ? 'DONE\nshutting down SSL\nCONNECTION CLOSED\n' : 'DONE\n');
+    s.out(why === 'peer' ? 'DONE\nshutting down SSL\nCONNECTION CLOSED\n' : 'DONE\n');
     if (why === 'input') {
       // As native: the end of standard input stops the server.
       s.stop();

@@ -6,7 +6,8 @@ import type { Session } from '../oo/session.ts';
 import { concat as concatBytes } from '../raw/bytes.ts';
 import { parseOptions, usage, type OptionSpec } from './args.ts';
 import { CliError, instance, openSSLReason, readFile, writeFile, type CliIO } from './io.ts';
-import { certificateInfo, toPEM } from './x509.ts';
+import { NULL } from '../raw/types.ts';
+import { bioText, certificatePEM } from './x509-print.ts';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'in', kind: 'value', arg: 'file', help: 'Input file (default: standard input)' },
@@ -62,10 +63,8 @@ export async function sessId(argv: string[], io: CliIO): Promise<number> {
     if (o.has('text')) {
       parts.push(session.print());
       if (o.has('cert')) {
-        const peer = session.peerCertificate;
-        const info = peer && certificateInfo(peer);
-        // X509_print is not in the module: the subject and issuer stand in for the full dump.
-        parts.push(peer === null ? 'No certificate present\n' : info ? `subject=${info.subject}\nissuer=${info.issuer}\n` : '');
+        const peer = ossl.raw.capi.SSL_SESSION_get0_peer(session.pointer);
+        parts.push(peer === NULL ? 'No certificate present\n' : bioText(ossl.raw, bio => ossl.raw.capi.X509_print(bio, peer)));
       }
     }
     if (!o.has('noout')) {
@@ -75,7 +74,7 @@ export async function sessId(argv: string[], io: CliIO): Promise<number> {
         const peer = session.peerCertificate;
         if (peer !== null) {
           if (outform === 'NSS') throw new CliError('sess_id: -outform NSS is for sessions, not certificates');
-          parts.push(outform === 'DER' ? peer : toPEM(peer, 'CERTIFICATE'));
+          parts.push(outform === 'DER' ? peer : certificatePEM(ossl.raw, ossl.raw.capi.SSL_SESSION_get0_peer(session.pointer)));
         }
       }
     }

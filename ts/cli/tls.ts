@@ -1,6 +1,7 @@
 /// <reference types="node" />
 /** What s_client and s_server share around TLS: error texts, the system CA bundle, bounded waits. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import process from 'node:process';
 import { OpenSSLError } from '../errors.ts';
 import { CliError, oneLine, systemReason } from './io.ts';
@@ -102,4 +103,32 @@ export function aborted(signal: AbortSignal | undefined): Promise<true> {
   if (!signal) return new Promise(() => undefined);
   if (signal.aborted) return Promise.resolve(true);
   return new Promise(r => signal.addEventListener('abort', () => r(true), { once: true }));
+}
+
+/**
+ * The PEM certificates of a -CApath directory, as one text. OpenSSL looks them up there by
+ * subject hash (X509_LOOKUP_hash_dir); the module has no file system, so every PEM file of the
+ * directory is read and the certificates added to the store, which verifies the same.
+ */
+export function caDirectory(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    throw new CliError(`cannot read CA directory ${dir}: ${systemReason(e)}`);
+  }
+  const pems: string[] = [];
+  for (const name of names) {
+    let text: string;
+    try {
+      const path = join(dir, name);
+      if (!statSync(path).isFile()) continue;
+      text = readFileSync(path, 'latin1');
+    } catch {
+      continue; // unreadable entries are skipped, as the hash lookup would never open them
+    }
+    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)) pems.push(m[0]);
+  }
+  if (pems.length === 0) throw new CliError(`CA directory ${dir} holds no PEM certificate`);
+  return pems.join('\n') + '\n';
 }

@@ -443,6 +443,97 @@ export interface Capi {
   OSW_msg_cb(): FnPtr<'msg_cb'>;
   /** `client_hello_cb OSW_client_hello_cb(void)` */
   OSW_client_hello_cb(): FnPtr<'client_hello_cb'>;
+  // ---- cli: certificate printing
+  /** `X509_NAME *X509_get_issuer_name(const X509 *a)` */
+  X509_get_issuer_name(a: Ptr<'X509'>): Ptr<'X509_NAME'>;
+  /** `int X509_NAME_print_ex(BIO *out, const X509_NAME *nm, int indent, unsigned long flags)` */
+  X509_NAME_print_ex(out: Ptr<'BIO'>, nm: Ptr<'X509_NAME'>, indent: number, flags: number): number;
+  /** `int X509_print(BIO *bp, X509 *x)` */
+  X509_print(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
+  /** `int PEM_write_bio_X509(BIO *bp, const X509 *x)` */
+  PEM_write_bio_X509(bp: Ptr<'BIO'>, x: Ptr<'X509'>): number;
+  /** `EVP_PKEY *X509_get0_pubkey(const X509 *x)` */
+  X509_get0_pubkey(x: Ptr<'X509'>): Ptr<'EVP_PKEY'>;
+  /** `int X509_get_signature_nid(const X509 *x)` */
+  X509_get_signature_nid(x: Ptr<'X509'>): number;
+  /** `const ASN1_TIME *X509_get0_notBefore(const X509 *x)` */
+  X509_get0_notBefore(x: Ptr<'X509'>): Ptr<'ASN1_TIME'>;
+  /** `const ASN1_TIME *X509_get0_notAfter(const X509 *x)` */
+  X509_get0_notAfter(x: Ptr<'X509'>): Ptr<'ASN1_TIME'>;
+  /** `int ASN1_TIME_print(BIO *bp, const ASN1_TIME *tm)` */
+  ASN1_TIME_print(bp: Ptr<'BIO'>, tm: Ptr<'ASN1_TIME'>): number;
+  /** `const char *OBJ_nid2sn(int n)` */
+  OBJ_nid2sn(n: number): Ptr<'char'>;
+  /** `const char *OBJ_nid2ln(int n)` */
+  OBJ_nid2ln(n: number): Ptr<'char'>;
+  /** `int EVP_PKEY_get_id(const EVP_PKEY *pkey)` */
+  EVP_PKEY_get_id(pkey: Ptr<'EVP_PKEY'>): number;
+  /** `int EVP_PKEY_get_base_id(const EVP_PKEY *pkey)` */
+  EVP_PKEY_get_base_id(pkey: Ptr<'EVP_PKEY'>): number;
+  /** `int EVP_PKEY_get_bits(const EVP_PKEY *pkey)` */
+  EVP_PKEY_get_bits(pkey: Ptr<'EVP_PKEY'>): number;
+  /** `const char *EVP_PKEY_get0_type_name(const EVP_PKEY *key)` */
+  EVP_PKEY_get0_type_name(key: Ptr<'EVP_PKEY'>): Ptr<'char'>;
+  /** `int EVP_PKEY_get_group_name(const EVP_PKEY *pkey, char *name, size_t name_sz, size_t *gname_len)` */
+  EVP_PKEY_get_group_name(pkey: Ptr<'EVP_PKEY'>, name: Ptr<'char'>, name_sz: number, gname_len: Ptr<'size_t'>): number;
+  /** `int OPENSSL_sk_num(const OPENSSL_STACK *st)` */
+  OPENSSL_sk_num(st: Ptr<'OPENSSL_STACK'>): number;
+  /** `void *OPENSSL_sk_value(const OPENSSL_STACK *st, int i)` */
+  OPENSSL_sk_value(st: Ptr<'OPENSSL_STACK'>, i: number): Ptr<'void'>;
+  // ---- cli: connection report
+  /** `X509 *SSL_get0_peer_certificate(const SSL *s)` */
+  SSL_get0_peer_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
+  /** `OPENSSL_STACK *SSL_get_peer_cert_chain(const SSL *s)` */
+  SSL_get_peer_cert_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `const OPENSSL_STACK *SSL_get0_peer_CA_list(const SSL *s)` */
+  SSL_get0_peer_CA_list(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash, unsigned char *rsig, unsigned char *rhash)` */
+  SSL_get_sigalgs(s: Ptr<'SSL'>, idx: number, psign: Ptr<'i32'>, phash: Ptr<'i32'>, psignandhash: Ptr<'i32'>, rsig: Ptr<'u8'>, rhash: Ptr<'u8'>): number;
+  /** `int SSL_get_shared_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash, unsigned char *rsig, unsigned char *rhash)` */
+  SSL_get_shared_sigalgs(s: Ptr<'SSL'>, idx: number, psign: Ptr<'i32'>, phash: Ptr<'i32'>, psignandhash: Ptr<'i32'>, rsig: Ptr<'u8'>, rhash: Ptr<'u8'>): number;
+  /** `int SSL_get_peer_signature_type_nid(const SSL *s, int *pnid)` */
+  SSL_get_peer_signature_type_nid(s: Ptr<'SSL'>, pnid: Ptr<'i32'>): number;
+  /** `long SSL_get_peer_signature_nid(SSL *s, int *pnid)` */
+  SSL_get_peer_signature_nid(s: Ptr<'SSL'>, pnid: Ptr<'i32'>): number;
+  /** `long SSL_get0_peer_signature_name(SSL *s, const char **name)` */
+  SSL_get0_peer_signature_name(s: Ptr<'SSL'>, name: Ptr<'char*'>): number;
+  /** `long SSL_get_peer_tmp_key(SSL *s, EVP_PKEY **pk)` */
+  SSL_get_peer_tmp_key(s: Ptr<'SSL'>, pk: Ptr<'EVP_PKEY*'>): number;
+  /** `long SSL_get0_certificate_types(SSL *s, const unsigned char **clist)` */
+  SSL_get0_certificate_types(s: Ptr<'SSL'>, clist: Ptr<'u8*'>): number;
+  /** `long SSL_get0_ec_point_formats(SSL *s, const unsigned char **plst)` */
+  SSL_get0_ec_point_formats(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
+  /** `long SSL_get_secure_renegotiation_support(SSL *s)` */
+  SSL_get_secure_renegotiation_support(s: Ptr<'SSL'>): number;
+  /** `long SSL_get0_raw_cipherlist(SSL *s, const unsigned char **plst)` */
+  SSL_get0_raw_cipherlist(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
+  /** `const SSL_CIPHER *SSL_CIPHER_find(SSL *ssl, const unsigned char *ptr)` */
+  SSL_CIPHER_find(ssl: Ptr<'SSL'>, ptr: Ptr<'u8'>): Ptr<'SSL_CIPHER'>;
+  /** `const char *SSL_CIPHER_get_version(const SSL_CIPHER *c)` */
+  SSL_CIPHER_get_version(c: Ptr<'SSL_CIPHER'>): Ptr<'char'>;
+  /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
+  SSL_set_SSL_CTX(ssl: Ptr<'SSL'>, ctx: Ptr<'SSL_CTX'>): Ptr<'SSL_CTX'>;
+  /** `OPENSSL_STACK *SSL_get_ciphers(const SSL *s)` */
+  SSL_get_ciphers(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)` */
+  SSL_get_shared_ciphers(s: Ptr<'SSL'>, buf: Ptr<'char'>, size: number): Ptr<'char'>;
+  /** `long SSL_get1_groups(SSL *s, int *glist)` */
+  SSL_get1_groups(s: Ptr<'SSL'>, glist: Ptr<'i32'>): number;
+  /** `long SSL_get_shared_group(SSL *s, long n)` */
+  SSL_get_shared_group(s: Ptr<'SSL'>, n: number): number;
+  /** `X509_STORE *X509_STORE_new(void)` */
+  X509_STORE_new(): Ptr<'X509_STORE'>;
+  /** `void X509_STORE_free(X509_STORE *store)` */
+  X509_STORE_free(store: Ptr<'X509_STORE'>): void;
+  /** `long SSL_CTX_set1_chain_cert_store(SSL_CTX *ctx, X509_STORE *st)` */
+  SSL_CTX_set1_chain_cert_store(ctx: Ptr<'SSL_CTX'>, st: Ptr<'X509_STORE'>): number;
+  // ---- cli: verification trace
+  /** `int OSW_SSL_CTX_set_verify_trace(SSL_CTX *ctx, int mode, int depth, int return_error)` */
+  OSW_SSL_CTX_set_verify_trace(ctx: Ptr<'SSL_CTX'>, mode: number, depth: number, return_error: number): number;
+  /** `int OSW_verify_trace_count(const SSL *s)` */
+  OSW_verify_trace_count(s: Ptr<'SSL'>): number;
+  /** `X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int *err, int *ret)` */
+  OSW_verify_trace_step(s: Ptr<'SSL'>, i: number, ok: Ptr<'i32'>, depth: Ptr<'i32'>, err: Ptr<'i32'>, ret: Ptr<'i32'>): Ptr<'X509'>;
 }
 
 /**
@@ -663,4 +754,48 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSW_keylog_cb: 'u',
   OSW_msg_cb: 'u',
   OSW_client_hello_cb: 'u',
+  X509_get_issuer_name: 'u',
+  X509_NAME_print_ex: 'i',
+  X509_print: 'i',
+  PEM_write_bio_X509: 'i',
+  X509_get0_pubkey: 'u',
+  X509_get_signature_nid: 'i',
+  X509_get0_notBefore: 'u',
+  X509_get0_notAfter: 'u',
+  ASN1_TIME_print: 'i',
+  OBJ_nid2sn: 'u',
+  OBJ_nid2ln: 'u',
+  EVP_PKEY_get_id: 'i',
+  EVP_PKEY_get_base_id: 'i',
+  EVP_PKEY_get_bits: 'i',
+  EVP_PKEY_get0_type_name: 'u',
+  EVP_PKEY_get_group_name: 'i',
+  OPENSSL_sk_num: 'i',
+  OPENSSL_sk_value: 'u',
+  SSL_get0_peer_certificate: 'u',
+  SSL_get_peer_cert_chain: 'u',
+  SSL_get0_peer_CA_list: 'u',
+  SSL_get_sigalgs: 'i',
+  SSL_get_shared_sigalgs: 'i',
+  SSL_get_peer_signature_type_nid: 'i',
+  SSL_get_peer_signature_nid: 'i',
+  SSL_get0_peer_signature_name: 'i',
+  SSL_get_peer_tmp_key: 'i',
+  SSL_get0_certificate_types: 'i',
+  SSL_get0_ec_point_formats: 'i',
+  SSL_get_secure_renegotiation_support: 'i',
+  SSL_get0_raw_cipherlist: 'i',
+  SSL_CIPHER_find: 'u',
+  SSL_CIPHER_get_version: 'u',
+  SSL_set_SSL_CTX: 'u',
+  SSL_get_ciphers: 'u',
+  SSL_get_shared_ciphers: 'u',
+  SSL_get1_groups: 'i',
+  SSL_get_shared_group: 'i',
+  X509_STORE_new: 'u',
+  X509_STORE_free: 'v',
+  SSL_CTX_set1_chain_cert_store: 'i',
+  OSW_SSL_CTX_set_verify_trace: 'i',
+  OSW_verify_trace_count: 'i',
+  OSW_verify_trace_step: 'u',
 };
