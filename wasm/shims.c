@@ -133,3 +133,10 @@ EXPORT alpn_select_cb OSW_alpn_select_cb(void) { return t_alpn_select; }
 EXPORT keylog_cb OSW_keylog_cb(void) { return t_keylog; }
 EXPORT msg_cb OSW_msg_cb(void) { return t_msg; }
 EXPORT client_hello_cb OSW_client_hello_cb(void) { return t_client_hello; }
+
+/*
+ * A verify callback that records the verification result (SSL_get_verify_result) but lets the
+ * handshake go on, as Node's server does with requestCert and rejectUnauthorized: false.
+ */
+static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) { (void)preverify_ok; (void)ctx; return 1; }
+EXPORT verify_cb OSW_verify_accept_cb(void) { return t_verify_accept; }

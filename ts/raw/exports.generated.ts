@@ -433,6 +433,78 @@ export interface Capi {
   OSW_msg_cb(): FnPtr<'msg_cb'>;
   /** `client_hello_cb OSW_client_hello_cb(void)` */
   OSW_client_hello_cb(): FnPtr<'client_hello_cb'>;
+  // ---- node adapter: certificate details
+  /** `X509_NAME *X509_get_issuer_name(const X509 *a)` */
+  X509_get_issuer_name(a: Ptr<'X509'>): Ptr<'X509_NAME'>;
+  /** `int X509_NAME_entry_count(const X509_NAME *name)` */
+  X509_NAME_entry_count(name: Ptr<'X509_NAME'>): number;
+  /** `X509_NAME_ENTRY *X509_NAME_get_entry(const X509_NAME *name, int loc)` */
+  X509_NAME_get_entry(name: Ptr<'X509_NAME'>, loc: number): Ptr<'X509_NAME_ENTRY'>;
+  /** `ASN1_OBJECT *X509_NAME_ENTRY_get_object(const X509_NAME_ENTRY *ne)` */
+  X509_NAME_ENTRY_get_object(ne: Ptr<'X509_NAME_ENTRY'>): Ptr<'ASN1_OBJECT'>;
+  /** `ASN1_STRING *X509_NAME_ENTRY_get_data(const X509_NAME_ENTRY *ne)` */
+  X509_NAME_ENTRY_get_data(ne: Ptr<'X509_NAME_ENTRY'>): Ptr<'ASN1_STRING'>;
+  /** `int OBJ_obj2nid(const ASN1_OBJECT *o)` */
+  OBJ_obj2nid(o: Ptr<'ASN1_OBJECT'>): number;
+  /** `const char *OBJ_nid2sn(int n)` */
+  OBJ_nid2sn(n: number): Ptr<'char'>;
+  /** `int ASN1_STRING_to_UTF8(unsigned char **out, const ASN1_STRING *in)` */
+  ASN1_STRING_to_UTF8(out: Ptr<'u8*'>, in_: Ptr<'ASN1_STRING'>): number;
+  /** `const ASN1_TIME *X509_get0_notBefore(const X509 *x)` */
+  X509_get0_notBefore(x: Ptr<'X509'>): Ptr<'ASN1_TIME'>;
+  /** `const ASN1_TIME *X509_get0_notAfter(const X509 *x)` */
+  X509_get0_notAfter(x: Ptr<'X509'>): Ptr<'ASN1_TIME'>;
+  /** `int ASN1_TIME_print(BIO *fp, const ASN1_TIME *a)` */
+  ASN1_TIME_print(fp: Ptr<'BIO'>, a: Ptr<'ASN1_TIME'>): number;
+  /** `const ASN1_INTEGER *X509_get0_serialNumber(const X509 *x)` */
+  X509_get0_serialNumber(x: Ptr<'X509'>): Ptr<'ASN1_INTEGER'>;
+  /** `BIGNUM *ASN1_INTEGER_to_BN(const ASN1_INTEGER *ai, BIGNUM *bn)` */
+  ASN1_INTEGER_to_BN(ai: Ptr<'ASN1_INTEGER'>, bn: Ptr<'BIGNUM'>): Ptr<'BIGNUM'>;
+  /** `char *BN_bn2hex(const BIGNUM *a)` */
+  BN_bn2hex(a: Ptr<'BIGNUM'>): Ptr<'char'>;
+  /** `void BN_free(BIGNUM *a)` */
+  BN_free(a: Ptr<'BIGNUM'>): void;
+  /** `int X509_digest(const X509 *data, const EVP_MD *type, unsigned char *md, unsigned int *len)` */
+  X509_digest(data: Ptr<'X509'>, type: Ptr<'EVP_MD'>, md: Ptr<'u8'>, len: Ptr<'u32'>): number;
+  /** `const EVP_MD *EVP_sha1(void)` */
+  EVP_sha1(): Ptr<'EVP_MD'>;
+  /** `const EVP_MD *EVP_sha256(void)` */
+  EVP_sha256(): Ptr<'EVP_MD'>;
+  /** `const EVP_MD *EVP_sha512(void)` */
+  EVP_sha512(): Ptr<'EVP_MD'>;
+  /** `int X509_get_ext_by_NID(const X509 *x, int nid, int lastpos)` */
+  X509_get_ext_by_NID(x: Ptr<'X509'>, nid: number, lastpos: number): number;
+  /** `X509_EXTENSION *X509_get_ext(const X509 *x, int loc)` */
+  X509_get_ext(x: Ptr<'X509'>, loc: number): Ptr<'X509_EXTENSION'>;
+  /** `int X509V3_EXT_print(BIO *out, X509_EXTENSION *ext, unsigned long flag, int indent)` */
+  X509V3_EXT_print(out: Ptr<'BIO'>, ext: Ptr<'X509_EXTENSION'>, flag: number, indent: number): number;
+  /** `EVP_PKEY *X509_get0_pubkey(const X509 *x)` */
+  X509_get0_pubkey(x: Ptr<'X509'>): Ptr<'EVP_PKEY'>;
+  /** `int EVP_PKEY_get_bits(const EVP_PKEY *pkey)` */
+  EVP_PKEY_get_bits(pkey: Ptr<'EVP_PKEY'>): number;
+  /** `int X509_check_issued(X509 *issuer, X509 *subject)` */
+  X509_check_issued(issuer: Ptr<'X509'>, subject: Ptr<'X509'>): number;
+  /** `OPENSSL_STACK *SSL_get_peer_cert_chain(const SSL *s)` */
+  SSL_get_peer_cert_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `OPENSSL_STACK *SSL_get0_verified_chain(const SSL *s)` */
+  SSL_get0_verified_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `int OPENSSL_sk_num(const OPENSSL_STACK *st)` */
+  OPENSSL_sk_num(st: Ptr<'OPENSSL_STACK'>): number;
+  /** `void *OPENSSL_sk_value(const OPENSSL_STACK *st, int i)` */
+  OPENSSL_sk_value(st: Ptr<'OPENSSL_STACK'>, i: number): Ptr<'void'>;
+  // ---- node adapter: connection extras
+  /** `int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const char *label, size_t llen, const unsigned char *context, size_t contextlen, int use_context)` */
+  SSL_export_keying_material(s: Ptr<'SSL'>, out: Ptr<'u8'>, olen: number, label: Ptr<'char'>, llen: number, context: Ptr<'u8'>, contextlen: number, use_context: number): number;
+  /** `size_t SSL_get_finished(const SSL *s, void *buf, size_t count)` */
+  SSL_get_finished(s: Ptr<'SSL'>, buf: Ptr<string>, count: number): number;
+  /** `size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count)` */
+  SSL_get_peer_finished(s: Ptr<'SSL'>, buf: Ptr<string>, count: number): number;
+  /** `void SSL_SESSION_get0_ticket(const SSL_SESSION *s, const unsigned char **tick, size_t *len)` */
+  SSL_SESSION_get0_ticket(s: Ptr<'SSL_SESSION'>, tick: Ptr<'u8*'>, len: Ptr<'size_t'>): void;
+  /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
+  SSL_set_SSL_CTX(ssl: Ptr<'SSL'>, ctx: Ptr<'SSL_CTX'>): Ptr<'SSL_CTX'>;
+  /** `verify_cb OSW_verify_accept_cb(void)` */
+  OSW_verify_accept_cb(): FnPtr<'verify_cb'>;
 }
 
 /**
@@ -648,4 +720,39 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSW_keylog_cb: 'u',
   OSW_msg_cb: 'u',
   OSW_client_hello_cb: 'u',
+  X509_get_issuer_name: 'u',
+  X509_NAME_entry_count: 'i',
+  X509_NAME_get_entry: 'u',
+  X509_NAME_ENTRY_get_object: 'u',
+  X509_NAME_ENTRY_get_data: 'u',
+  OBJ_obj2nid: 'i',
+  OBJ_nid2sn: 'u',
+  ASN1_STRING_to_UTF8: 'i',
+  X509_get0_notBefore: 'u',
+  X509_get0_notAfter: 'u',
+  ASN1_TIME_print: 'i',
+  X509_get0_serialNumber: 'u',
+  ASN1_INTEGER_to_BN: 'u',
+  BN_bn2hex: 'u',
+  BN_free: 'v',
+  X509_digest: 'i',
+  EVP_sha1: 'u',
+  EVP_sha256: 'u',
+  EVP_sha512: 'u',
+  X509_get_ext_by_NID: 'i',
+  X509_get_ext: 'u',
+  X509V3_EXT_print: 'i',
+  X509_get0_pubkey: 'u',
+  EVP_PKEY_get_bits: 'i',
+  X509_check_issued: 'i',
+  SSL_get_peer_cert_chain: 'u',
+  SSL_get0_verified_chain: 'u',
+  OPENSSL_sk_num: 'i',
+  OPENSSL_sk_value: 'u',
+  SSL_export_keying_material: 'i',
+  SSL_get_finished: 'u',
+  SSL_get_peer_finished: 'u',
+  SSL_SESSION_get0_ticket: 'v',
+  SSL_set_SSL_CTX: 'u',
+  OSW_verify_accept_cb: 'u',
 };
