@@ -416,6 +416,23 @@ export class Connection extends Handle<'SSL'> {
     capi.SSL_set_verify(this.pointer, C.SSL_VERIFY_PEER, capi.OSW_verify_accept_cb());
   }
 
+  /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */
+  clientHelloExtension(type: number): Uint8Array | null {
+    const ssl = this.pointer;
+    return this.core.borrowedBytes((pp, len) => {
+      this.core.capi.SSL_client_hello_get0_ext(ssl, type, pp, len as Ptr<string> as Ptr<'size_t'>);
+    });
+  }
+
+  /**
+   * Turns this connection's message callback on or off (SSL_set_msg_callback). It starts as its
+   * context's: on when the context was made with onMessage, which it then reaches.
+   */
+  set messageHook(on: boolean) {
+    const { capi } = this.core;
+    capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
+  }
+
   // ----
 
   #liveBio(bio: Ptr<'BIO'>): Ptr<'BIO'> {
