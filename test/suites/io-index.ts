@@ -9,3 +9,4 @@ import './fleet.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
+import './node-adapter.suite.ts';

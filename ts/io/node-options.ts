@@ -43,15 +43,17 @@ export const NODE_CONTEXT_OPTIONS = Object.keys({
 } satisfies Record<keyof NodeContextOptions, 1>);
 
 /**
- * ContextOptions from Node's names, merged with `contextOptions` (this library's names). A setting
- * given both ways is a TypeError, as is any of Node's context options beside a ready `context`.
+ * ContextOptions from Node's names, merged with `contextOptions` (this library's names); null with a
+ * ready `context`. A setting given both ways is a TypeError, as is any of Node's context options
+ * (or contextOptions) beside a ready `context`.
  */
 export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'> },
-  role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions {
+  role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions | null {
   const given = NODE_CONTEXT_OPTIONS.filter(k => (o as Record<string, unknown>)[k] !== undefined);
   if (o.context && (given.length || o.contextOptions)) {
     throw new TypeError(`${where}: ${[...given, ...(o.contextOptions ? ['contextOptions'] : [])].join(', ')} cannot be used with options.context: the context is already configured`);
   }
+  if (o.context) return null;
   const mapped: Partial<ContextOptions> = { ...extra };
   if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
   if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
@@ -104,8 +106,9 @@ function alpnNames(v: NodeContextOptions['ALPNProtocols']): string[] {
  * own tls servers, which use the secrets directly with AES-128-CBC.
  */
 export function nodeTicketKey(keys: Uint8Array): { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array } {
+  // TypeErrors both, as Node's (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE).
   if (!(keys instanceof Uint8Array)) throw new TypeError('ticketKeys must be a Buffer (or Uint8Array) of 48 bytes');
-  if (keys.length !== 48) throw new RangeError(`ticketKeys must be exactly 48 bytes, got ${keys.length}`);
+  if (keys.length !== 48) throw new TypeError(`ticketKeys must be exactly 48 bytes, got ${keys.length}`);
   const derive = (secret: Uint8Array, info: string) => new Uint8Array(hkdfSync('sha256', secret, keys.subarray(0, 16), info, 32));
   return {
     name: keys.slice(0, 16),

@@ -102,7 +102,7 @@ export class TLSSocket extends Duplex {
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
     const engine = new TLSEngine(connection, {
-      transmit: bytes => { if (!socket.destroyed) socket.write(bytes); },
+      transmit: bytes => { if (socket.writable) socket.write(bytes); },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
       plaintext: bytes => { if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) socket.pause(); },
@@ -298,9 +298,8 @@ export function connect(...args: unknown[]): TLSSocket {
   const host = options.host ?? 'localhost';
   const verify = options.rejectUnauthorized !== false;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
-  const contextOptions = options.context ? null : contextOptionsFromNode('connect', options, 'client', {
-    ...(options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {}),
-  });
+  const contextOptions = contextOptionsFromNode('connect', options, 'client',
+    options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace, host: servername ?? host });
   if (onSecure) tls.once('secureConnect', onSecure);
   (async () => {
@@ -394,7 +393,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
   const reject = options.rejectUnauthorized !== false;
-  const contextOptions = options.context ? null : contextOptionsFromNode('createServer', options, 'server',
+  const contextOptions = contextOptionsFromNode('createServer', options, 'server',
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: requestCert && reject } : {});
   const sockets = new Map<Connection, TLSSocket>();
   const extraContexts: Context[] = [];
@@ -465,7 +464,7 @@ function installSNI(ossl: OpenSSL, context: Context, callback: NonNullable<Serve
     let c = fromOptions.get(answer);
     if (!c) {
       rejectUnknownOptions('SNICallback answer', answer, NODE_CONTEXT_OPTIONS);
-      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', answer as NodeContextOptions, 'server', {}));
+      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', answer as NodeContextOptions, 'server', {})!);
       fromOptions.set(answer, c);
       made.push(c);
     }
