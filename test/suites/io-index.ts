@@ -10,3 +10,4 @@ import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
 import './node-adapter.suite.ts';
+import './node-tls-sessions.suite.ts';

@@ -5,6 +5,7 @@
  * and the socket, and shows the results in Node's shapes (ts/io/node-certificate.ts).
  */
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { LoadOptions } from '../loader.ts';
@@ -101,7 +102,8 @@ export class TLSSocket extends Duplex {
     if (this.#traceable) connection.messageHook = this.#trace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
-    const engine = new TLSEngine(connection, {
+    const early: Buffer[] = [];
+    const engine: TLSEngine = new TLSEngine(connection, {
       transmit: bytes => { if (socket.writable) socket.write(bytes); },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
@@ -110,11 +112,15 @@ export class TLSSocket extends Duplex {
         clearTimeout(this.#timer);
         this.#snapshot(connection);
         this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
+        // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
+        for (const der of early.splice(0)) this.emit('session', der);
         for (const w of this.#waiting.splice(0)) w();
       },
       session: s => {
         onSession?.(s);
-        this.emit('session', Buffer.from(s.toDER()));
+        const der = Buffer.from(s.toDER());
+        if (engine.secure) this.emit('session', der);
+        else early.push(der);
       },
       peerClosed: () => { this.push(null); socket.end(); },
       error: e => this.destroy(nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
@@ -169,7 +175,15 @@ export class TLSSocket extends Duplex {
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     clearTimeout(this.#timer);
     this.#socket?.destroy();
-    if (this.connection?.alive) this.connection.free();
+    const c = this.connection;
+    if (c?.alive) {
+      // OpenSSL drops from the server cache a session whose connection is freed without our
+      // close_notify (ssl_clear_bad_session). A peer resetting TCP after a clean handshake is no
+      // reason to, as Node treats it (test-tls-session-cache): unless requireCloseNotify, the
+      // connection counts as shut down. A TLS failure has already removed the session itself.
+      if (!this.#requireCloseNotify && this.#engine?.secure && !c.error) c.shutdownState = c.shutdownState | 1;
+      c.free();
+    }
     if (this.#ownsContext?.alive) this.#ownsContext.free();
     cb(err);
   }
@@ -393,8 +407,12 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
   const reject = options.rejectUnauthorized !== false;
-  const contextOptions = contextOptionsFromNode('createServer', options, 'server',
-    options.contextOptions?.verifyPeer === undefined ? { verifyPeer: requestCert && reject } : {});
+  const contextOptions = contextOptionsFromNode('createServer', options, 'server', {
+    ...(options.contextOptions?.verifyPeer === undefined ? { verifyPeer: requestCert && reject } : {}),
+    // As Node's default: OpenSSL refuses to resume on a server that verifies clients without one.
+    ...(options.sessionIdContext === undefined && options.contextOptions?.sessionIdContext === undefined
+      ? { sessionIdContext: createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32) } : {}),
+  });
   const sockets = new Map<Connection, TLSSocket>();
   const extraContexts: Context[] = [];
   let server: TLSServer;
