@@ -81,6 +81,8 @@ export class TLSSocket extends Duplex {
   #waiting: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #trace = false;
+  /** The transport ended or failed under us (not the application's destroy()). */
+  #peerGone = false;
   readonly #requireCloseNotify: boolean;
   readonly #host: string | undefined;
   /** Whether enableTrace() can print: the adapter made the context, with its message hook. */
@@ -128,6 +130,7 @@ export class TLSSocket extends Duplex {
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
     socket.on('end', () => {
+      this.#peerGone = true;
       // Node ends the stream when the peer closes TCP after the handshake without close_notify
       // (as Node's own tls server does); only requireCloseNotify makes it the error OpenSSL reports.
       if (engine.finished) return;
@@ -135,8 +138,8 @@ export class TLSSocket extends Duplex {
       engine.receiveEnd();
       if (!engine.finished) this.push(null);
     });
-    socket.on('error', e => this.destroy(e));
-    socket.on('close', () => { if (!this.destroyed) this.destroy(); });
+    socket.on('error', e => { this.#peerGone = true; this.destroy(e); });
+    socket.on('close', () => { this.#peerGone = true; if (!this.destroyed) this.destroy(); });
     engine.start();
     for (const w of this.#waiting.splice(0)) w();
   }
@@ -178,10 +181,11 @@ export class TLSSocket extends Duplex {
     const c = this.connection;
     if (c?.alive) {
       // OpenSSL drops from the server cache a session whose connection is freed without our
-      // close_notify (ssl_clear_bad_session). A peer resetting TCP after a clean handshake is no
-      // reason to, as Node treats it (test-tls-session-cache): unless requireCloseNotify, the
-      // connection counts as shut down. A TLS failure has already removed the session itself.
-      if (!this.#requireCloseNotify && this.#engine?.secure && !c.error) c.shutdownState = c.shutdownState | 1;
+      // close_notify (ssl_clear_bad_session). The peer closing or resetting TCP after a clean
+      // handshake is no reason to (test-tls-session-cache): unless requireCloseNotify, the connection
+      // then counts as shut down. The application's own destroy() keeps OpenSSL's rule, and a TLS
+      // failure has already removed the session itself.
+      if (this.#peerGone && !this.#requireCloseNotify && this.#engine?.secure && !c.error) c.shutdownState = c.shutdownState | 1;
       c.free();
     }
     if (this.#ownsContext?.alive) this.#ownsContext.free();
