@@ -53,6 +53,8 @@ suite('Node adapter: Node tls API parity', test => {
         const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'),
           ALPNProtocols: ['http/1.1'], minVersion: version, maxVersion: version, ciphers, ecdhCurve: 'P-256' });
         const text = readAll(c);
+        let group: string | null = null;
+        c.once('secureConnect', () => { group = c.connection!.group; });
         await once(c, 'secureConnect');
         equal(c.authorized, true, 'verified against the top-level ca');
         equal(c.authorizationError, undefined);
@@ -60,6 +62,7 @@ suite('Node adapter: Node tls API parity', test => {
         equal(c.getProtocol(), version);
         equal(c.getCipher()!.name, cipher);
         equal(c.servername, 'localhost');
+        match(group ?? '', /^(P-256|prime256v1|secp256r1)$/, 'ecdhCurve chose the group');
         equal(await text, 'hi');
         c.end();
         await closed(c);
@@ -246,6 +249,11 @@ suite('Node adapter: Node tls API parity', test => {
         c.destroy();
       }
       deepEqual(seen, [{ authorized: true, error: undefined, cn: 'localhost' }, { authorized: false, error: 'UNABLE_TO_GET_ISSUER_CERT', cn: undefined }]);
+      // This adapter's client presents cert and key as Node's does.
+      const ours = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), cert: pem('server.pem'), key: pem('server.key') });
+      ours.resume();
+      await closed(ours);
+      deepEqual(seen[2], { authorized: true, error: undefined, cn: 'localhost' }, 'our client certificate verified');
     } finally {
       await closeServer(lax);
     }
@@ -258,6 +266,39 @@ suite('Node adapter: Node tls API parity', test => {
       ok(err, 'a client without a certificate is refused');
     } finally {
       await closeServer(strict);
+    }
+  });
+
+  test('server options with Node meaning: ALPNProtocols, honorCipherOrder, secureOptions, handshakeTimeout (tlsClientError), and \'keylog\' (line, socket)', async () => {
+    const ossl = await load();
+    const keylog: [string, TLSSocket | undefined][] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ALPNProtocols: ['h2', 'http/1.1'],
+      maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384', honorCipherOrder: true,
+      secureOptions: 0x4000 /* SSL_OP_NO_TICKET */, handshakeTimeout: 300 }, s => s.end());
+    server.on('keylog', (line: Buffer, sock: TLSSocket) => keylog.push([line.toString(), sock]));
+    const port = await listen(server);
+    try {
+      const theirLog: string[] = [];
+      const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem'), ALPNProtocols: ['http/1.1', 'h2'],
+        ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
+      c.on('keylog', (line: Buffer) => theirLog.push(line.toString()));
+      let ticket: Buffer | undefined | null = null;
+      c.once('secureConnect', () => { ticket = c.getTLSTicket(); });
+      await once(c, 'secureConnect');
+      equal(ticket, undefined, 'SSL_OP_NO_TICKET: no ticket');
+      equal(c.alpnProtocol, 'h2', 'the server\'s ALPN preference');
+      equal(c.getCipher().name, 'ECDHE-ECDSA-AES128-GCM-SHA256', 'the server\'s cipher order');
+      c.resume();
+      await closed(c);
+      ok(theirLog.length > 0 && theirLog.every(l => keylog.some(([line]) => line === l)), 'the server logged every secret Node\'s client did');
+      ok(keylog.every(([line, sock]) => line.endsWith('\n') && sock !== undefined), 'each line with its socket');
+      // A client that never sends a ClientHello: the handshake times out.
+      const idle = net.connect(port, '127.0.0.1');
+      const [err] = await once<[NodeTLSError]>(server, 'tlsClientError');
+      equal(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      idle.destroy();
+    } finally {
+      await closeServer(server);
     }
   });
 
