@@ -374,6 +374,60 @@ suite('Node adapter: Node tls API parity', test => {
     }
   });
 
+  test('backpressure the other way: writing to a peer that never reads holds write(), not memory', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({}, s => { s.pause(); /* never reads */ });
+    const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+    try {
+      await once(c, 'secureConnect');
+      const baseline = ossl.stats().heapInUse;
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let written = 0;
+      let stalled = false;
+      while (written < 100 * 1024 * 1024 && !stalled) {
+        while (c.write(chunk)) written += chunk.length;
+        written += chunk.length;
+        stalled = await new Promise<boolean>(resolve => {
+          const t = setTimeout(() => { c.off('drain', onDrain); resolve(true); }, 1000);
+          const onDrain = () => { clearTimeout(t); resolve(false); };
+          c.once('drain', onDrain);
+        });
+      }
+      ok(stalled, `write() was held back (after ${(written / 1048576).toFixed(1)} MB)`);
+      ok(written < 50 * 1024 * 1024, 'long before the 100 MB');
+      ok(c.writableLength <= 1024 * 1024, `what waits in the socket's own buffer is about a highWaterMark (${c.writableLength} bytes)`);
+      ok(ossl.stats().heapInUse - baseline < 4 * 1024 * 1024, 'linear memory bounded');
+    } finally {
+      c.destroy();
+      for (const r of peer.raw) r.destroy();
+      await peer.close();
+    }
+  });
+
+  test('sessionIdContext, given or Node\'s default: a server that asks for client certificates still resumes', async () => {
+    const ossl = await load();
+    for (const sessionIdContext of [undefined, 'my-service']) {
+      const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ca: pem('ca.pem'), requestCert: true,
+        rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...(sessionIdContext ? { sessionIdContext } : {}) }, s => s.end());
+      const port = await listen(server);
+      try {
+        let session: Buffer | undefined;
+        const reuse: boolean[] = [];
+        for (let i = 0; i < 2; i++) {
+          // connect(port, host, options), as Node's
+          const c = connect(port, '127.0.0.1', { servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), cert: pem('server.pem'), key: pem('server.key'), session });
+          c.on('session', (sess: Buffer) => { session ??= sess; });
+          c.once('secureConnect', () => reuse.push(c.isSessionReused()));
+          c.resume();
+          await closed(c);
+        }
+        deepEqual(reuse, [false, true], `resumed under ${sessionIdContext ?? 'the default id context'}`);
+      } finally {
+        await closeServer(server);
+      }
+    }
+  });
+
   test('one client flow: a store that fails to save reports sessionStoreError and the connection goes on', async () => {
     const ossl = await load();
     const peer = await nodeServer({}, s => s.end('ok'));
