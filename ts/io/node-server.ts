@@ -78,14 +78,13 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   });
   server = net.createServer(socket => {
     ready.then(({ context, owned }) => {
-      const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace });
-      if (owned) tls.markTraceable();
+      const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
+        traceable: owned, requestedCert: requestCert });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));
       let connection: Connection;
       try {
         connection = context.createConnection();
-        if (requestCert) tls.requestCert();
         if (requestCert && !reject) connection.verifyWithoutRejecting();
       } catch (e) {
         socket.destroy();

@@ -50,11 +50,19 @@ export class TLSSocket extends Duplex {
   readonly #requireCloseNotify: boolean;
   readonly #host: string | undefined;
   /** Whether enableTrace() can print: the adapter made the context, with its message hook. */
-  #traceable = false;
+  readonly #traceable: boolean;
+  /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
+  readonly #requestedCert: boolean;
 
-  /** @internal */
-  constructor(private readonly role: 'client' | 'server', options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string } = {}) {
+  /**
+   * @internal made by connect() and createServer(). `traceable`: the adapter made the context, with
+   * the message hook; `host`: the name a certificate is checked against, for errors.
+   */
+  constructor(private readonly role: 'client' | 'server',
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; traceable?: boolean; host?: string; requestedCert?: boolean } = {}) {
     super({ allowHalfOpen: false });
+    this.#traceable = options.traceable === true;
+    this.#requestedCert = options.requestedCert === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
@@ -232,11 +240,6 @@ export class TLSSocket extends Duplex {
   traceMessage(m: TLSMessage): void {
     if (this.#trace) process.stderr.write(traceLine(m));
   }
-  /** @internal */
-  markTraceable(): void {
-    this.#traceable = true;
-  }
-
   #live(): Connection | null {
     return this.connection?.alive ? this.connection : null;
   }
@@ -263,9 +266,4 @@ export class TLSSocket extends Duplex {
       s?.free();
     }
   }
-  /** @internal servers: whether the client was asked for a certificate. */
-  requestCert(): void {
-    this.#requestedCert = true;
-  }
-  #requestedCert = false;
 }

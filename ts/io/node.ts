@@ -61,7 +61,8 @@ export function connect(...args: unknown[]): TLSSocket {
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
   const contextOptions = contextOptionsFromNode('connect', options, 'client',
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
-  const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace, host: servername ?? host });
+  const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
+    traceable: !options.context, host: servername ?? host });
   if (onSecure) tls.once('secureConnect', onSecure);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
@@ -72,7 +73,6 @@ export function connect(...args: unknown[]): TLSSocket {
       keylog: line => queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))),
       onMessage: m => tls.traceMessage(m),
     }));
-    if (owned) tls.markTraceable();
     const store = options.sessionStore;
     const key = store && sessionKey({ host, port: options.port ?? 0, serverName: servername, alpn: options.contextOptions?.alpn ?? alpnList(options),
       settings: options.sessionKeySettings ?? `verify=${verify}` });
