@@ -63,8 +63,10 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     if (options.context) return { ossl, context: options.context, owned: false };
     const context = ossl.createContext({
       ...contextOptions!,
+      // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
       keylog: (line, conn) => {
         const sock = conn && sockets.get(conn);
+        if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
         const buf = Buffer.from(`${line}\n`);
         queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
       },

@@ -69,8 +69,9 @@ export function connect(...args: unknown[]): TLSSocket {
     let owned: Context | null = null;
     const context = options.context ?? (owned = ossl.createContext({
       ...contextOptions!,
-      // The socket's own context: its keylog and message hooks are this socket's.
-      keylog: line => queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))),
+      // The socket's own context: its keylog and message hooks are this socket's. Key-log lines
+      // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
+      keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
       onMessage: m => tls.traceMessage(m),
     }));
     const store = options.sessionStore;
