@@ -330,8 +330,48 @@ export class Connection extends Handle<'SSL'> {
     return { code, message: this.core.mem.readCString(this.core.capi.X509_verify_cert_error_string(code)) ?? '' };
   }
 
-  // ---- Node-adapter extras (exported keying material, Finished messages, ticket, peer
-  // certificate details, SNI context switch, verify-and-record). Kept in one block: see ts/io/node.ts.
+  // ----
+
+  #liveBio(bio: Ptr<'BIO'>): Ptr<'BIO'> {
+    void this.pointer; // throws if the connection (and so its BIOs) is freed
+    return bio;
+  }
+
+  /** Runs one SSL_* call and turns its result into Progress, or a sticky OpenSSLError. */
+  #op(what: string, call: (ssl: Ptr<'SSL'>) => number): Progress {
+    const { capi } = this.core;
+    const ssl = this.pointer;
+    if (this.#fatal) throw this.#fatal;
+    capi.ERR_clear_error(); // SSL_get_error reads the queue: it must hold only this call's errors
+    let r: number;
+    try {
+      r = call(ssl);
+    } catch (e) {
+      // A callback of ours threw during the call: the connection is as broken as after an alert.
+      if (e instanceof CallbackError) this.#fatal = e;
+      throw e;
+    }
+    if (r > 0) return 'done';
+    if (r === -2) return 'want-read';
+    switch (capi.SSL_get_error(ssl, r)) {
+      case C.SSL_ERROR_WANT_READ: return 'want-read';
+      case C.SSL_ERROR_WANT_WRITE: return 'want-write';
+      case C.SSL_ERROR_ZERO_RETURN: return 'closed';
+      case C.SSL_ERROR_WANT_CLIENT_HELLO_CB: return 'want-client-hello-cb';
+      default: {
+        const verify = this.context.verifyPeer ? capi.SSL_get_verify_result(ssl) : C.X509_V_OK;
+        const e = openSSLError(this.core.raw, verify !== C.X509_V_OK
+          ? `${what} failed (certificate verification: ${this.verifyResult.message})`
+          : `${what} failed`);
+        this.#fatal = e;
+        throw e;
+      }
+    }
+  }
+
+  // ==== Node-adapter block (for ts/io/node*.ts; kept together, at the end of the class): exported
+  // keying material, Finished messages, session ticket, peer certificate details, SNI context
+  // switch, verify-and-record, ClientHello extensions, the message hook.
 
   /** RFC 5705 / RFC 8446 7.5 exporter (SSL_export_keying_material); `context` omitted is "no context". */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
@@ -432,45 +472,7 @@ export class Connection extends Handle<'SSL'> {
     const { capi } = this.core;
     capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
   }
-
-  // ----
-
-  #liveBio(bio: Ptr<'BIO'>): Ptr<'BIO'> {
-    void this.pointer; // throws if the connection (and so its BIOs) is freed
-    return bio;
-  }
-
-  /** Runs one SSL_* call and turns its result into Progress, or a sticky OpenSSLError. */
-  #op(what: string, call: (ssl: Ptr<'SSL'>) => number): Progress {
-    const { capi } = this.core;
-    const ssl = this.pointer;
-    if (this.#fatal) throw this.#fatal;
-    capi.ERR_clear_error(); // SSL_get_error reads the queue: it must hold only this call's errors
-    let r: number;
-    try {
-      r = call(ssl);
-    } catch (e) {
-      // A callback of ours threw during the call: the connection is as broken as after an alert.
-      if (e instanceof CallbackError) this.#fatal = e;
-      throw e;
-    }
-    if (r > 0) return 'done';
-    if (r === -2) return 'want-read';
-    switch (capi.SSL_get_error(ssl, r)) {
-      case C.SSL_ERROR_WANT_READ: return 'want-read';
-      case C.SSL_ERROR_WANT_WRITE: return 'want-write';
-      case C.SSL_ERROR_ZERO_RETURN: return 'closed';
-      case C.SSL_ERROR_WANT_CLIENT_HELLO_CB: return 'want-client-hello-cb';
-      default: {
-        const verify = this.context.verifyPeer ? capi.SSL_get_verify_result(ssl) : C.X509_V_OK;
-        const e = openSSLError(this.core.raw, verify !== C.X509_V_OK
-          ? `${what} failed (certificate verification: ${this.verifyResult.message})`
-          : `${what} failed`);
-        this.#fatal = e;
-        throw e;
-      }
-    }
-  }
+  // ==== end of the Node-adapter block
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
