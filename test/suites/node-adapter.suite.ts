@@ -202,11 +202,12 @@ suite('Node adapter: Node tls API parity', test => {
   test('SNICallback picks the certificate by name, answering at once or later; an error fails the handshake', async () => {
     const ossl = await load();
     const rsa = { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') };
+    const rsaContext = ossl.createContext({ role: 'server', certificate: rsa.cert, privateKey: rsa.key });
     const asked: string[] = [];
     const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), SNICallback: (name, cb) => {
       asked.push(name);
       if (name === 'server.test') cb(null, rsa);
-      else if (name === 'later.test') setTimeout(() => cb(null, rsa), 20);
+      else if (name === 'later.test') setTimeout(() => cb(null, rsaContext), 20); // a Context, later
       else if (name === 'bad.test') cb(new Error('no such name'));
       else cb(null);
     } }, s => s.end());
@@ -221,13 +222,14 @@ suite('Node adapter: Node tls API parity', test => {
     try {
       equal(await keyType('localhost'), 256, 'the default (EC) certificate');
       equal(await keyType('server.test'), 2048, 'the RSA certificate for server.test');
-      equal(await keyType('later.test'), 2048, 'an answer given later');
+      equal(await keyType('later.test'), 2048, 'a Context given later');
       const bad = nodeTls.connect({ host: '127.0.0.1', port, servername: 'bad.test', ca: pem('ca.pem') });
       const err = await new Promise<Error>(resolve => bad.once('error', resolve));
       match(err.message, /alert|internal error|socket disconnected/i);
       deepEqual(asked, ['localhost', 'server.test', 'later.test', 'bad.test']);
     } finally {
       await closeServer(server);
+      rsaContext.free();
     }
     equal(liveHandles(ossl), 0, 'the server context and the one made from the SNICallback answer are freed with the server');
   });
