@@ -21,6 +21,15 @@ export interface PeerCertificate {
   fingerprint512: string;
   serialNumber: string;
   raw: Buffer;
+  ca: boolean;
+  ext_key_usage?: string[];
+  pubkey?: Buffer;
+  /** RSA keys. */
+  modulus?: string;
+  exponent?: string;
+  /** EC keys. */
+  asn1Curve?: string;
+  nistCurve?: string;
 }
 /** With getPeerCertificate(true): each certificate links to its issuer's; a self-issued root to itself. */
 export interface DetailedPeerCertificate extends PeerCertificate {
@@ -46,9 +55,14 @@ function toNode(c: CertificateInfo): PeerCertificate {
     subject: nameObject(c.subject), issuer: nameObject(c.issuer), bits: c.bits,
     valid_from: c.validFrom, valid_to: c.validTo,
     fingerprint: colonHex(c.sha1), fingerprint256: colonHex(c.sha256), fingerprint512: colonHex(c.sha512),
-    serialNumber: c.serialNumber, raw: Buffer.from(c.der),
+    serialNumber: c.serialNumber, raw: Buffer.from(c.der), ca: false,
   };
   if (c.subjectAltName !== null) out.subjectaltname = c.subjectAltName;
+  out.ca = c.ca;
+  if (c.extKeyUsage) out.ext_key_usage = c.extKeyUsage;
+  if (c.publicKey) out.pubkey = Buffer.from(c.publicKey);
+  if (c.rsa) { out.modulus = c.rsa.modulus; out.exponent = `0x${c.rsa.exponent.toString(16)}`; }
+  if (c.ec) { out.asn1Curve = c.ec.curve; if (c.ec.nistCurve) out.nistCurve = c.ec.nistCurve; }
   return out;
 }
 

@@ -492,6 +492,28 @@ export interface Capi {
   OPENSSL_sk_num(st: Ptr<'OPENSSL_STACK'>): number;
   /** `void *OPENSSL_sk_value(const OPENSSL_STACK *st, int i)` */
   OPENSSL_sk_value(st: Ptr<'OPENSSL_STACK'>, i: number): Ptr<'void'>;
+  /** `int X509_check_ca(X509 *x)` */
+  X509_check_ca(x: Ptr<'X509'>): number;
+  /** `int OBJ_obj2txt(char *buf, int buf_len, const ASN1_OBJECT *a, int no_name)` */
+  OBJ_obj2txt(buf: Ptr<'char'>, buf_len: number, a: Ptr<'ASN1_OBJECT'>, no_name: number): number;
+  /** `int OBJ_txt2nid(const char *s)` */
+  OBJ_txt2nid(s: Ptr<'char'>): number;
+  /** `void *X509_get_ext_d2i(const X509 *x, int nid, int *crit, int *idx)` */
+  X509_get_ext_d2i(x: Ptr<'X509'>, nid: number, crit: Ptr<'i32'>, idx: Ptr<'i32'>): Ptr<'void'>;
+  /** `void EXTENDED_KEY_USAGE_free(EXTENDED_KEY_USAGE *a)` */
+  EXTENDED_KEY_USAGE_free(a: Ptr<'EXTENDED_KEY_USAGE'>): void;
+  /** `int i2d_PUBKEY(const EVP_PKEY *a, unsigned char **pp)` */
+  i2d_PUBKEY(a: Ptr<'EVP_PKEY'>, pp: Ptr<'u8*'>): number;
+  /** `int EVP_PKEY_get_base_id(const EVP_PKEY *pkey)` */
+  EVP_PKEY_get_base_id(pkey: Ptr<'EVP_PKEY'>): number;
+  /** `int EVP_PKEY_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn)` */
+  EVP_PKEY_get_bn_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, bn: Ptr<'BIGNUM*'>): number;
+  /** `int EVP_PKEY_get_utf8_string_param(const EVP_PKEY *pkey, const char *key_name, char *str, size_t max_buf_sz, size_t *out_sz)` */
+  EVP_PKEY_get_utf8_string_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, str: Ptr<'char'>, max_buf_sz: number, out_sz: Ptr<'size_t'>): number;
+  /** `int EVP_PKEY_get_octet_string_param(const EVP_PKEY *pkey, const char *key_name, unsigned char *buf, size_t max_buf_sz, size_t *out_sz)` */
+  EVP_PKEY_get_octet_string_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, buf: Ptr<'u8'>, max_buf_sz: number, out_sz: Ptr<'size_t'>): number;
+  /** `const char *EC_curve_nid2nist(int nid)` */
+  EC_curve_nid2nist(nid: number): Ptr<'char'>;
   // ---- node adapter: connection extras
   /** `int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const char *label, size_t llen, const unsigned char *context, size_t contextlen, int use_context)` */
   SSL_export_keying_material(s: Ptr<'SSL'>, out: Ptr<'u8'>, olen: number, label: Ptr<'char'>, llen: number, context: Ptr<'u8'>, contextlen: number, use_context: number): number;
@@ -749,6 +771,17 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get0_verified_chain: 'u',
   OPENSSL_sk_num: 'i',
   OPENSSL_sk_value: 'u',
+  X509_check_ca: 'i',
+  OBJ_obj2txt: 'i',
+  OBJ_txt2nid: 'i',
+  X509_get_ext_d2i: 'u',
+  EXTENDED_KEY_USAGE_free: 'v',
+  i2d_PUBKEY: 'i',
+  EVP_PKEY_get_base_id: 'i',
+  EVP_PKEY_get_bn_param: 'i',
+  EVP_PKEY_get_utf8_string_param: 'i',
+  EVP_PKEY_get_octet_string_param: 'i',
+  EC_curve_nid2nist: 'u',
   SSL_export_keying_material: 'i',
   SSL_get_finished: 'u',
   SSL_get_peer_finished: 'u',
