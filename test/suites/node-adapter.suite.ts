@@ -235,6 +235,41 @@ suite('Node adapter: Node tls API parity', test => {
     equal(liveHandles(ossl), 0, 'the server context and the one made from the SNICallback answer are freed with the server');
   });
 
+  test('addContext (Node\'s default SNI, wildcards), getCertificate, getX509Certificate and getPeerX509Certificate as Node\'s', async () => {
+    const ossl = await load();
+    const own: { cert: Record<string, unknown>; x509: string | undefined }[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, s => {
+      own.push({ cert: s.getCertificate() as Record<string, unknown>, x509: s.getX509Certificate()?.fingerprint256 });
+      s.end();
+    });
+    server.addContext('*.test', { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') });
+    const port = await listen(server);
+    const fields = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(c).filter(k => k !== 'issuerCertificate').sort()
+      .map(k => [k, Buffer.isBuffer(c[k]) ? (c[k] as Buffer).toString('hex') : typeof c[k] === 'object' ? { ...(c[k] as object) } : c[k]]));
+    try {
+      for (const [servername, bits] of [['server.test', 2048], ['localhost', 256]] as const) {
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername, ca: pem('ca.pem') });
+        await once(c, 'secureConnect');
+        const seenByClient = c.getPeerCertificate();
+        equal(seenByClient.bits, bits, `${servername}: ${bits === 2048 ? 'the added context' : 'the default'}`);
+        c.resume();
+        await closed(c);
+        const mine = own.at(-1)!;
+        deepEqual(fields(mine.cert), fields(seenByClient as unknown as Record<string, unknown>), 'getCertificate() is what the client saw, field for field');
+        equal(mine.x509, seenByClient.fingerprint256, 'getX509Certificate(): Node\'s X509Certificate of it');
+      }
+      const ours = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+      await once(ours, 'secureConnect');
+      const x = ours.getPeerX509Certificate()!;
+      equal(x.fingerprint256, (ours.getPeerCertificate() as { fingerprint256: string }).fingerprint256);
+      ok(x.checkHost('localhost'), 'a real crypto.X509Certificate');
+      deepEqual(ours.getCertificate(), {}, 'a client without a certificate: {}');
+      ours.destroy();
+    } finally {
+      await closeServer(server);
+    }
+  });
+
   test('requestCert and rejectUnauthorized on the server: authorized and authorizationError as Node sets them', async () => {
     const ossl = await load();
     const seen: { authorized: boolean; error: string | undefined; cn: unknown }[] = [];

@@ -35,6 +35,11 @@ const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 
 export interface TLSServer extends net.Server {
   /** Replaces the ticket keys (Node's 48-byte format). */
   setTicketKeys(keys: Uint8Array): void;
+  /**
+   * Node's addContext: the certificate for clients asking for `hostname` ('*' matches one label),
+   * a server Context or Node's context options. The latest match wins; unused with SNICallback.
+   */
+  addContext(hostname: string, context: SecureContextAnswer): void;
 }
 
 /**
@@ -98,6 +103,18 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       tls.attach(socket, connection, null, options.handshakeTimeout ?? 120_000);
     }, e => { socket.destroy(); server.emit('error', e); });
   }) as TLSServer;
+  // Node's default SNICallback: the contexts added by name, the latest matching first.
+  const named: [RegExp, SecureContextAnswer][] = [];
+  let namedInstalled = false;
+  server.addContext = (hostname, answer) => {
+    if (typeof hostname !== 'string' || hostname === '') throw new TypeError('addContext: hostname must be a non-empty string');
+    if (answer === null || typeof answer !== 'object') throw new TypeError('addContext: context must be a Context or Node\'s context options');
+    const re = new RegExp(`^${hostname.replace(/([.^$+?\-\\[\]{}()|])/g, '\\$1').replace(/\*/g, '[^.]*')}$`, 'i');
+    named.unshift([re, answer]);
+    if (options.SNICallback || namedInstalled) return;
+    namedInstalled = true;
+    void ready.then(r => installSNI(r.ossl, r.context, (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]), extraContexts));
+  };
   server.setTicketKeys = keys => {
     const key = nodeTicketKey(keys);
     void ready.then(({ context }) => context.setTicketKeys([key]));

@@ -4,6 +4,7 @@
  * members in Node's shapes (see the parity table in README.md). connect() and createServer() make them.
  */
 import { Buffer } from 'node:buffer';
+import { X509Certificate } from 'node:crypto';
 import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Connection } from '../oo/connection.ts';
@@ -204,6 +205,23 @@ export class TLSSocket extends Duplex {
   getPeerCertificate(detailed = false): PeerCertificate | DetailedPeerCertificate | Record<string, never> | null {
     const c = this.#live();
     return c ? nodePeerCertificate(c.peerCertificateDetails(detailed), detailed) : null;
+  }
+  /** This end's certificate in Node's shape, {} without one; null once closed. */
+  getCertificate(): PeerCertificate | Record<string, never> | null {
+    const c = this.#live();
+    if (!c) return null;
+    const own = c.localCertificateDetails;
+    return own ? nodePeerCertificate([own], false) : {};
+  }
+  /** The peer's certificate as Node's own crypto.X509Certificate (made from its DER), or undefined. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.#live()?.peerCertificate;
+    return der ? new X509Certificate(der) : undefined;
+  }
+  /** This end's certificate as Node's crypto.X509Certificate, or undefined. */
+  getX509Certificate(): X509Certificate | undefined {
+    const own = this.#live()?.localCertificateDetails;
+    return own ? new X509Certificate(own.der) : undefined;
   }
   /** RFC 5705 keying material (SSL_export_keying_material), as Node's. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {

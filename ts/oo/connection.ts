@@ -472,6 +472,11 @@ export class Connection extends Handle<'SSL'> {
     const { capi } = this.core;
     capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
   }
+  /** This end's own certificate read out field by field (SSL_get_certificate), or null without one. */
+  get localCertificateDetails(): CertificateInfo | null {
+    const x = this.core.capi.SSL_get_certificate(this.pointer); // not a new reference: not freed
+    return x === NULL ? null : describeX509(this.core, x);
+  }
   // ==== end of the Node-adapter block
 }
 

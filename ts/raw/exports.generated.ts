@@ -525,6 +525,8 @@ export interface Capi {
   SSL_SESSION_get0_ticket(s: Ptr<'SSL_SESSION'>, tick: Ptr<'u8*'>, len: Ptr<'size_t'>): void;
   /** `SSL_CTX *SSL_set_SSL_CTX(SSL *ssl, SSL_CTX *ctx)` */
   SSL_set_SSL_CTX(ssl: Ptr<'SSL'>, ctx: Ptr<'SSL_CTX'>): Ptr<'SSL_CTX'>;
+  /** `X509 *SSL_get_certificate(const SSL *s)` */
+  SSL_get_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
   /** `verify_cb OSW_verify_accept_cb(void)` */
   OSW_verify_accept_cb(): FnPtr<'verify_cb'>;
 }
@@ -787,5 +789,6 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get_peer_finished: 'u',
   SSL_SESSION_get0_ticket: 'v',
   SSL_set_SSL_CTX: 'u',
+  SSL_get_certificate: 'u',
   OSW_verify_accept_cb: 'u',
 };
