@@ -159,6 +159,9 @@ suite('Node adapter: Node tls API parity', test => {
         deepEqual(fields(got.issuerCertificate), fields(expected.issuerCertificate), `${cert}: the CA, from the verified chain`);
         ok(got.issuerCertificate.issuerCertificate === got.issuerCertificate, 'the self-signed root is its own issuer, as Node links it');
         equal('issuerCertificate' in (ours.getPeerCertificate() as object), false, 'not detailed: no chain');
+        const heap = ossl.stats().heapInUse;
+        for (let i = 0; i < 50; i++) ours.getPeerCertificate(true);
+        equal(ossl.stats().heapInUse, heap, 'reading certificates gives back every byte it takes');
         ours.destroy();
         await closed(ours);
         equal(ours.getPeerCertificate(), null, 'null once closed, as Node');
