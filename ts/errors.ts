@@ -27,13 +27,18 @@ export interface ErrorStackEntry {
 
 export class OpenSSLError extends Error {
   override name = 'OpenSSLError';
-  /** The first (oldest) entry's packed code, or 0 when the stack was empty. */
+  /**
+   * The first (oldest) entry's packed code, or 0 when the stack was empty. Errors the Node adapter
+   * emits carry Node's string code here instead (see nodeErrorCode); the number stays in opensslCode.
+   */
   readonly code: number;
+  /** The same packed code, under a name that keeps it where `code` is Node's string. */
+  readonly opensslCode: number;
   readonly library: string | null;
   readonly reason: string | null;
   constructor(message: string, readonly errors: readonly ErrorStackEntry[] = [], options?: { cause?: unknown }) {
     super(errors.length ? `${message}: ${errors.map(e => e.message).join('; ')}` : message, options);
-    this.code = errors[0]?.code ?? 0;
+    this.code = this.opensslCode = errors[0]?.code ?? 0;
     this.library = errors[0]?.library ?? null;
     this.reason = errors[0]?.reason ?? null;
   }
@@ -89,4 +94,24 @@ const ERR_R_MALLOC_FAILURE = 256 | (0x3 << 18);
 /** Whether an error stack records a failed allocation. */
 export function isOutOfMemory(errors: readonly ErrorStackEntry[]): boolean {
   return errors.some(e => e.lib !== 2 /* ERR_LIB_SYS */ && e.reasonCode === ERR_R_MALLOC_FAILURE);
+}
+
+// Node's ERR_LIB_* names (src/crypto/crypto_util.cc, OSSL_ERROR_CODES_MAP), by OpenSSL's numbers.
+const NODE_LIBS: Record<number, string> = {
+  2: 'SYS', 3: 'BN', 4: 'RSA', 5: 'DH', 6: 'EVP', 7: 'BUF', 8: 'OBJ', 9: 'PEM', 10: 'DSA', 11: 'X509', 13: 'ASN1',
+  14: 'CONF', 15: 'CRYPTO', 16: 'EC', 20: 'SSL', 32: 'BIO', 33: 'PKCS7', 34: 'X509V3', 35: 'PKCS12', 36: 'RAND',
+  37: 'DSO', 38: 'ENGINE', 39: 'OCSP', 40: 'UI', 41: 'COMP', 42: 'ECDSA', 43: 'ECDH', 44: 'OSSL_STORE', 45: 'FIPS',
+  46: 'CMS', 47: 'TS', 48: 'HMAC', 50: 'CT', 51: 'ASYNC', 52: 'KDF', 53: 'SM2', 128: 'USER',
+};
+
+/**
+ * The string code Node gives an OpenSSL error, derived from the reason string the way Node does:
+ * "ERR_" + ("OSSL_" unless the SSL library) + library + "_" + the reason upper-cased with spaces as
+ * underscores, e.g. ERR_SSL_WRONG_VERSION_NUMBER, ERR_OSSL_PEM_NO_START_LINE. Null without a reason.
+ */
+export function nodeErrorCode(entry: Pick<ErrorStackEntry, 'lib' | 'reason'>): string | null {
+  if (!entry.reason) return null;
+  const lib = NODE_LIBS[entry.lib];
+  const prefix = lib === 'SSL' ? '' : 'OSSL_';
+  return `ERR_${prefix}${lib ? `${lib}_` : ''}${entry.reason.toUpperCase().replace(/ /g, '_')}`;
 }

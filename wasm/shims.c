@@ -221,3 +221,10 @@ EXPORT X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int
   *ret = t->steps[i].ret;
   return t->steps[i].cert;
 }
+
+/*
+ * A verify callback that records the verification result (SSL_get_verify_result) but lets the
+ * handshake go on, as Node's server does with requestCert and rejectUnauthorized: false.
+ */
+static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) { (void)preverify_ok; (void)ctx; return 1; }
+EXPORT verify_cb OSW_verify_accept_cb(void) { return t_verify_accept; }

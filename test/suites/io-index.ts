@@ -14,3 +14,5 @@ import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
 import './bounded-buffering-io.suite.ts';
+import './node-adapter.suite.ts';
+import './node-tls-sessions.suite.ts';

@@ -10,6 +10,7 @@ import type { Core } from './core.ts';
 import type { ClientHello } from './client-hello.ts';
 import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
+import { describeX509, stackCertificates, type CertificateInfo } from './x509-info.ts';
 
 /**
  * Where an operation got to. Not an exception: 'want-read' means "give me the peer's bytes";
@@ -500,4 +501,114 @@ export class Connection extends Handle<'SSL'> {
       }
     }
   }
+
+  // ==== Node-adapter block (for ts/io/node*.ts; kept together, at the end of the class): exported
+  // keying material, Finished messages, session ticket, peer certificate details, SNI context
+  // switch, verify-and-record, ClientHello extensions, the message hook.
+
+  /** RFC 5705 / RFC 8446 7.5 exporter (SSL_export_keying_material); `context` omitted is "no context". */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    if (!Number.isInteger(length) || length < 1 || length > 0x10000) throw new RangeError(`exportKeyingMaterial: length must be 1 to 65536 bytes, got ${length}`);
+    if (typeof label !== 'string') throw new TypeError('exportKeyingMaterial: label must be a string');
+    if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
+    if (!this.isHandshakeDone) throw new Error('exportKeyingMaterial: the handshake has not completed');
+    const { capi, mem } = this.core;
+    const lab = new TextEncoder().encode(label);
+    return mem.scope(s => {
+      const out = s.alloc(length, true);
+      const ctx = context ?? new Uint8Array(0);
+      this.core.check(capi.SSL_export_keying_material(this.pointer, out, length, s.cstring(label), lab.length,
+        s.bytes(ctx), ctx.length, context === undefined ? 0 : 1), 'SSL_export_keying_material');
+      return mem.copyOut(out, length);
+    });
+  }
+
+  /** The latest Finished message this end sent (SSL_get_finished), or null before there is one. */
+  get finished(): Uint8Array | null {
+    return this.#finishedOf((ssl, buf, n) => this.core.capi.SSL_get_finished(ssl, buf, n));
+  }
+  /** The latest Finished message received from the peer (SSL_get_peer_finished), or null. */
+  get peerFinished(): Uint8Array | null {
+    return this.#finishedOf((ssl, buf, n) => this.core.capi.SSL_get_peer_finished(ssl, buf, n));
+  }
+  #finishedOf(get: (ssl: Ptr<'SSL'>, buf: Ptr<string>, count: number) => number): Uint8Array | null {
+    const ssl = this.pointer;
+    return this.core.mem.scope(s => {
+      const buf = s.alloc(64);
+      const n = get(ssl, buf, 64); // the full length, even when longer than the buffer
+      return n === 0 ? null : this.core.mem.copyOut(buf, Math.min(n, 64));
+    });
+  }
+
+  /** The session ticket of the current session, as the client holds it (SSL_SESSION_get0_ticket), or null. */
+  get sessionTicket(): Uint8Array | null {
+    const { capi } = this.core;
+    const sess = capi.SSL_get0_session(this.pointer);
+    if (sess === NULL) return null;
+    return this.core.borrowedBytes((pp, len) => capi.SSL_SESSION_get0_ticket(sess, pp, len as Ptr<string> as Ptr<'size_t'>));
+  }
+
+  /**
+   * The peer's certificate read out field by field, then (with `chain`) its issuers: the verified
+   * chain (SSL_get0_verified_chain) when there is one, else what the peer sent. Empty without one.
+   */
+  peerCertificateDetails(chain = false): CertificateInfo[] {
+    const { capi } = this.core;
+    const leaf = capi.SSL_get1_peer_certificate(this.pointer);
+    if (leaf === NULL) return [];
+    const certs: Ptr<'X509'>[] = [leaf];
+    try {
+      if (chain) {
+        let rest = stackCertificates(this.core, capi.SSL_get0_verified_chain(this.pointer));
+        if (rest.length === 0) rest = stackCertificates(this.core, capi.SSL_get_peer_cert_chain(this.pointer));
+        certs.push(...rest);
+        // Both stacks start with the leaf (the very X509) on a client; the peer chain does not on a server.
+        if (certs.length > 1 && certs[1] === leaf) capi.X509_free(certs.splice(1, 1)[0]);
+      }
+      return certs.map(x => describeX509(this.core, x));
+    } finally {
+      for (const x of certs) capi.X509_free(x);
+    }
+  }
+
+  /**
+   * Servers: switches this connection to another context's certificate and settings
+   * (SSL_set_SSL_CTX), as an SNI callback does; sessions and tickets stay with the first context.
+   */
+  useContextCertificate(context: Context): void {
+    if (this.context.role !== 'server' || context.role !== 'server') throw new TypeError('useContextCertificate is for server connections and server contexts');
+    if (this.core.capi.SSL_set_SSL_CTX(this.pointer, context.pointer) === NULL) this.core.fail('SSL_set_SSL_CTX');
+  }
+
+  /**
+   * Asks the peer for a certificate (servers) and verifies what comes, recording the outcome in
+   * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1).
+   */
+  verifyWithoutRejecting(): void {
+    const { capi } = this.core;
+    capi.SSL_set_verify(this.pointer, C.SSL_VERIFY_PEER, capi.OSW_verify_accept_cb());
+  }
+
+  /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */
+  clientHelloExtension(type: number): Uint8Array | null {
+    const ssl = this.pointer;
+    return this.core.borrowedBytes((pp, len) => {
+      this.core.capi.SSL_client_hello_get0_ext(ssl, type, pp, len as Ptr<string> as Ptr<'size_t'>);
+    });
+  }
+
+  /**
+   * Turns this connection's message callback on or off (SSL_set_msg_callback). It starts as its
+   * context's: on when the context was made with onMessage, which it then reaches.
+   */
+  set messageHook(on: boolean) {
+    const { capi } = this.core;
+    capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
+  }
+  /** This end's own certificate read out field by field (SSL_get_certificate), or null without one. */
+  get localCertificateDetails(): CertificateInfo | null {
+    const x = this.core.capi.SSL_get_certificate(this.pointer); // not a new reference: not freed
+    return x === NULL ? null : describeX509(this.core, x);
+  }
+  // ==== end of the Node-adapter block
 }

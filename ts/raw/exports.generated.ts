@@ -534,6 +534,78 @@ export interface Capi {
   OSW_verify_trace_count(s: Ptr<'SSL'>): number;
   /** `X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int *err, int *ret)` */
   OSW_verify_trace_step(s: Ptr<'SSL'>, i: number, ok: Ptr<'i32'>, depth: Ptr<'i32'>, err: Ptr<'i32'>, ret: Ptr<'i32'>): Ptr<'X509'>;
+  // ---- node adapter: certificate details
+  /** `int X509_NAME_entry_count(const X509_NAME *name)` */
+  X509_NAME_entry_count(name: Ptr<'X509_NAME'>): number;
+  /** `X509_NAME_ENTRY *X509_NAME_get_entry(const X509_NAME *name, int loc)` */
+  X509_NAME_get_entry(name: Ptr<'X509_NAME'>, loc: number): Ptr<'X509_NAME_ENTRY'>;
+  /** `ASN1_OBJECT *X509_NAME_ENTRY_get_object(const X509_NAME_ENTRY *ne)` */
+  X509_NAME_ENTRY_get_object(ne: Ptr<'X509_NAME_ENTRY'>): Ptr<'ASN1_OBJECT'>;
+  /** `ASN1_STRING *X509_NAME_ENTRY_get_data(const X509_NAME_ENTRY *ne)` */
+  X509_NAME_ENTRY_get_data(ne: Ptr<'X509_NAME_ENTRY'>): Ptr<'ASN1_STRING'>;
+  /** `int OBJ_obj2nid(const ASN1_OBJECT *o)` */
+  OBJ_obj2nid(o: Ptr<'ASN1_OBJECT'>): number;
+  /** `int ASN1_STRING_to_UTF8(unsigned char **out, const ASN1_STRING *in)` */
+  ASN1_STRING_to_UTF8(out: Ptr<'u8*'>, in_: Ptr<'ASN1_STRING'>): number;
+  /** `const ASN1_INTEGER *X509_get0_serialNumber(const X509 *x)` */
+  X509_get0_serialNumber(x: Ptr<'X509'>): Ptr<'ASN1_INTEGER'>;
+  /** `BIGNUM *ASN1_INTEGER_to_BN(const ASN1_INTEGER *ai, BIGNUM *bn)` */
+  ASN1_INTEGER_to_BN(ai: Ptr<'ASN1_INTEGER'>, bn: Ptr<'BIGNUM'>): Ptr<'BIGNUM'>;
+  /** `char *BN_bn2hex(const BIGNUM *a)` */
+  BN_bn2hex(a: Ptr<'BIGNUM'>): Ptr<'char'>;
+  /** `void BN_free(BIGNUM *a)` */
+  BN_free(a: Ptr<'BIGNUM'>): void;
+  /** `int X509_digest(const X509 *data, const EVP_MD *type, unsigned char *md, unsigned int *len)` */
+  X509_digest(data: Ptr<'X509'>, type: Ptr<'EVP_MD'>, md: Ptr<'u8'>, len: Ptr<'u32'>): number;
+  /** `const EVP_MD *EVP_sha1(void)` */
+  EVP_sha1(): Ptr<'EVP_MD'>;
+  /** `const EVP_MD *EVP_sha256(void)` */
+  EVP_sha256(): Ptr<'EVP_MD'>;
+  /** `const EVP_MD *EVP_sha512(void)` */
+  EVP_sha512(): Ptr<'EVP_MD'>;
+  /** `int X509_get_ext_by_NID(const X509 *x, int nid, int lastpos)` */
+  X509_get_ext_by_NID(x: Ptr<'X509'>, nid: number, lastpos: number): number;
+  /** `X509_EXTENSION *X509_get_ext(const X509 *x, int loc)` */
+  X509_get_ext(x: Ptr<'X509'>, loc: number): Ptr<'X509_EXTENSION'>;
+  /** `int X509V3_EXT_print(BIO *out, X509_EXTENSION *ext, unsigned long flag, int indent)` */
+  X509V3_EXT_print(out: Ptr<'BIO'>, ext: Ptr<'X509_EXTENSION'>, flag: number, indent: number): number;
+  /** `int X509_check_issued(X509 *issuer, X509 *subject)` */
+  X509_check_issued(issuer: Ptr<'X509'>, subject: Ptr<'X509'>): number;
+  /** `OPENSSL_STACK *SSL_get0_verified_chain(const SSL *s)` */
+  SSL_get0_verified_chain(s: Ptr<'SSL'>): Ptr<'OPENSSL_STACK'>;
+  /** `int X509_check_ca(X509 *x)` */
+  X509_check_ca(x: Ptr<'X509'>): number;
+  /** `int OBJ_obj2txt(char *buf, int buf_len, const ASN1_OBJECT *a, int no_name)` */
+  OBJ_obj2txt(buf: Ptr<'char'>, buf_len: number, a: Ptr<'ASN1_OBJECT'>, no_name: number): number;
+  /** `int OBJ_txt2nid(const char *s)` */
+  OBJ_txt2nid(s: Ptr<'char'>): number;
+  /** `void *X509_get_ext_d2i(const X509 *x, int nid, int *crit, int *idx)` */
+  X509_get_ext_d2i(x: Ptr<'X509'>, nid: number, crit: Ptr<'i32'>, idx: Ptr<'i32'>): Ptr<'void'>;
+  /** `void EXTENDED_KEY_USAGE_free(EXTENDED_KEY_USAGE *a)` */
+  EXTENDED_KEY_USAGE_free(a: Ptr<'EXTENDED_KEY_USAGE'>): void;
+  /** `int i2d_PUBKEY(const EVP_PKEY *a, unsigned char **pp)` */
+  i2d_PUBKEY(a: Ptr<'EVP_PKEY'>, pp: Ptr<'u8*'>): number;
+  /** `int EVP_PKEY_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn)` */
+  EVP_PKEY_get_bn_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, bn: Ptr<'BIGNUM*'>): number;
+  /** `int EVP_PKEY_get_utf8_string_param(const EVP_PKEY *pkey, const char *key_name, char *str, size_t max_buf_sz, size_t *out_sz)` */
+  EVP_PKEY_get_utf8_string_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, str: Ptr<'char'>, max_buf_sz: number, out_sz: Ptr<'size_t'>): number;
+  /** `int EVP_PKEY_get_octet_string_param(const EVP_PKEY *pkey, const char *key_name, unsigned char *buf, size_t max_buf_sz, size_t *out_sz)` */
+  EVP_PKEY_get_octet_string_param(pkey: Ptr<'EVP_PKEY'>, key_name: Ptr<'char'>, buf: Ptr<'u8'>, max_buf_sz: number, out_sz: Ptr<'size_t'>): number;
+  /** `const char *EC_curve_nid2nist(int nid)` */
+  EC_curve_nid2nist(nid: number): Ptr<'char'>;
+  // ---- node adapter: connection extras
+  /** `int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const char *label, size_t llen, const unsigned char *context, size_t contextlen, int use_context)` */
+  SSL_export_keying_material(s: Ptr<'SSL'>, out: Ptr<'u8'>, olen: number, label: Ptr<'char'>, llen: number, context: Ptr<'u8'>, contextlen: number, use_context: number): number;
+  /** `size_t SSL_get_finished(const SSL *s, void *buf, size_t count)` */
+  SSL_get_finished(s: Ptr<'SSL'>, buf: Ptr<string>, count: number): number;
+  /** `size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count)` */
+  SSL_get_peer_finished(s: Ptr<'SSL'>, buf: Ptr<string>, count: number): number;
+  /** `void SSL_SESSION_get0_ticket(const SSL_SESSION *s, const unsigned char **tick, size_t *len)` */
+  SSL_SESSION_get0_ticket(s: Ptr<'SSL_SESSION'>, tick: Ptr<'u8*'>, len: Ptr<'size_t'>): void;
+  /** `X509 *SSL_get_certificate(const SSL *s)` */
+  SSL_get_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
+  /** `verify_cb OSW_verify_accept_cb(void)` */
+  OSW_verify_accept_cb(): FnPtr<'verify_cb'>;
 }
 
 /**
@@ -798,4 +870,39 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSW_SSL_CTX_set_verify_trace: 'i',
   OSW_verify_trace_count: 'i',
   OSW_verify_trace_step: 'u',
+  X509_NAME_entry_count: 'i',
+  X509_NAME_get_entry: 'u',
+  X509_NAME_ENTRY_get_object: 'u',
+  X509_NAME_ENTRY_get_data: 'u',
+  OBJ_obj2nid: 'i',
+  ASN1_STRING_to_UTF8: 'i',
+  X509_get0_serialNumber: 'u',
+  ASN1_INTEGER_to_BN: 'u',
+  BN_bn2hex: 'u',
+  BN_free: 'v',
+  X509_digest: 'i',
+  EVP_sha1: 'u',
+  EVP_sha256: 'u',
+  EVP_sha512: 'u',
+  X509_get_ext_by_NID: 'i',
+  X509_get_ext: 'u',
+  X509V3_EXT_print: 'i',
+  X509_check_issued: 'i',
+  SSL_get0_verified_chain: 'u',
+  X509_check_ca: 'i',
+  OBJ_obj2txt: 'i',
+  OBJ_txt2nid: 'i',
+  X509_get_ext_d2i: 'u',
+  EXTENDED_KEY_USAGE_free: 'v',
+  i2d_PUBKEY: 'i',
+  EVP_PKEY_get_bn_param: 'i',
+  EVP_PKEY_get_utf8_string_param: 'i',
+  EVP_PKEY_get_octet_string_param: 'i',
+  EC_curve_nid2nist: 'u',
+  SSL_export_keying_material: 'i',
+  SSL_get_finished: 'u',
+  SSL_get_peer_finished: 'u',
+  SSL_SESSION_get0_ticket: 'v',
+  SSL_get_certificate: 'u',
+  OSW_verify_accept_cb: 'u',
 };

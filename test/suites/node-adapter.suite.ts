@@ -1,0 +1,489 @@
+// The Node adapter against Node's own tls, member by member: Node's option names, the TLSSocket
+// members in Node's shapes (compared with what Node's own TLSSocket answers on the same
+// connection), string error codes, the end of a stream without close_notify, SNICallback,
+// client certificates, backpressure, and the shared client flow's store errors. Node only: it uses
+// node:net and node:tls as peers.
+import * as net from 'node:net';
+import * as nodeTls from 'node:tls';
+import { MemorySessionStore, OpenSSL, OpenSSLError, type SessionStore } from '../../ts/index.ts';
+import { connect, createServer, type ConnectOptions, type NodeTLSError, type TLSSocket } from '../../ts/node.ts';
+import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { suite } from '../lib/suite.ts';
+import { closed, closeServer, listen, once, pem, readAll } from '../io/node-tls.ts';
+
+let instance: Promise<OpenSSL> | undefined;
+const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
+
+/** Node's tls server with the test certificate; `raw` holds each TCP socket under it. */
+async function nodeServer(options: nodeTls.TlsOptions, onSecure: (s: nodeTls.TLSSocket) => void) {
+  const raw: net.Socket[] = [];
+  const server = nodeTls.createServer({ cert: pem('server.pem'), key: pem('server.key'), ...options }, onSecure);
+  server.on('connection', s => raw.push(s));
+  const port = await listen(server);
+  return { server, port, raw, close: () => closeServer(server) };
+}
+
+/** The handle counts once every socket has closed. */
+function liveHandles(ossl: OpenSSL): number {
+  return Object.values(ossl.stats().handles).reduce((a, b) => a + b, 0);
+}
+
+suite('Node adapter: Node tls API parity', test => {
+  test('unknown options are a TypeError naming the option, with did-you-mean for a wrong case', async () => {
+    const ossl = await load();
+    const e = throws(() => connect({ port: 1, openssl: ossl, alpnProtocols: ['h2'] } as never), TypeError) as Error;
+    match(e.message, /unknown option "alpnProtocols" \(did you mean ALPNProtocols\?\)/);
+    match((throws(() => createServer({ sniCallback: () => undefined } as never), TypeError) as Error).message, /did you mean SNICallback/);
+    match((throws(() => createServer({ pfx: 'x' } as never), TypeError) as Error).message, /unknown option "pfx"; the options are/);
+    const context = ossl.createContext({ role: 'client' });
+    match((throws(() => connect({ port: 1, openssl: ossl, context, ca: 'x' }), TypeError) as Error).message,
+      /ca cannot be used with options.context/);
+    context.free();
+    match((throws(() => connect({ port: 1, ca: pem('ca.pem'), contextOptions: { ca: pem('ca.pem') } }), TypeError) as Error).message, /repeats a setting/);
+    throws(() => createServer({ ticketKeys: new Uint8Array(47) }), TypeError);
+  });
+
+  test('top-level ca, servername, ALPNProtocols, minVersion/maxVersion, ciphers, ecdhCurve: Node meaning, against Node tls', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({ ALPNProtocols: ['h2', 'http/1.1'] }, s => s.end('hi'));
+    try {
+      for (const [version, ciphers, cipher] of [['TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_GCM_SHA256'],
+        ['TLSv1.2', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384']] as const) {
+        const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'),
+          ALPNProtocols: ['http/1.1'], minVersion: version, maxVersion: version, ciphers, ecdhCurve: 'P-256' });
+        const text = readAll(c);
+        let group: string | null = null;
+        c.once('secureConnect', () => { group = c.connection!.group; });
+        await once(c, 'secureConnect');
+        equal(c.authorized, true, 'verified against the top-level ca');
+        equal(c.authorizationError, undefined);
+        equal(c.alpnProtocol, 'http/1.1');
+        equal(c.getProtocol(), version);
+        equal(c.getCipher()!.name, cipher);
+        equal(c.servername, 'localhost');
+        match(group ?? '', /^(P-256|prime256v1|secp256r1)$/, 'ecdhCurve chose the group');
+        equal(await text, 'hi');
+        c.end();
+        await closed(c);
+      }
+    } finally {
+      await peer.close();
+    }
+    equal(liveHandles(ossl), 0, 'every context and connection freed');
+  });
+
+  test('verification outcomes carry Node\'s codes: authorizationError with rejectUnauthorized false, error.code otherwise', async () => {
+    const ossl = await load();
+    const selfSigned = await nodeServer({ cert: pem('ca.pem'), key: pem('ca.key') }, s => s.end());
+    const good = await nodeServer({}, s => s.end());
+    try {
+      const cases: [number, string | undefined, Partial<ConnectOptions>, string][] = [
+        [selfSigned.port, 'localhost', {}, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+        [good.port, 'localhost', {}, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+        [good.port, 'wrong.test', { ca: pem('ca.pem') }, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+        [good.port, 'localhost', { ca: pem('other-ca.pem') }, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+      ];
+      for (const [port, servername, extra, code] of cases) {
+        const lax = connect({ host: '127.0.0.1', port, servername, openssl: ossl, rejectUnauthorized: false, ...extra });
+        await once(lax, 'secureConnect');
+        equal(lax.authorized, false);
+        equal(lax.authorizationError, code, `authorizationError for ${servername} on ${port}`);
+        lax.destroy();
+        const strict = connect({ host: '127.0.0.1', port, servername, openssl: ossl, ...extra });
+        const err = await new Promise<NodeTLSError>(resolve => strict.once('error', resolve));
+        equal(err.code, code, `error.code for ${servername}`);
+        ok(err instanceof OpenSSLError && typeof err.opensslCode === 'number' && err.opensslCode !== 0, 'OpenSSL\'s number kept as opensslCode');
+        ok(typeof err.verifyCode === 'number');
+      }
+    } finally {
+      await selfSigned.close();
+      await good.close();
+    }
+    equal(liveHandles(ossl), 0);
+  });
+
+  test('an OpenSSL failure has Node\'s derived code (ERR_SSL_...) beside the number', async () => {
+    const ossl = await load();
+    const http = net.createServer(s => { s.resume(); s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'); });
+    const port = await listen(http);
+    try {
+      const c = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+      const err = await new Promise<NodeTLSError>(resolve => c.once('error', resolve));
+      match(err.code, /^ERR_SSL_[A-Z0-9_]+$/);
+      ok(err instanceof OpenSSLError);
+      equal(err.code, `ERR_SSL_${(err as OpenSSLError).reason!.toUpperCase().replace(/ /g, '_')}`, 'the reason string, as Node derives it');
+      equal((err as OpenSSLError).opensslCode, (err as OpenSSLError).errors[0].code);
+    } finally {
+      await closeServer(http);
+    }
+  });
+
+  test('a peer closing TCP without close_notify ends the stream (Node\'s habit); requireCloseNotify makes it an error', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({}, s => s.write('before the cut', () => peer.raw.at(-1)!.end()));
+    try {
+      const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+      let failed: unknown = null;
+      c.on('error', e => { failed = e; });
+      equal(await readAll(c), 'before the cut', 'the data, then end');
+      await closed(c);
+      equal(failed, null, 'no error');
+      const strict = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), requireCloseNotify: true });
+      let got = '';
+      strict.on('data', d => { got += d; });
+      const err = await new Promise<NodeTLSError>(resolve => strict.once('error', resolve));
+      equal(got, 'before the cut');
+      equal(err.code, 'ERR_SSL_UNEXPECTED_EOF_WHILE_READING');
+    } finally {
+      await peer.close();
+    }
+  });
+
+  test('getPeerCertificate(detailed) equals Node\'s own TLSSocket\'s, every field, for an EC and an RSA certificate', async () => {
+    const ossl = await load();
+    /** Every field but the issuer link, with Buffers and null-prototype objects made comparable. */
+    const fields = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(c).filter(k => k !== 'issuerCertificate').sort()
+      .map(k => [k, Buffer.isBuffer(c[k]) ? (c[k] as Buffer).toString('hex') : typeof c[k] === 'object' ? { ...(c[k] as object) } : c[k]]));
+    for (const [cert, key] of [['server.pem', 'server.key'], ['server-rsa.pem', 'server-rsa.key']]) {
+      const peer = await nodeServer({ cert: pem(cert), key: pem(key) }, s => s.end());
+      try {
+        const theirs = nodeTls.connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', ca: pem('ca.pem') });
+        await once(theirs, 'secureConnect');
+        const expected = theirs.getPeerCertificate(true) as unknown as Record<string, unknown> & { issuerCertificate: Record<string, unknown> };
+        theirs.destroy();
+        const ours = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+        await once(ours, 'secureConnect');
+        const got = ours.getPeerCertificate(true) as unknown as Record<string, unknown> & { issuerCertificate: Record<string, unknown> & { issuerCertificate: unknown } };
+        deepEqual(fields(got), fields(expected), `${cert}: the leaf, field for field`);
+        deepEqual(fields(got.issuerCertificate), fields(expected.issuerCertificate), `${cert}: the CA, from the verified chain`);
+        ok(got.issuerCertificate.issuerCertificate === got.issuerCertificate, 'the self-signed root is its own issuer, as Node links it');
+        equal('issuerCertificate' in (ours.getPeerCertificate() as object), false, 'not detailed: no chain');
+        const heap = ossl.stats().heapInUse;
+        for (let i = 0; i < 50; i++) ours.getPeerCertificate(true);
+        equal(ossl.stats().heapInUse, heap, 'reading certificates gives back every byte it takes');
+        ours.destroy();
+        await closed(ours);
+        equal(ours.getPeerCertificate(), null, 'null once closed, as Node');
+      } finally {
+        await peer.close();
+      }
+    }
+  });
+
+  test('exportKeyingMaterial, getFinished/getPeerFinished and keylog agree with Node\'s server on the same connection', async () => {
+    const ossl = await load();
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const serverLog: string[] = [];
+      let serverSide: nodeTls.TLSSocket | null = null;
+      const peer = await nodeServer({ maxVersion: version }, s => { serverSide = s; });
+      peer.server.on('keylog', (line: Buffer) => serverLog.push(line.toString()));
+      try {
+        const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+        const clientLog: Buffer[] = [];
+        c.on('keylog', (line: Buffer) => clientLog.push(line));
+        await once(c, 'secureConnect');
+        c.write('x');
+        await new Promise(r => setTimeout(r, 0));
+        for (let i = 0; i < 100 && !serverSide; i++) await new Promise(r => setTimeout(r, 10));
+        const s = serverSide!;
+        const ctx = Buffer.from('context');
+        ok(c.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx).equals(s.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx)), `${version}: same keying material`);
+        ok(!c.exportKeyingMaterial(32, 'EXPERIMENTAL-test').equals(c.exportKeyingMaterial(32, 'EXPERIMENTAL-other')), 'labels differ');
+        ok(c.getFinished()!.equals(s.getPeerFinished()!), 'our Finished is the one Node received');
+        ok(c.getPeerFinished()!.equals(s.getFinished()!), 'and theirs the one we received');
+        ok(clientLog.length > 0 && clientLog.every(l => Buffer.isBuffer(l) && l.toString().endsWith('\n')), 'keylog lines are Buffers ending in a newline');
+        for (const line of clientLog) ok(serverLog.includes(line.toString()), `Node's server logged the same secret: ${line.toString().split(' ')[0]}`);
+        c.destroy();
+        s.destroy();
+        await closed(c);
+      } finally {
+        await peer.close();
+      }
+    }
+  });
+
+  test('SNICallback picks the certificate by name, answering at once or later; an error fails the handshake', async () => {
+    const ossl = await load();
+    const rsa = { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') };
+    const rsaContext = ossl.createContext({ role: 'server', certificate: rsa.cert, privateKey: rsa.key });
+    const asked: string[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), SNICallback: (name, cb) => {
+      asked.push(name);
+      if (name === 'server.test') cb(null, rsa);
+      else if (name === 'later.test') setTimeout(() => cb(null, rsaContext), 20); // a Context, later
+      else if (name === 'bad.test') cb(new Error('no such name'));
+      else cb(null);
+    } }, s => s.end());
+    const port = await listen(server);
+    const keyType = async (servername: string) => {
+      const c = nodeTls.connect({ host: '127.0.0.1', port, servername, ca: pem('ca.pem'), checkServerIdentity: () => undefined });
+      await once(c, 'secureConnect');
+      const bits = c.getPeerCertificate().bits;
+      c.destroy();
+      return bits;
+    };
+    try {
+      equal(await keyType('localhost'), 256, 'the default (EC) certificate');
+      equal(await keyType('server.test'), 2048, 'the RSA certificate for server.test');
+      equal(await keyType('later.test'), 2048, 'a Context given later');
+      const bad = nodeTls.connect({ host: '127.0.0.1', port, servername: 'bad.test', ca: pem('ca.pem') });
+      const err = await new Promise<Error>(resolve => bad.once('error', resolve));
+      match(err.message, /alert|internal error|socket disconnected/i);
+      deepEqual(asked, ['localhost', 'server.test', 'later.test', 'bad.test']);
+    } finally {
+      await closeServer(server);
+      rsaContext.free();
+    }
+    equal(liveHandles(ossl), 0, 'the server context and the one made from the SNICallback answer are freed with the server');
+  });
+
+  test('addContext (Node\'s default SNI, wildcards), getCertificate, getX509Certificate and getPeerX509Certificate as Node\'s', async () => {
+    const ossl = await load();
+    const own: { cert: Record<string, unknown>; x509: string | undefined }[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, s => {
+      own.push({ cert: s.getCertificate() as Record<string, unknown>, x509: s.getX509Certificate()?.fingerprint256 });
+      s.end();
+    });
+    server.addContext('*.test', { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') });
+    const port = await listen(server);
+    const fields = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(c).filter(k => k !== 'issuerCertificate').sort()
+      .map(k => [k, Buffer.isBuffer(c[k]) ? (c[k] as Buffer).toString('hex') : typeof c[k] === 'object' ? { ...(c[k] as object) } : c[k]]));
+    try {
+      for (const [servername, bits] of [['server.test', 2048], ['localhost', 256]] as const) {
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername, ca: pem('ca.pem') });
+        await once(c, 'secureConnect');
+        const seenByClient = c.getPeerCertificate();
+        equal(seenByClient.bits, bits, `${servername}: ${bits === 2048 ? 'the added context' : 'the default'}`);
+        c.resume();
+        await closed(c);
+        const mine = own.at(-1)!;
+        deepEqual(fields(mine.cert), fields(seenByClient as unknown as Record<string, unknown>), 'getCertificate() is what the client saw, field for field');
+        equal(mine.x509, seenByClient.fingerprint256, 'getX509Certificate(): Node\'s X509Certificate of it');
+      }
+      const ours = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+      await once(ours, 'secureConnect');
+      const x = ours.getPeerX509Certificate()!;
+      equal(x.fingerprint256, (ours.getPeerCertificate() as { fingerprint256: string }).fingerprint256);
+      ok(x.checkHost('localhost'), 'a real crypto.X509Certificate');
+      deepEqual(ours.getCertificate(), {}, 'a client without a certificate: {}');
+      ours.destroy();
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('requestCert and rejectUnauthorized on the server: authorized and authorizationError as Node sets them', async () => {
+    const ossl = await load();
+    const seen: { authorized: boolean; error: string | undefined; cn: unknown }[] = [];
+    const lax = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: false }, s => {
+      const cert = s.getPeerCertificate() as { subject?: { CN?: string } };
+      seen.push({ authorized: s.authorized, error: s.authorizationError, cn: cert.subject?.CN });
+      s.end();
+    });
+    const port = await listen(lax);
+    try {
+      for (const withCert of [true, false]) {
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem'),
+          ...(withCert ? { cert: pem('server.pem'), key: pem('server.key') } : {}) });
+        await once(c, 'end');
+        c.destroy();
+      }
+      deepEqual(seen, [{ authorized: true, error: undefined, cn: 'localhost' }, { authorized: false, error: 'UNABLE_TO_GET_ISSUER_CERT', cn: undefined }]);
+      // This adapter's client presents cert and key as Node's does.
+      const ours = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), cert: pem('server.pem'), key: pem('server.key') });
+      ours.resume();
+      await closed(ours);
+      deepEqual(seen[2], { authorized: true, error: undefined, cn: 'localhost' }, 'our client certificate verified');
+    } finally {
+      await closeServer(lax);
+    }
+    const strict = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ca: pem('ca.pem'), requestCert: true }, s => s.end());
+    const strictPort = await listen(strict);
+    try {
+      const c = nodeTls.connect({ host: '127.0.0.1', port: strictPort, servername: 'localhost', ca: pem('ca.pem') });
+      c.on('data', () => undefined);
+      const err = await new Promise<Error>(resolve => { c.once('error', resolve); c.once('end', () => resolve(new Error('ended'))); });
+      ok(err, 'a client without a certificate is refused');
+    } finally {
+      await closeServer(strict);
+    }
+  });
+
+  test('server options with Node meaning: ALPNProtocols, honorCipherOrder, secureOptions, handshakeTimeout (tlsClientError), and \'keylog\' (line, socket)', async () => {
+    const ossl = await load();
+    const keylog: [string, TLSSocket | undefined][] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ALPNProtocols: ['h2', 'http/1.1'],
+      maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384', honorCipherOrder: true,
+      secureOptions: 0x4000 /* SSL_OP_NO_TICKET */, handshakeTimeout: 300 }, s => s.end());
+    server.on('keylog', (line: Buffer, sock: TLSSocket) => keylog.push([line.toString(), sock]));
+    const port = await listen(server);
+    try {
+      const theirLog: string[] = [];
+      const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem'), ALPNProtocols: ['http/1.1', 'h2'],
+        ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256' });
+      c.on('keylog', (line: Buffer) => theirLog.push(line.toString()));
+      let ticket: Buffer | undefined | null = null;
+      c.once('secureConnect', () => { ticket = c.getTLSTicket(); });
+      await once(c, 'secureConnect');
+      equal(ticket, undefined, 'SSL_OP_NO_TICKET: no ticket');
+      equal(c.alpnProtocol, 'h2', 'the server\'s ALPN preference');
+      equal(c.getCipher().name, 'ECDHE-ECDSA-AES128-GCM-SHA256', 'the server\'s cipher order');
+      c.resume();
+      await closed(c);
+      ok(theirLog.length > 0 && theirLog.every(l => keylog.some(([line]) => line === l)), 'the server logged every secret Node\'s client did');
+      ok(keylog.every(([line, sock]) => line.endsWith('\n') && sock !== undefined), 'each line with its socket');
+      // A client that never sends a ClientHello: the handshake times out.
+      const idle = net.connect(port, '127.0.0.1');
+      const [err] = await once<[NodeTLSError]>(server, 'tlsClientError');
+      equal(err.code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      idle.destroy();
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('enableTrace prints a line per TLS message (the build has no SSL_trace); a ready-made context refuses it clearly', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({}, s => s.end());
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    try {
+      (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; };
+      const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), enableTrace: true });
+      await once(c, 'secureConnect');
+      c.destroy();
+      const quiet = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+      await once(quiet, 'secureConnect');
+      quiet.destroy();
+    } finally {
+      process.stderr.write = write;
+      await peer.close();
+    }
+    ok(lines.some(l => /^Sent Handshake 0x[0-9a-f]{4} \[length \d+\], ClientHello\n$/.test(l)), `a ClientHello line in ${lines.slice(0, 3).join('')}`);
+    ok(lines.some(l => /^Received Handshake .*ServerHello/.test(l)));
+    const n = lines.length;
+    ok(n > 0 && lines.every(l => /^(Sent|Received) /.test(l)), 'only trace lines, and none from the socket without enableTrace');
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    const c = connect({ port: 9, host: '127.0.0.1', openssl: ossl, context });
+    c.on('error', () => undefined);
+    match((throws(() => c.enableTrace(), TypeError) as Error).message, /ready-made `context`/);
+    c.destroy();
+    await once(c, 'close');
+    context.free();
+  });
+
+  test('backpressure: a peer writing 100 MB to a server that never reads is held back; linear memory stays bounded', async () => {
+    const ossl = await load();
+    const accepted: TLSSocket[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, s => { accepted.push(s); /* never reads */ });
+    const port = await listen(server);
+    const baseline = ossl.stats().heapInUse;
+    let peak = baseline;
+    const total = 100 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let written = 0;
+    const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem') });
+    try {
+      await once(c, 'secureConnect');
+      // Write until the peer's writes stop draining (the server's socket is paused), or all is sent.
+      let stalled = false;
+      while (written < total && !stalled) {
+        while (written < total && c.write(chunk)) written += chunk.length;
+        if (written >= total) break;
+        written += chunk.length;
+        stalled = await new Promise<boolean>(resolve => {
+          const t = setTimeout(() => { c.off('drain', onDrain); resolve(true); }, 1000);
+          const onDrain = () => { clearTimeout(t); resolve(false); };
+          c.once('drain', onDrain);
+        });
+        peak = Math.max(peak, ossl.stats().heapInUse);
+      }
+      ok(stalled, `the writer was held back (wrote ${written} of ${total} bytes)`);
+      ok(written < total / 2, `most of the 100 MB never left the writer (${(written / 1048576).toFixed(1)} MB did)`);
+      const serverSocket = accepted[0];
+      ok(serverSocket && serverSocket.readableLength <= 4 * 1024 * 1024, `the unread plaintext is about a highWaterMark, not the stream (${serverSocket?.readableLength} bytes)`);
+      ok(peak - baseline < 4 * 1024 * 1024, `linear memory grew by ${peak - baseline} bytes`);
+      // Reading resumes the socket: the rest flows.
+      let got = 0;
+      serverSocket.on('data', (d: Buffer) => { got += d.length; });
+      for (let i = 0; i < 1000 && got < written; i++) await new Promise(r => setTimeout(r, 10));
+      equal(got, written, 'once read, everything sent arrives');
+    } finally {
+      c.destroy();
+      await closeServer(server);
+    }
+  });
+
+  test('backpressure the other way: writing to a peer that never reads holds write(), not memory', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({}, s => { s.pause(); /* never reads */ });
+    const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+    try {
+      await once(c, 'secureConnect');
+      const baseline = ossl.stats().heapInUse;
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let written = 0;
+      let stalled = false;
+      while (written < 100 * 1024 * 1024 && !stalled) {
+        while (c.write(chunk)) written += chunk.length;
+        written += chunk.length;
+        stalled = await new Promise<boolean>(resolve => {
+          const t = setTimeout(() => { c.off('drain', onDrain); resolve(true); }, 1000);
+          const onDrain = () => { clearTimeout(t); resolve(false); };
+          c.once('drain', onDrain);
+        });
+      }
+      ok(stalled, `write() was held back (after ${(written / 1048576).toFixed(1)} MB)`);
+      ok(written < 50 * 1024 * 1024, 'long before the 100 MB');
+      ok(c.writableLength <= 1024 * 1024, `what waits in the socket's own buffer is about a highWaterMark (${c.writableLength} bytes)`);
+      ok(ossl.stats().heapInUse - baseline < 4 * 1024 * 1024, 'linear memory bounded');
+    } finally {
+      c.destroy();
+      for (const r of peer.raw) r.destroy();
+      await peer.close();
+    }
+  });
+
+  test('sessionIdContext, given or Node\'s default: a server that asks for client certificates still resumes', async () => {
+    const ossl = await load();
+    for (const sessionIdContext of [undefined, 'my-service']) {
+      const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ca: pem('ca.pem'), requestCert: true,
+        rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...(sessionIdContext ? { sessionIdContext } : {}) }, s => s.end());
+      const port = await listen(server);
+      try {
+        let session: Buffer | undefined;
+        const reuse: boolean[] = [];
+        for (let i = 0; i < 2; i++) {
+          // connect(port, host, options), as Node's
+          const c = connect(port, '127.0.0.1', { servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), cert: pem('server.pem'), key: pem('server.key'), session });
+          c.on('session', (sess: Buffer) => { session ??= sess; });
+          c.once('secureConnect', () => reuse.push(c.isSessionReused()));
+          c.resume();
+          await closed(c);
+        }
+        deepEqual(reuse, [false, true], `resumed under ${sessionIdContext ?? 'the default id context'}`);
+      } finally {
+        await closeServer(server);
+      }
+    }
+  });
+
+  test('one client flow: a store that fails to save reports sessionStoreError and the connection goes on', async () => {
+    const ossl = await load();
+    const peer = await nodeServer({}, s => s.end('ok'));
+    const failing: SessionStore = { get: async () => undefined, set: async () => { throw new Error('disk full'); }, delete: async () => undefined };
+    try {
+      const c = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), sessionStore: failing });
+      const storeError = once<[Error]>(c, 'sessionStoreError');
+      equal(await readAll(c), 'ok');
+      equal((await storeError)[0].message, 'disk full');
+      const store = new MemorySessionStore();
+      const d = connect({ host: '127.0.0.1', port: peer.port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), sessionStore: store });
+      equal(await readAll(d), 'ok');
+      ok(store.size >= 1, 'a working store is filled');
+    } finally {
+      await peer.close();
+    }
+  });
+}, { runtimes: ['node'] });

@@ -1,0 +1,118 @@
+/// <reference types="node" />
+/**
+ * Node's tls option names, with Node's meaning, mapped onto this library's ContextOptions; and the
+ * check that refuses every name neither Node's tls nor this adapter knows (a misspelt or unsupported
+ * option would otherwise be ignored and the connection made with defaults).
+ */
+import { hkdfSync } from 'node:crypto';
+import type { Context, ContextOptions, TLSVersion } from '../oo/context.ts';
+
+type PEM = string | Uint8Array;
+
+/** Node's options that configure the secure context, for clients and servers alike. */
+export interface NodeContextOptions {
+  /** PEM CA certificates to trust (replacing none: this library has no default trust store). */
+  ca?: PEM | PEM[];
+  /** PEM certificate (with its chain) and private key. */
+  cert?: PEM;
+  key?: PEM;
+  /** ALPN protocols: an array of names (strings or bytes), or Node's wire format in one buffer. */
+  ALPNProtocols?: string[] | Uint8Array[] | Uint8Array;
+  minVersion?: TLSVersion;
+  maxVersion?: TLSVersion;
+  /**
+   * OpenSSL cipher string. As in Node, names starting with `TLS_` are TLS 1.3 suites and the rest
+   * the TLS 1.2 list; a version given none here keeps its defaults.
+   */
+  ciphers?: string;
+  /** Key-exchange groups, colon-separated; 'auto' keeps the defaults. */
+  ecdhCurve?: string;
+  /** SSL_OP_* flags. */
+  secureOptions?: number | bigint;
+  /** Servers: use the server's cipher order (SSL_OP_CIPHER_SERVER_PREFERENCE). */
+  honorCipherOrder?: boolean;
+  /** Servers: sessions resume only under this id context. */
+  sessionIdContext?: string;
+  /** Servers: session lifetime in seconds. */
+  sessionTimeout?: number;
+}
+
+export const NODE_CONTEXT_OPTIONS = Object.keys({
+  ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
+  secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1,
+} satisfies Record<keyof NodeContextOptions, 1>);
+
+/**
+ * ContextOptions from Node's names, merged with `contextOptions` (this library's names); null with a
+ * ready `context`. A setting given both ways is a TypeError, as is any of Node's context options
+ * (or contextOptions) beside a ready `context`.
+ */
+export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'> },
+  role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions | null {
+  const given = NODE_CONTEXT_OPTIONS.filter(k => (o as Record<string, unknown>)[k] !== undefined);
+  if (o.context && (given.length || o.contextOptions)) {
+    throw new TypeError(`${where}: ${[...given, ...(o.contextOptions ? ['contextOptions'] : [])].join(', ')} cannot be used with options.context: the context is already configured`);
+  }
+  if (o.context) return null;
+  const mapped: Partial<ContextOptions> = { ...extra };
+  if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
+  if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
+  if (o.key !== undefined) mapped.privateKey = text(o.key, 'key');
+  if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
+  if (o.minVersion !== undefined) mapped.minVersion = o.minVersion;
+  if (o.maxVersion !== undefined) mapped.maxVersion = o.maxVersion;
+  if (o.ciphers !== undefined) {
+    if (typeof o.ciphers !== 'string') throw new TypeError(`${where}: options.ciphers must be a string`);
+    const names = o.ciphers.split(':').filter(Boolean);
+    const suites = names.filter(n => n.startsWith('TLS_')), list = names.filter(n => !n.startsWith('TLS_'));
+    if (!suites.length && !list.length) throw new TypeError(`${where}: options.ciphers names no cipher: ${JSON.stringify(o.ciphers)}`);
+    if (suites.length) mapped.cipherSuites = suites.join(':');
+    if (list.length) mapped.cipherList = list.join(':');
+  }
+  if (o.ecdhCurve !== undefined && o.ecdhCurve !== 'auto') mapped.groups = o.ecdhCurve;
+  let flags = o.secureOptions === undefined ? 0n : BigInt(o.secureOptions);
+  if (o.honorCipherOrder) flags |= 0x400000n; // SSL_OP_CIPHER_SERVER_PREFERENCE
+  if (flags) mapped.options = flags;
+  if (o.sessionIdContext !== undefined) mapped.sessionIdContext = o.sessionIdContext;
+  if (o.sessionTimeout !== undefined) mapped.sessionTimeout = o.sessionTimeout;
+  const theirs = o.contextOptions ?? {};
+  for (const k of Object.keys(mapped) as (keyof ContextOptions)[]) {
+    if ((theirs as Record<string, unknown>)[k] !== undefined) throw new TypeError(`${where}: options.contextOptions.${k} repeats a setting given by Node's option names; give it once`);
+  }
+  return { ...theirs, ...mapped, role };
+}
+
+function text(v: PEM, name: string): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  throw new TypeError(`options.${name} must be PEM text (a string or a Buffer)`);
+}
+
+function alpnNames(v: NodeContextOptions['ALPNProtocols']): string[] {
+  if (Array.isArray(v)) return v.map(p => typeof p === 'string' ? p : new TextDecoder().decode(p));
+  if (v instanceof Uint8Array) { // Node's wire format: each name after its length byte
+    const out: string[] = [];
+    for (let i = 0; i < v.length; i += 1 + v[i]) out.push(new TextDecoder().decode(v.subarray(i + 1, i + 1 + v[i])));
+    return out;
+  }
+  throw new TypeError('options.ALPNProtocols must be an array of protocol names or a Buffer in wire format');
+}
+
+/**
+ * Node's 48 ticket-key bytes (16 key name, 16 HMAC secret, 16 AES secret) as Context.setTicketKeys
+ * takes a key: the same 16-byte name, and a 32-byte AES-256 key and a 32-byte HMAC-SHA256 key drawn
+ * from the two secrets with HKDF-SHA256 (RFC 5869, info "openssl-wasm ticket aes" / "... hmac").
+ * Servers given the same 48 bytes here share tickets with each other; tickets do not pass to Node's
+ * own tls servers, which use the secrets directly with AES-128-CBC.
+ */
+export function nodeTicketKey(keys: Uint8Array): { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array } {
+  // TypeErrors both, as Node's (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE).
+  if (!(keys instanceof Uint8Array)) throw new TypeError('ticketKeys must be a Buffer (or Uint8Array) of 48 bytes');
+  if (keys.length !== 48) throw new TypeError(`ticketKeys must be exactly 48 bytes, got ${keys.length}`);
+  const derive = (secret: Uint8Array, info: string) => new Uint8Array(hkdfSync('sha256', secret, keys.subarray(0, 16), info, 32));
+  return {
+    name: keys.slice(0, 16),
+    hmacKey: derive(keys.subarray(16, 32), 'openssl-wasm ticket hmac'),
+    aesKey: derive(keys.subarray(32, 48), 'openssl-wasm ticket aes'),
+  };
+}

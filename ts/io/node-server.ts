@@ -1,0 +1,202 @@
+/// <reference types="node" />
+/** The Node adapter's server side: createServer() with Node's options, SNICallback and ticketKeys. */
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+import type { Connection } from '../oo/connection.ts';
+import type { Context } from '../oo/context.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
+import { rejectUnknownOptions } from '../oo/options.ts';
+import { defaultInstance } from './node.ts';
+import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
+import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
+
+/** What a SNICallback may answer: a server Context, or Node's context options (a context is made and kept for the server's life). */
+export type SecureContextAnswer = Context | NodeContextOptions | null | undefined;
+
+export interface ServerOptions extends TLSSocketOptions {
+  /** Ask clients for a certificate (verified against `ca`). */
+  requestCert?: boolean;
+  /** With requestCert: refuse a client whose certificate does not verify (default true), else accept and set `authorized`. */
+  rejectUnauthorized?: boolean;
+  /**
+   * Node's SNI callback: called with the name the client asked for; answer `cb(null, context)` with
+   * a server Context (or Node's context options) whose certificate to use, or `cb(null)` for the
+   * default. May answer later: the handshake waits. Runs from the context's client-hello handler,
+   * so it cannot be combined with useServerSessionStore on the same context.
+   */
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContextAnswer) => void) => void;
+  /** Node's 48 bytes (16 name, 16 HMAC secret, 16 AES secret): see nodeTicketKey in ts/io/node-options.ts. */
+  ticketKeys?: Uint8Array;
+}
+const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys'];
+
+/** tls.Server's additions to net.Server. */
+export interface TLSServer extends net.Server {
+  /** Replaces the ticket keys (Node's 48-byte format). */
+  setTicketKeys(keys: Uint8Array): void;
+  /**
+   * Node's addContext: the certificate for clients asking for `hostname` ('*' matches one label),
+   * a server Context or Node's context options. The latest match wins; unused with SNICallback.
+   */
+  addContext(hostname: string, context: SecureContextAnswer): void;
+}
+
+/**
+ * A TLS server, as tls.createServer: a net.Server whose connections emit 'secureConnection' with
+ * a TLSSocket once their handshake is done. One Context serves every connection.
+ */
+export function createServer(options: ServerOptions = {}, onSecureConnection?: (socket: TLSSocket) => void): TLSServer {
+  if (typeof options === 'function') { onSecureConnection = options; options = {}; }
+  if (options === null || typeof options !== 'object') throw new TypeError('createServer: options must be an object');
+  rejectUnknownOptions('createServer', options, SERVER_OPTIONS);
+  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw new TypeError('createServer: options.SNICallback must be a function');
+  const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
+  const requestCert = options.requestCert === true;
+  const reject = options.rejectUnauthorized !== false;
+  const contextOptions = contextOptionsFromNode('createServer', options, 'server', {
+    ...(options.contextOptions?.verifyPeer === undefined ? { verifyPeer: requestCert && reject } : {}),
+    // As Node's default: OpenSSL refuses to resume on a server that verifies clients without one.
+    ...(options.sessionIdContext === undefined && options.contextOptions?.sessionIdContext === undefined
+      ? { sessionIdContext: createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32) } : {}),
+  });
+  const sockets = new Map<Connection, TLSSocket>();
+  const extraContexts: Context[] = [];
+  let server: TLSServer;
+  const ready = (async () => {
+    const ossl = options.openssl ?? await defaultInstance();
+    if (options.context) return { ossl, context: options.context, owned: false };
+    const context = ossl.createContext({
+      ...contextOptions!,
+      // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
+      keylog: (line, conn) => {
+        const sock = conn && sockets.get(conn);
+        if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
+        const buf = Buffer.from(`${line}\n`);
+        queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
+      },
+      onMessage: (m, conn) => { if (conn) sockets.get(conn)?.traceMessage(m); },
+    });
+    return { ossl, context, owned: true };
+  })().then(r => {
+    if (ticketKey) r.context.setTicketKeys([ticketKey]);
+    if (options.SNICallback) installSNI(r.ossl, r.context, options.SNICallback, extraContexts);
+    return r;
+  });
+  server = net.createServer(socket => {
+    ready.then(({ context, owned }) => {
+      const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
+        traceable: owned, requestedCert: requestCert });
+      tls.once('secure', () => server.emit('secureConnection', tls));
+      tls.on('error', e => server.emit('tlsClientError', e, tls));
+      let connection: Connection;
+      try {
+        connection = context.createConnection();
+        if (requestCert && !reject) connection.verifyWithoutRejecting();
+      } catch (e) {
+        socket.destroy();
+        server.emit('tlsClientError', e, tls);
+        return;
+      }
+      sockets.set(connection, tls);
+      tls.once('close', () => sockets.delete(connection));
+      tls.attach(socket, connection, null, options.handshakeTimeout ?? 120_000);
+    }, e => { socket.destroy(); server.emit('error', e); });
+  }) as TLSServer;
+  // Node's default SNICallback: the contexts added by name, the latest matching first.
+  const named: [RegExp, SecureContextAnswer][] = [];
+  let namedInstalled = false;
+  server.addContext = (hostname, answer) => {
+    if (typeof hostname !== 'string' || hostname === '') throw new TypeError('addContext: hostname must be a non-empty string');
+    if (answer === null || typeof answer !== 'object') throw new TypeError('addContext: context must be a Context or Node\'s context options');
+    const re = new RegExp(`^${hostname.replace(/([.^$+?\-\\[\]{}()|])/g, '\\$1').replace(/\*/g, '[^.]*')}$`, 'i');
+    named.unshift([re, answer]);
+    if (options.SNICallback || namedInstalled) return;
+    namedInstalled = true;
+    void ready.then(r => installSNI(r.ossl, r.context, (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]), extraContexts));
+  };
+  server.setTicketKeys = keys => {
+    const key = nodeTicketKey(keys);
+    void ready.then(({ context }) => context.setTicketKeys([key]));
+  };
+  if (onSecureConnection) server.on('secureConnection', onSecureConnection);
+  ready.catch(() => undefined);
+  server.on('close', () => {
+    ready.then(({ context, owned }) => {
+      if (owned && context.alive) context.free();
+      for (const c of extraContexts.splice(0)) if (c.alive) c.free();
+    }, () => undefined);
+  });
+  return server;
+}
+
+const TLSEXT_TYPE_server_name = 0;
+
+/** Node's SNICallback, from the context's client-hello handler; the handshake waits for its answer. */
+function installSNI(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOptions['SNICallback']>, made: Context[]): void {
+  const answers = new WeakMap<Connection, { done: boolean; context?: Context; error?: Error }>();
+  const fromOptions = new WeakMap<object, Context>();
+  const contextOf = (answer: SecureContextAnswer): Context | undefined => {
+    if (!answer) return undefined;
+    if (answer === context || (answer as Context).createConnection) return answer as Context;
+    let c = fromOptions.get(answer);
+    if (!c) {
+      rejectUnknownOptions('SNICallback answer', answer, NODE_CONTEXT_OPTIONS);
+      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', answer as NodeContextOptions, 'server', {})!);
+      fromOptions.set(answer, c);
+      made.push(c);
+    }
+    return c;
+  };
+  context.setClientHelloHandler(conn => {
+    let state = answers.get(conn);
+    if (!state) {
+      const name = sniName(conn.clientHelloExtension(TLSEXT_TYPE_server_name));
+      if (name === null) return 'success';
+      const s: { done: boolean; context?: Context; error?: Error } = { done: false };
+      state = s;
+      answers.set(conn, s);
+      const answered = new Promise<void>(resolve => {
+        try {
+          callback(name, (err, answer) => {
+            if (s.done) return;
+            try {
+              if (err) s.error = err;
+              else s.context = contextOf(answer);
+            } catch (e) {
+              s.error = e as Error;
+            }
+            s.done = true;
+            resolve();
+          });
+        } catch (e) {
+          s.error = e as Error;
+          s.done = true;
+          resolve();
+        }
+      });
+      if (!s.done) {
+        conn.waitFor(answered);
+        return 'retry';
+      }
+    }
+    if (!state.done) return 'retry';
+    if (state.error) return 'error';
+    if (state.context && state.context !== context) conn.useContextCertificate(state.context);
+    return 'success';
+  });
+}
+
+/** The host_name of a server_name extension (RFC 6066, 3), or null. */
+function sniName(ext: Uint8Array | null): string | null {
+  if (!ext || ext.length < 5) return null;
+  let i = 2;
+  const end = Math.min(ext.length, 2 + ((ext[0] << 8) | ext[1]));
+  while (i + 3 <= end) {
+    const type = ext[i], len = (ext[i + 1] << 8) | ext[i + 2];
+    if (type === 0 && i + 3 + len <= end) return new TextDecoder().decode(ext.subarray(i + 3, i + 3 + len));
+    i += 3 + len;
+  }
+  return null;
+}
+
