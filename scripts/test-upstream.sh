@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# `npm run test:upstream`: OpenSSL's own test programs, built with emcc from the pinned source against
+# the same libraries as wasm/openssl.wasm and wasm/openssl-simd.wasm, run under Node on the source
+# tree's test data (scripts/test-upstream.mjs). Ends with one line `N passed, N failed`.
+# Usage: scripts/test-upstream.sh [plain] [simd]   (default: both)
+#   LIBS_DIR=dir   the libraries to test (default: the last ones build.sh built, $OPENSSL_WASM_CACHE/last-libs)
+# Two caches under $OPENSSL_WASM_CACHE, so a second run only runs the tests:
+#   tests-<key>/            a configured source tree with the test programs' objects compiled; the key
+#                           hashes what build-libs.sh hashes (the same Configure flags, so the same
+#                           headers and CFLAGS as the libraries) plus this script;
+#   tests-<key>/bin-<key2>/ the programs linked for one module; key2 adds the libraries' bytes and, for
+#                           the SIMD module, the sources of its replacement objects (wasm/simd/).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export OPENSSL_WASM_CACHE=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
+export NODE_PATH=${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs
+cache=$OPENSSL_WASM_CACHE
+. "$root/openssl-src/pin.sh"
+log() { echo "    $*" >&2; }
+die() { echo "test-upstream: error: $*" >&2; exit 1; }
+
+variants=("$@"); [ ${#variants[@]} -gt 0 ] || variants=(plain simd)
+for v in "${variants[@]}"; do case $v in plain|simd) ;; *) die "unknown module \"$v\"; expected plain and/or simd";; esac; done
+libs=${LIBS_DIR:-$(cat "$cache/last-libs" 2>/dev/null || true)}
+[ -f "$libs/lib/libssl.a" ] && [ -f "$libs/lib/libcrypto.a" ] \
+  || die "no OpenSSL libraries at '$libs': run ./build.sh first (or set LIBS_DIR)"
+command -v emcc >/dev/null || die "emcc not found: run ./build.sh first (it installs emscripten)"
+emcc_version=$(emcc --version | head -1)
+
+# The programs built, and the object files of each, as OpenSSL's Makefile lists them.
+# tls13secretstest is not among them: OpenSSL builds it only with shared libraries (it redefines
+# libssl's internal functions, which a static link cannot do); the runner reports it as skipped.
+programs=(sslapitest ssl_test evp_test recordlentest sslbuffertest ssl_old_test)
+
+# The Configure flags exactly as scripts/build-libs.sh computes them: the test objects must see the
+# same configuration.h and CFLAGS as the libraries they are linked with.
+flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-flags")
+if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
+-DOPENSSL_AES_CONST_TIME"; fi
+key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version";
+         echo "${programs[*]}"; sed -n '/^# --- tree/,/^# --- end tree/p' "$0"; } | sha256sum | cut -c1-16)
+tree="$cache/tests-$OPENSSL_VERSION-$key"
+
+# --- tree: unpack, patch, configure, compile the test programs' objects (not the libraries)
+if [ ! -f "$tree/.objects-built" ]; then
+  tarball=$("$root/openssl-src/fetch.sh")
+  log "building OpenSSL's test programs' objects in $tree"
+  rm -rf "$tree"; mkdir -p "$tree"
+  tar -xzf "$tarball" -C "$tree" --strip-components=1
+  for p in "$root"/openssl-src/patches/*.patch; do patch -s -p1 -d "$tree" < "$p"; done
+  # shellcheck disable=SC2086
+  (cd "$tree" && CC=emcc AR=emar RANLIB=emranlib ./Configure $flags > configure.log 2>&1) \
+    || { tail -30 "$tree/configure.log" >&2; die "Configure failed, full log: $tree/configure.log"; }
+  objects=$(for p in "${programs[@]}" libtestutil.a; do
+    awk -v t="test/$p:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print $i}' "$tree/Makefile"
+  done | sort -u)
+  total=$(echo "$objects" | wc -w)
+  log "make build_generated, then $total objects (log: $tree/make.log)"
+  (cd "$tree" && make -j"$(nproc)" build_generated > make.log 2>&1 \
+     && make -j"$(nproc)" $objects test/libtestutil.a >> make.log 2>&1) &
+  pid=$!; t0=$(date +%s)
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null || break
+    n=0; for o in $objects; do [ -f "$tree/$o" ] && n=$((n + 1)); done
+    log "  $(( $(date +%s) - t0 ))s: $n/$total objects"
+  done
+  wait "$pid" || { tail -30 "$tree/make.log" >&2; die "make failed, full log: $tree/make.log"; }
+  # What the runner needs to know about the configuration: the features configured out.
+  (cd "$tree" && perl -I. -Mconfigdata -e 'print "$_\n" for sort keys %disabled') > "$tree/disabled.txt"
+  touch "$tree/.objects-built"
+  log "objects done in $(( $(date +%s) - t0 ))s"
+fi
+# --- end tree
+
+# link VARIANT: the programs for one module, in $tree/bin-<key2>/, printed.
+link() {
+  local variant=$1 extra=() srcs=()
+  [ "$variant" = simd ] && srcs=(chacha20-simd poly1305-simd aes-simd memory)
+  local key2
+  key2=$( { echo "$variant"; cat "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" | sha256sum;
+            for f in "${srcs[@]}"; do cat "$root/wasm/simd/$f.c"; done; cat "$root/scripts/test-upstream-env.js"; sed -n '/^link()/,/^}/p' "$0"; } \
+          | sha256sum | cut -c1-16)
+  local bin="$tree/bin-$variant-$key2"
+  if [ -f "$bin/.linked" ]; then log "$variant: cached $bin"; echo "$bin"; return; fi
+  rm -rf "$bin"; mkdir -p "$bin"
+  # The SIMD module's replacement objects, compiled as scripts/link-module.sh compiles them and put
+  # before the libraries, so the archive members defining the same symbols are never pulled in.
+  for f in "${srcs[@]}"; do
+    local feature=-msimd128; [ "$f" = memory ] && feature=-mbulk-memory
+    emcc -O3 "$feature" -Wall -Wextra -Werror -c "$root/wasm/simd/$f.c" -o "$bin/$f.o"
+    extra+=("$bin/$f.o")
+  done
+  for p in "${programs[@]}"; do
+    local objs
+    objs=$(awk -v t="test/$p:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print "'"$tree"'/" $i}' "$tree/Makefile")
+    log "$variant: linking $p"
+    # Node with emscripten's JavaScript runtime: NODERAWFS gives the programs the real file system
+    # (the source tree's certificates and data files); the pre-js passes the environment through
+    # (ssl_test reads TEST_CERTS_DIR). Linked -O1: the objects are already optimised, and binaryen's
+    # passes on ~6 MB programs would cost minutes for no difference in what is tested.
+    # shellcheck disable=SC2086
+    emcc -O1 $objs "${extra[@]}" "$libs/lib/libssl.a" "$tree/test/libtestutil.a" "$libs/lib/libcrypto.a" \
+      -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node \
+      --pre-js "$root/scripts/test-upstream-env.js" \
+      -o "$bin/$p.js" 2> "$bin/$p.link.log" \
+      || { cat "$bin/$p.link.log" >&2; die "linking $p for the $variant module failed"; }
+  done
+  touch "$bin/.linked"
+  echo "$bin"
+}
+
+args=()
+for v in "${variants[@]}"; do args+=("$v=$(link "$v")"); done
+exec node "$root/scripts/test-upstream.mjs" "$tree" "${args[@]}"
