@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: runs the same suites in Node (vitest), Chromium (vitest browser mode) and Deno,
 // one after the other, then the package test (test/package/run.mjs: `npm pack`, install into an
-// empty project, a smoke test of the installed package in Node, Deno and Chromium), and prints one
-// summed `N passed, N failed` line at the very end.
-// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package]   (default: all four)
+// empty project, a smoke test of the installed package in Node, Deno and Chromium), then OpenSSL's
+// own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), and prints
+// one summed `N passed, N failed` line at the very end.
+// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream]   (default: all five)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,15 @@ async function packageTest() {
   return { code, passed: Number(m[1]), failed: Number(m[2]) };
 }
 
-const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno, package: packageTest };
+// OpenSSL's test programs (scripts/test-upstream.sh) also end with `N passed, N failed`.
+async function upstream() {
+  const { code, out } = await run(`${root}scripts/test-upstream.sh`, [], { capture: true });
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
+  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+}
+
+const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno, package: packageTest, upstream };
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in runtimes)) {

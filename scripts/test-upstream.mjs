@@ -10,7 +10,7 @@
 //   BIN_DIR: the programs linked for that module (<program>.js + .wasm)
 //   UPSTREAM_PROGRAMS="evp_test ssl_test"  run only these programs
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,22 +96,32 @@ const evpFiles = readdirSync(src('test/recipes/30-test_evp_data')).filter((f) =>
 // --- Running one program -------------------------------------------------------------------------
 
 // Runs `node BIN/prog.js ...args` (emscripten 3.1.6 fetches its .wasm through a global fetch when
-// there is one, which fails for a file path: --no-experimental-fetch removes Node 20's).
+// there is one, which fails for a file path: --no-experimental-fetch removes Node 20's). stdout and
+// stderr go to one file through one descriptor, so the TAP lines and the reasons the tests print on
+// stderr stay in order and whole.
+let runs = 0;
 function runProgram(bin, prog, args, env = {}) {
   return new Promise((resolve) => {
     const start = performance.now();
+    const file = join(work, `out-${++runs}.txt`);
+    const fd = openSync(file, 'w');
     const child = spawn(process.execPath, ['--no-experimental-fetch', join(bin, `${prog}.js`), ...args], {
-      cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd],
     });
-    let out = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { out += c; });
-    // Bounded: the slowest run (sslapitest) takes seconds; a hang is a failure, not a stuck CI job.
+    closeSync(fd);
+    // Bounded: the slowest run (sslapitest) takes under a minute; a hang is a failure, not a stuck CI job.
     const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
-    child.on('close', (code, signal) => {
+    let finished = false;
+    const done = (code, signal) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
+      const out = readFileSync(file, 'utf8');
+      rmSync(file, { force: true });
       resolve({ code: code ?? 128, signal, out, seconds: (performance.now() - start) / 1000 });
-    });
+    };
+    child.on('error', (err) => done(-1, String(err)));
+    child.on('close', done);
   });
 }
 

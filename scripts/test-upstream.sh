@@ -3,7 +3,8 @@
 # the same libraries as wasm/openssl.wasm and wasm/openssl-simd.wasm, run under Node on the source
 # tree's test data (scripts/test-upstream.mjs). Ends with one line `N passed, N failed`.
 # Usage: scripts/test-upstream.sh [plain] [simd]   (default: both)
-#   LIBS_DIR=dir   the libraries to test (default: the last ones build.sh built, $OPENSSL_WASM_CACHE/last-libs)
+#   LIBS_DIR=dir   the libraries to test (default: scripts/build-libs.sh's for this checkout's flags,
+#                  cached, so the ones build.sh linked into the modules)
 # Two caches under $OPENSSL_WASM_CACHE, so a second run only runs the tests:
 #   tests-<key>/            a configured source tree with the test programs' objects compiled; the key
 #                           hashes what build-libs.sh hashes (the same Configure flags, so the same
@@ -21,11 +22,12 @@ die() { echo "test-upstream: error: $*" >&2; exit 1; }
 
 variants=("$@"); [ ${#variants[@]} -gt 0 ] || variants=(plain simd)
 for v in "${variants[@]}"; do case $v in plain|simd) ;; *) die "unknown module \"$v\"; expected plain and/or simd";; esac; done
-libs=${LIBS_DIR:-$(cat "$cache/last-libs" 2>/dev/null || true)}
-[ -f "$libs/lib/libssl.a" ] && [ -f "$libs/lib/libcrypto.a" ] \
-  || die "no OpenSSL libraries at '$libs': run ./build.sh first (or set LIBS_DIR)"
 command -v emcc >/dev/null || die "emcc not found: run ./build.sh first (it installs emscripten)"
 emcc_version=$(emcc --version | head -1)
+# The libraries of this checkout's configure flags, the same call as build.sh's: returns the cached
+# ones at once (it builds them only if build.sh has not).
+libs=${LIBS_DIR:-$("$root/scripts/build-libs.sh" "$("$root/openssl-src/fetch.sh")" "$emcc_version")}
+[ -f "$libs/lib/libssl.a" ] && [ -f "$libs/lib/libcrypto.a" ] || die "no OpenSSL libraries at '$libs'"
 
 # The programs built, and the object files of each, as OpenSSL's Makefile lists them.
 # tls13secretstest is not among them: OpenSSL builds it only with shared libraries (it redefines
@@ -75,7 +77,9 @@ fi
 
 # link VARIANT: the programs for one module, in $tree/bin-<key2>/, printed.
 link() {
-  local variant=$1 extra=() srcs=()
+  local variant=$1 extra=() srcs=() trace=()
+  # For each replacement object, one symbol it defines: the link must take it from that object.
+  local -A replaces=([chacha20-simd]=ChaCha20_ctr32 [poly1305-simd]=Poly1305_Update [aes-simd]=AES_encrypt [memory]=memcpy)
   [ "$variant" = simd ] && srcs=(chacha20-simd poly1305-simd aes-simd memory)
   local key2
   key2=$( { echo "$variant"; cat "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" | sha256sum;
@@ -90,6 +94,7 @@ link() {
     local feature=-msimd128; [ "$f" = memory ] && feature=-mbulk-memory
     emcc -O3 "$feature" -Wall -Wextra -Werror -c "$root/wasm/simd/$f.c" -o "$bin/$f.o"
     extra+=("$bin/$f.o")
+    trace+=("-Wl,--trace-symbol=${replaces[$f]}")
   done
   for p in "${programs[@]}"; do
     local objs
@@ -97,14 +102,18 @@ link() {
     log "$variant: linking $p"
     # Node with emscripten's JavaScript runtime: NODERAWFS gives the programs the real file system
     # (the source tree's certificates and data files); the pre-js passes the environment through
-    # (ssl_test reads TEST_CERTS_DIR). Linked -O1: the objects are already optimised, and binaryen's
-    # passes on ~6 MB programs would cost minutes for no difference in what is tested.
+    # (ssl_test reads TEST_CERTS_DIR). -O1 at the link: the objects are compiled as the libraries'
+    # are; the link only lays them out. --trace-symbol shows which object defines each replaced symbol.
     # shellcheck disable=SC2086
     emcc -O1 $objs "${extra[@]}" "$libs/lib/libssl.a" "$tree/test/libtestutil.a" "$libs/lib/libcrypto.a" \
       -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node \
-      --pre-js "$root/scripts/test-upstream-env.js" \
-      -o "$bin/$p.js" 2> "$bin/$p.link.log" \
+      --pre-js "$root/scripts/test-upstream-env.js" "${trace[@]}" \
+      -o "$bin/$p.js" > "$bin/$p.link.log" 2>&1 \
       || { cat "$bin/$p.link.log" >&2; die "linking $p for the $variant module failed"; }
+    for f in "${srcs[@]}"; do
+      grep -q "/$f.o: definition of ${replaces[$f]}\$" "$bin/$p.link.log" \
+        || die "$p ($variant): ${replaces[$f]} does not come from wasm/simd/$f.c (link log: $bin/$p.link.log)"
+    done
   done
   touch "$bin/.linked"
   echo "$bin"
