@@ -31,7 +31,8 @@ libs=${LIBS_DIR:-$("$root/scripts/build-libs.sh" "$("$root/openssl-src/fetch.sh"
 
 # The programs built, and the object files of each, as OpenSSL's Makefile lists them.
 # tls13secretstest is not among them: OpenSSL builds it only with shared libraries (it redefines
-# libssl's internal functions, which a static link cannot do); the runner reports it as skipped.
+# libssl's internal functions: a static link would need --allow-multiple-definition, which
+# emscripten 3.1.6's wasm-ld lacks); the runner reports it as skipped.
 programs=(sslapitest ssl_test evp_test recordlentest sslbuffertest ssl_old_test)
 
 # The Configure flags exactly as scripts/build-libs.sh computes them: the test objects must see the
