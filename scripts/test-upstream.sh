@@ -7,8 +7,9 @@
 #                  cached, so the ones build.sh linked into the modules)
 # Two caches under $OPENSSL_WASM_CACHE, so a second run only runs the tests:
 #   tests-<key>/            a configured source tree with the test programs' objects compiled; the key
-#                           hashes what build-libs.sh hashes (the same Configure flags, so the same
-#                           headers and CFLAGS as the libraries) plus this script;
+#                           hashes the pin, the patches, the Configure flags and the compiler, as
+#                           build-libs.sh's does (so the same headers and CFLAGS as the libraries),
+#                           and this script's part that builds it;
 #   tests-<key>/bin-<key2>/ the programs linked for one module; key2 adds the libraries' bytes and, for
 #                           the SIMD module, the sources of its replacement objects (wasm/simd/).
 set -euo pipefail
@@ -88,7 +89,9 @@ link() {
           | sha256sum | cut -c1-16)
   local bin="$tree/bin-$variant-$key2"
   if [ -f "$bin/.linked" ]; then log "$variant: cached $bin"; echo "$bin"; return; fi
-  rm -rf "$bin"; mkdir -p "$bin"
+  # Links for other libraries or sources are stale: drop them.
+  rm -rf "$tree/bin-$variant-"*; mkdir -p "$bin"
+  local t0; t0=$(date +%s)
   # The SIMD module's replacement objects, compiled as scripts/link-module.sh compiles them and put
   # before the libraries, so the archive members defining the same symbols are never pulled in.
   for f in "${srcs[@]}"; do
@@ -117,6 +120,7 @@ link() {
     done
   done
   touch "$bin/.linked"
+  log "$variant: linked in $(( $(date +%s) - t0 ))s"
   echo "$bin"
 }
 
