@@ -237,7 +237,7 @@ function sslOldTestRuns() {
   const needs = (...fs) => { const o = off(...fs); return o.length ? `configured out: ${o.join(', ')}` : ''; };
   const noSock = 'needs sockets (configured out: sock; wasm has none)';
 
-  run('test_ss', [], { skip: 'makes certificates with the openssl app, not built; the pre-made ones in test/certs are used' });
+  run('test_ss', [], { skip: "the recipe's certificate making (openssl req/x509/verify) is not repeated: the pre-made certificates of the same keys in test/certs are used" });
   // standard SSL tests
   for (const a of [[], ['-server_auth', ...CA], ['-client_auth', ...CA], ['-server_auth', '-client_auth', ...CA]]) {
     run(`sslv3 ${a.filter((x) => x.startsWith('-') && x !== '-CAfile').join(' ')}`.trim(), [...ssltest, '-bio_pair', '-ssl3', ...a], { skip: needs('ssl3') });
@@ -254,7 +254,10 @@ function sslOldTestRuns() {
       run([ip, ...ktls].join(' '), [], { skip: noSock });
     }
   }
-  run('Testing ciphersuites', [], { skip: 'lists the suites to try with the openssl app (`openssl ciphers`), not built' });
+  // "Testing ciphersuites": every suite the openssl app lists for each protocol, with an ECDSA
+  // certificate besides the RSA one (the recipe's certE.ss: server-ecdsa-cert.pem, under root-cert.pem).
+  const exkeys = disabled.has('ec') ? [] : ['-s_cert', src('test/certs/server-ecdsa-cert.pem'), '-s_key', src('test/certs/server-ecdsa-key.pem')];
+  runs.push({ name: 'Testing ciphersuites', suites: { ssltest, exkeys } });
   // SSL security level failure tests
   run('-ssl3 @SECLEVEL=1 refused', [...ssltest, '-bio_pair', '-ssl3', '-cipher', '@SECLEVEL=1'], { skip: needs('ssl3'), expectFailure: true });
   run('-tls1 @SECLEVEL=1 refused', [...ssltest, '-bio_pair', '-tls1', '-cipher', '@SECLEVEL=1'], { skip: needs('tls1'), expectFailure: true });
@@ -277,6 +280,31 @@ function sslOldTestRuns() {
     run(`-tls1 serverinfo ${extra.join(' ')}`.trim(), [...ssltest, '-bio_pair', '-tls1', '-serverinfo_file', serverinfo, ...extra], { skip: needs('tls1') });
   }
   return runs;
+}
+
+// The recipe's "Testing ciphersuites": for each protocol, `openssl ciphers -s` (the openssl app of the
+// same module) lists the suites, then ssl_old_test makes one connection with each.
+async function sslOldTestSuites(bin, t, { ssltest, exkeys }) {
+  const protocols = [['-tls1_3', ['tls1_3']], ['-tls1_2', ['tls1_2']], ['-tls1', ['tls1']], ['-ssl3', ['ssl3']]];
+  for (const [protocol, needs] of protocols) {
+    const why = off(...needs).join(', ');
+    if (why) { t.skipAll(`suites ${protocol}`, `configured out: ${why}`); continue; }
+    const list = await runProgram(bin, 'openssl', ['ciphers', '-s', protocol, '-provider', 'default', 'ALL:-PSK:-SRP:@SECLEVEL=0'],
+      { OPENSSL_CONF: src('test/default.cnf') });
+    t.addExit(`Getting ciphers for ${protocol}`, list);
+    const suites = list.code === 0 ? list.out.trim().split(':').filter(Boolean) : [];
+    for (const suite of suites) {
+      // ssl_old_test has no -tls1_3: TLS 1.3 is its default; its suites are set with -ciphersuites.
+      const args = protocol === '-tls1_3'
+        ? [...ssltest, ...exkeys, '-cipher', '', '-ciphersuites', suite]
+        : [...ssltest, ...exkeys, '-cipher', `${suite}:@SECLEVEL=0`, '-ciphersuites', '', protocol];
+      t.addExit(`${protocol} ${suite}`, await runProgram(bin, 'ssl_old_test', args));
+    }
+    if (protocol === '-tls1_3') continue;
+    const weakDh = `${protocol} weak DH refused (-dhe512)`;
+    if (disabled.has('dh')) t.skipAll(weakDh, 'configured out: dh');
+    else t.addExit(weakDh, await runProgram(bin, 'ssl_old_test', [...ssltest, '-s_cipher', 'EDH', '-c_cipher', 'EDH:@SECLEVEL=1', '-dhe512', protocol]), true);
+  }
 }
 
 const programs = {
@@ -318,6 +346,7 @@ const programs = {
   // this configuration; see sslOldTestRuns.
   async ssl_old_test(bin, t) {
     for (const r of sslOldTestRuns()) {
+      if (r.suites) { await sslOldTestSuites(bin, t, r.suites); continue; }
       if (r.skip) { t.skipAll(r.name, r.skip); continue; }
       t.addExit(r.name, await runProgram(bin, 'ssl_old_test', r.args), r.expectFailure);
     }

@@ -30,11 +30,14 @@ emcc_version=$(emcc --version | head -1)
 libs=${LIBS_DIR:-$("$root/scripts/build-libs.sh" "$("$root/openssl-src/fetch.sh")" "$emcc_version")}
 [ -f "$libs/lib/libssl.a" ] && [ -f "$libs/lib/libcrypto.a" ] || die "no OpenSSL libraries at '$libs'"
 
-# The programs built, and the object files of each, as OpenSSL's Makefile lists them.
+# The programs built, and the object files of each, as OpenSSL's Makefile lists them; the openssl
+# app because the ssl_old_test recipe lists the suites to try with `openssl ciphers`.
 # tls13secretstest is not among them: OpenSSL builds it only with shared libraries (it redefines
 # libssl's internal functions: a static link would need --allow-multiple-definition, which
 # emscripten 3.1.6's wasm-ld lacks); the runner reports it as skipped.
-programs=(sslapitest ssl_test evp_test recordlentest sslbuffertest ssl_old_test)
+programs=(test/sslapitest test/ssl_test test/evp_test test/recordlentest test/sslbuffertest test/ssl_old_test apps/openssl)
+# The objects of a program (or archive) as its Makefile rule lists them.
+objects_of() { awk -v t="$1:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print $i}' "$tree/Makefile"; }
 
 # The Configure flags exactly as scripts/build-libs.sh computes them: the test objects must see the
 # same configuration.h and CFLAGS as the libraries they are linked with.
@@ -55,13 +58,16 @@ if [ ! -f "$tree/.objects-built" ]; then
   # shellcheck disable=SC2086
   (cd "$tree" && CC=emcc AR=emar RANLIB=emranlib ./Configure $flags > configure.log 2>&1) \
     || { tail -30 "$tree/configure.log" >&2; die "Configure failed, full log: $tree/configure.log"; }
-  objects=$(for p in "${programs[@]}" libtestutil.a; do
-    awk -v t="test/$p:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print $i}' "$tree/Makefile"
-  done | sort -u)
+  objects=$(for p in "${programs[@]}" test/libtestutil.a apps/libapps.a; do objects_of "$p"; done | sort -u)
   total=$(echo "$objects" | wc -w)
   log "make build_generated, then $total objects (log: $tree/make.log)"
-  (cd "$tree" && make -j"$(nproc)" build_generated > make.log 2>&1 \
-     && make -j"$(nproc)" $objects test/libtestutil.a >> make.log 2>&1) &
+  # The openssl app's `ciphers` command (what the ssl_old_test recipe lists suites with) is left out
+  # of the app's command table under no-sock, though it needs no sockets: put it back in this
+  # build's table (apps/progs.c, generated).
+  (cd "$tree" && make -j"$(nproc)" build_generated apps/progs.h apps/progs.c > make.log 2>&1 \
+     && sed -i '/^#ifndef OPENSSL_NO_SOCK$/{N;/"ciphers", ciphers_main/{N;s/^#ifndef OPENSSL_NO_SOCK\n\(.*\)\n#endif$/\1/}}' apps/progs.c \
+     && ! grep -B1 '"ciphers", ciphers_main' apps/progs.c | grep -q '^#ifndef' \
+     && make -j"$(nproc)" $objects test/libtestutil.a apps/libapps.a >> make.log 2>&1) &
   pid=$!; t0=$(date +%s)
   while kill -0 "$pid" 2>/dev/null; do
     for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
@@ -101,22 +107,23 @@ link() {
     trace+=("-Wl,--trace-symbol=${replaces[$f]}")
   done
   for p in "${programs[@]}"; do
-    local objs
-    objs=$(awk -v t="test/$p:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print "'"$tree"'/" $i}' "$tree/Makefile")
-    log "$variant: linking $p"
+    local objs helpers=test/libtestutil.a name=${p#*/}
+    [ "${p%%/*}" = apps ] && helpers=apps/libapps.a
+    objs=$(objects_of "$p" | sed "s|^|$tree/|")
+    log "$variant: linking $name"
     # Node with emscripten's JavaScript runtime: NODERAWFS gives the programs the real file system
     # (the source tree's certificates and data files); the pre-js passes the environment through
     # (ssl_test reads TEST_CERTS_DIR). -O1 at the link: the objects are compiled as the libraries'
     # are; the link only lays them out. --trace-symbol shows which object defines each replaced symbol.
     # shellcheck disable=SC2086
-    emcc -O1 $objs "${extra[@]}" "$libs/lib/libssl.a" "$tree/test/libtestutil.a" "$libs/lib/libcrypto.a" \
+    emcc -O1 $objs "${extra[@]}" "$libs/lib/libssl.a" "$tree/$helpers" "$libs/lib/libcrypto.a" \
       -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node \
       --pre-js "$root/scripts/test-upstream-env.js" "${trace[@]}" \
-      -o "$bin/$p.js" > "$bin/$p.link.log" 2>&1 \
-      || { cat "$bin/$p.link.log" >&2; die "linking $p for the $variant module failed"; }
+      -o "$bin/$name.js" > "$bin/$name.link.log" 2>&1 \
+      || { cat "$bin/$name.link.log" >&2; die "linking $name for the $variant module failed"; }
     for f in "${srcs[@]}"; do
-      grep -q "/$f.o: definition of ${replaces[$f]}\$" "$bin/$p.link.log" \
-        || die "$p ($variant): ${replaces[$f]} does not come from wasm/simd/$f.c (link log: $bin/$p.link.log)"
+      grep -q "/$f.o: definition of ${replaces[$f]}\$" "$bin/$name.link.log" \
+        || die "$name ($variant): ${replaces[$f]} does not come from wasm/simd/$f.c (link log: $bin/$name.link.log)"
     done
   done
   touch "$bin/.linked"
