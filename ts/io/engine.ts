@@ -123,6 +123,11 @@ export class TLSEngine {
       if (p !== 'done') return;
       this.#secure = true;
       this.#emit(() => this.events.secure());
+      // The rest is a step of its own, after 'secure' is delivered: its listeners see the connection
+      // as the handshake left it (before a TLS 1.3 ticket read next replaces its session), and
+      // what they do (write, end) happens before the rest, as when events were raised in the call.
+      this.#later.unshift(() => this.#advance());
+      return;
     }
     while (this.#pending.length) {
       if (conn.write(this.#pending[0]) !== 'done') break;
@@ -177,19 +182,24 @@ export class TLSEngine {
       this.#later.push(step);
       return;
     }
-    this.#stepping = true;
-    try {
-      for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) next();
-    } catch (e) {
-      // A fatal error leaves an alert to send: transmit it before reporting.
+    // Each step runs with no event delivered inside it; its events are delivered when it is over,
+    // before the next step (one a callback asked for, or the rest of an advance) starts.
+    for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) {
+      this.#stepping = true;
       try {
-        if (this.connection.alive) this.#flush();
-      } catch { /* the error below is what matters */ }
-      this.#fail(e);
-    } finally {
-      this.#stepping = false;
-      this.#later.length = 0;
+        next();
+      } catch (e) {
+        // A fatal error leaves an alert to send: transmit it before reporting.
+        try {
+          if (this.connection.alive) this.#flush();
+        } catch { /* the error below is what matters */ }
+        this.#fail(e);
+      } finally {
+        this.#stepping = false;
+      }
+      this.#deliver();
     }
+    this.#later.length = 0;
     this.#deliver();
   }
 

@@ -37,6 +37,9 @@ export interface TLSSocketOptions extends NodeContextOptions {
 export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', ...NODE_CONTEXT_OPTIONS];
 
 /** A TLS connection as a Duplex of plaintext, over a net.Socket. */
+/** A new session as the 'session' event tells of it. */
+interface Announced { der: Buffer; ticket: Uint8Array | null }
+
 export class TLSSocket extends Duplex {
   connection: Connection | null = null;
   readonly encrypted = true;
@@ -48,6 +51,12 @@ export class TLSSocket extends Duplex {
   #trace = false;
   /** The transport ended or failed under us (not the application's destroy()). */
   #peerGone = false;
+  /**
+   * The session a 'session' listener is being told of. Events are delivered after OpenSSL's call,
+   * by when the connection may hold a later session (TLS 1.3 servers send two tickets at once):
+   * getSession() and getTLSTicket() answer for this one while its listeners run, as in Node.
+   */
+  #announcing: Announced | null = null;
   readonly #requireCloseNotify: boolean;
   readonly #host: string | undefined;
   /** Whether enableTrace() can print: the adapter made the context, with its message hook. */
@@ -77,7 +86,10 @@ export class TLSSocket extends Duplex {
     if (this.#traceable) connection.messageHook = this.#trace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
-    const early: Buffer[] = [];
+    // Sessions that arrive before 'secureConnect' has been emitted (the engine delivers its events
+    // in the order OpenSSL raised them, and a TLS 1.2 session comes before the handshake's end).
+    const early: Announced[] = [];
+    let announced = false;
     const engine: TLSEngine = new TLSEngine(connection, {
       transmit: bytes => { if (socket.writable) socket.write(bytes); },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
@@ -87,15 +99,16 @@ export class TLSSocket extends Duplex {
         clearTimeout(this.#timer);
         this.#snapshot(connection);
         this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
+        announced = true;
         // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
-        for (const der of early.splice(0)) this.emit('session', der);
+        for (const a of early.splice(0)) this.#announce(a);
         for (const w of this.#waiting.splice(0)) w();
       },
       session: s => {
         onSession?.(s);
-        const der = Buffer.from(s.toDER());
-        if (engine.secure) this.emit('session', der);
-        else early.push(der);
+        const a: Announced = { der: Buffer.from(s.toDER()), ticket: s.ticket };
+        if (announced) this.#announce(a);
+        else early.push(a);
       },
       peerClosed: () => { this.push(null); socket.end(); },
       error: e => this.destroy(nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
@@ -165,8 +178,18 @@ export class TLSSocket extends Duplex {
     cb(err);
   }
 
+  #announce(a: Announced): void {
+    this.#announcing = a;
+    try {
+      this.emit('session', a.der);
+    } finally {
+      this.#announcing = null;
+    }
+  }
+
   /** The session as DER bytes (a new reference read out and released), or undefined. */
   getSession(): Buffer | undefined {
+    if (this.#announcing) return Buffer.from(this.#announcing.der);
     const s = this.connection?.alive ? this.connection.session : null;
     if (!s) return undefined;
     try {
@@ -241,7 +264,7 @@ export class TLSSocket extends Duplex {
   }
   /** Clients: the session ticket of the current session (SSL_SESSION_get0_ticket), or undefined. */
   getTLSTicket(): Buffer | undefined {
-    const t = this.#live()?.sessionTicket;
+    const t = this.#announcing ? this.#announcing.ticket : this.#live()?.sessionTicket;
     return t ? Buffer.from(t) : undefined;
   }
   /**

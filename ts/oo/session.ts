@@ -147,6 +147,11 @@ export class Session extends Handle<'SSL_SESSION'> {
   get hasTicket(): boolean {
     return this.core.capi.SSL_SESSION_has_ticket(this.pointer) === 1;
   }
+  /** The ticket the session carries (SSL_SESSION_get0_ticket, a copy), or null. */
+  get ticket(): Uint8Array | null {
+    const p = this.pointer;
+    return this.core.borrowedBytes((pp, len) => this.core.capi.SSL_SESSION_get0_ticket(p, pp, len as Ptr<string> as Ptr<'size_t'>));
+  }
   /** The lifetime hint the server sent with the ticket, in seconds. */
   get ticketLifetimeHint(): number {
     return this.core.capi.SSL_SESSION_get_ticket_lifetime_hint(this.pointer);
