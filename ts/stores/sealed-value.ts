@@ -118,7 +118,7 @@ export class ValueSealer {
     const [, id, b64] = m;
     const key = (await this.#keys()).find(k => k.id === id);
     if (!key) throw new SealedValueError(`${label} is sealed under key id '${id}', which is not among the keys given (${this.#ids.join(', ')}): add it after the current one until its values are gone`);
-    const body = fromBase64(b64, label);
+    const body = decodeBase64(b64, label);
     if (body.length < SALT + NONCE + TAG) throw new SealedValueError(`${label} holds a sealed value too short to be one`);
     const aes = await ValueSealer.#valueKey(key.base, body.subarray(0, SALT));
     try {
@@ -154,8 +154,13 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
-/** Throws a SealedValueError naming `label` for text that is not base64. */
-export function fromBase64(text: string, label: string): Uint8Array<ArrayBuffer> {
+/** Throws a SealedValueError naming `label` for text that is not base64. (Declared as a plain
+ * `Uint8Array`, not `Uint8Array<ArrayBuffer>`: the published types then work before TypeScript 5.7.) */
+export function fromBase64(text: string, label: string): Uint8Array {
+  return decodeBase64(text, label);
+}
+
+function decodeBase64(text: string, label: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new SealedValueError(`${label} does not hold base64`);
   return Uint8Array.from(atob(text), c => c.charCodeAt(0));
 }
