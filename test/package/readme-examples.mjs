@@ -179,10 +179,10 @@ const browserConfig = (s) => `export default ${JSON.stringify({
 // ---- checks after the module has run ----------------------------------------------------------
 /** Lines the example printed (not the prelude's, not the done marker). */
 const printed = (text) => text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(PRELUDE_PREFIX) && l !== DONE);
-async function waitExpected(block, outputText) {
+async function waitExpected(block, outputText, ended = () => false) {
   const expected = expectedOutputs(block.text);
   const missing = () => expected.filter((e) => !printed(outputText()).some((l) => e.re.test(l)));
-  await until(() => missing().length === 0, LIMIT.expected);
+  await until(() => missing().length === 0 || ended(), LIMIT.expected);
   return { expected, missing: missing() };
 }
 
@@ -232,7 +232,7 @@ async function runProcess(block, cmd, args, { project, services, run }, env = {}
       await Promise.race([p.exited, sleep(1000)]);
       throw new Error(`exit code ${p.code}: ${tail(p.err || p.out, 10)}`);
     }
-    const { expected, missing } = await waitExpected(block, () => p.out);
+    const { expected, missing } = await waitExpected(block, () => p.out, () => p.code !== undefined);
     if (missing.length) throw new Error(`did not print ${missing.map((e) => JSON.stringify(e.text)).join(', ')} within ${LIMIT.expected / 1000}s; printed ${JSON.stringify(printed(p.out).slice(0, 5))}${p.err ? `; stderr ${tail(p.err)}` : ''}`);
     const notes = [`ran${expected.length ? `, printed ${expected.map((e) => JSON.stringify(e.text)).join(', ')}` : ''}`];
     notes.push(...await checkListeners(p.out, readFileSync(join(services.fixtures, 'ca.pem'), 'utf8')));
