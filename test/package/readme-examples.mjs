@@ -8,7 +8,8 @@
 //   anything else ('openssl-wasm')                 Node, Deno and Chromium
 // How:
 //   Node      compiled by the temp project's TypeScript (the oldest the README promises), strict,
-//             no skipLibCheck, NodeNext, with @types/node, then run by node;
+//             no skipLibCheck, NodeNext, with @types/node, then run by node; type-checked by the
+//             repo's TypeScript (the newest) too;
 //   Deno      `deno run --check --cached-only` of the .ts as it is, taking the package from the
 //             project's node_modules ("nodeModulesDir": "manual"), offline;
 //   Chromium  compiled by the same TypeScript as a browser project (lib dom + esnext.disposable,
@@ -247,6 +248,13 @@ async function runProcess(block, cmd, args, { project, services, run }, env = {}
   }
 }
 
+/** Type-checks with the newest TypeScript too (the repo's), which may reject what the oldest took. */
+async function checkWithNewest(config, { project, run, tscNewest }) {
+  if (!tscNewest) return;
+  const r = await run(process.execPath, [tscNewest, '-p', config, '--noEmit'], { cwd: project, timeout: LIMIT.compile });
+  if (r.code !== 0) throw new Error(`TypeScript (the repo's, newest): ${tail(r.out || r.err, 10)}`);
+}
+
 async function runNode(block, ctx) {
   const { project, run, tsc } = ctx;
   const base = `readme-${block.n}`;
@@ -260,10 +268,11 @@ async function runNode(block, ctx) {
     }, null, 2));
     const r = await run(process.execPath, [tsc, '-p', config], { cwd: project, timeout: LIMIT.compile });
     if (r.code !== 0) throw new Error(`TypeScript: ${tail(r.out || r.err, 10)}`);
+    await checkWithNewest(config, ctx);
     js = `./readme-out/node/${base}.js`;
   }
   writeFileSync(join(project, `${base}.node.mjs`), `import './readme-prelude.mjs';\nimport '${js}';\nconsole.log('${DONE}');\n`);
-  return [`compiled strict (${ctx.tsVersion}, NodeNext, @types/node)`, ...await runProcess(block, process.execPath, [`${base}.node.mjs`], ctx)];
+  return [`compiled strict (${ctx.tsVersions}, NodeNext, @types/node)`, ...await runProcess(block, process.execPath, [`${base}.node.mjs`], ctx)];
 }
 
 async function runDeno(block, ctx) {
@@ -290,6 +299,7 @@ async function runChromium(block, ctx) {
     }, null, 2));
     const r = await run(process.execPath, [tsc, '-p', config], { cwd: project, timeout: LIMIT.compile });
     if (r.code !== 0) throw new Error(`TypeScript (browser project): ${tail(r.out || r.err, 10)}`);
+    await checkWithNewest(config, ctx);
     js = `./readme-out/browser/${base}.js`;
   }
   writeFileSync(join(project, 'readme-config.mjs'), browserConfig(services));
@@ -316,7 +326,7 @@ async function runChromium(block, ctx) {
     const { expected, missing } = await waitExpected(block, () => out);
     if (missing.length) throw new Error(`did not print ${missing.map((e) => JSON.stringify(e.text)).join(', ')}; printed ${JSON.stringify(printed(out).slice(0, 5))}`);
     const mapped = [...out.matchAll(/^README_PRELUDE (WebSocket .*)$/gm)].map((m) => m[1]);
-    return [`compiled strict (${ctx.tsVersion}, browser project: lib dom + esnext.disposable, no @types/node), bundled by esbuild, Chromium ${browser.version()}`,
+    return [`compiled strict (${ctx.tsVersions}, browser project: lib dom + esnext.disposable, no @types/node), bundled by esbuild, Chromium ${browser.version()}`,
       `ran${expected.length ? `, printed ${expected.map((e) => JSON.stringify(e.text)).join(', ')}` : ''}`,
       ...(mapped.length ? [`prelude: ${mapped.join('; ')}`] : [])];
   } finally {
@@ -330,7 +340,7 @@ const RUNNERS = { node: runNode, deno: runDeno, chromium: runChromium };
 
 /**
  * Runs every example block; calls `report(test, { ok, error }, details)` once per block.
- * ctx: { root, project, tmp, installed, run, build, serve, launchBrowser, denoBin, denoEnv, tsc }.
+ * ctx: { root, project, tmp, installed, run, build, serve, launchBrowser, denoBin, denoEnv, tsc, tscNewest }.
  */
 export async function runReadmeExamples(blocks, ctx, report) {
   const { examples, others } = blocks;
@@ -349,7 +359,8 @@ export async function runReadmeExamples(blocks, ctx, report) {
     writeFileSync(join(ctx.project, 'readme-globals.d.ts'),
       `// The README's free variables, defined by the prelude (test/package/readme-prelude*.mjs).\n${Object.keys(FREE_VARIABLES).map((v) => `declare var ${v}: string;`).join('\n')}\n`);
     for (const f of ['readme-prelude.mjs', 'readme-prelude-browser.mjs']) copyFileSync(join(ctx.root, 'test/package', f), join(ctx.project, f));
-    const tsVersion = `TypeScript ${(await ctx.run(process.execPath, [ctx.tsc, '--version'], { cwd: ctx.project })).out.trim().replace(/^Version /, '')}`;
+    const version = async (tsc) => (await ctx.run(process.execPath, [tsc, '--version'], { cwd: ctx.project })).out.trim().replace(/^Version /, '');
+    const tsVersions = `TypeScript ${await version(ctx.tsc)}${ctx.tscNewest ? ` (checked with ${await version(ctx.tscNewest)} too)` : ''}`;
     for (const b of examples) {
       if (b.notRun) continue;
       const name = exampleTestName(b);
@@ -361,7 +372,7 @@ export async function runReadmeExamples(blocks, ctx, report) {
       const failures = [];
       for (const rt of runtimes) {
         try {
-          const notes = await RUNNERS[rt](b, { ...ctx, services, tsVersion });
+          const notes = await RUNNERS[rt](b, { ...ctx, services, tsVersions });
           details.push(`${rt}: ${notes.join('; ')}`);
         } catch (e) {
           failures.push(`${rt}: ${e.message}`);

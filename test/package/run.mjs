@@ -577,7 +577,7 @@ async function testReadmeExamples() {
   const denoEnv = { DENO_DIR: join(cacheDir, 'deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' };
   await runReadmeExamples(readmeExamples, {
     root, project, tmp, installed, run, build, launchBrowser, denoBin, denoEnv,
-    serve, tsc: join(project, 'node_modules/typescript/bin/tsc'),
+    serve, tsc: join(project, 'node_modules/typescript/bin/tsc'), tscNewest: repoTsc,
   }, (test, result, extra, what) => report(test, { ok: result.ok, checks: [], error: result.error }, extra, what));
 }
 
