@@ -56,15 +56,17 @@ export function readmeBlocks(readmePath) {
   for (let i = 0; i < lines.length; i++) {
     const h = /^(#+)\s+(.*)$/.exec(lines[i]);
     if (h) { headings.length = h[1].length - 1; headings[h[1].length - 1] = h[2]; continue; }
-    const fence = /^```(\S*)\s*$/.exec(lines[i]);
+    // An opening fence, maybe indented (in a list item), maybe with words after the language.
+    const fence = /^(\s*)```(\S*)/.exec(lines[i]);
     if (!fence) continue;
     const start = i;
     let end = i + 1;
-    while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
+    while (end < lines.length && !/^\s*```\s*$/.test(lines[end])) end++;
     let before = start - 1;
     while (before >= 0 && lines[before].trim() === '') before--;
     const marker = before >= 0 ? NOT_RUN.exec(lines[before].trim()) : null;
-    const block = { line: start + 1, lang: fence[1], text: `${lines.slice(start + 1, end).join('\n')}\n`, headings: headings.filter(Boolean), notRun: marker?.[1] };
+    const body = lines.slice(start + 1, end).map((l) => (l.startsWith(fence[1]) ? l.slice(fence[1].length) : l));
+    const block = { line: start + 1, lang: fence[2], text: `${body.join('\n')}\n`, headings: headings.filter(Boolean), notRun: marker?.[1] };
     if (EXAMPLE_LANGS.has(block.lang)) examples.push({ ...block, n: examples.length + 1 });
     else others.push(block);
     i = end;
