@@ -7,7 +7,6 @@ import './modules.suite.ts';
 import './raw-handshake.suite.ts';
 import './spec-set-session.suite.ts';
 import './spec-add-session.suite.ts';
-import './readme.suite.ts';
 import './streams.suite.ts';
 import './sslapitest-sessions.suite.ts';
 import './stores.suite.ts';
