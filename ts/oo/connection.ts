@@ -576,6 +576,9 @@ export class Connection extends Handle<'SSL'> {
    * (SSL_set_SSL_CTX), as an SNI callback does; sessions and tickets stay with the first context.
    */
   useContextCertificate(context: Context): void {
+    void this.pointer; // throws once freed
+    assertSameInstance(this, context, 'useContextCertificate');
+    if (context.kind !== 'Context') throw new TypeError(`useContextCertificate: expected a Context, got a ${context.kind}`);
     if (this.context.role !== 'server' || context.role !== 'server') throw new TypeError('useContextCertificate is for server connections and server contexts');
     if (this.core.capi.SSL_set_SSL_CTX(this.pointer, context.pointer) === NULL) this.core.fail('SSL_set_SSL_CTX');
   }
