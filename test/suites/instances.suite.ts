@@ -139,7 +139,7 @@ suite('instances', test => {
     assert.throws(() => conn.useContextCertificate(conn as never), /expected a Context, got a Connection/);
     conn.useContextCertificate(serverB);
     conn.free(); serverA.free(); serverB.free();
-    assertNoHandles(a, 'A');
-    assertNoHandles(b, 'B');
+    await assertNoHandles(a, 'A');
+    await assertNoHandles(b, 'B');
   });
 });
