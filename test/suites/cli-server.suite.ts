@@ -89,13 +89,14 @@ suite('openssl-wasm CLI s_server', test => {
     let received = false;
     const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-quiet', '-naccept', '1'], null,
       { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes('hello from the client\n'); } });
-    // Listening is not announced: try (a bounded number of times) until the client gets through.
     let sent = '';
-    for (let i = 0; i < 20 && !/Verify return code/.test(sent); i++) {
+    // Listening is not announced: try until the client gets through, bounded by time rather than a
+    // count (on a loaded machine the server may take seconds to listen).
+    for (const end = Date.now() + 30_000; Date.now() < end && !/Verify return code/.test(sent);) {
       sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], 'hello from the client\n')).out;
       if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
     }
-    await until(() => received, 10_000, 'the data at the server');
+    await until(() => received, 20_000, 'the data at the server');
     stop.abort();
     const r = await running;
     equal(r.code, 0, r.err);
@@ -107,16 +108,18 @@ suite('openssl-wasm CLI s_server', test => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     const port = await freePort();
     const stop = new AbortController();
-    // Like -quiet, -brief announces nothing, native too: try (a bounded number of times) until through.
+    // Like -quiet, -brief announces nothing, native too: try until through.
     let received = false;
     const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-brief', '-naccept', '1'], null,
       { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes('from the client\n'); } });
     let sent = '';
-    for (let i = 0; i < 20 && !/Verify return code/.test(sent); i++) {
+    // Listening is not announced: try until the client gets through, bounded by time rather than a
+    // count (on a loaded machine the server may take seconds to listen).
+    for (const end = Date.now() + 30_000; Date.now() < end && !/Verify return code/.test(sent);) {
       sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], 'from the client\n')).out;
       if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
     }
-    await until(() => received, 10_000, 'the data at the server');
+    await until(() => received, 20_000, 'the data at the server');
     stop.abort();
     const r = await running;
     equal(r.out, 'from the client\n', 'no ACCEPT, report or statistics');
