@@ -16,6 +16,7 @@ import './sealed-value.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
+import './engine.suite.ts';
 import './reentry.suite.ts';
 import './instances.suite.ts';
 import './bounded-buffering.suite.ts';

@@ -199,7 +199,9 @@ export class TLSEngine {
       }
       this.#deliver();
     }
-    this.#later.length = 0;
+    // Only a finished engine drops what is left: a run started by a listener (write() from
+    // 'secure', say) must leave the steps of the run that delivered to it, or they would be lost.
+    if (this.#finished) this.#later.length = 0;
     this.#deliver();
   }
 
