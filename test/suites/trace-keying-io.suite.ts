@@ -24,8 +24,10 @@ const keymatBlocks = (text: string) => text.match(/^Keying material exporter:\n 
  * types, and each handshake message's name, without lengths.
  */
 function traceShape(text: string): string[] {
-  const shape = (text.match(/^(Sent|Received) TLS Record$|^ {2}(Inner )?Content Type = .*$|^ {4}[A-Za-z]+, Length=\d+$|^ {4}change_cipher_spec \(1\)$/gm) ?? [])
-    .map(l => l.replace(/Length=\d+/, 'Length='));
+  // 3.0 heads a record `Sent Record`, 3.5 `Sent TLS Record`; 3.5 also traces the body of a TLS 1.3
+  // compatibility ChangeCipherSpec it receives, which 3.0 passed over: the record is in both.
+  const shape = (text.match(/^(Sent|Received) (TLS )?Record$|^ {2}(Inner )?Content Type = .*$|^ {4}[A-Za-z]+, Length=\d+$/gm) ?? [])
+    .map(l => l.replace(/Length=\d+/, 'Length=').replace(' TLS Record', ' Record'));
   let finished = 0;
   const end = shape.findIndex(l => l.includes('Finished, Length=') && ++finished === 2);
   ok(end > 0, `two Finished messages in the trace:\n${text.slice(0, 3000)}`);
@@ -71,7 +73,7 @@ suite('Trace and keying material against native', test => {
         equal(r.code, 0, r.err);
         await until(() => keymatBlocks(native.output()).length === 2, 10_000, 'native s_server\'s second block');
         deepEqual(keymatBlocks(r.out), [keymatBlocks(native.output())[1]]);
-        match(r.out, /\nVerify return code: .*\n(Early data[^\n]*\n)?[\s\S]*Keying material exporter:\n[\s\S]*\n---\n/);
+        match(r.out, /\n {4}Keying material: [0-9A-F]{96}\n---\n/, 'the block ends the report, as native');
       } finally {
         await native.stop();
       }

@@ -3,11 +3,12 @@
 // exporters of RFC 5705 (TLS 1.2) and RFC 8446 7.5 (TLS 1.3) recomputed here with WebCrypto from
 // what the connection gives (randoms, master key, the key log's EXPORTER_SECRET), so each getter is
 // checked against the TLS definitions, not only against the other end.
-import { FreedHandleError, handshakeInMemory, type Connection, type OpenSSL, type TLSMessage } from '../../ts/index.ts';
+import { FreedHandleError, handshakeInMemory, OpenSSL, type Connection, type TLSMessage } from '../../ts/index.ts';
+import { wasmURL } from '../lib/fixtures.ts';
 import { deepEqual, equal, match, notEqual, ok, throws } from '../lib/assert.ts';
 import { assertFlat } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
-import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
+import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
 
 const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], x => parseInt(x, 16));
@@ -242,5 +243,41 @@ suite('Trace and keying material', test => {
       throws(() => c.masterKey(), FreedHandleError);
       client.free(); server.free();
     }
+  });
+
+  // ---- README.md "## Experiments", run as written (only the PEM texts, the module's location and console.log differ)
+
+  test('README: Trace', async () => {
+    const { cert: certPem, key: keyPem, ca: caPem } = await pki();
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const server = ossl.createContext({ role: 'server', certificate: certPem, privateKey: keyPem });
+    let trace = '';
+    const client = ossl.createContext({ role: 'client', ca: caPem, onTrace: text => { trace += text; } });
+    {
+      using c = client.createConnection({ serverName: 'localhost' });
+      using s = server.createConnection();
+      handshakeInMemory(c, s);
+    }
+    match(trace, /^Sent TLS Record\nHeader:\n {2}Version = TLS 1\.0 \(0x301\)\n {2}Content Type = Handshake \(22\)\n {2}Length = \d+\n {4}ClientHello, Length=\d+\n {6}client_version=0x303 \(TLS 1\.2\)\n/);
+    client.free(); server.free();
+    equal(Object.values(ossl.stats().handles).reduce((a, b) => a + b, 0), 0);
+  });
+
+  test('README: Keying material', async () => {
+    const { cert: certPem, key: keyPem, ca: caPem } = await pki();
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const secrets = new Map();
+    const server = ossl.createContext({ role: 'server', certificate: certPem, privateKey: keyPem });
+    const client = ossl.createContext({ role: 'client', ca: caPem, keylog: line => secrets.set(line.split(' ')[0], line) });
+    {
+      using c = client.createConnection({ serverName: 'localhost' });
+      using s = server.createConnection();
+      handshakeInMemory(c, s);
+      const a = c.exportKeyingMaterial(32, 'EXPERIMENTAL my-protocol', new TextEncoder().encode('ctx'));
+      const b = s.exportKeyingMaterial(32, 'EXPERIMENTAL my-protocol', new TextEncoder().encode('ctx'));
+      equal(`${a.every((x, i) => x === b[i])} ${c.clientRandom.length} ${secrets.has('EXPORTER_SECRET')}`, 'true 32 true');
+    }
+    client.free(); server.free();
+    equal(Object.values(ossl.stats().handles).reduce((a, b) => a + b, 0), 0);
   });
 });
