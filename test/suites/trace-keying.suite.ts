@@ -3,10 +3,10 @@
 // exporters of RFC 5705 (TLS 1.2) and RFC 8446 7.5 (TLS 1.3) recomputed here with WebCrypto from
 // what the connection gives (randoms, master key, the key log's EXPORTER_SECRET), so each getter is
 // checked against the TLS definitions, not only against the other end.
-import { FreedHandleError, handshakeInMemory, OpenSSL, type Connection, type TLSMessage } from '../../ts/index.ts';
+import { CallbackError, FreedHandleError, handshakeInMemory, OpenSSL, ReentrantCallError, type Connection, type TLSMessage } from '../../ts/index.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { deepEqual, equal, match, notEqual, ok, throws } from '../lib/assert.ts';
-import { assertFlat } from '../lib/leaks.ts';
+import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
 
@@ -172,6 +172,30 @@ suite('Trace and keying material', test => {
       client.free(); server.free();
     });
     ok(chars > 3 * 200 * 100, `the text was delivered (${chars} characters)`);
+  });
+
+  test('inside onTrace: another operation on the connection is a ReentrantCallError; a throw fails the connection; freeing it is safe', async () => {
+    const ossl = await load();
+    const server = await serverContext(ossl, 'TLSv1.3'), client = await clientContext(ossl, 'TLSv1.3');
+    let inner: unknown = null;
+    let c = client.createConnection({ serverName: 'localhost' }), s = server.createConnection();
+    c.onTrace = (_t, conn) => { if (inner === null) { try { conn.write('x'); inner = 'no error'; } catch (e) { inner = e; } } };
+    handshakeInMemory(c, s);
+    ok(inner instanceof ReentrantCallError, String(inner));
+    close(c, s);
+    c = client.createConnection({ serverName: 'localhost' });
+    s = server.createConnection();
+    c.onTrace = () => { throw new Error('listener failed'); };
+    const e = throws(() => c.handshake(), CallbackError) as CallbackError;
+    match(String((e as { cause?: unknown }).cause ?? e.message), /listener failed/);
+    ok(c.error instanceof CallbackError, 'sticky');
+    c.free(); s.free();
+    c = client.createConnection({ serverName: 'localhost' });
+    c.onTrace = (_t, conn) => conn.free();
+    throws(() => c.handshake(), FreedHandleError);
+    equal(c.alive, false);
+    client.free(); server.free();
+    await assertNoHandles(ossl, 'onTrace that frees its connection');
   });
 
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
