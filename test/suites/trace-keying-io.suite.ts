@@ -34,6 +34,17 @@ function traceShape(text: string): string[] {
   return shape.slice(0, end + 1);
 }
 
+/**
+ * The text of the first record `direction` that holds `message` (`ServerHello`), from its header
+ * to the next record, without the heading line (3.0's `Sent Record`, 3.5's `Sent TLS Record`).
+ */
+function recordOf(text: string, direction: 'Sent' | 'Received', message: string): string {
+  const records = text.split(/^(?=(?:Sent|Received) (?:TLS )?Record$)/m);
+  const r = records.find(x => x.startsWith(`${direction} `) && x.includes(`\n    ${message}, Length=`));
+  ok(r, `a ${direction} record with ${message} in:\n${text.slice(0, 2000)}`);
+  return r.slice(r.indexOf('\n') + 1);
+}
+
 /** Our s_server in-process with `args`; output() is its standard output so far. */
 async function ourServer(ossl: OpenSSL, args: string[]) {
   const stop = new AbortController();
@@ -104,9 +115,9 @@ suite('Trace and keying material against native', test => {
     match(r.err, /-keymatexportlen must be at least 1/);
   });
 
-  test('s_client -trace: SSL_trace\'s records and messages, in native s_client -trace\'s order', async () => {
+  test('s_client -trace: the ServerHello line for line as native s_server -trace printed it; records and messages in native s_client -trace\'s order', async () => {
     const ossl = await load();
-    const native = await sServer(['-tls1_3', '-groups', 'X25519', '-ciphersuites', 'TLS_AES_128_GCM_SHA256']);
+    const native = await sServer(['-trace', '-tls1_3', '-groups', 'X25519', '-ciphersuites', 'TLS_AES_128_GCM_SHA256']);
     try {
       const args = ['-connect', `127.0.0.1:${native.port}`, '-CAfile', CA, '-groups', 'X25519', '-trace'];
       const r = await ourClient(ossl, args);
@@ -115,23 +126,32 @@ suite('Trace and keying material against native', test => {
       match(r.out, /^CONNECTED\(\w+\)\nSent TLS Record\nHeader:\n {2}Version = TLS 1\.0 \(0x301\)\n {2}Content Type = Handshake \(22\)\n {2}Length = \d+\n {4}ClientHello, Length=\d+\n/);
       deepEqual(traceShape(r.out), traceShape(theirs));
       ok(!/^>>> /m.test(r.out), 'the -trace text, not -msg\'s');
+      // The same bytes printed by 3.0 (sent) and by this module (received): the same text, field by field.
+      const sent = recordOf(native.output(), 'Sent', 'ServerHello');
+      match(sent, /\n {6}server_version=0x303 \(TLS 1\.2\)\n {6}Random:\n[\s\S]*extension_type=key_share\(51\)/);
+      equal(recordOf(r.out, 'Received', 'ServerHello'), sent, 'our connection\'s ServerHello (the server\'s first), as this module printed it on receipt');
     } finally {
       await native.stop();
     }
   });
 
-  test('s_server -trace: the server\'s side in native s_server -trace\'s order', async () => {
+  test('s_server -trace: the ClientHello line for line as native s_client -trace printed it; the server\'s side in native s_server -trace\'s order', async () => {
     const ossl = await load();
     const ours = await ourServer(ossl, ['-trace', '-naccept', '1', '-tls1_3']);
     const native = await sServer(['-trace', '-tls1_3']);
     try {
+      const clients: string[] = [];
       for (const port of [ours.port, native.port]) {
-        await sClient(['-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-groups', 'X25519', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'], out => /Verify return code: /.test(out));
+        clients.push(await sClient(['-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', CA, '-groups', 'X25519',
+          '-ciphersuites', 'TLS_AES_128_GCM_SHA256', '-trace'], out => /Verify return code: /.test(out)));
       }
       await until(() => (ours.output().match(/Finished, Length=/g) ?? []).length >= 2, 10_000, 'our trace');
       await until(() => (native.output().match(/Finished, Length=/g) ?? []).length >= 2, 10_000, 'native trace');
       match(ours.output(), /\nReceived TLS Record\nHeader:\n {2}Version = TLS 1\.0 \(0x301\)\n {2}Content Type = Handshake \(22\)\n {2}Length = \d+\n {4}ClientHello, Length=\d+\n/);
       deepEqual(traceShape(ours.output()), traceShape(native.output()));
+      const sent = recordOf(clients[0], 'Sent', 'ClientHello');
+      match(sent, /\n {6}client_version=0x303 \(TLS 1\.2\)\n[\s\S]*extension_type=server_name\(0\)[\s\S]*extension_type=key_share\(51\)/);
+      equal(recordOf(ours.output(), 'Received', 'ClientHello'), sent, 'the ClientHello native s_client sent, as this module printed it on receipt');
     } finally {
       await ours.stop();
       await native.stop();
