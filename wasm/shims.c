@@ -228,3 +228,48 @@ EXPORT X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int
  */
 static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) { (void)preverify_ok; (void)ctx; return 1; }
 EXPORT verify_cb OSW_verify_accept_cb(void) { return t_verify_accept; }
+
+/* ---- experiments: SSL_trace (issue 12) ----------------------------------------------------------
+ * `openssl s_client -trace` is SSL_set_msg_callback(con, SSL_trace) with a BIO as the callback's
+ * argument. Here each traced SSL gets its own memory BIO (kept in its ex_data, so SSL_free frees
+ * it), and the trampoline writes SSL_trace's text for each message into it, then forwards the
+ * message to JavaScript as t_msg does: the object layer drains the BIO there (one message's text at
+ * a time, so the BIO never holds more than one message's) and calls onMessage if that is on too. */
+static int osw_trace_bio_idx = -1;
+
+static void osw_trace_bio_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+  BIO_free(ptr);
+}
+
+static void t_msg_trace(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+  if (arg != NULL) SSL_trace(write_p, version, content_type, buf, len, ssl, arg);
+  osw_js_msg(write_p, version, content_type, buf, len, ssl, arg);
+}
+
+/* on: gives the SSL a trace BIO (once) and the tracing message callback; off: frees the BIO and
+ * removes the message callback (the caller puts back a plain one if it wants messages). */
+EXPORT int OSW_SSL_set_trace(SSL *s, int on) {
+  if (osw_trace_bio_idx < 0) osw_trace_bio_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, osw_trace_bio_free);
+  if (osw_trace_bio_idx < 0) return 0;
+  BIO *bio = SSL_get_ex_data(s, osw_trace_bio_idx);
+  if (!on) {
+    SSL_set_msg_callback(s, NULL);
+    SSL_set_msg_callback_arg(s, NULL);
+    if (bio != NULL) { SSL_set_ex_data(s, osw_trace_bio_idx, NULL); BIO_free(bio); }
+    return 1;
+  }
+  if (bio == NULL) {
+    if ((bio = BIO_new(BIO_s_mem())) == NULL) return 0;
+    if (!SSL_set_ex_data(s, osw_trace_bio_idx, bio)) { BIO_free(bio); return 0; }
+  }
+  SSL_set_msg_callback(s, t_msg_trace);
+  SSL_set_msg_callback_arg(s, bio);
+  return 1;
+}
+
+/* The SSL's trace BIO (the SSL keeps it), or NULL when it is not traced. */
+EXPORT BIO *OSW_SSL_get0_trace_bio(const SSL *s) {
+  return osw_trace_bio_idx < 0 ? NULL : SSL_get_ex_data(s, osw_trace_bio_idx);
+}

@@ -20,6 +20,7 @@ import './engine.suite.ts';
 import './reentry.suite.ts';
 import './instances.suite.ts';
 import './bounded-buffering.suite.ts';
+import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

@@ -14,5 +14,6 @@ import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
 import './bounded-buffering-io.suite.ts';
+import './trace-keying-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';

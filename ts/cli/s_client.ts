@@ -16,6 +16,7 @@ import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './
 import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
 import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
+import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
 import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
@@ -47,6 +48,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'reconnect', kind: 'flag', help: 'Drop and reconnect 5 times with the same session' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'trace', kind: 'flag', help: 'Show trace output of protocol messages (SSL_trace; wins over -msg)' },
+  ...KEYMAT_OPTIONS,
   { name: 'showcerts', kind: 'flag', help: 'Show every certificate the server sent, in PEM' },
   { name: 'brief', kind: 'flag', help: 'Only a short connection summary, on standard error' },
   { name: 'status', kind: 'flag', help: 'Ask for OCSP stapling (not in this build: OpenSSL is configured without OCSP)' },
@@ -79,6 +82,8 @@ interface Setup {
   alertTraces: WeakMap<Connection, string>;
   starttls: StartTLSProtocol | undefined;
   protohost: string | undefined;
+  /** -keymatexport */
+  keymat: Keymat | undefined;
 }
 
 /** What the connections of one run share: the latest session and the tickets per connection. */
@@ -158,6 +163,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   const quiet = o.has('quiet') || brief;
   const out = quiet ? () => undefined : (t: string) => io.stdout(t);
   const verify = o.int('verify');
+  const keymat = keymatOption('s_client', o);
+  const trace = o.has('trace');
   if (verify !== undefined && !quiet) io.stderr(`verify depth is ${verify}\n`);
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
@@ -181,8 +188,10 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       options: o.has('no_ticket') ? SSL_OP_NO_TICKET : undefined,
       alpn,
       keylog,
+      // -trace: SSL_trace's text, to standard output as native (even with -quiet).
+      onTrace: trace ? text => io.stdout(text) : undefined,
       onMessage: (m, c) => {
-        if (o.has('msg')) io.stdout(formatMessage(m));
+        if (o.has('msg') && !trace) io.stdout(formatMessage(m));
         // A fatal alert of ours ends the handshake and frees the connection: keep the verify
         // callback's lines now, for the failure report.
         if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
@@ -219,6 +228,7 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       showcerts: o.has('showcerts'),
       starttls: starttls as StartTLSProtocol | undefined,
       protohost: o.str('name') ?? o.str('xmpphost'),
+      keymat,
     };
     let reconnects = o.has('reconnect') ? 5 : 0;
     let full = true;
@@ -345,6 +355,7 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
       }
     }
   }
+  if (s.keymat) out += keymatBlock(c, s.keymat);
   s.out(`${out}---\n`);
 }
 

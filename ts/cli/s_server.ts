@@ -15,6 +15,7 @@ import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF }
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
+import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
 import { chainStore, sniSwitch } from './sni.ts';
 import { aborted, describeTLSError, tlsSetupError } from './tls.ts';
@@ -57,6 +58,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'naccept', kind: 'int', help: 'Exit after this many connections' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'trace', kind: 'flag', help: 'Show trace output of protocol messages (SSL_trace; wins over -msg)' },
+  ...KEYMAT_OPTIONS,
   { name: 'quiet', kind: 'flag', help: 'No server output (ACCEPT, connection reports, statistics)' },
   { name: 'brief', kind: 'flag', help: 'Like -quiet, with a connection summary on standard error' },
 ];
@@ -75,6 +78,8 @@ interface Server {
   out(text: string): void;
   quiet: boolean;
   brief: boolean;
+  /** -keymatexport */
+  keymat: Keymat | undefined;
   stop(): void;
 }
 
@@ -121,6 +126,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   if (o.has('Verify') && !quiet) io.stderr(`verify depth is ${o.int('Verify')}, must return a certificate\n`);
   else if (o.has('verify') && !quiet) io.stderr(`verify depth is ${o.int('verify')}\n`);
   const verifyQuiet = o.has('brief') || o.has('verify_quiet');
+  const keymat = keymatOption('s_server', o);
+  const trace = o.has('trace');
   const alertTraces = new WeakMap<Connection, string>();
 
   const ossl = await instance(io);
@@ -143,8 +150,10 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       // As s_server: no cache with -no_cache, else a cache of 128.
       sessionCacheMode: o.has('no_cache') ? SSL_SESS_CACHE_OFF : undefined,
       sessionCacheSize: o.has('no_cache') ? undefined : 128,
+      // -trace: SSL_trace's text, to standard output as native (even with -quiet).
+      onTrace: trace ? text => io.stdout(text) : undefined,
       onMessage: (m, c) => {
-        if (o.has('msg')) io.stdout(formatMessage(m));
+        if (o.has('msg') && !trace) io.stdout(formatMessage(m));
         // A fatal alert of ours ends the handshake and frees the connection: keep the verify lines now.
         if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
       },
@@ -190,7 +199,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const done = new Promise<void>(r => { finished = r; });
   const maybeFinish = () => { if (stopping && open === 0) finished(); };
   const server: Server = {
-    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'),
+    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'), keymat,
     stop() {
       if (stopping) return;
       stopping = true;
@@ -345,7 +354,8 @@ function connectionInfo(s: Server, c: Connection): string {
   out += caNamesBlock(ref);
   out += `CIPHER is ${c.cipher ?? '(NONE)'}\n`;
   if (c.sessionReused) out += 'Reused session-id\n';
-  return `${out}${renegotiationNote(ref)}\n`;
+  out += `${renegotiationNote(ref)}\n`;
+  return s.keymat ? out + keymatBlock(c, s.keymat) : out;
 }
 
 /** Default: print_connection_info, then the client's data to stdout and stdin to the client. */

@@ -8,13 +8,12 @@ import { X509Certificate } from 'node:crypto';
 import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Connection } from '../oo/connection.ts';
-import type { Context, ContextOptions, TLSMessage } from '../oo/context.ts';
+import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { TLSEngine } from './engine.ts';
 import { nodeError, nodePeerCertificate, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
-import { traceLine } from './node-trace.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
   /** The OpenSSL instance to use (default: one shared instance). */
@@ -31,7 +30,7 @@ export interface TLSSocketOptions extends NodeContextOptions {
    * connection goes unnoticed unless the application protocol frames its own end.
    */
   requireCloseNotify?: boolean;
-  /** Print a line per TLS message to stderr (the module is built without SSL_trace: see enableTrace()). */
+  /** Print OpenSSL's SSL_trace text of each TLS message to stderr, as Node does (see enableTrace()). */
   enableTrace?: boolean;
 }
 export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', ...NODE_CONTEXT_OPTIONS];
@@ -59,19 +58,16 @@ export class TLSSocket extends Duplex {
   #announcing: Announced | null = null;
   readonly #requireCloseNotify: boolean;
   readonly #host: string | undefined;
-  /** Whether enableTrace() can print: the adapter made the context, with its message hook. */
-  readonly #traceable: boolean;
   /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
   readonly #requestedCert: boolean;
 
   /**
-   * @internal made by connect() and createServer(). `traceable`: the adapter made the context, with
-   * the message hook; `host`: the name a certificate is checked against, for errors.
+   * @internal made by connect() and createServer(). `host`: the name a certificate is checked
+   * against, for errors.
    */
   constructor(private readonly role: 'client' | 'server',
-    options: { requireCloseNotify?: boolean; enableTrace?: boolean; traceable?: boolean; host?: string; requestedCert?: boolean } = {}) {
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean } = {}) {
     super({ allowHalfOpen: false });
-    this.#traceable = options.traceable === true;
     this.#requestedCert = options.requestedCert === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
@@ -82,8 +78,7 @@ export class TLSSocket extends Duplex {
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
     this.#socket = socket;
     this.connection = connection;
-    // The adapter-made context has the message hook on; each connection turns it off until traced.
-    if (this.#traceable) connection.messageHook = this.#trace;
+    if (this.#trace) connection.onTrace = printTrace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
     // Sessions that arrive before 'secureConnect' has been emitted (the engine delivers its events
@@ -268,18 +263,12 @@ export class TLSSocket extends Duplex {
     return t ? Buffer.from(t) : undefined;
   }
   /**
-   * Prints a line per TLS message to stderr. Node prints OpenSSL's SSL_trace dump; this module is
-   * built without it (no-ssl-trace), so the line names the direction, content type, handshake type
-   * and length. Needs the message hook of a context the adapter made (not a ready `context`).
+   * Prints OpenSSL's SSL_trace text of each TLS message from now on to stderr, as Node does
+   * (Connection.onTrace: the text `openssl s_client -trace` prints).
    */
   enableTrace(): void {
-    if (!this.#traceable) throw new TypeError('enableTrace(): this socket runs on a ready-made `context`, which has no message hook for the adapter; let connect()/createServer() make the context from options');
     this.#trace = true;
-    if (this.connection?.alive) this.connection.messageHook = true;
-  }
-  /** @internal the context's message hook, routed to this socket. */
-  traceMessage(m: TLSMessage): void {
-    if (this.#trace) process.stderr.write(traceLine(m));
+    if (this.connection?.alive) this.connection.onTrace = printTrace;
   }
   #live(): Connection | null {
     return this.connection?.alive ? this.connection : null;
@@ -307,4 +296,9 @@ export class TLSSocket extends Duplex {
       s?.free();
     }
   }
+}
+
+/** enableTrace's listener: SSL_trace's text, as Node writes it, to stderr. */
+function printTrace(text: string): void {
+  process.stderr.write(text);
 }

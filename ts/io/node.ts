@@ -57,17 +57,16 @@ export function connect(...args: unknown[]): TLSSocket {
   const contextOptions = contextOptionsFromNode('connect', options, 'client',
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-    traceable: !options.context, host: servername ?? host });
+    host: servername ?? host });
   if (onSecure) tls.once('secureConnect', onSecure);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     let owned: Context | null = null;
     const context = options.context ?? (owned = ossl.createContext({
       ...contextOptions!,
-      // The socket's own context: its keylog and message hooks are this socket's. Key-log lines
+      // The socket's own context: its keylog hook is this socket's. Key-log lines
       // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
       keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-      onMessage: m => tls.traceMessage(m),
     }));
     const store = options.sessionStore;
     const key = store && sessionKey({ host, port: options.port ?? 0, serverName: servername, alpn: options.contextOptions?.alpn ?? alpnList(options),

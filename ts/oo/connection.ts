@@ -45,6 +45,14 @@ const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, sessio
 export let notifySession: (connection: Connection, session: Session) => void;
 /** Runs fn with `hello` readable as connection.clientHello (for the router, dispatch.ts). */
 export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: () => R) => R;
+/**
+ * Hands the SSL_trace text of the message just seen to `connection`'s onTrace, and says whether its
+ * message hook is on (for the router, dispatch.ts).
+ */
+export let deliverTrace: (connection: Connection) => boolean;
+
+/** Called with SSL_trace's text of each message (see Connection.onTrace). */
+export type TraceListener = (text: string, connection: Connection) => void;
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
@@ -209,19 +217,23 @@ export class Connection extends Handle<'SSL'> {
 
   /** Takes everything OpenSSL has written for the peer (possibly nothing). */
   takeOutgoing(): Uint8Array {
+    return this.#takeAll(this.#liveBio(this.#wbio));
+  }
+
+  /** Takes everything waiting in a memory BIO of this connection. */
+  #takeAll(bio: Ptr<'BIO'>): Uint8Array {
     const { capi, mem } = this.core;
-    const wbio = this.#liveBio(this.#wbio);
-    const n = capi.BIO_ctrl_pending(wbio);
+    const n = capi.BIO_ctrl_pending(bio);
     if (n === 0) return new Uint8Array(0);
     // Copied straight out of the BIO's buffer, then skipped over (BIO_seek on a mem BIO moves its
     // read position): one copy instead of BIO_read's into a scratch buffer and another out of it.
     return mem.scope(s => {
       const pp = s.out<'char*'>();
-      const len = capi.BIO_get_mem_data(wbio, pp);
+      const len = capi.BIO_get_mem_data(bio, pp);
       if (len !== n) this.core.fail('BIO_get_mem_data');
       const data = mem.copyOut(ptr<'u8'>(mem.readU32(pp)), len);
-      const at = capi.BIO_tell(wbio);
-      if (at < 0 || capi.BIO_seek(wbio, at + len) !== at + len) this.core.fail('BIO_seek');
+      const at = capi.BIO_tell(bio);
+      if (at < 0 || capi.BIO_seek(bio, at + len) !== at + len) this.core.fail('BIO_seek');
       return data;
     });
   }
@@ -429,6 +441,15 @@ export class Connection extends Handle<'SSL'> {
       c.onSession?.(s);
       for (const listener of [...c.#sessionListeners]) if (c.alive) listener(s);
     };
+    deliverTrace = c => {
+      const listener = c.#onTrace;
+      if (listener) {
+        const bio = c.core.capi.OSW_SSL_get0_trace_bio(c.pointer);
+        const text = bio === NULL ? '' : new TextDecoder().decode(c.#takeAll(bio));
+        if (text) listener(text, c);
+      }
+      return c.#messageHook;
+    };
     withClientHello = (c, hello, fn) => {
       c.#clientHello = hello;
       try {
@@ -501,6 +522,38 @@ export class Connection extends Handle<'SSL'> {
       }
     }
   }
+
+  // ==== Trace block (issue 12): SSL_trace's text of each message, as `openssl s_client -trace`.
+
+  #onTrace: TraceListener | null = null;
+  /** Whether the message callback reaches the context's onMessage (see messageHook). */
+  #messageHook = true;
+
+  /**
+   * Called with the text SSL_trace prints for each message this connection sends or receives, as
+   * `openssl s_client -trace` prints it (one call a message, its lines ending in newlines); null:
+   * no trace. Starts as the context's onTrace. The text is drained from the connection's trace BIO
+   * at each message, so nothing accumulates. Runs inside OpenSSL's call, as onMessage does: it may
+   * not start another operation on this connection.
+   */
+  get onTrace(): TraceListener | null {
+    void this.pointer; // throws once freed
+    return this.#onTrace;
+  }
+  set onTrace(listener: TraceListener | null) {
+    if (listener !== null && typeof listener !== 'function') throw new TypeError('onTrace must be a function (text, connection) or null');
+    const { capi } = this.core;
+    const ssl = this.pointer;
+    if (listener) {
+      this.core.check(capi.OSW_SSL_set_trace(ssl, 1), 'OSW_SSL_set_trace (SSL_set_msg_callback with SSL_trace into a memory BIO)');
+    } else if (this.#onTrace) {
+      capi.OSW_SSL_set_trace(ssl, 0);
+      // Back to the plain message callback, which reaches the context's onMessage if it has one.
+      if (this.#messageHook) capi.SSL_set_msg_callback(ssl, capi.OSW_msg_cb());
+    }
+    this.#onTrace = listener;
+  }
+  // ==== end of the Trace block
 
   // ==== Node-adapter block (for ts/io/node*.ts; kept together, at the end of the class): exported
   // keying material, Finished messages, session ticket, peer certificate details, SNI context
@@ -606,7 +659,10 @@ export class Connection extends Handle<'SSL'> {
    */
   set messageHook(on: boolean) {
     const { capi } = this.core;
-    capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
+    const ssl = this.pointer;
+    this.#messageHook = on;
+    // A traced connection keeps the tracing callback, which forwards to onMessage while this is on.
+    if (!this.#onTrace) capi.SSL_set_msg_callback(ssl, on ? capi.OSW_msg_cb() : NULL);
   }
   /** This end's own certificate read out field by field (SSL_get_certificate), or null without one. */
   get localCertificateDetails(): CertificateInfo | null {
@@ -614,4 +670,44 @@ export class Connection extends Handle<'SSL'> {
     return x === NULL ? null : describeX509(this.core, x);
   }
   // ==== end of the Node-adapter block
+
+  // ==== Keying-material block (issue 12): the randoms and, for experiments, the master key.
+  // exportKeyingMaterial, finished and peerFinished are in the Node-adapter block above.
+
+  /** The ClientHello's 32 random bytes (SSL_get_client_random); zeros before there is one. */
+  get clientRandom(): Uint8Array {
+    return this.#random((ssl, out, n) => this.core.capi.SSL_get_client_random(ssl, out, n));
+  }
+  /** The ServerHello's 32 random bytes (SSL_get_server_random); zeros before there is one. */
+  get serverRandom(): Uint8Array {
+    return this.#random((ssl, out, n) => this.core.capi.SSL_get_server_random(ssl, out, n));
+  }
+  #random(get: (ssl: Ptr<'SSL'>, out: Ptr<'u8'>, n: number) => number): Uint8Array {
+    const ssl = this.pointer;
+    return this.core.mem.scope(s => {
+      const out = s.alloc(32);
+      return this.core.mem.copyOut(out, get(ssl, out, 32));
+    });
+  }
+
+  /**
+   * FOR EXPERIMENTS ONLY; NEVER LOG IT IN PRODUCTION: whoever has it decrypts the connection. The
+   * current session's master key (SSL_SESSION_get_master_key): the TLS 1.2 master secret (the
+   * CLIENT_RANDOM line of the key log), and in TLS 1.3 the resumption master secret. TLS 1.3's
+   * traffic secrets have no getter in OpenSSL: they come through the context's keylog option.
+   * Null without a session.
+   */
+  masterKey(): Uint8Array | null {
+    const { capi, mem } = this.core;
+    const sess = capi.SSL_get0_session(this.pointer);
+    if (sess === NULL) return null;
+    const n = capi.SSL_SESSION_get_master_key(sess, NULL as Ptr<'u8'>, 0);
+    if (n === 0) return null;
+    // Cleansed when the scope ends: the only copy left is the caller's.
+    return mem.scope(s => {
+      const out = s.alloc(n, true);
+      return mem.copyOut(out, capi.SSL_SESSION_get_master_key(sess, out, n));
+    });
+  }
+  // ==== end of the Keying-material block
 }

@@ -3,7 +3,7 @@ import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
-import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions } from './connection.ts';
+import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions, type TraceListener } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
@@ -78,6 +78,11 @@ export interface ContextOptions {
    */
   onMessage?(message: TLSMessage, connection: Connection | null): void;
   /**
+   * Called with SSL_trace's text for each message of each connection made from this context, as
+   * `openssl s_client -trace` prints it (each connection starts with it as its onTrace).
+   */
+  onTrace?: TraceListener;
+  /**
    * The default of each connection's maxIncomingBytes: how many of the peer's bytes it holds
    * unprocessed before receive() refuses more (default 256 KiB).
    */
@@ -89,6 +94,7 @@ const CONTEXT_OPTIONS = Object.keys({
   role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
+  onTrace: 1,
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -152,6 +158,7 @@ export class Context extends Handle<'SSL_CTX'> {
     const wire = options.alpn ? alpnWire(options.alpn) : null; // validated before there is anything to free
     const maxIncoming = options.maxIncomingBytes === undefined ? DEFAULT_MAX_INCOMING_BYTES
       : checkMaxIncomingBytes('createContext', options.maxIncomingBytes);
+    if (options.onTrace !== undefined && typeof options.onTrace !== 'function') throw new TypeError('createContext: options.onTrace must be a function (text, connection)');
     const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
     if (ptr === NULL) core.fail('SSL_CTX_new');
     const contexts = core.contexts;
@@ -165,6 +172,7 @@ export class Context extends Handle<'SSL_CTX'> {
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     this.#maxIncoming = maxIncoming;
+    this.#onTrace = options.onTrace ?? null;
     core.contexts.set(ptr, new WeakRef(this));
     try {
       this.#configure(options);
@@ -299,8 +307,19 @@ export class Context extends Handle<'SSL_CTX'> {
 
   /** A new connection: one SSL with a memory BIO each way. */
   createConnection(options: ConnectionOptions = {}): Connection {
-    return new Connection(this.core, this, options);
+    const connection = new Connection(this.core, this, options);
+    // ---- trace (issue 12): the context's onTrace, checked when the context was made.
+    if (this.#onTrace) {
+      try {
+        connection.onTrace = this.#onTrace;
+      } catch (e) {
+        connection.free();
+        throw e;
+      }
+    }
+    return connection;
   }
+  readonly #onTrace: TraceListener | null = null;
 
   // ---- session cache
 

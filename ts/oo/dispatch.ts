@@ -1,7 +1,7 @@
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import { lendClientHello } from './client-hello.ts';
-import { notifySession, withClientHello, type Connection } from './connection.ts';
+import { deliverTrace, notifySession, withClientHello, type Connection } from './connection.ts';
 import { contextHandlers, type Context } from './context.ts';
 import type { Core } from './core.ts';
 import { Session } from './session.ts';
@@ -87,6 +87,9 @@ export function installDispatch(core: Core): void {
     keylog?.(mem.readCString(line) ?? '', liveConnection(ssl));
   });
   h.msg = (writeP, version, contentType, buf, len, ssl) => core.callback(() => {
+    // A traced connection's SSL_trace text for this message first (Connection.onTrace).
+    const conn = liveConnection(ssl);
+    if (conn && !deliverTrace(conn)) return;
     const message = handlersOfSSL(ssl)?.message;
     message?.({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, liveConnection(ssl));
   });

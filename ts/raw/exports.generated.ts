@@ -606,6 +606,19 @@ export interface Capi {
   SSL_get_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
   /** `verify_cb OSW_verify_accept_cb(void)` */
   OSW_verify_accept_cb(): FnPtr<'verify_cb'>;
+  // ---- experiments: trace and keying material
+  /** `void SSL_trace(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)` */
+  SSL_trace(write_p: number, version: number, content_type: number, buf: Ptr<string>, len: number, ssl: Ptr<'SSL'>, arg: Ptr<string>): void;
+  /** `int OSW_SSL_set_trace(SSL *s, int on)` */
+  OSW_SSL_set_trace(s: Ptr<'SSL'>, on: number): number;
+  /** `BIO *OSW_SSL_get0_trace_bio(const SSL *s)` */
+  OSW_SSL_get0_trace_bio(s: Ptr<'SSL'>): Ptr<'BIO'>;
+  /** `size_t SSL_get_client_random(const SSL *ssl, unsigned char *out, size_t outlen)` */
+  SSL_get_client_random(ssl: Ptr<'SSL'>, out: Ptr<'u8'>, outlen: number): number;
+  /** `size_t SSL_get_server_random(const SSL *ssl, unsigned char *out, size_t outlen)` */
+  SSL_get_server_random(ssl: Ptr<'SSL'>, out: Ptr<'u8'>, outlen: number): number;
+  /** `size_t SSL_SESSION_get_master_key(const SSL_SESSION *sess, unsigned char *out, size_t outlen)` */
+  SSL_SESSION_get_master_key(sess: Ptr<'SSL_SESSION'>, out: Ptr<'u8'>, outlen: number): number;
 }
 
 /**
@@ -905,4 +918,10 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_SESSION_get0_ticket: 'v',
   SSL_get_certificate: 'u',
   OSW_verify_accept_cb: 'u',
+  SSL_trace: 'v',
+  OSW_SSL_set_trace: 'i',
+  OSW_SSL_get0_trace_bio: 'u',
+  SSL_get_client_random: 'u',
+  SSL_get_server_random: 'u',
+  SSL_SESSION_get_master_key: 'u',
 };
