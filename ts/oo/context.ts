@@ -254,9 +254,11 @@ export class Context extends Handle<'SSL_CTX'> {
         s.cstring('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256')), 'SSL_CTX_set_ciphersuites'));
     }
     if (o.cipherList === undefined) {
-      // Named first, then the rest of OpenSSL's DEFAULT in its own order.
+      // Named first, then the rest of OpenSSL's DEFAULT in its own order. DEFAULT is only understood
+      // first in a cipher string (ciphers(1)); elsewhere it matches nothing, so it is spelled out as
+      // OpenSSL defines it (SSL_DEFAULT_CIPHER_LIST): `openssl ciphers` lists the same suites.
       mem.scope(s => this.core.check(capi.SSL_CTX_set_cipher_list(ctx,
-        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DEFAULT')), 'SSL_CTX_set_cipher_list'));
+        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ALL:!COMPLEMENTOFDEFAULT:!eNULL')), 'SSL_CTX_set_cipher_list'));
     }
   }
 

@@ -21,7 +21,10 @@ export interface PskSessionOptions {
   /**
    * The TLS 1.3 suite whose handshake digest the PSK is bound to (default 'TLS_AES_128_GCM_SHA256',
    * SHA-256, as `openssl s_client -psk` and the TLS 1.2 callbacks assume). The server may negotiate
-   * any suite with the same digest.
+   * any suite with the same digest, but it chooses the suite before it looks at the PSK: a client
+   * should offer suites of this digest first (options.cipherSuites), or the PSK goes unused. A
+   * server without a certificate that also allows TLS 1.2 prefers SHA-256 suites (OpenSSL's
+   * ssl3_choose_cipher): there, SHA-384 PSKs need clients offering SHA-384 suites only.
    */
   cipher?: string;
   /** Early data this PSK allows (SSL_SESSION_set_max_early_data; default 0, none). */
@@ -32,7 +35,11 @@ export interface PskSessionOptions {
 export interface ClientPsk {
   /** The identity sent to the server (1 to 256 bytes; no NUL, which TLS 1.2's callbacks cannot carry). */
   identity: string | Uint8Array;
-  /** The PSK, from openssl.pskSession (or a TLS 1.3 session of an earlier handshake). The context keeps a reference of its own. */
+  /**
+   * The PSK, from openssl.pskSession (or a TLS 1.3 session of an earlier handshake). The context
+   * keeps a reference of its own. For TLS 1.2 its key is used with the PSK suites of the cipher
+   * list (OpenSSL's DEFAULT has them; they are offered only with a PSK).
+   */
   session: Session;
 }
 
@@ -86,8 +93,8 @@ function withTls13Cipher(core: Core, name: string, use: (c: Ptr<'SSL_CIPHER'>) =
   const ctx = capi.SSL_CTX_new(capi.TLS_client_method());
   if (ctx === NULL) core.fail('SSL_CTX_new');
   try {
-    // Unknown names are skipped, not refused, by SSL_CTX_set_ciphersuites: the search below tells.
-    mem.scope(s => core.check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(name)), `pskSession: cipher ${JSON.stringify(name)} (SSL_CTX_set_ciphersuites)`));
+    // A name that is no TLS 1.3 suite leaves nothing to find below (the RangeError after it).
+    if (mem.scope(s => capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(name))) !== 1) capi.ERR_clear_error();
     const ssl = capi.SSL_new(ctx);
     if (ssl === NULL) core.fail('SSL_new');
     try {
@@ -141,7 +148,9 @@ export function configureServerPsk(core: Core, ctx: Ptr<'SSL_CTX'>, find: PskFin
   if (find !== undefined) {
     if (typeof find !== 'function') throw new TypeError('createContext: options.onPskFind must be a function (identity, connection) => Session | null');
     capi.SSL_CTX_set_psk_find_session_callback(ctx, capi.OSW_psk_find_session_cb());
-    capi.SSL_CTX_set_psk_server_callback(ctx, capi.OSW_psk_server_cb());
+    // Only where TLS 1.2 may be negotiated: with it set, a server without a certificate prefers
+    // SHA-256 suites in TLS 1.3 too (ssl3_choose_cipher), which would leave SHA-384 PSKs unused.
+    if (capi.SSL_CTX_get_min_proto_version(ctx) !== C.TLS1_3_VERSION) capi.SSL_CTX_set_psk_server_callback(ctx, capi.OSW_psk_server_cb());
   }
   if (hint !== undefined) {
     if (typeof hint !== 'string') throw new TypeError('createContext: options.pskIdentityHint must be a string');
