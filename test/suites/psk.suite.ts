@@ -84,6 +84,21 @@ function pskTest(test: (name: string, fn: () => Promise<void>) => void, name: st
 }
 
 suite('external PSKs', test => {
+  test("the README's External PSKs example, as written (only the module's location differs)", async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    {
+      const key = crypto.getRandomValues(new Uint8Array(32));             // shared out of band
+      using psk = ossl.pskSession({ key, cipher: 'TLS_AES_128_GCM_SHA256' });
+      using server = ossl.createContext({ role: 'server', onPskFind: id => (id === 'sensor-17' ? psk : null) });
+      using client = ossl.createContext({ role: 'client', psk: { identity: 'sensor-17', session: psk } });
+      using c = client.createConnection({ serverName: 'hub.example' });
+      using s = server.createConnection();
+      handshakeInMemory(c, s);
+      assert.equal(`${c.protocol} ${c.cipher} ${c.sessionReused}`, 'TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 true');
+    }
+    await assertNoHandles(ossl, 'the README example');
+  });
+
   pskTest(test, 'pskSession: a TLS 1.3 session holding the key and the suite', w => {
     assert.equal(w.psk.protocol, 'TLSv1.3');
     assert.equal(w.psk.cipher, 'TLS_AES_128_GCM_SHA256');
@@ -158,7 +173,16 @@ suite('external PSKs', test => {
     using stranger2 = w.client('stranger');
     const e = w.fail(stranger2, noCert);
     assert.ok(e.server instanceof OpenSSLError, `server: ${String(e.server)}`);
-    assert.deepEqual(w.lookups.map(l => l.identity), ['stranger', 'stranger']);
+    // A client that verifies (the default) is not talked into an unverified certificate instead.
+    using verifying = w.o.createContext({ role: 'client', psk: { identity: 'stranger', session: w.psk } });
+    const c2 = verifying.createConnection({ serverName: 'localhost' }), s2 = withCert.createConnection();
+    try {
+      assert.throws(() => handshakeInMemory(c2, s2), /certificate verify failed/);
+    } finally {
+      c2.free();
+      s2.free();
+    }
+    assert.deepEqual(w.lookups.map(l => l.identity), ['stranger', 'stranger', 'stranger']);
   });
 
   pskTest(test, 'TLS 1.2 PSK suites: the same options, the identity hint, a server without a certificate', w => {
