@@ -4,7 +4,7 @@
 // which reference, and another instance's session refused. Each test loads its own instance and
 // ends with no live handle and nothing finalized.
 import {
-  CallbackError, ForeignHandleError, handshakeInMemory, OpenSSL, OpenSSLError,
+  CallbackError, ForeignHandleError, FreedHandleError, handshakeInMemory, OpenSSL, OpenSSLError, ReentrantCallError,
   type Connection, type Context, type ContextOptions, type Session,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
@@ -194,6 +194,14 @@ suite('external PSKs', test => {
     assert.equal(r.serverRead, 'ping');
     assert.equal(r.clientRead, 'pong');
     assert.deepEqual(w.lookups.map(l => l.identity), ['client1'], 'looked up once, by the TLS 1.2 callback');
+    // The hint reached the client, and the identity the server (SSL_get_psk_identity_hint, _identity).
+    const { capi, mem } = w.o.raw;
+    using c = client.createConnection(), s = server.createConnection();
+    handshakeInMemory(c, s);
+    assert.equal(mem.readCString(capi.SSL_get_psk_identity_hint(c.pointer)), 'our hint');
+    assert.equal(mem.readCString(capi.SSL_get_psk_identity(s.pointer)), 'client1');
+    using session = c.session!;
+    assert.match(session.print(), /PSK identity: client1\n\s+PSK identity hint: our hint/);
     // Plain PSK (no ECDHE) too.
     using plain = w.client('client1', w.psk, { maxVersion: 'TLSv1.2', cipherList: 'PSK-AES128-GCM-SHA256' });
     assert.equal(w.connect(plain, server).cipher, 'PSK-AES128-GCM-SHA256');
@@ -252,6 +260,36 @@ suite('external PSKs', test => {
       foreign.free();
     }
     await assertNoHandles(other, 'the other instance');
+  });
+
+  pskTest(test, 'onPskFind runs under the re-entry guard: a call back into its connection is refused; freeing the context waits for OpenSSL', w => {
+    let inside: unknown = 'not called';
+    {
+      using server = w.o.createContext({
+        role: 'server',
+        onPskFind: (_id, connection) => {
+          try {
+            connection!.handshake();
+            inside = null;
+          } catch (e) {
+            inside = e;
+          }
+          return w.psk;
+        },
+      });
+      using client = w.client();
+      assert.ok(w.connect(client, server).serverReused, 'the refused call left the PSK handshake to complete');
+      assert.ok(inside instanceof ReentrantCallError, `handshake() inside onPskFind: ${String(inside)}`);
+    }
+    const server = w.o.createContext({ role: 'server', onPskFind: (_id, connection) => { connection!.context.free(); return w.psk; } });
+    using client = w.client();
+    const c = client.createConnection(), s = server.createConnection();
+    try {
+      assert.throws(() => handshakeInMemory(c, s), FreedHandleError);
+      assert.ok(!server.alive && !s.alive, 'the context and its connection read as freed');
+    } finally {
+      c.free();
+    }
   });
 
   pskTest(test, 'misuse: clear errors, nothing left behind', w => {

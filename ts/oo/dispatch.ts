@@ -135,7 +135,8 @@ export function installDispatch(core: Core): void {
   h.psk_server = (ssl, identity, psk, maxPskLen) => core.callback(() => {
     // TLS 1.3 asked psk_find_session already (OpenSSL calls this one after a NULL answer there).
     if (capi.SSL_version(ssl) >= C.TLS1_3_VERSION || identity === NULL) return 0;
-    const u8 = mem.u8, end = u8.indexOf(0, identity);
+    const end = mem.u8.indexOf(0, identity); // OpenSSL's NUL-terminated copy of the identity
+    if (end < 0) return 0;
     const found = findPsk(ssl, mem.copyOut(identity, end - identity));
     return found ? writePskKey(core, found, psk, maxPskLen) : 0;
   });
