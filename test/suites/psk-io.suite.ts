@@ -106,6 +106,39 @@ suite('external PSKs with native OpenSSL', test => {
     }
   });
 
+  test('wasm s_server -psk_hint reaches native s_client (TLS 1.2), with the warning native prints for TLS 1.3 only; -psk_session serves native -psk_session', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const ours = await wasmServer(ossl, ['-nocert', '-psk', HEX, '-psk_hint', 'our hint', '-tls1_2', '-www', '-naccept', '1']);
+    try {
+      const r = await openssl(['s_client', '-connect', `127.0.0.1:${ours.port}`, '-psk', HEX, '-tls1_2', '-ign_eof'], GET);
+      match(r.out, /^ {4}PSK identity hint: our hint$/m, "native s_client's session shows the hint");
+    } finally {
+      ours.stop();
+    }
+    // Printed while the options are read: stopped once it listens.
+    const listening = new AbortController();
+    const run = await cli(ossl, ['s_server', '-accept', '0', '-nocert', '-psk', HEX, '-psk_hint', 'h', '-tls1_3', '-naccept', '1'], null, {
+      signal: listening.signal, ms: 10_000, onOut: out => { if (/^ACCEPT /m.test(out)) listening.abort(); },
+    });
+    match(run.out, /^PSK warning: there is NO identity hint in TLSv1\.3$/m, 'as native s_server with -tls1_3');
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'psk.pem');
+      const psk = ossl.pskSession({ key: Uint8Array.from(HEX.match(/../g)!, b => parseInt(b, 16)) });
+      writeFileSync(file, psk.toPEM());
+      psk.free();
+      const server = await wasmServer(ossl, ['-nocert', '-psk_session', file, '-www', '-naccept', '1']);
+      try {
+        const r = await openssl(['s_client', '-connect', `127.0.0.1:${server.port}`, '-psk_session', file, '-ign_eof'], GET);
+        match(summary(r.out, 'native s_client'), /^Reused, TLSv1\.3, Cipher is TLS_/);
+      } finally {
+        server.stop();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
   test('-psk_session FILE: a PSK written by openssl.pskSession, used by native s_server and the wasm s_client; bad -psk hex is one line', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     const dir = tempDir();
