@@ -125,11 +125,10 @@ export function installDispatch(core: Core): void {
   };
   h.psk_find_session = (ssl, identity, identityLen, sessOut) => core.callback(() => {
     const found = findPsk(ssl, mem.copyOut(identity, identityLen));
-    // SSL_CTX_set_psk_find_session_callback(3): *sess is OpenSSL's to free, so it gets a new reference.
-    if (found) {
-      core.check(capi.SSL_SESSION_up_ref(found.pointer), 'SSL_SESSION_up_ref');
-      mem.writeU32(sessOut, found.pointer);
-    }
+    // SSL_CTX_set_psk_find_session_callback(3): *sess is OpenSSL's to free, so it gets a new
+    // reference; NULL (with success) is "no PSK, the handshake goes on".
+    if (found) core.check(capi.SSL_SESSION_up_ref(found.pointer), 'SSL_SESSION_up_ref');
+    mem.writeU32(sessOut, found ? found.pointer : NULL);
     return 1;
   });
   h.psk_server = (ssl, identity, psk, maxPskLen) => core.callback(() => {
