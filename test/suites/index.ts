@@ -22,5 +22,6 @@ import './instances.suite.ts';
 import './bounded-buffering.suite.ts';
 import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';
+import './psk.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

@@ -17,6 +17,7 @@ import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep,
 import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
+import { clientPsk, pskArgs, pskSessionOf, PSK_OPTIONS } from './psk.ts';
 import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
 import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
@@ -58,6 +59,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'xmpphost', kind: 'value', arg: 'host', help: 'Same as -name' },
   { name: 'quiet', kind: 'flag', help: 'No connection report; implies -ign_eof' },
   { name: 'ign_eof', kind: 'flag', help: 'Stay connected when standard input ends' },
+  ...PSK_OPTIONS,
 ];
 
 const CONNECT_TIMEOUT = 30_000;
@@ -168,16 +170,20 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   if (verify !== undefined && !quiet) io.stderr(`verify depth is ${verify}\n`);
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
+  const psk = pskArgs(o);
 
   const ossl = await instance(io);
   const verifyQuiet = brief || o.has('verify_quiet');
   const alertTraces = new WeakMap<Connection, string>();
   const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
   let context: Context;
+  // The context keeps its own reference to the PSK session: this one is freed once it is made.
+  const pskSession = psk && pskSessionOf('s_client', ossl, psk);
   try {
     context = ossl.createContext({
       preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'client',
+      psk: psk && pskSession ? clientPsk(psk, pskSession) : undefined,
       verifyPeer: o.has('verify_return_error'),
       minVersion: version, maxVersion: version,
       certificate, privateKey,
@@ -211,6 +217,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     throw tlsSetupError('s_client', e, { cert: certPath, key: keyPath, ca: caPath });
+  } finally {
+    pskSession?.free();
   }
   let first: Session | null = null;
   const pump = new InputPump(io.stdin);

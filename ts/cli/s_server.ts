@@ -14,6 +14,7 @@ import type { OpenSSL } from '../oo/openssl.ts';
 import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
+import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
@@ -28,7 +29,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'port', kind: 'int', arg: 'port', help: 'Same as -accept 127.0.0.1:port' },
   { name: 'cert', kind: 'value', arg: 'file', help: 'PEM certificate (and chain) (default server.pem)' },
   { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key (default: read from the -cert file)' },
-  { name: 'nocert', kind: 'flag', help: 'No certificate: only anonymous TLSv1.2 suites (e.g. -cipher aNULL@SECLEVEL=0)' },
+  { name: 'nocert', kind: 'flag', help: 'No certificate: PSK only (-psk, -psk_session), or anonymous TLSv1.2 suites (e.g. -cipher aNULL@SECLEVEL=0)' },
   { name: 'chainCAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to complete the certificate chain sent' },
   { name: 'servername', kind: 'value', arg: 'name', help: 'Use -cert2/-key2 for clients that ask for this name (SNI)' },
   { name: 'cert2', kind: 'value', arg: 'file', help: 'PEM certificate for -servername (default server2.pem)' },
@@ -62,6 +63,7 @@ const OPTIONS: OptionSpec[] = [
   ...KEYMAT_OPTIONS,
   { name: 'quiet', kind: 'flag', help: 'No server output (ACCEPT, connection reports, statistics)' },
   { name: 'brief', kind: 'flag', help: 'Like -quiet, with a connection summary on standard error' },
+  ...PSK_SERVER_OPTIONS,
 ];
 
 const HANDSHAKE_TIMEOUT = 30_000;
@@ -119,6 +121,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_server: -alpn needs at least one protocol name');
+  const psk = pskArgs(o);
+  const pskHint = o.str('psk_hint');
   const sidCtx = o.str('context');
   if (sidCtx !== undefined && new TextEncoder().encode(sidCtx).length > 32) throw new CliError('s_server: -context is at most 32 bytes');
 
@@ -131,12 +135,17 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const alertTraces = new WeakMap<Connection, string>();
 
   const ossl = await instance(io);
+  // As s_server: a hint, but not where only TLS 1.3 (which has none) may be negotiated.
+  if (pskHint !== undefined && version === 'TLSv1.3') out('PSK warning: there is NO identity hint in TLSv1.3\n');
+  const pskSession = psk && pskSessionOf('s_server', ossl, psk);
+  const onPskFind = psk && pskSession ? serverPskFind(ossl, psk, pskSession, t => out(t)) : undefined;
   const options = (o.has('no_ticket') ? SSL_OP_NO_TICKET : 0n) | (o.has('serverpref') ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0n);
   const make = (cert: string | undefined, key: string | undefined): Context => {
     const ctx = ossl.createContext({
       preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'server',
       certificate: cert, privateKey: key, ca,
+      onPskFind, pskIdentityHint: version === 'TLSv1.3' ? undefined : pskHint,
       verifyPeer: o.has('Verify'),
       minVersion: version, maxVersion: version,
       groups: o.str('groups') ?? o.str('curves'),
@@ -176,6 +185,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   try {
     context = make(certificate, privateKey);
   } catch (e) {
+    pskSession?.free();
     throw tlsSetupError('s_server', e, { cert: certPath, key: keyPath, ca: caPath });
   }
   let context2: Context | null = null;
@@ -185,6 +195,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       context2 = make(cert2, key2);
     } catch (e) {
       context.free();
+      pskSession?.free();
       throw tlsSetupError('s_server', e, { cert: cert2Path, key: key2Path, ca: caPath });
     }
     sniSwitch(ossl.raw, context, context2, servername, t => out(t));
@@ -241,6 +252,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     pump.close();
     context.free();
     context2?.free();
+    pskSession?.free();
     throw new CliError(`s_server: cannot listen on ${host}:${port}: ${systemReason(e)}`);
   }
   netServer.on('error', e => io.stderr(`s_server: ${systemReason(e)}\n`));
@@ -258,6 +270,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   out(cacheStats(context));
   context.free(); // and with it any connection still alive
   context2?.free();
+  pskSession?.free();
   return 0;
 }
 

@@ -7,6 +7,7 @@ import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type Con
 import { toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
+import { configureClientPsk, configureServerPsk, type ClientPsk, type PskFindHandler } from './psk.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 const VERSIONS: Record<TLSVersion, number> = { 'TLSv1.2': C.TLS1_2_VERSION, 'TLSv1.3': C.TLS1_3_VERSION };
@@ -87,6 +88,14 @@ export interface ContextOptions {
    * unprocessed before receive() refuses more (default 256 KiB).
    */
   maxIncomingBytes?: number;
+
+  // ---- external PSKs (ts/oo/psk.ts)
+  /** Clients: the PSK to offer (TLS 1.3) or use with TLS 1.2 PSK suites; the context keeps its own reference to the session. */
+  psk?: ClientPsk;
+  /** Servers: looks up the PSK for the identity a client offers (TLS 1.3 and TLS 1.2 PSK suites). */
+  onPskFind?: PskFindHandler;
+  /** Servers: the PSK identity hint sent in TLS 1.2 (SSL_CTX_use_psk_identity_hint; TLS 1.3 has none). */
+  pskIdentityHint?: string;
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
@@ -95,6 +104,7 @@ const CONTEXT_OPTIONS = Object.keys({
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
+  psk: 1, onPskFind: 1, pskIdentityHint: 1,
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -123,6 +133,8 @@ export interface ContextHandlers {
   clientHello: ClientHelloHandler | null;
   /** The ALPN protocols a server accepts, in wire format. */
   alpn: Uint8Array | null;
+  /** A server's PSK lookup (options.onPskFind). */
+  pskFind: PskFindHandler | null;
 }
 
 export interface SessionCacheStats {
@@ -169,6 +181,7 @@ export class Context extends Handle<'SSL_CTX'> {
     this.role = role;
     this.#handlers = {
       session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
+      pskFind: options.onPskFind ?? null,
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     this.#maxIncoming = maxIncoming;
@@ -222,6 +235,17 @@ export class Context extends Handle<'SSL_CTX'> {
     this.#installSessionCallbacks();
     if (this.#handlers.keylog) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
     if (this.#handlers.message) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
+    this.#configurePsk(o);
+  }
+
+  /** External PSKs: the client's options.psk, the server's onPskFind and pskIdentityHint (ts/oo/psk.ts). */
+  #configurePsk(o: ContextOptions): void {
+    const server = this.role === 'server';
+    for (const [key, forServer] of [['psk', false], ['onPskFind', true], ['pskIdentityHint', true]] as const) {
+      if (o[key] !== undefined && forServer !== server) throw new TypeError(`createContext: options.${key} is for ${forServer ? 'servers' : 'clients'}`);
+    }
+    if (o.psk !== undefined) configureClientPsk(this.core, this, this.pointer, o.psk);
+    if (server) configureServerPsk(this.core, this.pointer, o.onPskFind, o.pskIdentityHint);
   }
 
   #preferChaCha(o: ContextOptions): void {
@@ -238,9 +262,11 @@ export class Context extends Handle<'SSL_CTX'> {
         s.cstring('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256')), 'SSL_CTX_set_ciphersuites'));
     }
     if (o.cipherList === undefined) {
-      // Named first, then the rest of OpenSSL's DEFAULT in its own order.
+      // Named first, then the rest of OpenSSL's DEFAULT in its own order. DEFAULT is only understood
+      // first in a cipher string (ciphers(1)); elsewhere it matches nothing, so it is spelled out as
+      // OpenSSL defines it (SSL_DEFAULT_CIPHER_LIST): `openssl ciphers` lists the same suites.
       mem.scope(s => this.core.check(capi.SSL_CTX_set_cipher_list(ctx,
-        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DEFAULT')), 'SSL_CTX_set_cipher_list'));
+        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ALL:!COMPLEMENTOFDEFAULT:!eNULL')), 'SSL_CTX_set_cipher_list'));
     }
   }
 
