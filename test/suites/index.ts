@@ -19,6 +19,7 @@ import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
 import './reentry.suite.ts';
 import './instances.suite.ts';
+import './early-data.suite.ts';
 import './bounded-buffering.suite.ts';
 import './input-boundaries.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).

@@ -1,0 +1,230 @@
+// TLS 1.3 early data (0-RTT) through the object layer, in memory: a client's writeEarlyData on a
+// resumed session, a server's readEarlyData, earlyDataStatus at both ends; rejection by a server
+// that turned it off or does not read it, OpenSSL's anti-replay (a replayed ClientHello with its
+// early data is answered with a full handshake and the data never reaches the server), the size
+// limits, misuse, and re-entry from a callback. Each ends with the leak check.
+import { handshakeInMemory, ReentrantCallError, transfer, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
+import * as assert from '../lib/assert.ts';
+import { assertFlat } from '../lib/leaks.ts';
+import { suite } from '../lib/suite.ts';
+import { clientContext, close, firstSession, load, serverContext } from '../lib/tls.ts';
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const MAX = 4096;
+
+/** A TLS 1.3 pair whose server allows `max` bytes of early data, and a session to resume. */
+async function setup(o: OpenSSL, max = MAX): Promise<{ client: Context; server: Context; session: Session; done(): void }> {
+  const server = await serverContext(o, 'TLSv1.3', { maxEarlyData: max });
+  const client = await clientContext(o, 'TLSv1.3');
+  const session = firstSession(client, server);
+  return { client, server, session, done: () => { session.free(); client.free(); server.free(); } };
+}
+
+/**
+ * Runs a server connection that reads early data first (readEarlyData until 'finished') against a
+ * client that has already written its early data; returns the early data the server read.
+ */
+function earlyHandshake(c: Connection, s: Connection, readEarly = true): string {
+  let got = '';
+  let sFinished = !readEarly;
+  for (let round = 0; !(c.isHandshakeDone && s.isHandshakeDone); round++) {
+    if (round === 32) throw new Error('no completion after 32 rounds');
+    transfer(c, s);
+    if (!sFinished) {
+      const r = s.readEarlyData();
+      got += text(r.data);
+      sFinished = r.state === 'finished';
+    } else {
+      s.handshake();
+    }
+    transfer(s, c);
+    c.handshake();
+  }
+  transfer(c, s);
+  handshakeInMemory(c, s); // both done: lets the tickets and anything left be read
+  return got;
+}
+
+suite('early data (0-RTT), object layer', test => {
+  test('accepted: the server reads it before the handshake ends, both ends say accepted', async () => {
+    const o = await load();
+    await assertFlat(o, 'accepted', async () => {
+      const { client, server, session, done } = await setup(o);
+      assert.equal(session.maxEarlyData, MAX, 'the ticket carries the server\'s maxEarlyData');
+      assert.equal(server.maxEarlyData, MAX);
+      const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+      assert.equal(c.writeEarlyData('GET / early'), 'done');
+      assert.equal(c.writeEarlyData(new TextEncoder().encode(' and more')), 'done');
+      assert.equal(c.earlyDataWritten, 20);
+      assert.ok(!c.isHandshakeDone, 'early data goes before the handshake completes');
+      const got = earlyHandshake(c, s);
+      assert.equal(got, 'GET / early and more');
+      assert.equal(c.earlyDataStatus, 'accepted');
+      assert.equal(s.earlyDataStatus, 'accepted');
+      assert.ok(c.sessionReused && s.sessionReused);
+      // Ordinary data flows after it.
+      assert.equal(s.write('reply'), 'done');
+      transfer(s, c);
+      assert.equal(text(c.read().data), 'reply');
+      close(c, s);
+      done();
+    });
+  });
+
+  test('a full handshake reports not-sent; a server that reads early data also works without any', async () => {
+    const o = await load();
+    const { client, server, done } = await setup(o);
+    const c = client.createConnection({ serverName: 'localhost' }), s = server.createConnection();
+    c.handshake();
+    assert.equal(earlyHandshake(c, s), '');
+    assert.equal(c.earlyDataStatus, 'not-sent');
+    assert.equal(s.earlyDataStatus, 'not-sent');
+    close(c, s);
+    done();
+  });
+
+  test('rejected when the server turned early data off: the client resends it with write()', async () => {
+    const o = await load();
+    await assertFlat(o, 'rejected', async () => {
+      const { client, server, session, done } = await setup(o);
+      server.maxEarlyData = 0;
+      const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+      c.writeEarlyData('hello early');
+      assert.equal(earlyHandshake(c, s), '', 'the server is given none of it');
+      assert.equal(c.earlyDataStatus, 'rejected');
+      assert.equal(s.earlyDataStatus, 'rejected');
+      // (Its ticket was a stateful one, issued for anti-replay: with early data off, OpenSSL reads
+      // tickets as stateless ones and this one gives a full handshake.)
+      assert.equal(c.write('hello early'), 'done'); // as documented: resent after the handshake
+      transfer(c, s);
+      assert.equal(text(s.read().data), 'hello early');
+      close(c, s);
+      done();
+    });
+  });
+
+  test('rejected when the server does not read it (handshake() instead of readEarlyData())', async () => {
+    const o = await load();
+    const { client, server, session, done } = await setup(o);
+    const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+    c.writeEarlyData('unread');
+    assert.equal(earlyHandshake(c, s, false), '');
+    assert.equal(c.earlyDataStatus, 'rejected');
+    assert.equal(s.read().data.length, 0, 'the rejected early data is skipped, not read as application data');
+    close(c, s);
+    done();
+  });
+
+  test('anti-replay: the same ClientHello and early data replayed to the server is refused', async () => {
+    const o = await load();
+    await assertFlat(o, 'replay', async () => {
+      const { client, server, session, done } = await setup(o);
+      // A copy, to use the ticket again later: OpenSSL's client marks a session it resumed
+      // unresumable once the new ticket replacing it arrives.
+      const copy = o.sessionFromDER(session.toDER());
+      const c = client.createConnection({ serverName: 'localhost', session });
+      c.writeEarlyData('transfer 100 once');
+      const flight = c.takeOutgoing(); // what an attacker on the path records
+      const s1 = server.createConnection();
+      s1.receive(flight);
+      assert.equal(earlyHandshake(c, s1), 'transfer 100 once');
+      assert.equal(s1.earlyDataStatus, 'accepted');
+      // The replay, to another connection of the same server.
+      const s2 = server.createConnection();
+      s2.receive(flight);
+      const r2 = s2.readEarlyData();
+      assert.equal(r2.data.length, 0, 'the replayed early data is not given to the server');
+      assert.equal(r2.state, 'finished');
+      assert.equal(s2.earlyDataStatus, 'rejected');
+      assert.ok(!s2.sessionReused, 'the single-use ticket was spent: a full handshake instead');
+      close(c, s1);
+      s2.free();
+      // The same ticket used again by a client is refused too.
+      const c3 = client.createConnection({ serverName: 'localhost', session: copy }), s3 = server.createConnection();
+      copy.free();
+      c3.writeEarlyData('again');
+      assert.equal(earlyHandshake(c3, s3), '');
+      assert.equal(c3.earlyDataStatus, 'rejected');
+      close(c3, s3);
+      done();
+    });
+  });
+
+  test('sizes beyond the limit are refused before anything is sent; the connection goes on', async () => {
+    const o = await load();
+    const { client, server, session, done } = await setup(o, 100);
+    assert.equal(session.maxEarlyData, 100);
+    const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+    assert.throws(() => c.writeEarlyData(new Uint8Array(101)), /exceed the session's maxEarlyData of 100/);
+    assert.equal(c.outgoingBytes, 0, 'nothing was sent');
+    c.writeEarlyData(new Uint8Array(60));
+    assert.throws(() => c.writeEarlyData(new Uint8Array(41)), /\(60 sent already\)/);
+    c.writeEarlyData(new Uint8Array(40));
+    assert.equal(earlyHandshake(c, s).length, 100);
+    assert.equal(c.earlyDataStatus, 'accepted');
+    close(c, s);
+    // The context's limits: servers only, whole bytes.
+    assert.throws(() => server.maxEarlyData = -1, RangeError);
+    assert.throws(() => server.recvMaxEarlyData = 1.5, RangeError);
+    server.recvMaxEarlyData = 2048;
+    assert.equal(server.recvMaxEarlyData, 2048);
+    assert.throws(() => client.maxEarlyData = 10, TypeError);
+    await assert.rejects(() => clientContext(o, 'TLSv1.3', { maxEarlyData: 10 }), TypeError);
+    done();
+  });
+
+  test('misuse is a clear TypeError and leaves the connection usable', async () => {
+    const o = await load();
+    const { client, server, session, done } = await setup(o);
+    // A session without early data (a full handshake's connection has none to resume).
+    const plain = client.createConnection({ serverName: 'localhost' });
+    assert.throws(() => plain.writeEarlyData('x'), /maxEarlyData is above 0/);
+    plain.free();
+    const noEarly = await serverContext(o, 'TLSv1.3');
+    const none = firstSession(client, noEarly);
+    assert.equal(none.maxEarlyData, 0);
+    const c0 = client.createConnection({ serverName: 'localhost', session: none });
+    assert.throws(() => c0.writeEarlyData('x'), TypeError);
+    c0.free(); none.free(); noEarly.free();
+    // Too late: the handshake has started without early data.
+    const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+    c.handshake();
+    assert.throws(() => c.writeEarlyData('late'), /already started without early data/);
+    transfer(c, s);
+    s.handshake();
+    assert.throws(() => s.readEarlyData(), /before the first handshake/);
+    assert.throws(() => c.readEarlyData(), /for servers/);
+    assert.throws(() => s.writeEarlyData('x'), /for clients/);
+    handshakeInMemory(c, s);
+    assert.equal(c.earlyDataStatus, 'not-sent');
+    assert.throws(() => c.writeEarlyData('x'), TypeError);
+    close(c, s);
+    done();
+  });
+
+  test('re-entry: early-data calls from a callback of the running one are a ReentrantCallError', async () => {
+    const o = await load();
+    let busy: Connection | null = null;
+    const caught: unknown[] = [];
+    const onMessage = () => {
+      if (!busy) return;
+      const self = busy;
+      busy = null;
+      for (const call of [() => self.readEarlyData(), () => self.handshake()]) {
+        try { call(); } catch (e) { caught.push(e); }
+      }
+    };
+    const server = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX, onMessage });
+    const client = await clientContext(o, 'TLSv1.3');
+    const session = firstSession(client, server);
+    const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+    c.writeEarlyData('data');
+    busy = s;
+    assert.equal(earlyHandshake(c, s), 'data', 'the refused calls did not disturb the running one');
+    assert.equal(caught.length, 2);
+    for (const e of caught) assert.ok(e instanceof ReentrantCallError, String(e));
+    assert.match(String((caught[0] as Error).message), /readEarlyData\(\) was called from a callback of this connection's own readEarlyData\(\)/);
+    close(c, s);
+    session.free(); client.free(); server.free();
+  });
+});
