@@ -23,7 +23,7 @@ export { Session } from './oo/session.ts';
 export { FreedHandleError, ForeignHandleError, type HandleKind } from './oo/handle.ts';
 export { ClientHello } from './oo/client-hello.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
-export { TLSEngine, type EngineEvents } from './io/engine.ts';
+export { TLSEngine, type EngineEvents, type EngineOptions } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';
 export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
 export { FileSessionStore } from './stores/file-store.ts';

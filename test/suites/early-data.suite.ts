@@ -3,9 +3,10 @@
 // that turned it off or does not read it, OpenSSL's anti-replay (a replayed ClientHello with its
 // early data is answered with a full handshake and the data never reaches the server), the size
 // limits, misuse, and re-entry from a callback. Each ends with the leak check.
-import { handshakeInMemory, ReentrantCallError, transfer, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
+import { handshakeInMemory, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertFlat } from '../lib/leaks.ts';
+import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, firstSession, load, serverContext } from '../lib/tls.ts';
 
@@ -226,5 +227,76 @@ suite('early data (0-RTT), object layer', test => {
     assert.match(String((caught[0] as Error).message), /readEarlyData\(\) was called from a callback of this connection's own readEarlyData\(\)/);
     close(c, s);
     session.free(); client.free(); server.free();
+  });
+});
+
+suite('early data (0-RTT), engine and stream adapter', test => {
+  /** A client and server over in-memory streams; the client sends `early`; returns what the server read and both statuses. */
+  async function run(client: Context, server: Context, session: Session | undefined, early: string) {
+    const [a, b] = pipePair();
+    const c = tlsOverStreams(client.createConnection({ serverName: 'localhost', session }), a, { earlyData: new TextEncoder().encode(early) });
+    const s = tlsOverStreams(server.createConnection(), b);
+    await Promise.all([c.handshake, s.handshake]);
+    const status = [c.connection.earlyDataStatus, s.connection.earlyDataStatus];
+    const reader = s.readable.getReader();
+    let got = '';
+    while (got.length < early.length) {
+      const r = await reader.read();
+      if (r.done) break;
+      got += text(r.value);
+    }
+    reader.releaseLock();
+    const drain = (t: typeof c) => t.readable.pipeTo(new WritableStream()).catch(() => undefined);
+    const dc = drain(c), ds = drain(s);
+    await s.writable.close();
+    await c.writable.close();
+    await Promise.all([dc, ds, c.closed, s.closed]);
+    return { got, status };
+  }
+
+  test('accepted: the server\'s readable starts with the early data; rejected: the engine resends it, it arrives once', async () => {
+    const o = await load();
+    await assertFlat(o, 'streams', async () => {
+      const { client, server, session, done } = await setup(o);
+      const copy = o.sessionFromDER(session.toDER());
+      const first = await run(client, server, session, 'early hello');
+      assert.equal(first.got, 'early hello');
+      assert.deepEqual(first.status, ['accepted', 'accepted']);
+      // The same ticket again: refused by anti-replay, sent after the handshake instead.
+      const again = await run(client, server, copy, 'early hello');
+      copy.free();
+      assert.equal(again.got, 'early hello');
+      assert.deepEqual(again.status, ['rejected', 'rejected']);
+      // No session: a full handshake, the data simply follows it.
+      const full = await run(client, server, undefined, 'plain hello');
+      assert.equal(full.got, 'plain hello');
+      assert.deepEqual(full.status, ['not-sent', 'not-sent']);
+      done();
+    });
+  });
+
+  test('the engine\'s earlyData event gives a server the early data apart from the rest', async () => {
+    const o = await load();
+    const { client, server, session, done } = await setup(o);
+    const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
+    const log: string[] = [];
+    const ce = new TLSEngine(c, {
+      transmit: bytes => queueMicrotask(() => se.receive(bytes)), plaintext: () => undefined, secure: () => log.push('client secure'),
+      peerClosed: () => undefined, error: e => log.push(`client error ${e.message}`),
+    }, { earlyData: new TextEncoder().encode('0-RTT') });
+    const se: TLSEngine = new TLSEngine(s, {
+      transmit: bytes => queueMicrotask(() => ce.receive(bytes)), plaintext: b => log.push(`plaintext ${text(b)}`),
+      earlyData: b => log.push(`early ${text(b)} (${s.isHandshakeDone ? 'after' : 'before'} the handshake)`), secure: () => log.push('server secure'),
+      peerClosed: () => undefined, error: e => log.push(`server error ${e.message}`),
+    });
+    se.start();
+    ce.start();
+    for (let i = 0; i < 50 && !(ce.secure && se.secure); i++) await new Promise(r => setTimeout(r, 5));
+    ce.write(new TextEncoder().encode('1-RTT'));
+    for (let i = 0; i < 50 && !log.includes('plaintext 1-RTT'); i++) await new Promise(r => setTimeout(r, 5));
+    assert.deepEqual(log.filter(l => !l.includes('secure')), ['early 0-RTT (before the handshake)', 'plaintext 1-RTT']);
+    assert.throws(() => new TLSEngine(s, { transmit() {}, plaintext() {}, secure() {}, peerClosed() {}, error() {} }, { earlyData: new Uint8Array(1) }), /for clients/);
+    c.free(); s.free();
+    done();
   });
 });
