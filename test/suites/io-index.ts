@@ -16,3 +16,4 @@ import './build.suite.ts';
 import './bounded-buffering-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';
+import './early-data-io.suite.ts';
