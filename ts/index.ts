@@ -32,3 +32,4 @@ export { webSocketStreams, connectWebSocket, type WebSocketLike, type WebSocketC
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
 export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type RedisStoreOptions, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';
 export { SealedValueError, type StoreKey } from './stores/sealed-value.ts';
+export { useEarlyDataReplayGuard, RedisEarlyDataReplayStore, type EarlyDataReplayStore, type EarlyDataGuardOptions } from './stores/early-data-guard.ts';

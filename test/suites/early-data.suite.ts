@@ -3,7 +3,7 @@
 // that turned it off or does not read it, OpenSSL's anti-replay (a replayed ClientHello with its
 // early data is answered with a full handshake and the data never reaches the server), the size
 // limits, misuse, and re-entry from a callback. Each ends with the leak check.
-import { handshakeInMemory, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
+import { constants as C, handshakeInMemory, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, useEarlyDataReplayGuard, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertFlat } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -298,5 +298,108 @@ suite('early data (0-RTT), engine and stream adapter', test => {
     assert.throws(() => new TLSEngine(s, { transmit() {}, plaintext() {}, secure() {}, peerClosed() {}, error() {} }, { earlyData: new Uint8Array(1) }), /for clients/);
     c.free(); s.free();
     done();
+  });
+});
+
+suite('early data (0-RTT), replay guard across servers', test => {
+  /** A fleet's shared record, in memory: the first take of an identity wins (asynchronous, as a store over the network). */
+  function memoryReplayStore() {
+    const taken = new Set<string>();
+    const ttls: number[] = [];
+    return {
+      ttls,
+      async take(identity: Uint8Array, ttl: number) {
+        await new Promise(r => setTimeout(r, 1));
+        ttls.push(ttl);
+        const k = Array.from(identity, b => b.toString(16).padStart(2, '0')).join('');
+        if (taken.has(k)) return false;
+        taken.add(k);
+        return true;
+      },
+    };
+  }
+
+  async function connectEarly(client: Context, server: Context, session: Session, early: string) {
+    const [a, b] = pipePair();
+    let fresh: Session | null = null;
+    const c = tlsOverStreams(client.createConnection({ serverName: 'localhost', session }), a,
+      { earlyData: new TextEncoder().encode(early), onSession: s => { fresh?.free(); fresh = s.ref(); } });
+    const s = tlsOverStreams(server.createConnection(), b);
+    await Promise.all([c.handshake, s.handshake]);
+    const result = { client: c.connection.earlyDataStatus, server: s.connection.earlyDataStatus, reused: s.connection.sessionReused, got: '' };
+    const reader = s.readable.getReader();
+    while (result.got.length < early.length) {
+      const r = await reader.read();
+      if (r.done) break;
+      result.got += text(r.value);
+    }
+    reader.releaseLock();
+    const drain = (t: typeof c) => t.readable.pipeTo(new WritableStream()).catch(() => undefined);
+    const dc = drain(c), ds = drain(s);
+    await s.writable.close();
+    await c.writable.close();
+    await Promise.all([dc, ds, c.closed, s.closed]);
+    return { ...result, fresh: fresh as Session | null };
+  }
+
+  test('servers sharing ticket keys and a replay store: a ticket\'s early data is accepted by one server only', async () => {
+    const o = await load();
+    const keys = [{ name: new Uint8Array(16).fill(1), aesKey: new Uint8Array(32).fill(2), hmacKey: new Uint8Array(32).fill(3) }];
+    const store = memoryReplayStore();
+    const servers: Context[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX, sessionTimeout: 600 });
+      s.setTicketKeys(keys);
+      useEarlyDataReplayGuard(s, store);
+      servers.push(s);
+    }
+    // Control: a server of the same fleet without the guard (OpenSSL's per-server anti-replay off, as the guard turns it).
+    const unguarded = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX, options: C.SSL_OP_NO_ANTI_REPLAY });
+    unguarded.setTicketKeys(keys);
+    const client = await clientContext(o, 'TLSv1.3');
+    const session = firstSession(client, servers[0]);
+    assert.equal(session.maxEarlyData, MAX);
+    const der = session.toDER();
+    session.free();
+    const results = [];
+    for (const server of [...servers, unguarded]) {
+      const copy = o.sessionFromDER(der);
+      results.push(await connectEarly(client, server, copy, 'pay once'));
+      copy.free();
+    }
+    for (const r of results) { r.fresh?.free(); assert.equal(r.got, 'pay once', 'the data arrives either way (resent when rejected)'); }
+    assert.deepEqual(results.map(r => `${r.server}/${r.client}/${r.reused ? 'resumed' : 'full'}`),
+      ['accepted/accepted/resumed', 'rejected/rejected/resumed', 'rejected/rejected/resumed', 'accepted/accepted/resumed'],
+      'one acceptance among the guarded servers; the ticket still resumes everywhere; without the guard a replay is accepted');
+    assert.deepEqual(store.ttls, [600, 600, 600], 'taken for the ticket lifetime (the context\'s session timeout)');
+    assert.ok((servers[0].options & C.SSL_OP_NO_ANTI_REPLAY) !== 0n, 'the guard replaced OpenSSL\'s per-server anti-replay');
+    for (const s of servers) s.free();
+    unguarded.free();
+    client.free();
+  });
+
+  test('a store that fails or is slow refuses the early data and the handshake goes on; the guard runs before another client-hello handler', async () => {
+    const o = await load();
+    const errors: unknown[] = [];
+    const order: string[] = [];
+    const server = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX });
+    server.setClientHelloHandler(() => { order.push('previous handler'); return 'success'; });
+    useEarlyDataReplayGuard(server, { take: () => { order.push('take'); return Promise.reject(new Error('store down')); } }, { onError: e => errors.push(e) });
+    const client = await clientContext(o, 'TLSv1.3');
+    const session = firstSession(client, server);
+    const r = await connectEarly(client, server, session, 'hello');
+    r.fresh?.free();
+    assert.equal(`${r.server}/${r.got}`, 'rejected/hello');
+    assert.equal(errors.length, 1);
+    assert.deepEqual(order, ['previous handler', 'take', 'previous handler'], 'a full handshake offers no early data: only the previous handler');
+    const slow = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX });
+    useEarlyDataReplayGuard(slow, { take: () => new Promise<boolean>(r => setTimeout(() => r(true), 500)) }, { lookupTimeoutMs: 20, onError: e => errors.push(e) });
+    const s2 = firstSession(client, slow);
+    const r2 = await connectEarly(client, slow, s2, 'late');
+    r2.fresh?.free();
+    assert.equal(`${r2.server}/${r2.got}`, 'rejected/late');
+    assert.match(String((errors[1] as Error).message), /timed out after 20 ms/);
+    assert.throws(() => useEarlyDataReplayGuard(client, { take: () => true }), TypeError);
+    session.free(); s2.free(); slow.free(); server.free(); client.free();
   });
 });

@@ -535,6 +535,11 @@ export class Context extends Handle<'SSL_CTX'> {
     if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} must be a number of bytes (0 to 2^32-1), got ${String(n)}`);
     this.core.check(set(ctx, n), `SSL_CTX_set_${name === 'maxEarlyData' ? '' : 'recv_'}max_early_data`);
   }
+  /** Servers: the client-hello handler set now, or null (to chain another before it, as the early-data replay guard does). */
+  get clientHelloHandler(): ClientHelloHandler | null {
+    void this.pointer; // throws once freed
+    return this.#handlers.clientHello;
+  }
   // ==== end of the early-data block
 
   static {
