@@ -17,3 +17,4 @@ import './bounded-buffering-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';
 import './early-data-io.suite.ts';
+import './early-data-fleet.suite.ts';
