@@ -3,12 +3,13 @@
 // that turned it off or does not read it, OpenSSL's anti-replay (a replayed ClientHello with its
 // early data is answered with a full handshake and the data never reaches the server), the size
 // limits, misuse, and re-entry from a callback. Each ends with the leak check.
-import { constants as C, handshakeInMemory, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, useEarlyDataReplayGuard, type Connection, type Context, type OpenSSL, type Session } from '../../ts/index.ts';
+import { constants as C, handshakeInMemory, OpenSSL, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, useEarlyDataReplayGuard, useServerSessionStore, type Connection, type Context, type Session } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertFlat } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
-import { clientContext, close, firstSession, load, serverContext } from '../lib/tls.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { clientContext, close, firstSession, load, pki, serverContext } from '../lib/tls.ts';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const MAX = 4096;
@@ -403,3 +404,78 @@ suite('early data (0-RTT), replay guard across servers', test => {
     session.free(); s2.free(); slow.free(); server.free(); client.free();
   });
 });
+
+suite('early data (0-RTT), README', test => {
+  test('the README\'s 0-RTT example, as written (only the PEM texts and the module\'s location differ)', async () => {
+    const { cert: certPem, key: keyPem, ca: caPem } = await pki();
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const logged: string[] = [];
+    const console = { log: (...a: unknown[]) => logged.push(a.join(' ')) };
+    {
+      const server = ossl.createContext({ role: 'server', certificate: certPem, privateKey: keyPem, maxEarlyData: 16384 });
+      const client = ossl.createContext({ role: 'client', ca: caPem });
+      let ticket = null as Session | null;
+      {
+        using c1 = client.createConnection({ serverName: 'localhost', onSession: s => { ticket?.free(); ticket = s.ref(); } });
+        using s1 = server.createConnection();
+        handshakeInMemory(c1, s1);
+        c1.shutdown();
+        s1.shutdown();
+      }
+
+      using c2 = client.createConnection({ serverName: 'localhost', session: ticket! });
+      using s2 = server.createConnection();
+      c2.writeEarlyData('GET / HTTP/1.1\r\n\r\n');             // at most ticket.maxEarlyData bytes
+      let early = '', state = '';
+      while (state !== 'finished') {                           // the server reads early data first,
+        transfer(c2, s2);
+        const r = s2.readEarlyData();
+        early += new TextDecoder().decode(r.data);
+        state = r.state;
+        transfer(s2, c2);
+        c2.handshake();
+      }
+      handshakeInMemory(c2, s2);                               // then completes the handshake
+      console.log(JSON.stringify(early), c2.earlyDataStatus);  // "GET / HTTP/1.1\r\n\r\n" accepted
+      ticket!.free();
+      c2.free(); s2.free(); client.free(); server.free(); // (the README's scope would end here)
+    }
+    assert.deepEqual(logged, ['"GET / HTTP/1.1\\r\\n\\r\\n" accepted']);
+    const stats = ossl.stats();
+    assert.equal(stats.handles.Session + stats.handles.Connection + stats.handles.Context, 0, 'nothing left');
+  });
+
+  test('OpenSSL\'s anti-replay needs the internal cache: with useServerSessionStore\'s external-only cache a ticket does not resume with early data; the guard does', async () => {
+    const o = await load();
+    const map = new Map<string, Uint8Array>();
+    const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+    const external = { get: (id: Uint8Array) => map.get(hex(id)) ?? null, set: (id: Uint8Array, der: Uint8Array) => { map.set(hex(id), der); }, delete: (id: Uint8Array) => { map.delete(hex(id)); } };
+    const client = await clientContext(o, 'TLSv1.3');
+    for (const guarded of [false, true]) {
+      const server = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX, options: C.SSL_OP_NO_TICKET });
+      useServerSessionStore(o, server, external);
+      if (guarded) useEarlyDataReplayGuard(server, memoryTake());
+      const session = firstSession(client, server);
+      await new Promise(r => setTimeout(r, 10)); // the store's set
+      const [a, b] = pipePair();
+      const c = tlsOverStreams(client.createConnection({ serverName: 'localhost', session }), a, { earlyData: new TextEncoder().encode('x') });
+      const s = tlsOverStreams(server.createConnection(), b);
+      await Promise.all([c.handshake, s.handshake]);
+      assert.equal(`${s.connection.sessionReused}/${s.connection.earlyDataStatus}`, guarded ? 'true/accepted' : 'false/rejected');
+      const drain = (t: typeof c) => t.readable.pipeTo(new WritableStream()).catch(() => undefined);
+      const dc = drain(c), ds = drain(s);
+      await s.writable.close();
+      await c.writable.close();
+      await Promise.all([dc, ds, c.closed, s.closed]);
+      session.free();
+      server.free();
+    }
+    client.free();
+  });
+});
+
+/** A replay store in memory: the first take of an identity wins. */
+function memoryTake() {
+  const taken = new Set<string>();
+  return { take: (id: Uint8Array) => { const k = id.join(','); const first = !taken.has(k); taken.add(k); return first; } };
+}
