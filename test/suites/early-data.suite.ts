@@ -5,7 +5,7 @@
 // limits, misuse, and re-entry from a callback. Each ends with the leak check.
 import { constants as C, handshakeInMemory, OpenSSL, ReentrantCallError, TLSEngine, tlsOverStreams, transfer, useEarlyDataReplayGuard, useServerSessionStore, type Connection, type Context, type Session } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
-import { assertFlat } from '../lib/leaks.ts';
+import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
 import { wasmURL } from '../lib/fixtures.ts';
@@ -227,7 +227,27 @@ suite('early data (0-RTT), object layer', test => {
     for (const e of caught) assert.ok(e instanceof ReentrantCallError, String(e));
     assert.match(String((caught[0] as Error).message), /readEarlyData\(\) was called from a callback of this connection's own readEarlyData\(\)/);
     close(c, s);
+    // The client's side: writeEarlyData from its own onMessage during writeEarlyData.
+    let writer: Connection | null = null;
+    const clientCaught: unknown[] = [];
+    const client2 = await clientContext(o, 'TLSv1.3', {
+      onMessage: () => {
+        if (!writer) return;
+        const self = writer;
+        writer = null;
+        try { self.writeEarlyData('again'); } catch (e) { clientCaught.push(e); }
+      },
+    });
+    const session2 = firstSession(client2, server);
+    const c2 = client2.createConnection({ serverName: 'localhost', session: session2 }), s2 = server.createConnection();
+    writer = c2;
+    assert.equal(c2.writeEarlyData('once'), 'done');
+    assert.ok(clientCaught[0] instanceof ReentrantCallError, String(clientCaught[0]));
+    assert.equal(earlyHandshake(c2, s2), 'once', 'only the outer call\'s data was sent');
+    close(c2, s2);
+    session2.free(); client2.free();
     session.free(); client.free(); server.free();
+    await assertNoHandles(o, 're-entry');
   });
 });
 
@@ -377,6 +397,7 @@ suite('early data (0-RTT), replay guard across servers', test => {
     for (const s of servers) s.free();
     unguarded.free();
     client.free();
+    await assertNoHandles(o, 'replay guard');
   });
 
   test('a store that fails or is slow refuses the early data and the handshake goes on; the guard runs before another client-hello handler', async () => {
@@ -402,6 +423,7 @@ suite('early data (0-RTT), replay guard across servers', test => {
     assert.match(String((errors[1] as Error).message), /timed out after 20 ms/);
     assert.throws(() => useEarlyDataReplayGuard(client, { take: () => true }), TypeError);
     session.free(); s2.free(); slow.free(); server.free(); client.free();
+    await assertNoHandles(o, 'failing store');
   });
 });
 
