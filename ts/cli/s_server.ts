@@ -227,7 +227,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     io.stderr(verifyTrace(ossl.raw, tls.connection!.pointer, verifyQuiet));
     live.add(tls);
     tls.once('close', () => live.delete(tls));
-    if (earlyData) earlyDataReport(tls, out);
+    // As native: the early-data lines in the default mode (sv_body); -www and friends print none.
+    if (earlyData && modes.length === 0) earlyDataReport(tls, out);
     if (o.has('www')) www(server, tls, 1);
     else if (o.has('WWW')) www(server, tls, 2);
     else if (o.has('HTTP')) www(server, tls, 3);
