@@ -6,7 +6,7 @@
 // prints them.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OpenSSL } from '../../ts/node.ts';
+import { connectDeno, OpenSSL } from '../../ts/deno.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
@@ -120,3 +120,37 @@ suite('early data (0-RTT) with native OpenSSL', test => {
     match(missing.err, /Cannot open early data file/);
   });
 });
+
+suite('early data (0-RTT), Deno adapter with native OpenSSL', test => {
+  test('connectDeno({ earlyData }) -> native s_server -early_data: accepted; the same ticket again rejected, and the data sent after the handshake', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const server = await sServer(['-early_data', '-tls1_3']);
+    const context = ossl.createContext({ role: 'client', ca: readFileSync(CA, 'utf8') });
+    const open = async (session?: Uint8Array, early?: string) => {
+      let der: Uint8Array | null = null;
+      const stream = await connectDeno({ hostname: '127.0.0.1', serverName: 'localhost', port: server.port, openssl: ossl, context,
+        session, onSession: s => { der ??= s.toDER(); }, ...(early ? { earlyData: new TextEncoder().encode(early) } : {}) });
+      await stream.handshake;
+      if (!session) await until(() => der !== null, 10_000, 'a ticket');
+      const status = stream.connection.earlyDataStatus;
+      const reader = stream.readable.getReader();
+      void (async () => { while (!(await reader.read()).done); })().catch(() => undefined);
+      await stream.writable.close();
+      await stream.closed.catch(() => undefined);
+      return { status, der };
+    };
+    try {
+      const { der } = await open();
+      const accepted = await open(der!, 'from deno, early\n');
+      equal(accepted.status, 'accepted');
+      await until(() => server.output().includes('End of early data'), 10_000, 'native s_server to read the early data');
+      const replayed = await open(der!, 'from deno, again\n');
+      equal(replayed.status, 'rejected');
+      await until(() => server.output().includes('Early data was rejected') && server.output().includes('from deno, again'), 10_000,
+        'native s_server to reject the replay and then get the data after the handshake');
+    } finally {
+      context.free();
+      await server.stop();
+    }
+  });
+}, { runtimes: ['deno'] });
