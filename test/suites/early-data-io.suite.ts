@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectDeno, OpenSSL } from '../../ts/deno.ts';
+import { connect as nodeConnect, createServer } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
@@ -154,3 +155,50 @@ suite('early data (0-RTT), Deno adapter with native OpenSSL', test => {
     }
   });
 }, { runtimes: ['deno'] });
+
+suite('early data (0-RTT), Node adapter both ends', test => {
+  test('connect({ session, earlyData }) -> createServer({ contextOptions: { maxEarlyData } }): the data arrives before secureConnection; a replay is rejected and the data comes after', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const received: string[] = [];
+    const server = createServer({ openssl: ossl, cert: readFileSync(fixturePath('server.pem'), 'utf8'), key: readFileSync(fixturePath('server.key'), 'utf8'),
+      contextOptions: { maxEarlyData: 1024 } }, sock => {
+      const status = sock.connection!.earlyDataStatus;
+      sock.on('data', (d: Uint8Array) => { received.push(`${status}: ${new TextDecoder().decode(d)}`); sock.end(); });
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const context = ossl.createContext({ role: 'client', ca: readFileSync(CA, 'utf8') });
+    const open = (session?: Uint8Array, earlyData?: string) => new Promise<{ status: string; der: Uint8Array | null }>((resolve, reject) => {
+      let der: Uint8Array | null = null;
+      const sock = nodeConnect({ host: '127.0.0.1', servername: 'localhost', port, openssl: ossl, context, session, ...(earlyData ? { earlyData } : {}) });
+      sock.on('session', (d: Uint8Array) => { der ??= d; });
+      sock.on('error', reject);
+      sock.on('secureConnect', () => { if (!earlyData) sock.write('plain'); });
+      sock.on('data', () => undefined);
+      sock.on('close', () => resolve({ status: sock.connection?.alive ? sock.connection.earlyDataStatus : 'freed', der }));
+      sock.on('end', () => sock.end());
+    });
+    try {
+      const first = await open();
+      ok(first.der, 'a ticket');
+      let status = '';
+      const sock = nodeConnect({ host: '127.0.0.1', servername: 'localhost', port, openssl: ossl, context, session: first.der!, earlyData: 'zero rtt' });
+      sock.on('secureConnect', () => { status = sock.connection!.earlyDataStatus; });
+      sock.on('data', () => undefined);
+      await new Promise<void>((r, j) => { sock.on('close', () => r()); sock.on('error', j); sock.on('end', () => sock.end()); });
+      equal(status, 'accepted', 'the client saw it accepted');
+      const replay = nodeConnect({ host: '127.0.0.1', servername: 'localhost', port, openssl: ossl, context, session: first.der!, earlyData: 'zero rtt again' });
+      let replayStatus = '';
+      replay.on('secureConnect', () => { replayStatus = replay.connection!.earlyDataStatus; });
+      replay.on('data', () => undefined);
+      await new Promise<void>((r, j) => { replay.on('close', () => r()); replay.on('error', j); replay.on('end', () => replay.end()); });
+      equal(replayStatus, 'rejected');
+      equal(received.join(' | '), 'not-sent: plain | accepted: zero rtt | rejected: zero rtt again',
+        'the server read the early data first (accepted), and the replay\'s only after the handshake');
+    } finally {
+      context.free();
+      await new Promise<void>(r => server.close(() => r()));
+    }
+  });
+}, { runtimes: ['node'] });
