@@ -188,6 +188,7 @@ suite('early data (0-RTT), object layer', test => {
     const c0 = client.createConnection({ serverName: 'localhost', session: none });
     assert.throws(() => c0.writeEarlyData('x'), TypeError);
     c0.free(); none.free(); noEarly.free();
+    const none2 = firstSession(client, server); // a session of the early-data server, for below
     // Too late: the handshake has started without early data.
     const c = client.createConnection({ serverName: 'localhost', session }), s = server.createConnection();
     c.handshake();
@@ -196,11 +197,25 @@ suite('early data (0-RTT), object layer', test => {
     s.handshake();
     assert.throws(() => s.readEarlyData(), /before the first handshake/);
     assert.throws(() => c.readEarlyData(), /for servers/);
+    // A server in the middle of reading early data: the other calls wait for 'finished'.
+    const c4 = client.createConnection({ serverName: 'localhost', session: none2 }), s4 = server.createConnection();
+    c4.writeEarlyData('x');
+    transfer(c4, s4);
+    const r4 = s4.readEarlyData();
+    assert.equal(`${text(r4.data)} ${r4.state}`, 'x want-read');
+    for (const call of [() => s4.write('y'), () => s4.handshake(), () => s4.read(), () => s4.shutdown()]) {
+      assert.throws(call, /reading early data: call readEarlyData\(\) until it says 'finished'/);
+    }
+    assert.equal(s4.error, null, 'the connection is intact');
+    assert.equal(earlyHandshake(c4, s4), '', 'nothing more to read');
+    assert.equal(s4.earlyDataStatus, 'accepted');
+    close(c4, s4);
     assert.throws(() => s.writeEarlyData('x'), /for clients/);
     handshakeInMemory(c, s);
     assert.equal(c.earlyDataStatus, 'not-sent');
     assert.throws(() => c.writeEarlyData('x'), TypeError);
     close(c, s);
+    none2.free();
     done();
   });
 

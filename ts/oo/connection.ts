@@ -461,6 +461,7 @@ export class Connection extends Handle<'SSL'> {
     const ssl = this.pointer;
     this.#refuseBusy(what);
     if (this.#fatal) throw this.#fatal;
+    this.#refuseDuringEarlyRead(what);
     this.#busy = what;
     try {
       return this.core.call(() => this.#result(what, ssl, call));
@@ -734,6 +735,16 @@ export class Connection extends Handle<'SSL'> {
   denyEarlyData(): void {
     if (this.context.role !== 'server') throw new TypeError('denyEarlyData is for servers');
     this.core.capi.OSW_SSL_deny_early_data(this.pointer);
+  }
+  /**
+   * A server reading early data goes on with readEarlyData() until 'finished': OpenSSL refuses the
+   * other calls meanwhile (SSL_write "called a function you should not call"), fatally; refused here
+   * instead, the connection intact.
+   */
+  #refuseDuringEarlyRead(what: string): void {
+    if (this.#earlyStarted && !this.#earlyReadDone && this.context.role === 'server' && what !== 'readEarlyData') {
+      throw new TypeError(`${what}: this server connection is reading early data: call readEarlyData() until it says 'finished', then ${what}()`);
+    }
   }
   // ==== end of the early-data block
 
