@@ -669,7 +669,8 @@ export class Connection extends Handle<'SSL'> {
 
   /**
    * Servers: reads the client's early data (SSL_read_early_data), called instead of handshake() until
-   * it says 'finished'; then handshake() completes the handshake as usual. `data` is early data
+   * it says 'finished' (until then the other operations throw a TypeError); then handshake()
+   * completes the handshake as usual. `data` is early data
    * received so far. 'want-read' wants more bytes from the peer; 'want-client-hello-cb' as for
    * handshake(). Early data is accepted only with the context's maxEarlyData above 0, on a resumed
    * session, and (OpenSSL's anti-replay, unless SSL_OP_NO_ANTI_REPLAY) only once per ticket: that
