@@ -372,3 +372,12 @@ EXPORT int OSW_SSL_CTX_set1_client_psk(SSL_CTX *ctx, SSL_SESSION *sess, const un
   SSL_CTX_set_psk_client_callback(ctx, t_psk_client);
   return 1;
 }
+
+/* ---- early data (0-RTT) ----------------------------------------------------------------------------
+ * A fleet-wide replay guard (ts/stores/early-data-guard.ts) decides, asynchronously in the
+ * client-hello callback, that a ticket's early data was already taken on another server. OpenSSL's
+ * per-connection say on early data is the allow_early_data callback, asked synchronously later in
+ * the handshake: this one always says no, so the guard installs it on the connections it refuses
+ * (the handshake goes on, resumed, and the early data is rejected as RFC 8446 4.2.10 describes). */
+static int t_deny_early_data(SSL *s, void *arg) { (void)s; (void)arg; return 0; }
+EXPORT void OSW_SSL_deny_early_data(SSL *s) { SSL_set_allow_early_data_cb(s, t_deny_early_data, NULL); }

@@ -19,6 +19,7 @@ import './websocket-streams.suite.ts';
 import './engine.suite.ts';
 import './reentry.suite.ts';
 import './instances.suite.ts';
+import './early-data.suite.ts';
 import './bounded-buffering.suite.ts';
 import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';

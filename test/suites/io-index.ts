@@ -18,3 +18,5 @@ import './trace-keying-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';
 import './psk-io.suite.ts';
+import './early-data-io.suite.ts';
+import './early-data-fleet.suite.ts';

@@ -5,6 +5,7 @@
  * signature and key-exchange lines, the `New, TLSv1.3, Cipher is ...` block, the session tickets) is
  * printed as OpenSSL 3.5 prints it, by OpenSSL's own functions (ssl-print.ts, x509-print.ts).
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { connect, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
@@ -46,6 +47,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'no_ticket', kind: 'flag', help: 'Do not ask for session tickets' },
   { name: 'sess_out', kind: 'value', arg: 'file', help: 'Write each new session to this file (PEM)' },
   { name: 'sess_in', kind: 'value', arg: 'file', help: 'Resume the session in this file (PEM)' },
+  { name: 'early_data', kind: 'value', arg: 'file', help: 'File to send as early data (with -sess_in: a session that allows it)' },
   { name: 'reconnect', kind: 'flag', help: 'Drop and reconnect 5 times with the same session' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
@@ -161,6 +163,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   const sessInPem = sessIn !== undefined ? readText(sessIn, 'session file') : undefined;
   const keylogPath = o.str('keylogfile');
   const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
+  const earlyDataFile = o.str('early_data');
+  const earlyData = earlyDataFile !== undefined ? readEarlyData(earlyDataFile) : undefined;
   const brief = o.has('brief');
   const quiet = o.has('quiet') || brief;
   const out = quiet ? () => undefined : (t: string) => io.stdout(t);
@@ -241,7 +245,10 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
     let reconnects = o.has('reconnect') ? 5 : 0;
     let full = true;
     for (;;) {
-      const { tls, socket } = await open(setup, sessions.latest ?? first);
+      const session = sessions.latest ?? first;
+      // As s_client: early data only on a session that allows it, and only on the first connection.
+      const early = full && session !== null && session.maxEarlyData > 0 ? earlyData : undefined;
+      const { tls, socket } = await open(setup, session, early);
       const c = tls.connection!;
       report(setup, tls, socket, full);
       full = false;
@@ -272,7 +279,7 @@ function versionOption(o: Options): TLSVersion | undefined {
 }
 
 /** Connects the socket, prints CONNECTED, and does the handshake: bounded, errors as CliError. */
-async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket; socket: net.Socket }> {
+async function open(s: Setup, session: Session | null, earlyData?: Uint8Array): Promise<{ tls: TLSSocket; socket: net.Socket }> {
   const socket = net.connect({ host: s.host, port: s.port });
   try {
     await waitEvent(socket, 'connect', CONNECT_TIMEOUT, s.io.signal);
@@ -300,6 +307,8 @@ async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket
     rejectUnauthorized: false, // the context decides (-verify_return_error); no host-name check, as native
     session: session ?? undefined,
     handshakeTimeout: HANDSHAKE_TIMEOUT,
+    // Sent again after the handshake if the server rejects it (the engine's way; native drops it).
+    ...(earlyData ? { earlyData } : {}),
   });
   tls.on('data', (d: Uint8Array) => s.io.stdout(d));
   try {
@@ -352,7 +361,7 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
   out += alpn ? `ALPN protocol: ${alpn}\n` : 'No ALPN negotiated\n';
   if (c.protocol === 'TLSv1.3') {
     const v = c.verifyResult;
-    out += `Early data was not sent\nVerify return code: ${v.code} (${v.message})\n`;
+    out += `${EARLY_DATA_LINES[c.earlyDataStatus]}\nVerify return code: ${v.code} (${v.message})\n`;
   } else {
     const session = c.session;
     if (session) {
@@ -365,6 +374,18 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
   }
   if (s.keymat) out += keymatBlock(c, s.keymat);
   s.out(`${out}---\n`);
+}
+
+/** print_stuff's early-data line, per SSL_get_early_data_status. */
+const EARLY_DATA_LINES = { 'not-sent': 'Early data was not sent', rejected: 'Early data was rejected', accepted: 'Early data was accepted' } as const;
+
+/** The -early_data file, as native reads it (BIO_new_file): "Cannot open early data file" otherwise. */
+function readEarlyData(path: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(path));
+  } catch (e) {
+    throw new CliError(`Cannot open early data file\ns_client: ${path}: ${systemReason(e)}`);
+  }
 }
 
 /** The last connection: standard input to the server until either side ends. */

@@ -52,6 +52,9 @@ const OPTIONS: OptionSpec[] = [
   { name: 'stateless', kind: 'flag', help: 'Require TLSv1.3 cookies (not available here: see the message)' },
   { name: 'num_tickets', kind: 'int', help: 'TLSv1.3 tickets to send after a full handshake (default 2)' },
   { name: 'context', kind: 'value', arg: 'val', help: 'Session id context' },
+  { name: 'early_data', kind: 'flag', help: 'Attempt to read early data' },
+  { name: 'max_early_data', kind: 'int', arg: 'n', help: 'The maximum number of bytes of early data as advertised in tickets' },
+  { name: 'recv_max_early_data', kind: 'int', arg: 'n', help: 'The maximum number of bytes of early data (hard limit)' },
   { name: 'www', kind: 'flag', help: 'Answer GET requests with a page describing the connection' },
   { name: 'WWW', kind: 'flag', help: "Answer 'GET /path' with the file ./path (and 'GET /stats ' with the -www page)" },
   { name: 'HTTP', kind: 'flag', help: 'Like -WWW, but the files hold their own HTTP headers' },
@@ -123,6 +126,12 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   if (alpn && alpn.length === 0) throw new CliError('s_server: -alpn needs at least one protocol name');
   const psk = pskArgs(o);
   const pskHint = o.str('psk_hint');
+  const earlyData = o.has('early_data');
+  if (earlyData && o.has('rev')) throw new CliError("Can't use -early_data in combination with -rev");
+  const maxEarly = o.int('max_early_data') ?? (earlyData ? 16384 : undefined); // SSL3_RT_MAX_PLAIN_LENGTH, as native
+  const recvMaxEarly = o.int('recv_max_early_data');
+  if (maxEarly !== undefined && maxEarly < 0) throw new CliError('Invalid value for max_early_data');
+  if (recvMaxEarly !== undefined && recvMaxEarly < 0) throw new CliError('Invalid value for recv_max_early_data');
   const sidCtx = o.str('context');
   if (sidCtx !== undefined && new TextEncoder().encode(sidCtx).length > 32) throw new CliError('s_server: -context is at most 32 bytes');
 
@@ -153,6 +162,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       cipherList: o.str('cipher'),
       options: options || undefined,
       numTickets: o.int('num_tickets'),
+      maxEarlyData: maxEarly,
+      recvMaxEarlyData: recvMaxEarly,
       alpn,
       keylog,
       sessionIdContext: sidCtx ?? NATIVE_SID_CTX,
@@ -236,6 +247,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     io.stderr(verifyTrace(ossl.raw, tls.connection!.pointer, verifyQuiet));
     live.add(tls);
     tls.once('close', () => live.delete(tls));
+    // As native: the early-data lines in the default mode (sv_body); -www and friends print none.
+    if (earlyData && modes.length === 0) earlyDataReport(tls, out);
     if (o.has('www')) www(server, tls, 1);
     else if (o.has('WWW')) www(server, tls, 2);
     else if (o.has('HTTP')) www(server, tls, 3);
@@ -346,6 +359,23 @@ function rev(s: Server, tls: TLSSocket): void {
 }
 
 /** print_connection_info of s_server.c: what the default mode prints for a new connection. */
+/**
+ * s_server's early-data lines. The engine read the early data before the handshake completed, so
+ * at 'secureConnection' the socket's buffer holds exactly it: taken out here, printed between the
+ * lines native prints around it.
+ */
+function earlyDataReport(tls: TLSSocket, out: (t: string | Uint8Array) => void): void {
+  const status = tls.connection!.earlyDataStatus;
+  const data = status === 'accepted' ? tls.read() as Buffer | null : null;
+  if (data && data.length > 0) {
+    out('Early data received:\n');
+    out(new Uint8Array(data));
+    out('\nEnd of early data\n');
+  } else {
+    out(status === 'rejected' ? 'Early data was rejected\n' : 'No early data received\n');
+  }
+}
+
 function connectionInfo(s: Server, c: Connection): string {
   const raw = s.ossl.raw;
   const ref = sslRef(raw, c);

@@ -66,13 +66,16 @@ export class TLSSocket extends Duplex {
    * against, for errors.
    */
   constructor(private readonly role: 'client' | 'server',
-    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean } = {}) {
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array } = {}) {
     super({ allowHalfOpen: false });
     this.#requestedCert = options.requestedCert === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
+    this.#earlyData = options.earlyData;
   }
+  /** Clients: early data for the engine (connect's earlyData option). */
+  readonly #earlyData: Uint8Array | undefined;
 
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
@@ -107,7 +110,7 @@ export class TLSSocket extends Duplex {
       },
       peerClosed: () => { this.push(null); socket.end(); },
       error: e => this.destroy(nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
-    });
+    }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
     socket.on('end', () => {

@@ -482,6 +482,7 @@ export class Connection extends Handle<'SSL'> {
     const ssl = this.pointer;
     this.#refuseBusy(what);
     if (this.#fatal) throw this.#fatal;
+    this.#refuseDuringEarlyRead(what);
     this.#busy = what;
     try {
       return this.core.call(() => this.#result(what, ssl, call));
@@ -710,4 +711,140 @@ export class Connection extends Handle<'SSL'> {
     });
   }
   // ==== end of the Keying-material block
+
+  // ==== Early-data (0-RTT) block: a client's writeEarlyData before its handshake, a server's
+  // readEarlyData before its handshake, and earlyDataStatus at both ends (SSL_write_early_data(3)).
+  // Every OpenSSL call goes through #op: the same re-entry guard and sticky errors as handshake().
+
+  /** Early-data bytes this client has handed to OpenSSL (the session's maxEarlyData caps the sum). */
+  #earlyWritten = 0;
+  /** Whether this connection started with early data (its first operation was one of these). */
+  #earlyStarted = false;
+  /** A server's readEarlyData reached SSL_READ_EARLY_DATA_FINISH: the handshake goes on with handshake(). */
+  #earlyReadDone = false;
+
+  /**
+   * Clients: sends `data` as TLS 1.3 early data (0-RTT, SSL_write_early_data), before the handshake
+   * completes, which starts it (the ClientHello goes out with it). Needs a resumed session whose
+   * maxEarlyData is above 0; at most that many bytes in all. Call it before handshake(), as often as
+   * needed, then run handshake() as usual and read earlyDataStatus: if the server did not accept the
+   * early data ('rejected'), none of it reached the application: write() it again. Early data can be
+   * replayed by an attacker (RFC 8446 8): send only what is safe to receive twice. A connection
+   * freed while its early data is in flight leaves its session unresumable, as OpenSSL drops the
+   * session of a connection abandoned outside its handshake (ssl_clear_bad_session).
+   */
+  writeEarlyData(data: Uint8Array | string): Progress {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('writeEarlyData: data must be a Uint8Array or a string');
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'writeEarlyData: data');
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    if (this.context.role !== 'client') throw new TypeError('writeEarlyData is for clients; a server reads early data with readEarlyData()');
+    if (this.#fatal) throw this.#fatal;
+    this.#refuseBusy('writeEarlyData');
+    if (!this.#earlyStarted && capi.SSL_in_before(ssl) !== 1) {
+      throw new TypeError('writeEarlyData: the handshake has already started without early data; early data goes before the first handshake(), write() or read()');
+    }
+    if (this.isHandshakeDone) throw new TypeError('writeEarlyData: the handshake is complete; send with write()');
+    const sess = capi.SSL_get0_session(ssl);
+    const max = sess === NULL ? 0 : capi.SSL_SESSION_get_max_early_data(sess);
+    if (max === 0) {
+      throw new TypeError('writeEarlyData: early data needs a session to resume whose maxEarlyData is above 0 (a ticket from a server ' +
+        'with maxEarlyData set); check session.maxEarlyData first, and send with write() after the handshake otherwise');
+    }
+    if (this.#earlyWritten + bytes.length > max) {
+      throw new RangeError(`writeEarlyData: ${bytes.length} more bytes would exceed the session's maxEarlyData of ${max} ` +
+        `(${this.#earlyWritten} sent already); nothing was sent. Send the rest with write() once the handshake is done`);
+    }
+    this.#earlyStarted = true;
+    if (bytes.length === 0) return 'done';
+    return mem.scope(s => {
+      const buf = s.alloc(bytes.length, true), written = s.out<'size_t'>();
+      mem.u8.set(bytes, buf);
+      const p = this.#op('writeEarlyData', ssl => capi.SSL_write_early_data(ssl, buf, bytes.length, written));
+      if (p === 'done') this.#earlyWritten += bytes.length;
+      return p;
+    });
+  }
+
+  /**
+   * Servers: reads the client's early data (SSL_read_early_data), called instead of handshake() until
+   * it says 'finished' (until then the other operations throw a TypeError); then handshake()
+   * completes the handshake as usual. `data` is early data
+   * received so far. 'want-read' wants more bytes from the peer; 'want-client-hello-cb' as for
+   * handshake(). Early data is accepted only with the context's maxEarlyData above 0, on a resumed
+   * session, and (OpenSSL's anti-replay, unless SSL_OP_NO_ANTI_REPLAY) only once per ticket: that
+   * needs the server's session cache (on by default), since tickets become single-use stateful ones.
+   * A server that calls handshake() without this rejects any early data.
+   */
+  readEarlyData(): { data: Uint8Array; state: 'finished' | 'want-read' | 'want-write' | 'want-client-hello-cb' } {
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    if (this.context.role !== 'server') throw new TypeError('readEarlyData is for servers; a client sends early data with writeEarlyData()');
+    if (this.#fatal) throw this.#fatal;
+    this.#refuseBusy('readEarlyData');
+    if (this.#earlyReadDone) return { data: new Uint8Array(0), state: 'finished' };
+    if (!this.#earlyStarted && capi.SSL_in_before(ssl) !== 1) {
+      throw new TypeError('readEarlyData: the handshake has already started without it; readEarlyData goes before the first handshake()');
+    }
+    this.#earlyStarted = true;
+    const chunks: Uint8Array[] = [];
+    let state: 'finished' | 'want-read' | 'want-write' | 'want-client-hello-cb' = 'want-read';
+    mem.scope(s => {
+      const buf = s.alloc(RECORD, true), got = s.out<'size_t'>();
+      for (let i = 0; i < 1 << 20; i++) {
+        let raw = 0;
+        const p = this.#op('readEarlyData', ssl => (raw = capi.SSL_read_early_data(ssl, buf, RECORD, got)));
+        if (p !== 'done') {
+          // 'closed' cannot come before the handshake: the peer's close_notify is read by handshake().
+          state = p === 'closed' ? 'want-read' : p;
+          break;
+        }
+        const n = mem.readU32(got);
+        if (n > 0) chunks.push(mem.copyOut(buf, n));
+        if (raw === C.SSL_READ_EARLY_DATA_FINISH) {
+          this.#earlyReadDone = true;
+          state = 'finished';
+          break;
+        }
+      }
+    });
+    return { data: chunks.length === 1 ? chunks[0] : concat(chunks), state };
+  }
+
+  /**
+   * What became of early data (SSL_get_early_data_status): 'not-sent' (none was sent or, on a server,
+   * none arrived yet), 'rejected' (the server did not take it: a client resends it with write()),
+   * 'accepted'. Final once the handshake is done.
+   */
+  get earlyDataStatus(): 'not-sent' | 'rejected' | 'accepted' {
+    const status = this.core.capi.SSL_get_early_data_status(this.pointer);
+    return status === C.SSL_EARLY_DATA_ACCEPTED ? 'accepted' : status === C.SSL_EARLY_DATA_REJECTED ? 'rejected' : 'not-sent';
+  }
+
+  /** Early-data bytes this client has sent with writeEarlyData(). */
+  get earlyDataWritten(): number {
+    void this.pointer; // throws once freed
+    return this.#earlyWritten;
+  }
+
+  /**
+   * Servers, inside the client-hello handler: refuses this connection's early data whatever the
+   * context allows (SSL_set_allow_early_data_cb with a callback answering no). The handshake goes
+   * on; the client sees 'rejected'. For a replay guard shared by several servers (early-data-guard.ts).
+   */
+  denyEarlyData(): void {
+    if (this.context.role !== 'server') throw new TypeError('denyEarlyData is for servers');
+    this.core.capi.OSW_SSL_deny_early_data(this.pointer);
+  }
+  /**
+   * A server reading early data goes on with readEarlyData() until 'finished': OpenSSL refuses the
+   * other calls meanwhile (SSL_write "called a function you should not call"), fatally; refused here
+   * instead, the connection intact.
+   */
+  #refuseDuringEarlyRead(what: string): void {
+    if (this.#earlyStarted && !this.#earlyReadDone && this.context.role === 'server' && what !== 'readEarlyData') {
+      throw new TypeError(`${what}: this server connection is reading early data: call readEarlyData() until it says 'finished', then ${what}()`);
+    }
+  }
+  // ==== end of the early-data block
 }

@@ -96,6 +96,17 @@ export interface ContextOptions {
   onPskFind?: PskFindHandler;
   /** Servers: the PSK identity hint sent in TLS 1.2 (SSL_CTX_use_psk_identity_hint; TLS 1.3 has none). */
   pskIdentityHint?: string;
+  // -- early data (0-RTT): servers only
+  /**
+   * Servers: the most early data (0-RTT) a client may send on resuming, advertised in the tickets
+   * this server issues (SSL_CTX_set_max_early_data; default 0: none). Early data is read with
+   * Connection.readEarlyData (the adapters do it). OpenSSL's anti-replay stays on unless
+   * SSL_OP_NO_ANTI_REPLAY: it makes tickets single-use entries of the session cache, so the cache
+   * must stay on (sessionCacheMode includes SSL_SESS_CACHE_SERVER, the default).
+   */
+  maxEarlyData?: number;
+  /** Servers: the hard limit on early data received (SSL_CTX_set_recv_max_early_data; OpenSSL's default 16384). */
+  recvMaxEarlyData?: number;
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
@@ -105,6 +116,7 @@ const CONTEXT_OPTIONS = Object.keys({
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
   psk: 1, onPskFind: 1, pskIdentityHint: 1,
+  maxEarlyData: 1, recvMaxEarlyData: 1, // early data
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -235,6 +247,8 @@ export class Context extends Handle<'SSL_CTX'> {
     this.#installSessionCallbacks();
     if (this.#handlers.keylog) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
     if (this.#handlers.message) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
+    if (o.maxEarlyData !== undefined) this.maxEarlyData = o.maxEarlyData;
+    if (o.recvMaxEarlyData !== undefined) this.recvMaxEarlyData = o.recvMaxEarlyData;
     this.#configurePsk(o);
   }
 
@@ -541,6 +555,37 @@ export class Context extends Handle<'SSL_CTX'> {
       timeouts: capi.SSL_CTX_sess_timeouts(c), cacheFull: capi.SSL_CTX_sess_cache_full(c),
     };
   }
+
+  // ==== Early-data (0-RTT) block: the servers' limits (SSL_CTX_set_max_early_data(3)).
+
+  /** Servers: the most early data tickets allow (SSL_CTX_get_max_early_data; 0: none). */
+  get maxEarlyData(): number {
+    return this.core.capi.SSL_CTX_get_max_early_data(this.pointer);
+  }
+  set maxEarlyData(n: number) {
+    this.#earlyDataLimit('maxEarlyData', n, (ctx, v) => this.core.capi.SSL_CTX_set_max_early_data(ctx, v));
+  }
+  /** Servers: the hard limit on early data received (SSL_CTX_get_recv_max_early_data). */
+  get recvMaxEarlyData(): number {
+    return this.core.capi.SSL_CTX_get_recv_max_early_data(this.pointer);
+  }
+  set recvMaxEarlyData(n: number) {
+    this.#earlyDataLimit('recvMaxEarlyData', n, (ctx, v) => this.core.capi.SSL_CTX_set_recv_max_early_data(ctx, v));
+  }
+  #earlyDataLimit(name: string, n: number, set: (ctx: Ptr<'SSL_CTX'>, v: number) => number): void {
+    const ctx = this.pointer;
+    if (this.role !== 'server') {
+      throw new TypeError(`${name} is a server setting: a client may send as much early data as its session's maxEarlyData says`);
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} must be a number of bytes (0 to 2^32-1), got ${String(n)}`);
+    this.core.check(set(ctx, n), `SSL_CTX_set_${name === 'maxEarlyData' ? '' : 'recv_'}max_early_data`);
+  }
+  /** Servers: the client-hello handler set now, or null (to chain another before it, as the early-data replay guard does). */
+  get clientHelloHandler(): ClientHelloHandler | null {
+    void this.pointer; // throws once freed
+    return this.#handlers.clientHello;
+  }
+  // ==== end of the early-data block
 
   static {
     readHandlers = c => c.#handlers;

@@ -156,6 +156,14 @@ export class Session extends Handle<'SSL_SESSION'> {
   get ticketLifetimeHint(): number {
     return this.core.capi.SSL_SESSION_get_ticket_lifetime_hint(this.pointer);
   }
+  /**
+   * The most early data (0-RTT) a client may send when resuming this session
+   * (SSL_SESSION_get_max_early_data): the server's maxEarlyData when it issued the ticket; 0 means
+   * the session allows none, and Connection.writeEarlyData refuses.
+   */
+  get maxEarlyData(): number {
+    return this.core.capi.SSL_SESSION_get_max_early_data(this.pointer);
+  }
   /** Whether a client can resume with it (SSL_SESSION_is_resumable). */
   get isResumable(): boolean {
     return this.core.capi.SSL_SESSION_is_resumable(this.pointer) === 1;

@@ -644,6 +644,27 @@ export interface Capi {
   SSL_get_psk_identity(s: Ptr<'SSL'>): Ptr<'char'>;
   /** `int OSW_SSL_CTX_set1_client_psk(SSL_CTX *ctx, SSL_SESSION *sess, const unsigned char *id, size_t idlen)` */
   OSW_SSL_CTX_set1_client_psk(ctx: Ptr<'SSL_CTX'>, sess: Ptr<'SSL_SESSION'>, id: Ptr<'u8'>, idlen: number): number;
+  // ---- early data (0-RTT)
+  /** `int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t max_early_data)` */
+  SSL_CTX_set_max_early_data(ctx: Ptr<'SSL_CTX'>, max_early_data: number): number;
+  /** `uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx)` */
+  SSL_CTX_get_max_early_data(ctx: Ptr<'SSL_CTX'>): number;
+  /** `int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t recv_max_early_data)` */
+  SSL_CTX_set_recv_max_early_data(ctx: Ptr<'SSL_CTX'>, recv_max_early_data: number): number;
+  /** `uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx)` */
+  SSL_CTX_get_recv_max_early_data(ctx: Ptr<'SSL_CTX'>): number;
+  /** `uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *s)` */
+  SSL_SESSION_get_max_early_data(s: Ptr<'SSL_SESSION'>): number;
+  /** `int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)` */
+  SSL_write_early_data(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, written: Ptr<'size_t'>): number;
+  /** `int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)` */
+  SSL_read_early_data(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, readbytes: Ptr<'size_t'>): number;
+  /** `int SSL_get_early_data_status(const SSL *s)` */
+  SSL_get_early_data_status(s: Ptr<'SSL'>): number;
+  /** `int SSL_in_before(const SSL *s)` */
+  SSL_in_before(s: Ptr<'SSL'>): number;
+  /** `void OSW_SSL_deny_early_data(SSL *s)` */
+  OSW_SSL_deny_early_data(s: Ptr<'SSL'>): void;
 }
 
 /**
@@ -961,4 +982,14 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get_psk_identity_hint: 'u',
   SSL_get_psk_identity: 'u',
   OSW_SSL_CTX_set1_client_psk: 'i',
+  SSL_CTX_set_max_early_data: 'i',
+  SSL_CTX_get_max_early_data: 'u',
+  SSL_CTX_set_recv_max_early_data: 'i',
+  SSL_CTX_get_recv_max_early_data: 'u',
+  SSL_SESSION_get_max_early_data: 'u',
+  SSL_write_early_data: 'i',
+  SSL_read_early_data: 'i',
+  SSL_get_early_data_status: 'i',
+  SSL_in_before: 'i',
+  OSW_SSL_deny_early_data: 'v',
 };
