@@ -272,6 +272,7 @@ EXPORT int OSW_SSL_set_trace(SSL *s, int on) {
 /* The SSL's trace BIO (the SSL keeps it), or NULL when it is not traced. */
 EXPORT BIO *OSW_SSL_get0_trace_bio(const SSL *s) {
   return osw_trace_bio_idx < 0 ? NULL : SSL_get_ex_data(s, osw_trace_bio_idx);
+}
 
 /* ---- external PSKs (ts/oo/psk.ts) ----------------------------------------------------------------
  * Servers: the PSK is looked up per connection by the program (onPskFind), so both server callbacks
