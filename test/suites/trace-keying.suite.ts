@@ -283,7 +283,7 @@ suite('Trace and keying material', test => {
       handshakeInMemory(c, s);
     }
     // The README's lines, lengths included (the default ClientHello: SNI, the default groups and key shares).
-    match(trace, /^Sent TLS Record\nHeader:\n {2}Version = TLS 1\.0 \(0x301\)\n {2}Content Type = Handshake \(22\)\n {2}Length = 1469\n {4}ClientHello, Length=1465\n {6}client_version=0x303 \(TLS 1\.2\)\n/);
+    match(trace, /^Sent TLS Record\nHeader:\n {2}Version = TLS 1\.0 \(0x301\)\n {2}Content Type = Handshake \(22\)\n {2}Length = 1505\n {4}ClientHello, Length=1501\n {6}client_version=0x303 \(TLS 1\.2\)\n/);
     client.free(); server.free();
     equal(Object.values(ossl.stats().handles).reduce((a, b) => a + b, 0), 0);
   });
