@@ -18,12 +18,13 @@ export { OpenSSLError, OutOfMemoryError, InstanceFailedError, CallbackError, Ree
 // The object layer: contexts, connections and sessions that own their OpenSSL references.
 export { OpenSSL, type InstanceStats } from './oo/openssl.ts';
 export { Context, type ContextOptions, type ClientHelloHandler, type ClientHelloResult, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
-export { Connection, type ConnectionOptions, type Progress } from './oo/connection.ts';
+export { Connection, type ConnectionOptions, type Progress, type TraceListener } from './oo/connection.ts';
 export { Session } from './oo/session.ts';
+export type { PskSessionOptions, ClientPsk, PskFindHandler } from './oo/psk.ts';
 export { FreedHandleError, ForeignHandleError, type HandleKind } from './oo/handle.ts';
 export { ClientHello } from './oo/client-hello.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
-export { TLSEngine, type EngineEvents } from './io/engine.ts';
+export { TLSEngine, type EngineEvents, type EngineOptions } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';
 export { MemorySessionStore, sessionKey, takeSession, saveSession, type SessionStore, type SessionKeyParts } from './stores/session-store.ts';
 export { FileSessionStore } from './stores/file-store.ts';
@@ -32,3 +33,4 @@ export { webSocketStreams, connectWebSocket, type WebSocketLike, type WebSocketC
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
 export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type RedisStoreOptions, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';
 export { SealedValueError, type StoreKey } from './stores/sealed-value.ts';
+export { useEarlyDataReplayGuard, RedisEarlyDataReplayStore, type EarlyDataReplayStore, type EarlyDataGuardOptions } from './stores/early-data-guard.ts';

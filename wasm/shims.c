@@ -228,3 +228,157 @@ EXPORT X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int
  */
 static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) { (void)preverify_ok; (void)ctx; return 1; }
 EXPORT verify_cb OSW_verify_accept_cb(void) { return t_verify_accept; }
+
+/* ---- experiments: SSL_trace (issue 12) ----------------------------------------------------------
+ * `openssl s_client -trace` is SSL_set_msg_callback(con, SSL_trace) with a BIO as the callback's
+ * argument. Here each traced SSL gets its own memory BIO (kept in its ex_data, so SSL_free frees
+ * it), and the trampoline writes SSL_trace's text for each message into it, then forwards the
+ * message to JavaScript as t_msg does: the object layer drains the BIO there (one message's text at
+ * a time, so the BIO never holds more than one message's) and calls onMessage if that is on too. */
+static int osw_trace_bio_idx = -1;
+
+static void osw_trace_bio_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+  BIO_free(ptr);
+}
+
+static void t_msg_trace(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)
+{
+  if (arg != NULL) SSL_trace(write_p, version, content_type, buf, len, ssl, arg);
+  osw_js_msg(write_p, version, content_type, buf, len, ssl, arg);
+}
+
+/* on: gives the SSL a trace BIO (once) and the tracing message callback; off: frees the BIO and
+ * removes the message callback (the caller puts back a plain one if it wants messages). */
+EXPORT int OSW_SSL_set_trace(SSL *s, int on) {
+  if (osw_trace_bio_idx < 0) osw_trace_bio_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, osw_trace_bio_free);
+  if (osw_trace_bio_idx < 0) return 0;
+  BIO *bio = SSL_get_ex_data(s, osw_trace_bio_idx);
+  if (!on) {
+    SSL_set_msg_callback(s, NULL);
+    SSL_set_msg_callback_arg(s, NULL);
+    if (bio != NULL) { SSL_set_ex_data(s, osw_trace_bio_idx, NULL); BIO_free(bio); }
+    return 1;
+  }
+  if (bio == NULL) {
+    if ((bio = BIO_new(BIO_s_mem())) == NULL) return 0;
+    if (!SSL_set_ex_data(s, osw_trace_bio_idx, bio)) { BIO_free(bio); return 0; }
+  }
+  SSL_set_msg_callback(s, t_msg_trace);
+  SSL_set_msg_callback_arg(s, bio);
+  return 1;
+}
+
+/* The SSL's trace BIO (the SSL keeps it), or NULL when it is not traced. */
+EXPORT BIO *OSW_SSL_get0_trace_bio(const SSL *s) {
+  return osw_trace_bio_idx < 0 ? NULL : SSL_get_ex_data(s, osw_trace_bio_idx);
+}
+
+/* ---- external PSKs (ts/oo/psk.ts) ----------------------------------------------------------------
+ * Servers: the PSK is looked up per connection by the program (onPskFind), so both server callbacks
+ * are trampolines to JavaScript. Clients: the PSK is fixed by the context (options.psk), so the
+ * client callbacks are C, as apps/s_client.c's psk_use_session_cb and psk_client_cb: they hand
+ * OpenSSL a new reference on each call (SSL_CTX_set_psk_use_session_callback(3): "Ownership of the
+ * SSL_SESSION object is passed to the OpenSSL library"), and the identity stays where *id points
+ * until the SSL_CTX, and so every SSL made from it, is freed ("The memory pointed to by *id remains
+ * owned by the application and should be freed by it ... after the handshake is complete"). */
+
+#include <string.h>
+
+IMPORT(osw_js_psk_find_session) int osw_js_psk_find_session(SSL *ssl, const unsigned char *identity,
+                                                            size_t identity_len, SSL_SESSION **sess);
+IMPORT(osw_js_psk_server) unsigned int osw_js_psk_server(SSL *ssl, const char *identity, unsigned char *psk,
+                                                         unsigned int max_psk_len);
+
+static int t_psk_find_session(SSL *ssl, const unsigned char *identity, size_t identity_len, SSL_SESSION **sess)
+{
+    return osw_js_psk_find_session(ssl, identity, identity_len, sess);
+}
+static unsigned int t_psk_server(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max_psk_len)
+{
+    return osw_js_psk_server(ssl, identity, psk, max_psk_len);
+}
+EXPORT psk_find_session_cb OSW_psk_find_session_cb(void) { return t_psk_find_session; }
+EXPORT psk_server_cb OSW_psk_server_cb(void) { return t_psk_server; }
+
+typedef struct { SSL_SESSION *sess; unsigned char *id; size_t idlen; } osw_client_psk;
+static int osw_client_psk_idx = -1;
+
+static void osw_client_psk_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  osw_client_psk *p = ptr;
+  (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+  if (p == NULL) return;
+  SSL_SESSION_free(p->sess);
+  OPENSSL_free(p->id);
+  OPENSSL_free(p);
+}
+
+static osw_client_psk *osw_client_psk_of(SSL *s) {
+  return osw_client_psk_idx < 0 ? NULL : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(s), osw_client_psk_idx);
+}
+
+/* TLS 1.3 (apps/s_client.c psk_use_session_cb): on the second call (md set, after a
+ * HelloRetryRequest) a PSK whose handshake digest differs from the chosen suite's is not offered. */
+static int t_psk_use_session(SSL *s, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess) {
+  osw_client_psk *p = osw_client_psk_of(s);
+  const SSL_CIPHER *cipher = p == NULL ? NULL : SSL_SESSION_get0_cipher(p->sess);
+  *id = NULL;
+  *idlen = 0;
+  *sess = NULL;
+  if (p == NULL) return 1;
+  if (cipher == NULL) return 0;
+  if (md != NULL && SSL_CIPHER_get_handshake_digest(cipher) != md) return 1;
+  if (!SSL_SESSION_up_ref(p->sess)) return 0;
+  *sess = p->sess;
+  *id = p->id;
+  *idlen = p->idlen;
+  return 1;
+}
+
+/* TLS 1.2 PSK suites (apps/s_client.c psk_client_cb): the identity and the session's key; the
+ * server's hint is not used. 0 fails the handshake. */
+static unsigned int t_psk_client(SSL *s, const char *hint, char *identity, unsigned int max_identity_len,
+                                 unsigned char *psk, unsigned int max_psk_len) {
+  osw_client_psk *p = osw_client_psk_of(s);
+  (void)hint;
+  if (p == NULL || p->idlen + 1 > max_identity_len) return 0;
+  size_t keylen = SSL_SESSION_get_master_key(p->sess, NULL, 0);
+  if (keylen == 0 || keylen > max_psk_len) return 0;
+  memcpy(identity, p->id, p->idlen);
+  identity[p->idlen] = '\0';
+  return (unsigned int)SSL_SESSION_get_master_key(p->sess, psk, max_psk_len);
+}
+
+/* A client context's PSK: a reference to `sess` and a copy of the identity, kept with the SSL_CTX
+ * and given back by SSL_CTX_free; sets both client callbacks. Again for the same SSL_CTX replaces. */
+EXPORT int OSW_SSL_CTX_set1_client_psk(SSL_CTX *ctx, SSL_SESSION *sess, const unsigned char *id, size_t idlen) {
+  if (osw_client_psk_idx < 0)
+    osw_client_psk_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, osw_client_psk_free);
+  if (osw_client_psk_idx < 0 || idlen == 0) return 0;
+  osw_client_psk *p = OPENSSL_zalloc(sizeof(*p));
+  if (p == NULL || (p->id = OPENSSL_memdup(id, idlen)) == NULL || !SSL_SESSION_up_ref(sess)) {
+    if (p != NULL) OPENSSL_free(p->id);
+    OPENSSL_free(p);
+    return 0;
+  }
+  p->sess = sess;
+  p->idlen = idlen;
+  osw_client_psk *old = SSL_CTX_get_ex_data(ctx, osw_client_psk_idx);
+  if (!SSL_CTX_set_ex_data(ctx, osw_client_psk_idx, p)) {
+    osw_client_psk_free(NULL, p, NULL, 0, 0, NULL);
+    return 0;
+  }
+  osw_client_psk_free(NULL, old, NULL, 0, 0, NULL);
+  SSL_CTX_set_psk_use_session_callback(ctx, t_psk_use_session);
+  SSL_CTX_set_psk_client_callback(ctx, t_psk_client);
+  return 1;
+}
+
+/* ---- early data (0-RTT) ----------------------------------------------------------------------------
+ * A fleet-wide replay guard (ts/stores/early-data-guard.ts) decides, asynchronously in the
+ * client-hello callback, that a ticket's early data was already taken on another server. OpenSSL's
+ * per-connection say on early data is the allow_early_data callback, asked synchronously later in
+ * the handshake: this one always says no, so the guard installs it on the connections it refuses
+ * (the handshake goes on, resumed, and the early data is rejected as RFC 8446 4.2.10 describes). */
+static int t_deny_early_data(SSL *s, void *arg) { (void)s; (void)arg; return 0; }
+EXPORT void OSW_SSL_deny_early_data(SSL *s) { SSL_set_allow_early_data_cb(s, t_deny_early_data, NULL); }

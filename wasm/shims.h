@@ -20,4 +20,8 @@ typedef SSL_verify_cb verify_cb;
 typedef SSL_client_hello_cb_fn client_hello_cb;
 typedef pem_password_cb *pem_password_cb_ptr;
 
+/* External PSKs (SSL_CTX_set_psk_find_session_callback(3), SSL_CTX_set_psk_client_callback(3)). */
+typedef SSL_psk_find_session_cb_func psk_find_session_cb;
+typedef SSL_psk_server_cb_func psk_server_cb;
+
 #endif

@@ -19,6 +19,11 @@
 //   chromium: <bundler>  smoke.mjs bundled into a page by esbuild, Vite (build, and the dev server),
 //                        webpack and Rollup (bundlers.mjs), served on 127.0.0.1 and run in headless
 //                        Chromium (playwright): the smoke must pass and a .wasm must be fetched
+//   README example <n>   each ```ts / ```js block of README.md run as written from the installed
+//                        package, in Node (compiled strict by the project's TypeScript), Deno
+//                        (deno run --check) and/or Chromium (bundled by esbuild), after a prelude
+//                        that gives it certPem/keyPem/caPem and maps the hosts it names to local
+//                        servers (readme-examples.mjs, readme-prelude*.mjs)
 // Ends with one line `N passed, N failed`; exits non-zero on any failure. Every wait is bounded.
 //
 // Usage: node test/package/run.mjs [--tarball FILE.tgz] [--keep]
@@ -35,6 +40,7 @@ import { createServer as createNetServer } from 'node:net';
 import { build } from 'esbuild';
 import { bundlers, copyModules, moduleScript } from './bundlers.mjs';
 import { readmeImports } from './readme-imports.mjs';
+import { exampleTestName, readmeBlocks, runReadmeExamples } from './readme-examples.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const smokeEntry = join(root, 'test/package/smoke.ts');
@@ -46,10 +52,10 @@ const LIMIT = { npm: 300_000, run: 60_000, browserLaunch: 30_000, page: 30_000, 
 // What the temp project installs beside the tarball, pinned, in the same `npm install`. TS_MIN is
 // the oldest TypeScript the README promises (5.2: the README's examples use `using`, and the
 // declarations Symbol.dispose and a getter and setter of different types); the repo's own
-// TypeScript (7) is the newest.
+// TypeScript (7) is the newest. redis: the README's fleet example imports it.
 const TS_MIN = '5.2.2';
 const PROJECT_DEPS = ['vite@8.4.0', 'webpack@5.113.0', 'webpack-cli@7.3.1', 'rollup@4.68.8', '@rollup/plugin-node-resolve@16.0.3',
-  `typescript@${TS_MIN}`, '@types/node@20.19.43'];
+  `typescript@${TS_MIN}`, '@types/node@20.19.43', 'redis@5.12.1'];
 const repoTsc = join(root, 'node_modules/typescript/bin/tsc');
 
 // ---- arguments ------------------------------------------------------------------------------
@@ -66,11 +72,13 @@ for (let i = 0; i < argv.length; i++) {
 
 // ---- output -----------------------------------------------------------------------------------
 const imports = readmeImports(join(root, 'README.md'));
+const readmeExamples = readmeBlocks(join(root, 'README.md'));
 const tsConfigs = ['NodeNext', 'Node16', 'Bundler', 'NodeNext, no dom lib', 'Bundler, browser, no @types/node'];
 const tests = ['node', 'deno',
   'README imports: Node ESM', 'README imports: CommonJS require', 'README imports: Deno npm:',
   ...tsConfigs.flatMap((c) => [`README imports: TypeScript ${TS_MIN} ${c}`, `README imports: TypeScript (repo's) ${c}`]),
-  'chromium: esbuild', ...Object.keys(bundlers).map((b) => `chromium: ${b}`), 'chromium: vite dev'];
+  'chromium: esbuild', ...Object.keys(bundlers).map((b) => `chromium: ${b}`), 'chromium: vite dev',
+  ...readmeExamples.examples.filter((b) => !b.notRun).map(exampleTestName)];
 const results = new Map(); // test -> { ok, why }
 let setupOk = true; // pack/install/contents: every runtime test depends on them
 const line = (ok, what, why) => console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${why ? `: ${why}` : ''}`);
@@ -564,6 +572,15 @@ async function testViteDev() {
   }
 }
 
+// ---- 4. the README's examples, run as written ------------------------------------------------------
+async function testReadmeExamples() {
+  const denoEnv = { DENO_DIR: join(cacheDir, 'deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' };
+  await runReadmeExamples(readmeExamples, {
+    root, project, tmp, installed, run, build, launchBrowser, denoBin, denoEnv,
+    serve, tsc: join(project, 'node_modules/typescript/bin/tsc'), tscNewest: repoTsc,
+  }, (test, result, extra, what) => report(test, { ok: result.ok, checks: [], error: result.error }, extra, what));
+}
+
 // ---- main -------------------------------------------------------------------------------------
 const servers = new Set();
 try {
@@ -591,6 +608,7 @@ try {
       for (const name of Object.keys(bundlers)) await testBundler(name);
       await testViteDev();
     }
+    await testReadmeExamples();
   }
 } catch (e) {
   line(false, 'package test', e.stack ?? String(e));

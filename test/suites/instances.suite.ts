@@ -129,4 +129,17 @@ suite('instances', test => {
       await assertNoHandles(a, 'A');
     });
   });
+  test("useContextCertificate (the Node adapter's SNICallback) refuses another instance's Context, and what is not a Context", async () => {
+    const [a, b] = await Promise.all([load(), load()]);
+    const serverA = await serverContext(a, 'TLSv1.3'), serverB = await serverContext(b, 'TLSv1.3');
+    const conn = serverB.createConnection();
+    refused(() => conn.useContextCertificate(serverA), 'useContextCertificate(a Context of A)');
+    assert.match((assert.throws(() => conn.useContextCertificate(undefined as never), TypeError) as Error).message,
+      /^useContextCertificate: expected a Context, Connection or Session of this library, got undefined/);
+    assert.throws(() => conn.useContextCertificate(conn as never), /expected a Context, got a Connection/);
+    conn.useContextCertificate(serverB);
+    conn.free(); serverA.free(); serverB.free();
+    await assertNoHandles(a, 'A');
+    await assertNoHandles(b, 'B');
+  });
 });

@@ -5,6 +5,7 @@
  * signature and key-exchange lines, the `New, TLSv1.3, Cipher is ...` block, the session tickets) is
  * printed as OpenSSL 3.5 prints it, by OpenSSL's own functions (ssl-print.ts, x509-print.ts).
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { connect, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
@@ -16,6 +17,8 @@ import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './
 import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
 import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
+import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
+import { clientPsk, pskArgs, pskSessionOf, PSK_OPTIONS } from './psk.ts';
 import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
 import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
@@ -44,9 +47,12 @@ const OPTIONS: OptionSpec[] = [
   { name: 'no_ticket', kind: 'flag', help: 'Do not ask for session tickets' },
   { name: 'sess_out', kind: 'value', arg: 'file', help: 'Write each new session to this file (PEM)' },
   { name: 'sess_in', kind: 'value', arg: 'file', help: 'Resume the session in this file (PEM)' },
+  { name: 'early_data', kind: 'value', arg: 'file', help: 'File to send as early data (with -sess_in: a session that allows it)' },
   { name: 'reconnect', kind: 'flag', help: 'Drop and reconnect 5 times with the same session' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'trace', kind: 'flag', help: 'Show trace output of protocol messages (SSL_trace; wins over -msg)' },
+  ...KEYMAT_OPTIONS,
   { name: 'showcerts', kind: 'flag', help: 'Show every certificate the server sent, in PEM' },
   { name: 'brief', kind: 'flag', help: 'Only a short connection summary, on standard error' },
   { name: 'status', kind: 'flag', help: 'Ask for OCSP stapling (not in this build: OpenSSL is configured without OCSP)' },
@@ -55,6 +61,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'xmpphost', kind: 'value', arg: 'host', help: 'Same as -name' },
   { name: 'quiet', kind: 'flag', help: 'No connection report; implies -ign_eof' },
   { name: 'ign_eof', kind: 'flag', help: 'Stay connected when standard input ends' },
+  ...PSK_OPTIONS,
 ];
 
 const CONNECT_TIMEOUT = 30_000;
@@ -79,6 +86,8 @@ interface Setup {
   alertTraces: WeakMap<Connection, string>;
   starttls: StartTLSProtocol | undefined;
   protohost: string | undefined;
+  /** -keymatexport */
+  keymat: Keymat | undefined;
 }
 
 /** What the connections of one run share: the latest session and the tickets per connection. */
@@ -154,23 +163,31 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   const sessInPem = sessIn !== undefined ? readText(sessIn, 'session file') : undefined;
   const keylogPath = o.str('keylogfile');
   const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
+  const earlyDataFile = o.str('early_data');
+  const earlyData = earlyDataFile !== undefined ? readEarlyData(earlyDataFile) : undefined;
   const brief = o.has('brief');
   const quiet = o.has('quiet') || brief;
   const out = quiet ? () => undefined : (t: string) => io.stdout(t);
   const verify = o.int('verify');
+  const keymat = keymatOption('s_client', o);
+  const trace = o.has('trace');
   if (verify !== undefined && !quiet) io.stderr(`verify depth is ${verify}\n`);
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
+  const psk = pskArgs(o);
 
   const ossl = await instance(io);
   const verifyQuiet = brief || o.has('verify_quiet');
   const alertTraces = new WeakMap<Connection, string>();
   const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
   let context: Context;
+  // The context keeps its own reference to the PSK session: this one is freed once it is made.
+  const pskSession = psk && pskSessionOf('s_client', ossl, psk);
   try {
     context = ossl.createContext({
       preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'client',
+      psk: psk && pskSession ? clientPsk(psk, pskSession) : undefined,
       verifyPeer: o.has('verify_return_error'),
       minVersion: version, maxVersion: version,
       certificate, privateKey,
@@ -181,8 +198,10 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       options: o.has('no_ticket') ? SSL_OP_NO_TICKET : undefined,
       alpn,
       keylog,
+      // -trace: SSL_trace's text, to standard output as native (even with -quiet).
+      onTrace: trace ? text => io.stdout(text) : undefined,
       onMessage: (m, c) => {
-        if (o.has('msg')) io.stdout(formatMessage(m));
+        if (o.has('msg') && !trace) io.stdout(formatMessage(m));
         // A fatal alert of ours ends the handshake and frees the connection: keep the verify
         // callback's lines now, for the failure report.
         if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
@@ -202,6 +221,8 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (e) {
     throw tlsSetupError('s_client', e, { cert: certPath, key: keyPath, ca: caPath });
+  } finally {
+    pskSession?.free();
   }
   let first: Session | null = null;
   const pump = new InputPump(io.stdin);
@@ -219,11 +240,15 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       showcerts: o.has('showcerts'),
       starttls: starttls as StartTLSProtocol | undefined,
       protohost: o.str('name') ?? o.str('xmpphost'),
+      keymat,
     };
     let reconnects = o.has('reconnect') ? 5 : 0;
     let full = true;
     for (;;) {
-      const { tls, socket } = await open(setup, sessions.latest ?? first);
+      const session = sessions.latest ?? first;
+      // As s_client: early data only on a session that allows it, and only on the first connection.
+      const early = full && session !== null && session.maxEarlyData > 0 ? earlyData : undefined;
+      const { tls, socket } = await open(setup, session, early);
       const c = tls.connection!;
       report(setup, tls, socket, full);
       full = false;
@@ -254,7 +279,7 @@ function versionOption(o: Options): TLSVersion | undefined {
 }
 
 /** Connects the socket, prints CONNECTED, and does the handshake: bounded, errors as CliError. */
-async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket; socket: net.Socket }> {
+async function open(s: Setup, session: Session | null, earlyData?: Uint8Array): Promise<{ tls: TLSSocket; socket: net.Socket }> {
   const socket = net.connect({ host: s.host, port: s.port });
   try {
     await waitEvent(socket, 'connect', CONNECT_TIMEOUT, s.io.signal);
@@ -282,6 +307,8 @@ async function open(s: Setup, session: Session | null): Promise<{ tls: TLSSocket
     rejectUnauthorized: false, // the context decides (-verify_return_error); no host-name check, as native
     session: session ?? undefined,
     handshakeTimeout: HANDSHAKE_TIMEOUT,
+    // Sent again after the handshake if the server rejects it (the engine's way; native drops it).
+    ...(earlyData ? { earlyData } : {}),
   });
   tls.on('data', (d: Uint8Array) => s.io.stdout(d));
   try {
@@ -334,7 +361,7 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
   out += alpn ? `ALPN protocol: ${alpn}\n` : 'No ALPN negotiated\n';
   if (c.protocol === 'TLSv1.3') {
     const v = c.verifyResult;
-    out += `Early data was not sent\nVerify return code: ${v.code} (${v.message})\n`;
+    out += `${EARLY_DATA_LINES[c.earlyDataStatus]}\nVerify return code: ${v.code} (${v.message})\n`;
   } else {
     const session = c.session;
     if (session) {
@@ -345,7 +372,20 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
       }
     }
   }
+  if (s.keymat) out += keymatBlock(c, s.keymat);
   s.out(`${out}---\n`);
+}
+
+/** print_stuff's early-data line, per SSL_get_early_data_status. */
+const EARLY_DATA_LINES = { 'not-sent': 'Early data was not sent', rejected: 'Early data was rejected', accepted: 'Early data was accepted' } as const;
+
+/** The -early_data file, as native reads it (BIO_new_file): "Cannot open early data file" otherwise. */
+function readEarlyData(path: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(path));
+  } catch (e) {
+    throw new CliError(`Cannot open early data file\ns_client: ${path}: ${systemReason(e)}`);
+  }
 }
 
 /** The last connection: standard input to the server until either side ends. */

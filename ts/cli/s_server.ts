@@ -14,7 +14,9 @@ import type { OpenSSL } from '../oo/openssl.ts';
 import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
+import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
+import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
 import { chainStore, sniSwitch } from './sni.ts';
 import { aborted, describeTLSError, tlsSetupError } from './tls.ts';
@@ -27,7 +29,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'port', kind: 'int', arg: 'port', help: 'Same as -accept 127.0.0.1:port' },
   { name: 'cert', kind: 'value', arg: 'file', help: 'PEM certificate (and chain) (default server.pem)' },
   { name: 'key', kind: 'value', arg: 'file', help: 'PEM private key (default: read from the -cert file)' },
-  { name: 'nocert', kind: 'flag', help: 'No certificate: only anonymous TLSv1.2 suites (e.g. -cipher aNULL@SECLEVEL=0)' },
+  { name: 'nocert', kind: 'flag', help: 'No certificate: PSK only (-psk, -psk_session), or anonymous TLSv1.2 suites (e.g. -cipher aNULL@SECLEVEL=0)' },
   { name: 'chainCAfile', kind: 'value', arg: 'file', help: 'PEM CA certificates to complete the certificate chain sent' },
   { name: 'servername', kind: 'value', arg: 'name', help: 'Use -cert2/-key2 for clients that ask for this name (SNI)' },
   { name: 'cert2', kind: 'value', arg: 'file', help: 'PEM certificate for -servername (default server2.pem)' },
@@ -50,6 +52,9 @@ const OPTIONS: OptionSpec[] = [
   { name: 'stateless', kind: 'flag', help: 'Require TLSv1.3 cookies (not available here: see the message)' },
   { name: 'num_tickets', kind: 'int', help: 'TLSv1.3 tickets to send after a full handshake (default 2)' },
   { name: 'context', kind: 'value', arg: 'val', help: 'Session id context' },
+  { name: 'early_data', kind: 'flag', help: 'Attempt to read early data' },
+  { name: 'max_early_data', kind: 'int', arg: 'n', help: 'The maximum number of bytes of early data as advertised in tickets' },
+  { name: 'recv_max_early_data', kind: 'int', arg: 'n', help: 'The maximum number of bytes of early data (hard limit)' },
   { name: 'www', kind: 'flag', help: 'Answer GET requests with a page describing the connection' },
   { name: 'WWW', kind: 'flag', help: "Answer 'GET /path' with the file ./path (and 'GET /stats ' with the -www page)" },
   { name: 'HTTP', kind: 'flag', help: 'Like -WWW, but the files hold their own HTTP headers' },
@@ -57,8 +62,11 @@ const OPTIONS: OptionSpec[] = [
   { name: 'naccept', kind: 'int', help: 'Exit after this many connections' },
   { name: 'keylogfile', kind: 'value', arg: 'file', help: 'Append TLS secrets to this file (NSS key log format)' },
   { name: 'msg', kind: 'flag', help: 'Show the protocol messages' },
+  { name: 'trace', kind: 'flag', help: 'Show trace output of protocol messages (SSL_trace; wins over -msg)' },
+  ...KEYMAT_OPTIONS,
   { name: 'quiet', kind: 'flag', help: 'No server output (ACCEPT, connection reports, statistics)' },
   { name: 'brief', kind: 'flag', help: 'Like -quiet, with a connection summary on standard error' },
+  ...PSK_SERVER_OPTIONS,
 ];
 
 const HANDSHAKE_TIMEOUT = 30_000;
@@ -75,6 +83,8 @@ interface Server {
   out(text: string): void;
   quiet: boolean;
   brief: boolean;
+  /** -keymatexport */
+  keymat: Keymat | undefined;
   stop(): void;
 }
 
@@ -114,6 +124,14 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const keylog = keylogPath !== undefined ? keylogWriter(keylogPath) : undefined;
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_server: -alpn needs at least one protocol name');
+  const psk = pskArgs(o);
+  const pskHint = o.str('psk_hint');
+  const earlyData = o.has('early_data');
+  if (earlyData && o.has('rev')) throw new CliError("Can't use -early_data in combination with -rev");
+  const maxEarly = o.int('max_early_data') ?? (earlyData ? 16384 : undefined); // SSL3_RT_MAX_PLAIN_LENGTH, as native
+  const recvMaxEarly = o.int('recv_max_early_data');
+  if (maxEarly !== undefined && maxEarly < 0) throw new CliError('Invalid value for max_early_data');
+  if (recvMaxEarly !== undefined && recvMaxEarly < 0) throw new CliError('Invalid value for recv_max_early_data');
   const sidCtx = o.str('context');
   if (sidCtx !== undefined && new TextEncoder().encode(sidCtx).length > 32) throw new CliError('s_server: -context is at most 32 bytes');
 
@@ -121,15 +139,22 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   if (o.has('Verify') && !quiet) io.stderr(`verify depth is ${o.int('Verify')}, must return a certificate\n`);
   else if (o.has('verify') && !quiet) io.stderr(`verify depth is ${o.int('verify')}\n`);
   const verifyQuiet = o.has('brief') || o.has('verify_quiet');
+  const keymat = keymatOption('s_server', o);
+  const trace = o.has('trace');
   const alertTraces = new WeakMap<Connection, string>();
 
   const ossl = await instance(io);
+  // As s_server: a hint, but not where only TLS 1.3 (which has none) may be negotiated.
+  if (pskHint !== undefined && version === 'TLSv1.3') out('PSK warning: there is NO identity hint in TLSv1.3\n');
+  const pskSession = psk && pskSessionOf('s_server', ossl, psk);
+  const onPskFind = psk && pskSession ? serverPskFind(ossl, psk, pskSession, t => out(t)) : undefined;
   const options = (o.has('no_ticket') ? SSL_OP_NO_TICKET : 0n) | (o.has('serverpref') ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0n);
   const make = (cert: string | undefined, key: string | undefined): Context => {
     const ctx = ossl.createContext({
       preferChaCha: false, // OpenSSL's own order, so that lines compare with native OpenSSL's
       role: 'server',
       certificate: cert, privateKey: key, ca,
+      onPskFind, pskIdentityHint: version === 'TLSv1.3' ? undefined : pskHint,
       verifyPeer: o.has('Verify'),
       minVersion: version, maxVersion: version,
       groups: o.str('groups') ?? o.str('curves'),
@@ -137,14 +162,18 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       cipherList: o.str('cipher'),
       options: options || undefined,
       numTickets: o.int('num_tickets'),
+      maxEarlyData: maxEarly,
+      recvMaxEarlyData: recvMaxEarly,
       alpn,
       keylog,
       sessionIdContext: sidCtx ?? NATIVE_SID_CTX,
       // As s_server: no cache with -no_cache, else a cache of 128.
       sessionCacheMode: o.has('no_cache') ? SSL_SESS_CACHE_OFF : undefined,
       sessionCacheSize: o.has('no_cache') ? undefined : 128,
+      // -trace: SSL_trace's text, to standard output as native (even with -quiet).
+      onTrace: trace ? text => io.stdout(text) : undefined,
       onMessage: (m, c) => {
-        if (o.has('msg')) io.stdout(formatMessage(m));
+        if (o.has('msg') && !trace) io.stdout(formatMessage(m));
         // A fatal alert of ours ends the handshake and frees the connection: keep the verify lines now.
         if (c && m.direction === 'sent' && m.contentType === 21) alertTraces.set(c, verifyTrace(ossl.raw, c.pointer, verifyQuiet));
       },
@@ -167,6 +196,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   try {
     context = make(certificate, privateKey);
   } catch (e) {
+    pskSession?.free();
     throw tlsSetupError('s_server', e, { cert: certPath, key: keyPath, ca: caPath });
   }
   let context2: Context | null = null;
@@ -176,6 +206,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       context2 = make(cert2, key2);
     } catch (e) {
       context.free();
+      pskSession?.free();
       throw tlsSetupError('s_server', e, { cert: cert2Path, key: key2Path, ca: caPath });
     }
     sniSwitch(ossl.raw, context, context2, servername, t => out(t));
@@ -190,7 +221,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const done = new Promise<void>(r => { finished = r; });
   const maybeFinish = () => { if (stopping && open === 0) finished(); };
   const server: Server = {
-    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'),
+    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'), keymat,
     stop() {
       if (stopping) return;
       stopping = true;
@@ -216,6 +247,8 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     io.stderr(verifyTrace(ossl.raw, tls.connection!.pointer, verifyQuiet));
     live.add(tls);
     tls.once('close', () => live.delete(tls));
+    // As native: the early-data lines in the default mode (sv_body); -www and friends print none.
+    if (earlyData && modes.length === 0) earlyDataReport(tls, out);
     if (o.has('www')) www(server, tls, 1);
     else if (o.has('WWW')) www(server, tls, 2);
     else if (o.has('HTTP')) www(server, tls, 3);
@@ -232,6 +265,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
     pump.close();
     context.free();
     context2?.free();
+    pskSession?.free();
     throw new CliError(`s_server: cannot listen on ${host}:${port}: ${systemReason(e)}`);
   }
   netServer.on('error', e => io.stderr(`s_server: ${systemReason(e)}\n`));
@@ -249,6 +283,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   out(cacheStats(context));
   context.free(); // and with it any connection still alive
   context2?.free();
+  pskSession?.free();
   return 0;
 }
 
@@ -324,6 +359,23 @@ function rev(s: Server, tls: TLSSocket): void {
 }
 
 /** print_connection_info of s_server.c: what the default mode prints for a new connection. */
+/**
+ * s_server's early-data lines. The engine read the early data before the handshake completed, so
+ * at 'secureConnection' the socket's buffer holds exactly it: taken out here, printed between the
+ * lines native prints around it.
+ */
+function earlyDataReport(tls: TLSSocket, out: (t: string | Uint8Array) => void): void {
+  const status = tls.connection!.earlyDataStatus;
+  const data = status === 'accepted' ? tls.read() as Buffer | null : null;
+  if (data && data.length > 0) {
+    out('Early data received:\n');
+    out(new Uint8Array(data));
+    out('\nEnd of early data\n');
+  } else {
+    out(status === 'rejected' ? 'Early data was rejected\n' : 'No early data received\n');
+  }
+}
+
 function connectionInfo(s: Server, c: Connection): string {
   const raw = s.ossl.raw;
   const ref = sslRef(raw, c);
@@ -345,7 +397,8 @@ function connectionInfo(s: Server, c: Connection): string {
   out += caNamesBlock(ref);
   out += `CIPHER is ${c.cipher ?? '(NONE)'}\n`;
   if (c.sessionReused) out += 'Reused session-id\n';
-  return `${out}${renegotiationNote(ref)}\n`;
+  out += `${renegotiationNote(ref)}\n`;
+  return s.keymat ? out + keymatBlock(c, s.keymat) : out;
 }
 
 /** Default: print_connection_info, then the client's data to stdout and stdin to the client. */

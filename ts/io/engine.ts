@@ -1,4 +1,4 @@
-import type { Connection } from '../oo/connection.ts';
+import type { Connection, Progress } from '../oo/connection.ts';
 import type { Session } from '../oo/session.ts';
 
 /** What a TLSEngine produces; an adapter maps these onto its runtime's I/O. */
@@ -15,6 +15,22 @@ export interface EngineEvents {
   peerClosed(): void;
   /** A fatal error; the engine is finished (any alert has already been transmitted). */
   error(error: Error): void;
+  /**
+   * Servers: early data (0-RTT) the client sent, before secure(). Without this listener it goes to
+   * plaintext() like the rest. Early data may be a replay (RFC 8446 8): act on it only if that is safe.
+   */
+  earlyData?(bytes: Uint8Array): void;
+}
+
+/** How a TLSEngine starts. */
+export interface EngineOptions {
+  /**
+   * Clients: plaintext to send as TLS 1.3 early data (0-RTT) when the connection resumes a session
+   * whose maxEarlyData allows that much; otherwise it is sent as soon as the handshake completes.
+   * If the server rejects it, the engine sends it again after the handshake, so it arrives either
+   * way (connection.earlyDataStatus says which). Send only what is safe to receive twice.
+   */
+  earlyData?: Uint8Array;
 }
 
 /**
@@ -45,7 +61,20 @@ export class TLSEngine {
   /** An error event is queued or delivered: the engine reports one error, once. */
   #errored = false;
 
-  constructor(readonly connection: Connection, private readonly events: EngineEvents) {
+  // ---- early data (0-RTT): a client's to send, and whether a server reads it
+  /** Clients: early data not yet handed to the connection. */
+  #earlyToSend: Uint8Array | null;
+  /** Clients: early data written as such, resent if the server does not accept it. */
+  #earlySent: Uint8Array | null = null;
+  /** Servers: read early data before the handshake (the context allows some) until it is finished. */
+  #readingEarly: boolean;
+
+  constructor(readonly connection: Connection, private readonly events: EngineEvents, options: EngineOptions = {}) {
+    const early = options.earlyData;
+    if (early !== undefined && !(early instanceof Uint8Array)) throw new TypeError('TLSEngine: options.earlyData must be a Uint8Array');
+    if (early !== undefined && connection.context.role !== 'client') throw new TypeError('TLSEngine: options.earlyData is for clients; a server gets early data through the earlyData event');
+    this.#earlyToSend = early && early.length > 0 ? early : null;
+    this.#readingEarly = connection.context.role === 'server' && connection.context.maxEarlyData > 0;
     if (events.session) {
       connection.addSessionListener(s => {
         const kept = s.ref(); // lent only for OpenSSL's callback, which is over by delivery
@@ -113,7 +142,23 @@ export class TLSEngine {
   #advance(): void {
     const conn = this.connection;
     if (!this.#secure) {
-      const p = conn.handshake();
+      if (this.#earlyToSend) this.#sendEarly(this.#earlyToSend);
+      let p: Progress;
+      if (this.#readingEarly) {
+        const r = conn.readEarlyData();
+        this.#flush();
+        if (r.data.length) {
+          const data = r.data;
+          this.#emit(() => (this.events.earlyData ?? this.events.plaintext)(data));
+        }
+        p = r.state === 'finished' ? 'done' : r.state;
+        if (p === 'done') {
+          this.#readingEarly = false;
+          p = conn.handshake();
+        }
+      } else {
+        p = conn.handshake();
+      }
       this.#flush();
       if (p === 'want-client-hello-cb') {
         // Paused for asynchronous work (a session lookup): go on when it is done.
@@ -122,7 +167,15 @@ export class TLSEngine {
       }
       if (p !== 'done') return;
       this.#secure = true;
+      // Early data the server did not take reached no one: it goes again, first of all.
+      if (this.#earlySent && conn.earlyDataStatus !== 'accepted') this.#pending.unshift(this.#earlySent);
+      this.#earlySent = null;
       this.#emit(() => this.events.secure());
+      // The rest is a step of its own, after 'secure' is delivered: its listeners see the connection
+      // as the handshake left it (before a TLS 1.3 ticket read next replaces its session), and
+      // what they do (write, end) happens before the rest, as when events were raised in the call.
+      this.#later.unshift(() => this.#advance());
+      return;
     }
     while (this.#pending.length) {
       if (conn.write(this.#pending[0]) !== 'done') break;
@@ -141,6 +194,21 @@ export class TLSEngine {
     if (this.#closing && this.#pending.length === 0 && (conn.shutdownState & 1) === 0) {
       conn.shutdown();
       this.#flush();
+    }
+  }
+
+  /** Clients: writes `data` as early data if the session allows that much, else queues it for after the handshake. */
+  #sendEarly(data: Uint8Array): void {
+    this.#earlyToSend = null;
+    const conn = this.connection;
+    const session = conn.session;
+    const max = session?.maxEarlyData ?? 0;
+    session?.free();
+    if (max >= data.length && conn.writeEarlyData(data) === 'done') {
+      this.#earlySent = data;
+      this.#flush();
+    } else {
+      this.#pending.unshift(data);
     }
   }
 
@@ -177,19 +245,26 @@ export class TLSEngine {
       this.#later.push(step);
       return;
     }
-    this.#stepping = true;
-    try {
-      for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) next();
-    } catch (e) {
-      // A fatal error leaves an alert to send: transmit it before reporting.
+    // Each step runs with no event delivered inside it; its events are delivered when it is over,
+    // before the next step (one a callback asked for, or the rest of an advance) starts.
+    for (let next: (() => void) | undefined = step; next && !this.#finished; next = this.#later.shift()) {
+      this.#stepping = true;
       try {
-        if (this.connection.alive) this.#flush();
-      } catch { /* the error below is what matters */ }
-      this.#fail(e);
-    } finally {
-      this.#stepping = false;
-      this.#later.length = 0;
+        next();
+      } catch (e) {
+        // A fatal error leaves an alert to send: transmit it before reporting.
+        try {
+          if (this.connection.alive) this.#flush();
+        } catch { /* the error below is what matters */ }
+        this.#fail(e);
+      } finally {
+        this.#stepping = false;
+      }
+      this.#deliver();
     }
+    // Only a finished engine drops what is left: a run started by a listener (write() from
+    // 'secure', say) must leave the steps of the run that delivered to it, or they would be lost.
+    if (this.#finished) this.#later.length = 0;
     this.#deliver();
   }
 

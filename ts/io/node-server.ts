@@ -75,7 +75,6 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
         const buf = Buffer.from(`${line}\n`);
         queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
       },
-      onMessage: (m, conn) => { if (conn) sockets.get(conn)?.traceMessage(m); },
     });
     return { ossl, context, owned: true };
   })().then(r => {
@@ -84,9 +83,9 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     return r;
   });
   server = net.createServer(socket => {
-    ready.then(({ context, owned }) => {
+    ready.then(({ context }) => {
       const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-        traceable: owned, requestedCert: requestCert });
+        requestedCert: requestCert });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));
       let connection: Connection;

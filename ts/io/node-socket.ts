@@ -8,13 +8,12 @@ import { X509Certificate } from 'node:crypto';
 import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Connection } from '../oo/connection.ts';
-import type { Context, ContextOptions, TLSMessage } from '../oo/context.ts';
+import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { TLSEngine } from './engine.ts';
 import { nodeError, nodePeerCertificate, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
-import { traceLine } from './node-trace.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
   /** The OpenSSL instance to use (default: one shared instance). */
@@ -31,12 +30,15 @@ export interface TLSSocketOptions extends NodeContextOptions {
    * connection goes unnoticed unless the application protocol frames its own end.
    */
   requireCloseNotify?: boolean;
-  /** Print a line per TLS message to stderr (the module is built without SSL_trace: see enableTrace()). */
+  /** Print OpenSSL's SSL_trace text of each TLS message to stderr, as Node does (see enableTrace()). */
   enableTrace?: boolean;
 }
 export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', ...NODE_CONTEXT_OPTIONS];
 
 /** A TLS connection as a Duplex of plaintext, over a net.Socket. */
+/** A new session as the 'session' event tells of it. */
+interface Announced { der: Buffer; ticket: Uint8Array | null }
+
 export class TLSSocket extends Duplex {
   connection: Connection | null = null;
   readonly encrypted = true;
@@ -48,36 +50,44 @@ export class TLSSocket extends Duplex {
   #trace = false;
   /** The transport ended or failed under us (not the application's destroy()). */
   #peerGone = false;
+  /**
+   * The session a 'session' listener is being told of. Events are delivered after OpenSSL's call,
+   * by when the connection may hold a later session (TLS 1.3 servers send two tickets at once):
+   * getSession() and getTLSTicket() answer for this one while its listeners run, as in Node.
+   */
+  #announcing: Announced | null = null;
   readonly #requireCloseNotify: boolean;
   readonly #host: string | undefined;
-  /** Whether enableTrace() can print: the adapter made the context, with its message hook. */
-  readonly #traceable: boolean;
   /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
   readonly #requestedCert: boolean;
 
   /**
-   * @internal made by connect() and createServer(). `traceable`: the adapter made the context, with
-   * the message hook; `host`: the name a certificate is checked against, for errors.
+   * @internal made by connect() and createServer(). `host`: the name a certificate is checked
+   * against, for errors.
    */
   constructor(private readonly role: 'client' | 'server',
-    options: { requireCloseNotify?: boolean; enableTrace?: boolean; traceable?: boolean; host?: string; requestedCert?: boolean } = {}) {
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array } = {}) {
     super({ allowHalfOpen: false });
-    this.#traceable = options.traceable === true;
     this.#requestedCert = options.requestedCert === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
+    this.#earlyData = options.earlyData;
   }
+  /** Clients: early data for the engine (connect's earlyData option). */
+  readonly #earlyData: Uint8Array | undefined;
 
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
     this.#socket = socket;
     this.connection = connection;
-    // The adapter-made context has the message hook on; each connection turns it off until traced.
-    if (this.#traceable) connection.messageHook = this.#trace;
+    if (this.#trace) connection.onTrace = printTrace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
-    const early: Buffer[] = [];
+    // Sessions that arrive before 'secureConnect' has been emitted (the engine delivers its events
+    // in the order OpenSSL raised them, and a TLS 1.2 session comes before the handshake's end).
+    const early: Announced[] = [];
+    let announced = false;
     const engine: TLSEngine = new TLSEngine(connection, {
       transmit: bytes => { if (socket.writable) socket.write(bytes); },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
@@ -87,19 +97,20 @@ export class TLSSocket extends Duplex {
         clearTimeout(this.#timer);
         this.#snapshot(connection);
         this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
+        announced = true;
         // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
-        for (const der of early.splice(0)) this.emit('session', der);
+        for (const a of early.splice(0)) this.#announce(a);
         for (const w of this.#waiting.splice(0)) w();
       },
       session: s => {
         onSession?.(s);
-        const der = Buffer.from(s.toDER());
-        if (engine.secure) this.emit('session', der);
-        else early.push(der);
+        const a: Announced = { der: Buffer.from(s.toDER()), ticket: s.ticket };
+        if (announced) this.#announce(a);
+        else early.push(a);
       },
       peerClosed: () => { this.push(null); socket.end(); },
       error: e => this.destroy(nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
-    });
+    }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
     socket.on('end', () => {
@@ -165,8 +176,18 @@ export class TLSSocket extends Duplex {
     cb(err);
   }
 
+  #announce(a: Announced): void {
+    this.#announcing = a;
+    try {
+      this.emit('session', a.der);
+    } finally {
+      this.#announcing = null;
+    }
+  }
+
   /** The session as DER bytes (a new reference read out and released), or undefined. */
   getSession(): Buffer | undefined {
+    if (this.#announcing) return Buffer.from(this.#announcing.der);
     const s = this.connection?.alive ? this.connection.session : null;
     if (!s) return undefined;
     try {
@@ -241,22 +262,16 @@ export class TLSSocket extends Duplex {
   }
   /** Clients: the session ticket of the current session (SSL_SESSION_get0_ticket), or undefined. */
   getTLSTicket(): Buffer | undefined {
-    const t = this.#live()?.sessionTicket;
+    const t = this.#announcing ? this.#announcing.ticket : this.#live()?.sessionTicket;
     return t ? Buffer.from(t) : undefined;
   }
   /**
-   * Prints a line per TLS message to stderr. Node prints OpenSSL's SSL_trace dump; this module is
-   * built without it (no-ssl-trace), so the line names the direction, content type, handshake type
-   * and length. Needs the message hook of a context the adapter made (not a ready `context`).
+   * Prints OpenSSL's SSL_trace text of each TLS message from now on to stderr, as Node does
+   * (Connection.onTrace: the text `openssl s_client -trace` prints).
    */
   enableTrace(): void {
-    if (!this.#traceable) throw new TypeError('enableTrace(): this socket runs on a ready-made `context`, which has no message hook for the adapter; let connect()/createServer() make the context from options');
     this.#trace = true;
-    if (this.connection?.alive) this.connection.messageHook = true;
-  }
-  /** @internal the context's message hook, routed to this socket. */
-  traceMessage(m: TLSMessage): void {
-    if (this.#trace) process.stderr.write(traceLine(m));
+    if (this.connection?.alive) this.connection.onTrace = printTrace;
   }
   #live(): Connection | null {
     return this.connection?.alive ? this.connection : null;
@@ -284,4 +299,9 @@ export class TLSSocket extends Duplex {
       s?.free();
     }
   }
+}
+
+/** enableTrace's listener: SSL_trace's text, as Node writes it, to stderr. */
+function printTrace(text: string): void {
+  process.stderr.write(text);
 }

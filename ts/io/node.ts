@@ -41,8 +41,14 @@ export interface ConnectOptions extends TLSSocketOptions {
   sessionStore?: SessionStore;
   /** What else must match for a stored session to be offered (default: whether the server is verified). */
   sessionKeySettings?: string;
+  /**
+   * Sent as TLS 1.3 early data (0-RTT) when the resumed session allows it, else right after the
+   * handshake; sent again after it if the server rejects it. `socket.connection.earlyDataStatus`
+   * says which after 'secureConnect'. Only what is safe to receive twice (RFC 8446 8).
+   */
+  earlyData?: Uint8Array | string;
 }
-const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings'];
+const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData'];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
@@ -57,17 +63,16 @@ export function connect(...args: unknown[]): TLSSocket {
   const contextOptions = contextOptionsFromNode('connect', options, 'client',
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-    traceable: !options.context, host: servername ?? host });
+    host: servername ?? host, earlyData: earlyDataBytes(options.earlyData) });
   if (onSecure) tls.once('secureConnect', onSecure);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     let owned: Context | null = null;
     const context = options.context ?? (owned = ossl.createContext({
       ...contextOptions!,
-      // The socket's own context: its keylog and message hooks are this socket's. Key-log lines
+      // The socket's own context: its keylog hook is this socket's. Key-log lines
       // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
       keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-      onMessage: m => tls.traceMessage(m),
     }));
     const store = options.sessionStore;
     const key = store && sessionKey({ host, port: options.port ?? 0, serverName: servername, alpn: options.contextOptions?.alpn ?? alpnList(options),
@@ -91,6 +96,12 @@ export function connect(...args: unknown[]): TLSSocket {
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
+}
+
+function earlyDataBytes(v: Uint8Array | string | undefined): Uint8Array | undefined {
+  if (v === undefined || v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  throw new TypeError('connect: options.earlyData must be a Uint8Array or a string');
 }
 
 function alpnList(o: ConnectOptions): string[] | undefined {

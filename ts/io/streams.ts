@@ -20,6 +20,13 @@ export interface TLSStreamOptions {
    * network chunk is queued.
    */
   plaintextHighWaterMark?: number;
+  /**
+   * Clients: sent as TLS 1.3 early data (0-RTT) when the resumed session allows it, else right
+   * after the handshake; sent again after it if the server rejects it (TLSEngine's earlyData).
+   * `connection.earlyDataStatus` says which, once `handshake` resolves. Servers read early data
+   * when their context's maxEarlyData is above 0: it comes first on `readable`.
+   */
+  earlyData?: Uint8Array;
 }
 
 /** TLS over a byte stream pair, as plaintext streams: the shape browsers and Deno users expect. */
@@ -94,7 +101,7 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     session: s => options.onSession?.(s),
     peerClosed: () => { try { plain.close(); } catch { /* already closed */ } finish(); },
     error: e => { try { plain.error(e); } catch { /* already errored */ } finish(e); },
-  });
+  }, options.earlyData === undefined ? {} : { earlyData: options.earlyData });
   const timeoutMs = options.handshakeTimeout ?? 30_000;
   const timer = setTimeout(() => {
     const e = new Error(`TLS handshake timed out after ${timeoutMs} ms`);

@@ -45,6 +45,14 @@ const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, sessio
 export let notifySession: (connection: Connection, session: Session) => void;
 /** Runs fn with `hello` readable as connection.clientHello (for the router, dispatch.ts). */
 export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: () => R) => R;
+/**
+ * Hands the SSL_trace text of the message just seen to `connection`'s onTrace, and says whether its
+ * message hook is on (for the router, dispatch.ts).
+ */
+export let deliverTrace: (connection: Connection) => boolean;
+
+/** Called with SSL_trace's text of each message (see Connection.onTrace). */
+export type TraceListener = (text: string, connection: Connection) => void;
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
@@ -209,19 +217,23 @@ export class Connection extends Handle<'SSL'> {
 
   /** Takes everything OpenSSL has written for the peer (possibly nothing). */
   takeOutgoing(): Uint8Array {
+    return this.#takeAll(this.#liveBio(this.#wbio));
+  }
+
+  /** Takes everything waiting in a memory BIO of this connection. */
+  #takeAll(bio: Ptr<'BIO'>): Uint8Array {
     const { capi, mem } = this.core;
-    const wbio = this.#liveBio(this.#wbio);
-    const n = capi.BIO_ctrl_pending(wbio);
+    const n = capi.BIO_ctrl_pending(bio);
     if (n === 0) return new Uint8Array(0);
     // Copied straight out of the BIO's buffer, then skipped over (BIO_seek on a mem BIO moves its
     // read position): one copy instead of BIO_read's into a scratch buffer and another out of it.
     return mem.scope(s => {
       const pp = s.out<'char*'>();
-      const len = capi.BIO_get_mem_data(wbio, pp);
+      const len = capi.BIO_get_mem_data(bio, pp);
       if (len !== n) this.core.fail('BIO_get_mem_data');
       const data = mem.copyOut(ptr<'u8'>(mem.readU32(pp)), len);
-      const at = capi.BIO_tell(wbio);
-      if (at < 0 || capi.BIO_seek(wbio, at + len) !== at + len) this.core.fail('BIO_seek');
+      const at = capi.BIO_tell(bio);
+      if (at < 0 || capi.BIO_seek(bio, at + len) !== at + len) this.core.fail('BIO_seek');
       return data;
     });
   }
@@ -429,6 +441,15 @@ export class Connection extends Handle<'SSL'> {
       c.onSession?.(s);
       for (const listener of [...c.#sessionListeners]) if (c.alive) listener(s);
     };
+    deliverTrace = c => {
+      const listener = c.#onTrace;
+      if (listener) {
+        const bio = c.core.capi.OSW_SSL_get0_trace_bio(c.pointer);
+        const text = bio === NULL ? '' : new TextDecoder().decode(c.#takeAll(bio));
+        if (text) listener(text, c);
+      }
+      return c.#messageHook;
+    };
     withClientHello = (c, hello, fn) => {
       c.#clientHello = hello;
       try {
@@ -461,6 +482,7 @@ export class Connection extends Handle<'SSL'> {
     const ssl = this.pointer;
     this.#refuseBusy(what);
     if (this.#fatal) throw this.#fatal;
+    this.#refuseDuringEarlyRead(what);
     this.#busy = what;
     try {
       return this.core.call(() => this.#result(what, ssl, call));
@@ -501,6 +523,38 @@ export class Connection extends Handle<'SSL'> {
       }
     }
   }
+
+  // ==== Trace block (issue 12): SSL_trace's text of each message, as `openssl s_client -trace`.
+
+  #onTrace: TraceListener | null = null;
+  /** Whether the message callback reaches the context's onMessage (see messageHook). */
+  #messageHook = true;
+
+  /**
+   * Called with the text SSL_trace prints for each message this connection sends or receives, as
+   * `openssl s_client -trace` prints it (one call a message, its lines ending in newlines); null:
+   * no trace. Starts as the context's onTrace. The text is drained from the connection's trace BIO
+   * at each message, so nothing accumulates. Runs inside OpenSSL's call, as onMessage does: it may
+   * not start another operation on this connection.
+   */
+  get onTrace(): TraceListener | null {
+    void this.pointer; // throws once freed
+    return this.#onTrace;
+  }
+  set onTrace(listener: TraceListener | null) {
+    if (listener !== null && typeof listener !== 'function') throw new TypeError('onTrace must be a function (text, connection) or null');
+    const { capi } = this.core;
+    const ssl = this.pointer;
+    if (listener) {
+      this.core.check(capi.OSW_SSL_set_trace(ssl, 1), 'OSW_SSL_set_trace (SSL_set_msg_callback with SSL_trace into a memory BIO)');
+    } else if (this.#onTrace) {
+      capi.OSW_SSL_set_trace(ssl, 0);
+      // Back to the plain message callback, which reaches the context's onMessage if it has one.
+      if (this.#messageHook) capi.SSL_set_msg_callback(ssl, capi.OSW_msg_cb());
+    }
+    this.#onTrace = listener;
+  }
+  // ==== end of the Trace block
 
   // ==== Node-adapter block (for ts/io/node*.ts; kept together, at the end of the class): exported
   // keying material, Finished messages, session ticket, peer certificate details, SNI context
@@ -576,6 +630,9 @@ export class Connection extends Handle<'SSL'> {
    * (SSL_set_SSL_CTX), as an SNI callback does; sessions and tickets stay with the first context.
    */
   useContextCertificate(context: Context): void {
+    void this.pointer; // throws once freed
+    assertSameInstance(this, context, 'useContextCertificate');
+    if (context.kind !== 'Context') throw new TypeError(`useContextCertificate: expected a Context, got a ${context.kind}`);
     if (this.context.role !== 'server' || context.role !== 'server') throw new TypeError('useContextCertificate is for server connections and server contexts');
     if (this.core.capi.SSL_set_SSL_CTX(this.pointer, context.pointer) === NULL) this.core.fail('SSL_set_SSL_CTX');
   }
@@ -603,7 +660,10 @@ export class Connection extends Handle<'SSL'> {
    */
   set messageHook(on: boolean) {
     const { capi } = this.core;
-    capi.SSL_set_msg_callback(this.pointer, on ? capi.OSW_msg_cb() : NULL);
+    const ssl = this.pointer;
+    this.#messageHook = on;
+    // A traced connection keeps the tracing callback, which forwards to onMessage while this is on.
+    if (!this.#onTrace) capi.SSL_set_msg_callback(ssl, on ? capi.OSW_msg_cb() : NULL);
   }
   /** This end's own certificate read out field by field (SSL_get_certificate), or null without one. */
   get localCertificateDetails(): CertificateInfo | null {
@@ -611,4 +671,180 @@ export class Connection extends Handle<'SSL'> {
     return x === NULL ? null : describeX509(this.core, x);
   }
   // ==== end of the Node-adapter block
+
+  // ==== Keying-material block (issue 12): the randoms and, for experiments, the master key.
+  // exportKeyingMaterial, finished and peerFinished are in the Node-adapter block above.
+
+  /** The ClientHello's 32 random bytes (SSL_get_client_random); zeros before there is one. */
+  get clientRandom(): Uint8Array {
+    return this.#random((ssl, out, n) => this.core.capi.SSL_get_client_random(ssl, out, n));
+  }
+  /** The ServerHello's 32 random bytes (SSL_get_server_random); zeros before there is one. */
+  get serverRandom(): Uint8Array {
+    return this.#random((ssl, out, n) => this.core.capi.SSL_get_server_random(ssl, out, n));
+  }
+  #random(get: (ssl: Ptr<'SSL'>, out: Ptr<'u8'>, n: number) => number): Uint8Array {
+    const ssl = this.pointer;
+    return this.core.mem.scope(s => {
+      const out = s.alloc(32);
+      return this.core.mem.copyOut(out, get(ssl, out, 32));
+    });
+  }
+
+  /**
+   * FOR EXPERIMENTS ONLY; NEVER LOG IT IN PRODUCTION: whoever has it decrypts the connection. The
+   * current session's master key (SSL_SESSION_get_master_key): the TLS 1.2 master secret (the
+   * CLIENT_RANDOM line of the key log), and in TLS 1.3 the resumption master secret. TLS 1.3's
+   * traffic secrets have no getter in OpenSSL: they come through the context's keylog option.
+   * Null without a session.
+   */
+  masterKey(): Uint8Array | null {
+    const { capi, mem } = this.core;
+    const sess = capi.SSL_get0_session(this.pointer);
+    if (sess === NULL) return null;
+    const n = capi.SSL_SESSION_get_master_key(sess, NULL as Ptr<'u8'>, 0);
+    if (n === 0) return null;
+    // Cleansed when the scope ends: the only copy left is the caller's.
+    return mem.scope(s => {
+      const out = s.alloc(n, true);
+      return mem.copyOut(out, capi.SSL_SESSION_get_master_key(sess, out, n));
+    });
+  }
+  // ==== end of the Keying-material block
+
+  // ==== Early-data (0-RTT) block: a client's writeEarlyData before its handshake, a server's
+  // readEarlyData before its handshake, and earlyDataStatus at both ends (SSL_write_early_data(3)).
+  // Every OpenSSL call goes through #op: the same re-entry guard and sticky errors as handshake().
+
+  /** Early-data bytes this client has handed to OpenSSL (the session's maxEarlyData caps the sum). */
+  #earlyWritten = 0;
+  /** Whether this connection started with early data (its first operation was one of these). */
+  #earlyStarted = false;
+  /** A server's readEarlyData reached SSL_READ_EARLY_DATA_FINISH: the handshake goes on with handshake(). */
+  #earlyReadDone = false;
+
+  /**
+   * Clients: sends `data` as TLS 1.3 early data (0-RTT, SSL_write_early_data), before the handshake
+   * completes, which starts it (the ClientHello goes out with it). Needs a resumed session whose
+   * maxEarlyData is above 0; at most that many bytes in all. Call it before handshake(), as often as
+   * needed, then run handshake() as usual and read earlyDataStatus: if the server did not accept the
+   * early data ('rejected'), none of it reached the application: write() it again. Early data can be
+   * replayed by an attacker (RFC 8446 8): send only what is safe to receive twice. A connection
+   * freed while its early data is in flight leaves its session unresumable, as OpenSSL drops the
+   * session of a connection abandoned outside its handshake (ssl_clear_bad_session).
+   */
+  writeEarlyData(data: Uint8Array | string): Progress {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('writeEarlyData: data must be a Uint8Array or a string');
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'writeEarlyData: data');
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    if (this.context.role !== 'client') throw new TypeError('writeEarlyData is for clients; a server reads early data with readEarlyData()');
+    if (this.#fatal) throw this.#fatal;
+    this.#refuseBusy('writeEarlyData');
+    if (!this.#earlyStarted && capi.SSL_in_before(ssl) !== 1) {
+      throw new TypeError('writeEarlyData: the handshake has already started without early data; early data goes before the first handshake(), write() or read()');
+    }
+    if (this.isHandshakeDone) throw new TypeError('writeEarlyData: the handshake is complete; send with write()');
+    const sess = capi.SSL_get0_session(ssl);
+    const max = sess === NULL ? 0 : capi.SSL_SESSION_get_max_early_data(sess);
+    if (max === 0) {
+      throw new TypeError('writeEarlyData: early data needs a session to resume whose maxEarlyData is above 0 (a ticket from a server ' +
+        'with maxEarlyData set); check session.maxEarlyData first, and send with write() after the handshake otherwise');
+    }
+    if (this.#earlyWritten + bytes.length > max) {
+      throw new RangeError(`writeEarlyData: ${bytes.length} more bytes would exceed the session's maxEarlyData of ${max} ` +
+        `(${this.#earlyWritten} sent already); nothing was sent. Send the rest with write() once the handshake is done`);
+    }
+    this.#earlyStarted = true;
+    if (bytes.length === 0) return 'done';
+    return mem.scope(s => {
+      const buf = s.alloc(bytes.length, true), written = s.out<'size_t'>();
+      mem.u8.set(bytes, buf);
+      const p = this.#op('writeEarlyData', ssl => capi.SSL_write_early_data(ssl, buf, bytes.length, written));
+      if (p === 'done') this.#earlyWritten += bytes.length;
+      return p;
+    });
+  }
+
+  /**
+   * Servers: reads the client's early data (SSL_read_early_data), called instead of handshake() until
+   * it says 'finished' (until then the other operations throw a TypeError); then handshake()
+   * completes the handshake as usual. `data` is early data
+   * received so far. 'want-read' wants more bytes from the peer; 'want-client-hello-cb' as for
+   * handshake(). Early data is accepted only with the context's maxEarlyData above 0, on a resumed
+   * session, and (OpenSSL's anti-replay, unless SSL_OP_NO_ANTI_REPLAY) only once per ticket: that
+   * needs the server's session cache (on by default), since tickets become single-use stateful ones.
+   * A server that calls handshake() without this rejects any early data.
+   */
+  readEarlyData(): { data: Uint8Array; state: 'finished' | 'want-read' | 'want-write' | 'want-client-hello-cb' } {
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    if (this.context.role !== 'server') throw new TypeError('readEarlyData is for servers; a client sends early data with writeEarlyData()');
+    if (this.#fatal) throw this.#fatal;
+    this.#refuseBusy('readEarlyData');
+    if (this.#earlyReadDone) return { data: new Uint8Array(0), state: 'finished' };
+    if (!this.#earlyStarted && capi.SSL_in_before(ssl) !== 1) {
+      throw new TypeError('readEarlyData: the handshake has already started without it; readEarlyData goes before the first handshake()');
+    }
+    this.#earlyStarted = true;
+    const chunks: Uint8Array[] = [];
+    let state: 'finished' | 'want-read' | 'want-write' | 'want-client-hello-cb' = 'want-read';
+    mem.scope(s => {
+      const buf = s.alloc(RECORD, true), got = s.out<'size_t'>();
+      for (let i = 0; i < 1 << 20; i++) {
+        let raw = 0;
+        const p = this.#op('readEarlyData', ssl => (raw = capi.SSL_read_early_data(ssl, buf, RECORD, got)));
+        if (p !== 'done') {
+          // 'closed' cannot come before the handshake: the peer's close_notify is read by handshake().
+          state = p === 'closed' ? 'want-read' : p;
+          break;
+        }
+        const n = mem.readU32(got);
+        if (n > 0) chunks.push(mem.copyOut(buf, n));
+        if (raw === C.SSL_READ_EARLY_DATA_FINISH) {
+          this.#earlyReadDone = true;
+          state = 'finished';
+          break;
+        }
+      }
+    });
+    return { data: chunks.length === 1 ? chunks[0] : concat(chunks), state };
+  }
+
+  /**
+   * What became of early data (SSL_get_early_data_status): 'not-sent' (none was sent or, on a server,
+   * none arrived yet), 'rejected' (the server did not take it: a client resends it with write()),
+   * 'accepted'. Final once the handshake is done.
+   */
+  get earlyDataStatus(): 'not-sent' | 'rejected' | 'accepted' {
+    const status = this.core.capi.SSL_get_early_data_status(this.pointer);
+    return status === C.SSL_EARLY_DATA_ACCEPTED ? 'accepted' : status === C.SSL_EARLY_DATA_REJECTED ? 'rejected' : 'not-sent';
+  }
+
+  /** Early-data bytes this client has sent with writeEarlyData(). */
+  get earlyDataWritten(): number {
+    void this.pointer; // throws once freed
+    return this.#earlyWritten;
+  }
+
+  /**
+   * Servers, inside the client-hello handler: refuses this connection's early data whatever the
+   * context allows (SSL_set_allow_early_data_cb with a callback answering no). The handshake goes
+   * on; the client sees 'rejected'. For a replay guard shared by several servers (early-data-guard.ts).
+   */
+  denyEarlyData(): void {
+    if (this.context.role !== 'server') throw new TypeError('denyEarlyData is for servers');
+    this.core.capi.OSW_SSL_deny_early_data(this.pointer);
+  }
+  /**
+   * A server reading early data goes on with readEarlyData() until 'finished': OpenSSL refuses the
+   * other calls meanwhile (SSL_write "called a function you should not call"), fatally; refused here
+   * instead, the connection intact.
+   */
+  #refuseDuringEarlyRead(what: string): void {
+    if (this.#earlyStarted && !this.#earlyReadDone && this.context.role === 'server' && what !== 'readEarlyData') {
+      throw new TypeError(`${what}: this server connection is reading early data: call readEarlyData() until it says 'finished', then ${what}()`);
+    }
+  }
+  // ==== end of the early-data block
 }

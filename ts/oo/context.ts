@@ -3,10 +3,11 @@ import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
-import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions } from './connection.ts';
+import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions, type TraceListener } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
+import { configureClientPsk, configureServerPsk, type ClientPsk, type PskFindHandler } from './psk.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 const VERSIONS: Record<TLSVersion, number> = { 'TLSv1.2': C.TLS1_2_VERSION, 'TLSv1.3': C.TLS1_3_VERSION };
@@ -78,10 +79,34 @@ export interface ContextOptions {
    */
   onMessage?(message: TLSMessage, connection: Connection | null): void;
   /**
+   * Called with SSL_trace's text for each message of each connection made from this context, as
+   * `openssl s_client -trace` prints it (each connection starts with it as its onTrace).
+   */
+  onTrace?: TraceListener;
+  /**
    * The default of each connection's maxIncomingBytes: how many of the peer's bytes it holds
    * unprocessed before receive() refuses more (default 256 KiB).
    */
   maxIncomingBytes?: number;
+
+  // ---- external PSKs (ts/oo/psk.ts)
+  /** Clients: the PSK to offer (TLS 1.3) or use with TLS 1.2 PSK suites; the context keeps its own reference to the session. */
+  psk?: ClientPsk;
+  /** Servers: looks up the PSK for the identity a client offers (TLS 1.3 and TLS 1.2 PSK suites). */
+  onPskFind?: PskFindHandler;
+  /** Servers: the PSK identity hint sent in TLS 1.2 (SSL_CTX_use_psk_identity_hint; TLS 1.3 has none). */
+  pskIdentityHint?: string;
+  // -- early data (0-RTT): servers only
+  /**
+   * Servers: the most early data (0-RTT) a client may send on resuming, advertised in the tickets
+   * this server issues (SSL_CTX_set_max_early_data; default 0: none). Early data is read with
+   * Connection.readEarlyData (the adapters do it). OpenSSL's anti-replay stays on unless
+   * SSL_OP_NO_ANTI_REPLAY: it makes tickets single-use entries of the session cache, so the cache
+   * must stay on (sessionCacheMode includes SSL_SESS_CACHE_SERVER, the default).
+   */
+  maxEarlyData?: number;
+  /** Servers: the hard limit on early data received (SSL_CTX_set_recv_max_early_data; OpenSSL's default 16384). */
+  recvMaxEarlyData?: number;
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
@@ -89,6 +114,9 @@ const CONTEXT_OPTIONS = Object.keys({
   role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
+  onTrace: 1,
+  psk: 1, onPskFind: 1, pskIdentityHint: 1,
+  maxEarlyData: 1, recvMaxEarlyData: 1, // early data
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -117,6 +145,8 @@ export interface ContextHandlers {
   clientHello: ClientHelloHandler | null;
   /** The ALPN protocols a server accepts, in wire format. */
   alpn: Uint8Array | null;
+  /** A server's PSK lookup (options.onPskFind). */
+  pskFind: PskFindHandler | null;
 }
 
 export interface SessionCacheStats {
@@ -152,6 +182,7 @@ export class Context extends Handle<'SSL_CTX'> {
     const wire = options.alpn ? alpnWire(options.alpn) : null; // validated before there is anything to free
     const maxIncoming = options.maxIncomingBytes === undefined ? DEFAULT_MAX_INCOMING_BYTES
       : checkMaxIncomingBytes('createContext', options.maxIncomingBytes);
+    if (options.onTrace !== undefined && typeof options.onTrace !== 'function') throw new TypeError('createContext: options.onTrace must be a function (text, connection)');
     const ptr = capi.SSL_CTX_new(role === 'client' ? capi.TLS_client_method() : capi.TLS_server_method());
     if (ptr === NULL) core.fail('SSL_CTX_new');
     const contexts = core.contexts;
@@ -162,9 +193,11 @@ export class Context extends Handle<'SSL_CTX'> {
     this.role = role;
     this.#handlers = {
       session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
+      pskFind: options.onPskFind ?? null,
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     this.#maxIncoming = maxIncoming;
+    this.#onTrace = options.onTrace ?? null;
     core.contexts.set(ptr, new WeakRef(this));
     try {
       this.#configure(options);
@@ -214,6 +247,19 @@ export class Context extends Handle<'SSL_CTX'> {
     this.#installSessionCallbacks();
     if (this.#handlers.keylog) capi.SSL_CTX_set_keylog_callback(ctx, capi.OSW_keylog_cb());
     if (this.#handlers.message) capi.SSL_CTX_set_msg_callback(ctx, capi.OSW_msg_cb());
+    if (o.maxEarlyData !== undefined) this.maxEarlyData = o.maxEarlyData;
+    if (o.recvMaxEarlyData !== undefined) this.recvMaxEarlyData = o.recvMaxEarlyData;
+    this.#configurePsk(o);
+  }
+
+  /** External PSKs: the client's options.psk, the server's onPskFind and pskIdentityHint (ts/oo/psk.ts). */
+  #configurePsk(o: ContextOptions): void {
+    const server = this.role === 'server';
+    for (const [key, forServer] of [['psk', false], ['onPskFind', true], ['pskIdentityHint', true]] as const) {
+      if (o[key] !== undefined && forServer !== server) throw new TypeError(`createContext: options.${key} is for ${forServer ? 'servers' : 'clients'}`);
+    }
+    if (o.psk !== undefined) configureClientPsk(this.core, this, this.pointer, o.psk);
+    if (server) configureServerPsk(this.core, this.pointer, o.onPskFind, o.pskIdentityHint);
   }
 
   #preferChaCha(o: ContextOptions): void {
@@ -230,9 +276,11 @@ export class Context extends Handle<'SSL_CTX'> {
         s.cstring('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256')), 'SSL_CTX_set_ciphersuites'));
     }
     if (o.cipherList === undefined) {
-      // Named first, then the rest of OpenSSL's DEFAULT in its own order.
+      // Named first, then the rest of OpenSSL's DEFAULT in its own order. DEFAULT is only understood
+      // first in a cipher string (ciphers(1)); elsewhere it matches nothing, so it is spelled out as
+      // OpenSSL defines it (SSL_DEFAULT_CIPHER_LIST): `openssl ciphers` lists the same suites.
       mem.scope(s => this.core.check(capi.SSL_CTX_set_cipher_list(ctx,
-        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DEFAULT')), 'SSL_CTX_set_cipher_list'));
+        s.cstring('ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ALL:!COMPLEMENTOFDEFAULT:!eNULL')), 'SSL_CTX_set_cipher_list'));
     }
   }
 
@@ -299,8 +347,19 @@ export class Context extends Handle<'SSL_CTX'> {
 
   /** A new connection: one SSL with a memory BIO each way. */
   createConnection(options: ConnectionOptions = {}): Connection {
-    return new Connection(this.core, this, options);
+    const connection = new Connection(this.core, this, options);
+    // ---- trace (issue 12): the context's onTrace, checked when the context was made.
+    if (this.#onTrace) {
+      try {
+        connection.onTrace = this.#onTrace;
+      } catch (e) {
+        connection.free();
+        throw e;
+      }
+    }
+    return connection;
   }
+  readonly #onTrace: TraceListener | null = null;
 
   // ---- session cache
 
@@ -496,6 +555,37 @@ export class Context extends Handle<'SSL_CTX'> {
       timeouts: capi.SSL_CTX_sess_timeouts(c), cacheFull: capi.SSL_CTX_sess_cache_full(c),
     };
   }
+
+  // ==== Early-data (0-RTT) block: the servers' limits (SSL_CTX_set_max_early_data(3)).
+
+  /** Servers: the most early data tickets allow (SSL_CTX_get_max_early_data; 0: none). */
+  get maxEarlyData(): number {
+    return this.core.capi.SSL_CTX_get_max_early_data(this.pointer);
+  }
+  set maxEarlyData(n: number) {
+    this.#earlyDataLimit('maxEarlyData', n, (ctx, v) => this.core.capi.SSL_CTX_set_max_early_data(ctx, v));
+  }
+  /** Servers: the hard limit on early data received (SSL_CTX_get_recv_max_early_data). */
+  get recvMaxEarlyData(): number {
+    return this.core.capi.SSL_CTX_get_recv_max_early_data(this.pointer);
+  }
+  set recvMaxEarlyData(n: number) {
+    this.#earlyDataLimit('recvMaxEarlyData', n, (ctx, v) => this.core.capi.SSL_CTX_set_recv_max_early_data(ctx, v));
+  }
+  #earlyDataLimit(name: string, n: number, set: (ctx: Ptr<'SSL_CTX'>, v: number) => number): void {
+    const ctx = this.pointer;
+    if (this.role !== 'server') {
+      throw new TypeError(`${name} is a server setting: a client may send as much early data as its session's maxEarlyData says`);
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} must be a number of bytes (0 to 2^32-1), got ${String(n)}`);
+    this.core.check(set(ctx, n), `SSL_CTX_set_${name === 'maxEarlyData' ? '' : 'recv_'}max_early_data`);
+  }
+  /** Servers: the client-hello handler set now, or null (to chain another before it, as the early-data replay guard does). */
+  get clientHelloHandler(): ClientHelloHandler | null {
+    void this.pointer; // throws once freed
+    return this.#handlers.clientHello;
+  }
+  // ==== end of the early-data block
 
   static {
     readHandlers = c => c.#handlers;

@@ -1,10 +1,11 @@
 import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import { lendClientHello } from './client-hello.ts';
-import { notifySession, withClientHello, type Connection } from './connection.ts';
+import { deliverTrace, notifySession, withClientHello, type Connection } from './connection.ts';
 import { contextHandlers, type Context } from './context.ts';
 import type { Core } from './core.ts';
 import { Session } from './session.ts';
+import { decodeIdentity, foundPsk, writePskKey } from './psk.ts';
 
 /**
  * The one place OpenSSL's callbacks are routed to the Context and Connection objects they concern.
@@ -87,6 +88,9 @@ export function installDispatch(core: Core): void {
     keylog?.(mem.readCString(line) ?? '', liveConnection(ssl));
   });
   h.msg = (writeP, version, contentType, buf, len, ssl) => core.callback(() => {
+    // A traced connection's SSL_trace text for this message first (Connection.onTrace).
+    const conn = liveConnection(ssl);
+    if (conn && !deliverTrace(conn)) return;
     const message = handlersOfSSL(ssl)?.message;
     message?.({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, liveConnection(ssl));
   });
@@ -110,4 +114,32 @@ export function installDispatch(core: Core): void {
     }
     return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
   };
+
+  // ---- external PSKs (servers; a client's PSK is answered in C, wasm/shims.c)
+  /** The server's onPskFind answer for an identity: a PSK Session of this instance, or null. */
+  const findPsk = (ssl: Ptr<'SSL'>, identity: Uint8Array): Session | null => {
+    const find = handlersOfSSL(ssl)?.pskFind;
+    const id = find ? decodeIdentity(identity) : null;
+    if (!find || id === null) return null;
+    const found = find(id, liveConnection(ssl));
+    // Looked up again: the callback may have freed the connection or the context.
+    const context = contextOfSSL(ssl);
+    return context && foundPsk(core, context, found);
+  };
+  h.psk_find_session = (ssl, identity, identityLen, sessOut) => core.callback(() => {
+    const found = findPsk(ssl, mem.copyOut(identity, identityLen));
+    // SSL_CTX_set_psk_find_session_callback(3): *sess is OpenSSL's to free, so it gets a new
+    // reference; NULL (with success) is "no PSK, the handshake goes on".
+    if (found) core.check(capi.SSL_SESSION_up_ref(found.pointer), 'SSL_SESSION_up_ref');
+    mem.writeU32(sessOut, found ? found.pointer : NULL);
+    return 1;
+  });
+  h.psk_server = (ssl, identity, psk, maxPskLen) => core.callback(() => {
+    // TLS 1.3 asked psk_find_session already (OpenSSL calls this one after a NULL answer there).
+    if (capi.SSL_version(ssl) >= C.TLS1_3_VERSION || identity === NULL) return 0;
+    const end = mem.u8.indexOf(0, identity); // OpenSSL's NUL-terminated copy of the identity
+    if (end < 0) return 0;
+    const found = findPsk(ssl, mem.copyOut(identity, end - identity));
+    return found ? writePskKey(core, found, psk, maxPskLen) : 0;
+  });
 }

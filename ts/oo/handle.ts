@@ -181,6 +181,10 @@ export function assertSameInstance(owner: object, other: object, where: string):
  */
 export function assertBelongs(h: object, tracker: HandleTracker, where: string): void {
   if (belongsTo(h, tracker)) return;
+  if (!(h instanceof Handle)) {
+    const got = h === null ? 'null' : typeof h !== 'object' ? typeof h : h.constructor?.name ?? 'an object';
+    throw new TypeError(`${where}: expected a Context, Connection or Session of this library, got ${got}`);
+  }
   throw new ForeignHandleError(`${where}: this ${h instanceof Handle ? h.kind : 'object'} belongs to another OpenSSL instance, ` +
     'whose memory this one cannot read. Sessions move between instances as bytes: session.toDER() in the one, ' +
     'openssl.sessionFromDER(der) in the other');

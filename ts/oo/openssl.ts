@@ -11,6 +11,7 @@ import { Core } from './core.ts';
 import { installDispatch } from './dispatch.ts';
 import { belongsTo, type HandleKind } from './handle.ts';
 import { Session } from './session.ts';
+import { makePskSession, type PskSessionOptions } from './psk.ts';
 
 export interface InstanceStats {
   /** Live handles (objects holding an OpenSSL reference) by type. */
@@ -58,6 +59,15 @@ export class OpenSSL {
     const p = this.raw.capi.SSL_SESSION_new();
     if (p === NULL) this.#core.fail('SSL_SESSION_new');
     return new Session(this.#core, p);
+  }
+
+  /**
+   * An external PSK as a Session (SSL_SESSION_new, SSL_SESSION_set1_master_key, SSL_SESSION_set_cipher,
+   * SSL_SESSION_set_protocol_version(TLS1_3_VERSION)): for a client context's options.psk and the
+   * answers of a server's options.onPskFind.
+   */
+  pskSession(options: PskSessionOptions): Session {
+    return makePskSession(this.#core, options);
   }
 
   /**

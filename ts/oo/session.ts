@@ -147,9 +147,22 @@ export class Session extends Handle<'SSL_SESSION'> {
   get hasTicket(): boolean {
     return this.core.capi.SSL_SESSION_has_ticket(this.pointer) === 1;
   }
+  /** The ticket the session carries (SSL_SESSION_get0_ticket, a copy), or null. */
+  get ticket(): Uint8Array | null {
+    const p = this.pointer;
+    return this.core.borrowedBytes((pp, len) => this.core.capi.SSL_SESSION_get0_ticket(p, pp, len as Ptr<string> as Ptr<'size_t'>));
+  }
   /** The lifetime hint the server sent with the ticket, in seconds. */
   get ticketLifetimeHint(): number {
     return this.core.capi.SSL_SESSION_get_ticket_lifetime_hint(this.pointer);
+  }
+  /**
+   * The most early data (0-RTT) a client may send when resuming this session
+   * (SSL_SESSION_get_max_early_data): the server's maxEarlyData when it issued the ticket; 0 means
+   * the session allows none, and Connection.writeEarlyData refuses.
+   */
+  get maxEarlyData(): number {
+    return this.core.capi.SSL_SESSION_get_max_early_data(this.pointer);
   }
   /** Whether a client can resume with it (SSL_SESSION_is_resumable). */
   get isResumable(): boolean {

@@ -28,6 +28,13 @@ export interface CallbackHandlers {
   client_hello(ssl: Ptr<'SSL'>, al: Ptr<'i32'>, arg: Ptr<'void'>): number;
   /** SSL_CTX_set_msg_callback. */
   msg(writeP: number, version: number, contentType: number, buf: Ptr<'u8'>, len: number, ssl: Ptr<'SSL'>, arg: Ptr<'void'>): void;
+  /**
+   * SSL_CTX_set_psk_find_session_callback (TLS 1.3 servers): write a new reference to *sess (OpenSSL
+   * frees it) or leave it NULL for no PSK, and return 1; 0 fails the handshake.
+   */
+  psk_find_session(ssl: Ptr<'SSL'>, identity: Ptr<'u8'>, identityLen: number, sess: Ptr<'SSL_SESSION*'>): number;
+  /** SSL_CTX_set_psk_server_callback (TLS 1.2 servers): the key's length after writing it to psk, or 0 (unknown_psk_identity). */
+  psk_server(ssl: Ptr<'SSL'>, identity: Ptr<'char'>, psk: Ptr<'u8'>, maxPskLen: number): number;
 }
 
 export type CallbackKind = keyof CallbackHandlers;
@@ -49,6 +56,8 @@ export const CALLBACK_DEFAULTS: { [K in CallbackKind]: { none: (...a: Parameters
   keylog: { none: () => undefined, failed: undefined },
   msg: { none: () => undefined, failed: undefined },
   client_hello: { none: () => 1, failed: 0 },
+  psk_find_session: { none: () => 1, failed: 0 }, // *sess stays NULL: no PSK, the handshake goes on
+  psk_server: { none: () => 0, failed: 0 },
 };
 
 export type TrampolineGetter = () => FnPtr<string>;

@@ -84,3 +84,11 @@ export const OPENSSL_FULL_VERSION_STRING = 7;
 
 export const ERR_LIB_SSL = 20;
 export const ERR_TXT_STRING = 0x02;
+
+// Early data (ssl.h): SSL_get_early_data_status and SSL_read_early_data results.
+export const SSL_EARLY_DATA_NOT_SENT = 0;
+export const SSL_EARLY_DATA_REJECTED = 1;
+export const SSL_EARLY_DATA_ACCEPTED = 2;
+export const SSL_READ_EARLY_DATA_ERROR = 0;
+export const SSL_READ_EARLY_DATA_SUCCESS = 1;
+export const SSL_READ_EARLY_DATA_FINISH = 2;

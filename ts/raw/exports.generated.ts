@@ -606,6 +606,65 @@ export interface Capi {
   SSL_get_certificate(s: Ptr<'SSL'>): Ptr<'X509'>;
   /** `verify_cb OSW_verify_accept_cb(void)` */
   OSW_verify_accept_cb(): FnPtr<'verify_cb'>;
+  // ---- experiments: trace and keying material
+  /** `void SSL_trace(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg)` */
+  SSL_trace(write_p: number, version: number, content_type: number, buf: Ptr<string>, len: number, ssl: Ptr<'SSL'>, arg: Ptr<string>): void;
+  /** `int OSW_SSL_set_trace(SSL *s, int on)` */
+  OSW_SSL_set_trace(s: Ptr<'SSL'>, on: number): number;
+  /** `BIO *OSW_SSL_get0_trace_bio(const SSL *s)` */
+  OSW_SSL_get0_trace_bio(s: Ptr<'SSL'>): Ptr<'BIO'>;
+  /** `size_t SSL_get_client_random(const SSL *ssl, unsigned char *out, size_t outlen)` */
+  SSL_get_client_random(ssl: Ptr<'SSL'>, out: Ptr<'u8'>, outlen: number): number;
+  /** `size_t SSL_get_server_random(const SSL *ssl, unsigned char *out, size_t outlen)` */
+  SSL_get_server_random(ssl: Ptr<'SSL'>, out: Ptr<'u8'>, outlen: number): number;
+  /** `size_t SSL_SESSION_get_master_key(const SSL_SESSION *sess, unsigned char *out, size_t outlen)` */
+  SSL_SESSION_get_master_key(sess: Ptr<'SSL_SESSION'>, out: Ptr<'u8'>, outlen: number): number;
+  // ---- psk: external pre-shared keys
+  /** `int SSL_SESSION_set1_master_key(SSL_SESSION *sess, const unsigned char *in, size_t len)` */
+  SSL_SESSION_set1_master_key(sess: Ptr<'SSL_SESSION'>, in_: Ptr<'u8'>, len: number): number;
+  /** `int SSL_SESSION_set_cipher(SSL_SESSION *s, const SSL_CIPHER *cipher)` */
+  SSL_SESSION_set_cipher(s: Ptr<'SSL_SESSION'>, cipher: Ptr<'SSL_CIPHER'>): number;
+  /** `int SSL_SESSION_set_protocol_version(SSL_SESSION *s, int version)` */
+  SSL_SESSION_set_protocol_version(s: Ptr<'SSL_SESSION'>, version: number): number;
+  /** `int SSL_SESSION_set_max_early_data(SSL_SESSION *s, uint32_t max_early_data)` */
+  SSL_SESSION_set_max_early_data(s: Ptr<'SSL_SESSION'>, max_early_data: number): number;
+  /** `void SSL_CTX_set_psk_find_session_callback(SSL_CTX *ctx, psk_find_session_cb cb)` */
+  SSL_CTX_set_psk_find_session_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'psk_find_session_cb'>): void;
+  /** `void SSL_CTX_set_psk_server_callback(SSL_CTX *ctx, psk_server_cb cb)` */
+  SSL_CTX_set_psk_server_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'psk_server_cb'>): void;
+  /** `psk_find_session_cb OSW_psk_find_session_cb(void)` */
+  OSW_psk_find_session_cb(): FnPtr<'psk_find_session_cb'>;
+  /** `psk_server_cb OSW_psk_server_cb(void)` */
+  OSW_psk_server_cb(): FnPtr<'psk_server_cb'>;
+  /** `int SSL_CTX_use_psk_identity_hint(SSL_CTX *ctx, const char *identity_hint)` */
+  SSL_CTX_use_psk_identity_hint(ctx: Ptr<'SSL_CTX'>, identity_hint: Ptr<'char'>): number;
+  /** `const char *SSL_get_psk_identity_hint(const SSL *s)` */
+  SSL_get_psk_identity_hint(s: Ptr<'SSL'>): Ptr<'char'>;
+  /** `const char *SSL_get_psk_identity(const SSL *s)` */
+  SSL_get_psk_identity(s: Ptr<'SSL'>): Ptr<'char'>;
+  /** `int OSW_SSL_CTX_set1_client_psk(SSL_CTX *ctx, SSL_SESSION *sess, const unsigned char *id, size_t idlen)` */
+  OSW_SSL_CTX_set1_client_psk(ctx: Ptr<'SSL_CTX'>, sess: Ptr<'SSL_SESSION'>, id: Ptr<'u8'>, idlen: number): number;
+  // ---- early data (0-RTT)
+  /** `int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t max_early_data)` */
+  SSL_CTX_set_max_early_data(ctx: Ptr<'SSL_CTX'>, max_early_data: number): number;
+  /** `uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx)` */
+  SSL_CTX_get_max_early_data(ctx: Ptr<'SSL_CTX'>): number;
+  /** `int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t recv_max_early_data)` */
+  SSL_CTX_set_recv_max_early_data(ctx: Ptr<'SSL_CTX'>, recv_max_early_data: number): number;
+  /** `uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx)` */
+  SSL_CTX_get_recv_max_early_data(ctx: Ptr<'SSL_CTX'>): number;
+  /** `uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *s)` */
+  SSL_SESSION_get_max_early_data(s: Ptr<'SSL_SESSION'>): number;
+  /** `int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)` */
+  SSL_write_early_data(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, written: Ptr<'size_t'>): number;
+  /** `int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)` */
+  SSL_read_early_data(s: Ptr<'SSL'>, buf: Ptr<string>, num: number, readbytes: Ptr<'size_t'>): number;
+  /** `int SSL_get_early_data_status(const SSL *s)` */
+  SSL_get_early_data_status(s: Ptr<'SSL'>): number;
+  /** `int SSL_in_before(const SSL *s)` */
+  SSL_in_before(s: Ptr<'SSL'>): number;
+  /** `void OSW_SSL_deny_early_data(SSL *s)` */
+  OSW_SSL_deny_early_data(s: Ptr<'SSL'>): void;
 }
 
 /**
@@ -905,4 +964,32 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_SESSION_get0_ticket: 'v',
   SSL_get_certificate: 'u',
   OSW_verify_accept_cb: 'u',
+  SSL_trace: 'v',
+  OSW_SSL_set_trace: 'i',
+  OSW_SSL_get0_trace_bio: 'u',
+  SSL_get_client_random: 'u',
+  SSL_get_server_random: 'u',
+  SSL_SESSION_get_master_key: 'u',
+  SSL_SESSION_set1_master_key: 'i',
+  SSL_SESSION_set_cipher: 'i',
+  SSL_SESSION_set_protocol_version: 'i',
+  SSL_SESSION_set_max_early_data: 'i',
+  SSL_CTX_set_psk_find_session_callback: 'v',
+  SSL_CTX_set_psk_server_callback: 'v',
+  OSW_psk_find_session_cb: 'u',
+  OSW_psk_server_cb: 'u',
+  SSL_CTX_use_psk_identity_hint: 'i',
+  SSL_get_psk_identity_hint: 'u',
+  SSL_get_psk_identity: 'u',
+  OSW_SSL_CTX_set1_client_psk: 'i',
+  SSL_CTX_set_max_early_data: 'i',
+  SSL_CTX_get_max_early_data: 'u',
+  SSL_CTX_set_recv_max_early_data: 'i',
+  SSL_CTX_get_recv_max_early_data: 'u',
+  SSL_SESSION_get_max_early_data: 'u',
+  SSL_write_early_data: 'i',
+  SSL_read_early_data: 'i',
+  SSL_get_early_data_status: 'i',
+  SSL_in_before: 'i',
+  OSW_SSL_deny_early_data: 'v',
 };

@@ -35,7 +35,7 @@ export interface RedisStoreOptions {
 }
 
 /** The sealer the options ask for, null for insecurePlaintext; a TypeError naming what to do otherwise. */
-function sealerFor(who: string, options: RedisStoreOptions | undefined, holds: string): ValueSealer | null {
+export function sealerFor(who: string, options: RedisStoreOptions | undefined, holds: string): ValueSealer | null {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${who}: the second argument must be an options object: { keys: [{ id, key }] } (or { insecurePlaintext: true })`);
   }
@@ -51,7 +51,7 @@ function sealerFor(who: string, options: RedisStoreOptions | undefined, holds: s
   return new ValueSealer(options.keys, who);
 }
 
-function prefixOf(who: string, options: RedisStoreOptions | undefined): string {
+export function prefixOf(who: string, options: RedisStoreOptions | undefined): string {
   const prefix = options?.prefix ?? 'openssl-wasm:';
   if (typeof prefix !== 'string') throw new TypeError(`${who}: options.prefix must be a string`);
   return prefix;
