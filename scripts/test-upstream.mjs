@@ -157,7 +157,7 @@ function tap(out) {
 // One program's results on one module, summed over its invocations.
 class Tally {
   constructor(prog) {
-    Object.assign(this, { prog, passed: 0, failed: 0, skipped: 0, seconds: 0, notes: [], failures: [], skips: [] });
+    Object.assign(this, { prog, passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], skips: [] });
     this.iterations = { passed: 0, failed: 0, skipped: 0 };
     this.stanzas = { tests: 0, errors: 0, skipped: 0 };
   }
@@ -167,11 +167,13 @@ class Tally {
     this.seconds += run.seconds;
     this.passed += t.passed; this.failed += t.failed; this.skipped += t.skipped;
     for (const k of Object.keys(this.iterations)) this.iterations[k] += t.iterations[k];
+    // evp_test's own count of the stanzas in a file ("Completed N tests with E errors and S skipped").
+    let stanzas = 0;
     for (const m of run.out.matchAll(/Completed (\d+) tests with (\d+) errors and (\d+) skipped/g)) {
       this.stanzas.tests += Number(m[1]); this.stanzas.errors += Number(m[2]); this.stanzas.skipped += Number(m[3]);
+      stanzas += Number(m[3]);
     }
     for (const [what, iterations] of t.skips) this.skips.push(`${label}${what}${iterations ? ` (${iterations} iteration${iterations > 1 ? 's' : ''})` : ''}`);
-    const stanzas = [...run.out.matchAll(/Completed \d+ tests with \d+ errors and (\d+) skipped/g)].reduce((n, m) => n + Number(m[1]), 0);
     if (stanzas) this.skips.push(`${label}${stanzas} stanzas skipped by evp_test (algorithm not in this build, or written for another provider or version)`);
     const counted = t.passed + t.failed + t.skipped;
     // A crash or an exit status that no `not ok` explains is a failure too, as are planned tests
