@@ -24,7 +24,9 @@ die() { echo "test-upstream: error: $*" >&2; exit 1; }
 variants=("$@"); [ ${#variants[@]} -gt 0 ] || variants=(plain simd)
 for v in "${variants[@]}"; do case $v in plain|simd) ;; *) die "unknown module \"$v\"; expected plain and/or simd";; esac; done
 command -v emcc >/dev/null || die "emcc not found: run ./build.sh first (it installs emscripten)"
-emcc_version=$(emcc --version | head -1)
+# Read whole, then the first line (piped into head, emcc can die of a broken pipe, failing the script).
+emcc_out=$(emcc --version) || die "emcc does not run; it said: $emcc_out"
+emcc_version=${emcc_out%%$'\n'*}
 # The libraries of this checkout's configure flags, the same call as build.sh's: returns the cached
 # ones at once (it builds them only if build.sh has not).
 libs=${LIBS_DIR:-$("$root/scripts/build-libs.sh" "$("$root/openssl-src/fetch.sh")" "$emcc_version")}
