@@ -21,5 +21,6 @@ import './reentry.suite.ts';
 import './instances.suite.ts';
 import './bounded-buffering.suite.ts';
 import './input-boundaries.suite.ts';
+import './fuzz-corpus.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';
