@@ -1,5 +1,5 @@
 // Writing the corpus (Node only: the fuzzer and make-seeds.ts): one file per input, named by its
-// SHA-1 as libFuzzer names them, and the index the replay reads.
+// SHA-1 as libFuzzer names them (plus .bin), and the index the replay reads.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,8 @@ export async function writeCorpus(target: string, inputs: Uint8Array[]): Promise
   mkdirSync(tdir, { recursive: true });
   const names = new Set<string>();
   for (const b of inputs) {
-    const name = nameOf(b);
+    // An extension, so that vite serves the file as it is (it takes a name without one for a module).
+    const name = `${nameOf(b)}.bin`;
     names.add(name);
     writeFileSync(tdir + name, b);
   }
