@@ -1,19 +1,24 @@
 // Writing the corpus (Node only: the fuzzer and make-seeds.ts): one file per input, named by its
 // SHA-1 as libFuzzer names them (plus .bin), and the index the replay reads.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { corpusURL, readIndex } from './corpus.ts';
 
 const dir = fileURLToPath(corpusURL);
 export const nameOf = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
-/** Replaces `target`'s corpus by `inputs` and updates index.json. */
+/**
+ * Replaces `target`'s corpus by `inputs` and updates index.json. Files named regress-*.bin (inputs
+ * that once broke something, named by hand) are always kept.
+ */
 export async function writeCorpus(target: string, inputs: Uint8Array[]): Promise<void> {
   const tdir = `${dir}${target}/`;
-  rmSync(tdir, { recursive: true, force: true });
   mkdirSync(tdir, { recursive: true });
-  const names = new Set<string>();
+  const names = new Set<string>(readdirSync(tdir).filter(n => n.startsWith('regress-')));
+  for (const n of readdirSync(tdir)) if (!names.has(n)) rmSync(tdir + n);
+  const kept = new Set([...names].map(n => nameOf(readFileSync(tdir + n))));
+  inputs = inputs.filter(b => !kept.has(nameOf(b)));
   for (const b of inputs) {
     // An extension, so that vite serves the file as it is (it takes a name without one for a module).
     const name = `${nameOf(b)}.bin`;

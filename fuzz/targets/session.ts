@@ -26,7 +26,7 @@ export const sessionTarget: FuzzTarget = {
           s.print();
           // Compared with the start time made equal: OpenSSL keeps it as unsigned nanoseconds
           // (OSSL_TIME), so a time before 1970 or after 2554 wraps on each parse and never
-          // round-trips (fuzz/corpus/session/ keeps such an input). Everything else must.
+          // round-trips (fuzz/corpus/session/regress-time-outside-1970-2554.bin). Everything else must.
           const now = Math.floor(Date.now() / 1000);
           s.time = now;
           const der = s.toDER();

@@ -82,7 +82,7 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
       }
       // A session stored under another id (a store entry overwritten or copied) would be resumed
       // with an id the client did not offer, which the client takes for a full handshake and then
-      // fails on the server's ChangeCipherSpec: a full handshake instead (found by fuzz/, target server-store).
+      // fails on the server's ChangeCipherSpec: a full handshake instead (found by fuzz/: fuzz/corpus/server-store/regress-session-of-another-id.bin).
       if (!sameBytes(session.id, id)) {
         session.free();
         report(new Error('the store held a session with another id under this id; it is not used'), 'get');
