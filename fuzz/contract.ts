@@ -19,7 +19,8 @@ export function outcomeOf(e: unknown, target: FuzzTarget): string {
   if (!(e instanceof Error) || ![...ALLOWED, ...(target.allowedErrors ?? [])].some(c => e instanceof c)) {
     throw new ContractViolation(`${target.name}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}, which is not a clean failure`, { cause: e });
   }
-  const reason = e instanceof OpenSSLError && e.reason ? e.reason : e.message.replace(/\d+/g, 'N').slice(0, 80);
+  // Numbers and quoted text (a key id, a label taken from the input) do not make a new outcome.
+  const reason = e instanceof OpenSSLError && e.reason ? e.reason : e.message.replace(/\d+/g, 'N').replace(/'[^']*'/g, "'…'").slice(0, 80);
   return `${e.name}:${reason}`;
 }
 

@@ -22,5 +22,7 @@ export async function readIndex(): Promise<CorpusIndex> {
 /** Every input of `target`, with its file name. */
 export async function readCorpus(target: string, index?: CorpusIndex): Promise<{ name: string; bytes: Uint8Array }[]> {
   const names = (index ?? await readIndex())[target] ?? [];
-  return Promise.all(names.map(async name => ({ name, bytes: await readURL(new URL(`${target}/${name}`, corpusURL)) })));
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const name of names) out.push({ name, bytes: await readURL(new URL(`${target}/${name}`, corpusURL)) }); // one at a time: no EMFILE
+  return out;
 }

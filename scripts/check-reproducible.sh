@@ -17,7 +17,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/osw-reproducible.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 copy="$tmp/another/checkout"
 mkdir -p "$copy"
-git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$copy"
+git ls-files -z -- build.sh openssl-src scripts wasm | tar --null -T - -cf - | tar -xf - -C "$copy" # what the build reads
 echo "==> source copied to $copy"
 
 tarball=$(openssl-src/fetch.sh)
