@@ -18,6 +18,10 @@ if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
 hot=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/hot-objects")
 key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$hot"; echo "$emcc_version"; } \
        | sha256sum | cut -c1-16)
+# Reproducible libraries (the date below; no absolute paths reach the objects: the tree builds with
+# relative paths, OPENSSLDIR/MODULESDIR are OpenSSL's fixed defaults, no debug info): part of the key,
+# so that libraries built before this line are rebuilt once.
+key=$(echo "$key reproducible-1" | sha256sum | cut -c1-16)
 out="$cache/libs-$OPENSSL_VERSION-$key"
 mkdir -p "$cache"
 if [ -f "$out/lib/libssl.a" ] && [ -f "$out/lib/libcrypto.a" ]; then
@@ -30,6 +34,11 @@ work="$cache/work-$key"
 rm -rf "$work"; mkdir -p "$work"
 log "unpacking into $work"
 tar -xzf "$tarball" -C "$work" --strip-components=1
+# OpenSSL's version text says "built on: <date>" (util/mkbuildinf.pl, from SOURCE_DATE_EPOCH or the
+# clock): the release's own date, its newest file's time, so that two builds give the same bytes.
+SOURCE_DATE_EPOCH=$(find "$work" -type f -printf '%T@\n' | sort -n | tail -1 | cut -d. -f1)
+export SOURCE_DATE_EPOCH
+log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ($(date -u -d "@$SOURCE_DATE_EPOCH"), the tarball's newest file)"
 for p in "$root"/openssl-src/patches/*.patch; do
   log "patch $(basename "$p")"
   patch -s -p1 -d "$work" < "$p"

@@ -24,5 +24,6 @@ import './bounded-buffering.suite.ts';
 import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';
 import './psk.suite.ts';
+import './fuzz-corpus.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

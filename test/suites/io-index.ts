@@ -13,6 +13,7 @@ import './redis-secrets.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';
 import './build.suite.ts';
+import './reproducible.suite.ts';
 import './bounded-buffering-io.suite.ts';
 import './trace-keying-io.suite.ts';
 import './node-adapter.suite.ts';

@@ -80,6 +80,14 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
         report(new Error(`the store held something that is not a session for this id: ${(e as Error).message}`), 'get');
         return null;
       }
+      // A session stored under another id (a store entry overwritten or copied) would be resumed
+      // with an id the client did not offer, which the client takes for a full handshake and then
+      // fails on the server's ChangeCipherSpec: a full handshake instead (found by fuzz/: fuzz/corpus/server-store/regress-session-of-another-id.bin).
+      if (!sameBytes(session.id, id)) {
+        session.free();
+        report(new Error('the store held a session with another id under this id; it is not used'), 'get');
+        return null;
+      }
       // OpenSSL takes its own reference as the callback returns; ours goes once this task is done.
       queueMicrotask(() => session.free());
       return session;

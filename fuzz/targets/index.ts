@@ -1,0 +1,11 @@
+// Every fuzz target, by name (the names of fuzz/corpus/<target>/).
+import { clientFlightTarget } from './client-flight.ts';
+import { sealedValueTarget } from './sealed-value.ts';
+import { serverFlightTarget } from './server-flight.ts';
+import { serverStoreTarget } from './server-store.ts';
+import { sessionTarget } from './session.ts';
+import { simdPlainTarget } from './simd-plain.ts';
+import type { FuzzTarget } from './target.ts';
+
+export const TARGETS: readonly FuzzTarget[] = [sessionTarget, serverFlightTarget, clientFlightTarget, serverStoreTarget, sealedValueTarget, simdPlainTarget];
+export type { FuzzTarget, FuzzEnv, TargetState } from './target.ts';
