@@ -114,16 +114,25 @@ export function oneLineError(r: { code: number | null; err: string; out?: string
   ok(!/\n\s+at /.test(r.err + (r.out ?? '')), `${what}: no stack trace`);
 }
 
-/** Starts the wasm s_server in-process; resolves with its port once it prints ACCEPT. */
-export async function wasmServer(ossl: OpenSSL, args: string[]) {
+/** The test certificate and key, as s_server's -cert/-key arguments. */
+export const SERVER_KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
+
+/**
+ * Starts the wasm s_server in-process with `args` (give SERVER_KEY, or -nocert) on a port of its
+ * choosing; resolves once it prints ACCEPT. `output()` is all it has printed so far. `stdin` null:
+ * none; an Input that never ends keeps a server going that would stop when its input ends.
+ */
+export async function wasmServer(ossl: OpenSSL, args: string[], options: { stdin?: Input | null } = {}) {
   const stop = new AbortController();
-  let port = 0;
-  const running = cli(ossl, ['s_server', '-accept', '0', '-cert', fixturePath('server.pem'), '-key', fixturePath('server.key'), ...args], null,
-    { signal: stop.signal, ms: 60_000, onOut: out => { const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(out); if (m) port = Number(m[1]); } });
+  let out = '', port = 0;
+  const running = cli(ossl, ['s_server', '-accept', '0', ...args], options.stdin ?? null, {
+    signal: stop.signal, ms: 60_000,
+    onOut: o => { out = o; const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
+  });
   let failed: unknown = null;
   running.catch(e => { failed = e; });
   await until(() => port > 0 || failed !== null, 10_000, 'the wasm s_server to print ACCEPT');
   if (failed) throw failed;
-  return { port, running, stop: () => { stop.abort(); return running; } };
+  return { port, running, output: () => out, stop: () => { stop.abort(); return running; } };
 }
 

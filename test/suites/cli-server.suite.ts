@@ -10,7 +10,7 @@ import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, oneLineError } from '../io/cli-run.ts';
+import { cli, oneLineError, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
@@ -27,20 +27,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The wasm s_server in-process, its output kept, its port read from ACCEPT. */
-async function wasmServer(ossl: OpenSSL, args: string[]) {
-  const stop = new AbortController();
-  let out = '', port = 0;
-  const running = cli(ossl, ['s_server', '-accept', '0', ...args], null, {
-    signal: stop.signal, ms: 60_000,
-    onOut: o => { out = o; const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
-  });
-  let failed: unknown = null;
-  running.catch(e => { failed = e; });
-  await until(() => port > 0 || failed !== null, 10_000, 'ACCEPT');
-  if (failed) throw failed;
-  return { port, output: () => out, stop: async () => { stop.abort(); return running; } };
-}
 
 const GET = 'GET / HTTP/1.0\r\n\r\n';
 

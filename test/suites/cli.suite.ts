@@ -9,7 +9,7 @@ import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, cliBundle, Input, oneLineError, proc, root, wasmServer } from '../io/cli-run.ts';
+import { cli, cliBundle, Input, oneLineError, proc, root, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
 const CA = fixturePath('ca.pem');
 
@@ -121,7 +121,7 @@ suite('openssl-wasm CLI', test => {
     const dir = tempDir();
     try {
       // -rev: each line back reversed; CLOSE ends the connection.
-      const rev = await wasmServer(ossl, ['-rev', '-naccept', '2']);
+      const rev = await wasmServer(ossl, [...SERVER_KEY, '-rev', '-naccept', '2']);
       const sess = join(dir.path, 'rev.pem');
       const common = ['s_client', '-connect', `127.0.0.1:${rev.port}`, '-servername', 'localhost', '-CAfile', CA, '-ign_eof', '-verify_return_error'];
       const a = await openssl([...common, '-sess_out', sess], 'hello world\nCLOSE\n');
@@ -138,7 +138,7 @@ suite('openssl-wasm CLI', test => {
 
       // -www: the page has the native New/Reused line for the server's own view.
       for (const flag of ['-tls1_3', '-tls1_2']) {
-        const www = await wasmServer(ossl, ['-www', '-naccept', '2', flag]);
+        const www = await wasmServer(ossl, [...SERVER_KEY, '-www', '-naccept', '2', flag]);
         const wsess = join(dir.path, `www${flag}.pem`);
         const wcommon = ['s_client', '-connect', `127.0.0.1:${www.port}`, '-servername', 'localhost', '-CAfile', CA, '-ign_eof'];
         const get = 'GET / HTTP/1.0\r\n\r\n';

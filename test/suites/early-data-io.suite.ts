@@ -11,7 +11,7 @@ import { connect as nodeConnect, createServer } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, Input } from '../io/cli-run.ts';
+import { cli, Input, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, sClient, sServer, tempDir, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
@@ -20,21 +20,6 @@ const EARLY = 'hello in the first flight';
 /** The line print_stuff (s_client.c) prints per SSL_get_early_data_status. */
 const STATUS_LINE = /^Early data was (accepted|rejected|not sent)$/m;
 
-/** The wasm s_server in-process with its output kept; port from its ACCEPT line. */
-async function wasmServer(ossl: OpenSSL, args: string[]) {
-  const stop = new AbortController();
-  let out = '', port = 0;
-  // Standard input that never ends: its end would stop the server after the first connection.
-  const running = cli(ossl, ['s_server', '-accept', '0', ...KEY, ...args], new Input(undefined, false), {
-    signal: stop.signal, ms: 60_000,
-    onOut: o => { out = o; const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
-  });
-  let failed: unknown = null;
-  running.catch(e => { failed = e; });
-  await until(() => port > 0 || failed !== null, 10_000, 'ACCEPT');
-  if (failed) throw failed;
-  return { port, output: () => out, stop: async () => { stop.abort(); return running; } };
-}
 
 suite('early data (0-RTT) with native OpenSSL', test => {
   test('openssl-wasm s_client -early_data -> native s_server -early_data: accepted, then the same ticket rejected (as native s_client)', async () => {
@@ -83,7 +68,7 @@ suite('early data (0-RTT) with native OpenSSL', test => {
 
   test('native s_client -sess_in -early_data FILE -> openssl-wasm s_server -early_data: accepted, then the same ticket rejected (as native s_server)', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
-    const server = await wasmServer(ossl, ['-early_data', '-tls1_3']);
+    const server = await wasmServer(ossl, [...KEY, '-early_data', '-tls1_3'], { stdin: new Input(undefined, false) }); // input that never ends: its end would stop the server
     const dir = tempDir();
     try {
       const sess = join(dir.path, 'sess.pem'), replay = join(dir.path, 'replay.pem'), ed = join(dir.path, 'early.txt');

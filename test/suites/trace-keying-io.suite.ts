@@ -8,7 +8,7 @@ import { OpenSSL } from '../../ts/node.ts';
 import { deepEqual, equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, Input } from '../io/cli-run.ts';
+import { cli, Input, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, sClient, sServer, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
@@ -45,20 +45,6 @@ function recordOf(text: string, direction: 'Sent' | 'Received', message: string)
   return r.slice(r.indexOf('\n') + 1);
 }
 
-/** Our s_server in-process with `args`; output() is its standard output so far. */
-async function ourServer(ossl: OpenSSL, args: string[]) {
-  const stop = new AbortController();
-  let out = '', port = 0;
-  const running = cli(ossl, ['s_server', '-accept', '0', '-cert', fixturePath('server.pem'), '-key', fixturePath('server.key'), ...args], null, {
-    signal: stop.signal, ms: 60_000,
-    onOut: o => { out = o; const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
-  });
-  let failed: unknown = null;
-  running.catch(e => { failed = e; });
-  await until(() => port > 0 || failed !== null, 10_000, 'ACCEPT');
-  if (failed) throw failed;
-  return { port, output: () => out, stop: () => { stop.abort(); return running; } };
-}
 
 /** Our s_client, input ended once the report is out. */
 function ourClient(ossl: OpenSSL, args: string[]) {
@@ -93,7 +79,7 @@ suite('Trace and keying material against native', test => {
 
   test('native s_client -keymatexport against the CLI\'s s_server -keymatexport: the same block on both ends', async () => {
     const ossl = await load();
-    const ours = await ourServer(ossl, ['-keymatexport', LABEL, '-naccept', '1']);
+    const ours = await wasmServer(ossl, [...SERVER_KEY, '-keymatexport', LABEL, '-naccept', '1']);
     try {
       const native = await sClient(['-connect', `127.0.0.1:${ours.port}`, '-CAfile', CA, '-keymatexport', LABEL], out => keymatBlocks(out).length > 0);
       await until(() => keymatBlocks(ours.output()).length > 0, 10_000, 'our block');
@@ -137,7 +123,7 @@ suite('Trace and keying material against native', test => {
 
   test('s_server -trace: the ClientHello line for line as native s_client -trace printed it; the server\'s side in native s_server -trace\'s order', async () => {
     const ossl = await load();
-    const ours = await ourServer(ossl, ['-trace', '-naccept', '1', '-tls1_3']);
+    const ours = await wasmServer(ossl, [...SERVER_KEY, '-trace', '-naccept', '1', '-tls1_3']);
     const native = await sServer(['-trace', '-tls1_3']);
     try {
       const clients: string[] = [];
