@@ -373,12 +373,19 @@ async function main(): Promise<number> {
     const { fleetBench } = await import('./fleet.ts');
     results.fleet = await fleetBench(root, module, quick, log);
   }
+  // `load` runs only when asked for (--only load): it is long and leans on loopback sockets
+  if (only?.includes('load')) {
+    log('load (loopback sockets)');
+    const { loadBench } = await import('./load.ts');
+    results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log);
+  }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
   results.machine.loadAfter = loadavg();
   results.targets = targets(results);
   let report = markdown(results);
   if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
+  if (results.load) report += `\n${(await import('./load.ts')).loadMarkdown(results.load)}`;
   console.log(report);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -59,6 +59,8 @@ export interface Results {
   /** Connection creation with many live (bench/core.ts wasmLiveConnections). */
   live?: LiveConnectionsResult;
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
+  /** A server under load over loopback sockets (bench/load.ts; --only load). */
+  load?: import('./load.ts').LoadResult;
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
