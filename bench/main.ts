@@ -100,6 +100,8 @@ export interface Batch { id: string; side: 'wasm' | 'node'; round: number; pos: 
 const batches: Batch[] = [];
 /** The warm-up passes: main-thread CPU per handshake of each scenario and side, and the change from the pass before. */
 const warmup: { passes: { ms: number[]; change: number | null }[] } = { passes: [] };
+/** The first timed round over the median round, per side: 1 when the warm-up left nothing to tier up. */
+const firstRound: { wasm?: { wall: number; cpu: number }; node?: { wall: number; cpu: number } } = {};
 
 /**
  * All handshake scenarios. Set up, then warmed up all together (every scenario on every side, in
@@ -163,6 +165,17 @@ async function handshakes(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | 
       const doF = () => { if (!s.f) return; const x: number[] = []; for (let i = 0; i < Math.max(1, Math.min(s.k.f, 3)); i++) x.push(forge!.handshake(s.f.resume)); s.F.push(x); };
       if (r % 2 === 0) { doW(); await doN(); doF(); } else { doF(); await doN(); doW(); }
     }
+  }
+  // The first timed round against the rest, per side (geometric mean over scenarios of its batch
+  // over the scenario's median batch): what tier-up the warm-up left would show here.
+  for (const side of ['wasm', 'node'] as const) {
+    const xs = S.filter(s => side === 'wasm' || s.n).map(s => {
+      const per = side === 'wasm' ? s.posW : s.posN;
+      return { wall: per[0].median / median(per.map(b => b.median)), cpu: (side === 'wasm' ? s.cpuW : s.cpuN)[0] / median(side === 'wasm' ? s.cpuW : s.cpuN) };
+    });
+    const gm = (v: number[]) => Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length);
+    firstRound[side] = { wall: gm(xs.map(x => x.wall)), cpu: gm(xs.map(x => x.cpu)) };
+    log(`  first timed round against the rest, ${side}: ${((firstRound[side]!.wall - 1) * 100).toFixed(0)}% wall, ${((firstRound[side]!.cpu - 1) * 100).toFixed(0)}% main-thread CPU`);
   }
   const rows: Row[] = [];
   for (const s of S) {
@@ -332,7 +345,7 @@ async function main(): Promise<number> {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', nproc: cpus().length, loadBefore: loadavg(), loadAfter: [] },
     versions: { 'openssl-wasm': ossl.version, node: process.versions.node, "Node's OpenSSL": process.versions.openssl, V8: process.versions.v8, 'node-forge': forgeVersion },
     wasmFile,
-    handshakes: [], batches, warmup, cpuClock, noWarmup, bulk: [], cold: null, size: null, plainSize: null, memory: null, cache: [],
+    handshakes: [], batches, warmup, firstRound, cpuClock, noWarmup, bulk: [], cold: null, size: null, plainSize: null, memory: null, cache: [],
     runtimes: { deno: null, chromium: null }, targets: [],
   };
   log(`openssl-wasm bench${quick ? ' --quick' : ''}: ${wasmFile}`);

@@ -45,6 +45,8 @@ export interface Results {
   batches?: import('./main.ts').Batch[];
   /** The handshake warm-up passes (bench/main.ts). */
   warmup?: { passes: { ms: number[]; change: number | null }[] };
+  /** The first timed round over the median one, per side (bench/main.ts). */
+  firstRound?: { wasm?: { wall: number; cpu: number }; node?: { wall: number; cpu: number } };
   /** Which CPU clock the CPU ratios read: the main thread's (Linux) or the process's. */
   cpuClock?: string;
   /** `--no-warmup`: nothing run before the timing (a diagnosis, not figures). */
@@ -126,6 +128,9 @@ export function markdown(r: Results): string {
     L.push(`### Order check (each scenario timed at each of ${n} positions in its round; flagged when its figure moves by more than ${POSITION_TOLERANCE * 100}%)`, '');
     L.push(`| scenario | openssl-wasm by position 1–${n} (ms) | spread | the same in main-thread CPU | Node tls spread |`, '|---|---|---|---|---|');
     for (const h of placed) L.push(`| ${h.label} | ${h.positions!.wasm.byPosition.map(x => (x === null ? '–' : ms(x))).join(' ')} | ${flag(h.positions!.wasm)} | ${h.positions!.wasmCpu ? `${(h.positions!.wasmCpu.spread * 100).toFixed(0)}%` : 'n/a'} | ${flag(h.positions!.node)} |`);
+    const fr = r.firstRound;
+    const pc = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(0)}%`;
+    if (fr?.wasm) L.push('', `The first timed round against the median round (geometric mean over scenarios): openssl-wasm ${pc(fr.wasm.wall)} wall, ${pc(fr.wasm.cpu)} main-thread CPU${fr.node ? `; Node tls ${pc(fr.node.wall)}, ${pc(fr.node.cpu)}` : ''}${r.warmup ? ` (after ${r.warmup.passes.length} warm-up passes)` : ''}.`);
     L.push('', 'Spread: (highest − lowest position median) / the scenario\'s median. On a loaded machine single batches are often delayed waiting for a core: a spread in wall time that the CPU column does not share is that, not an order effect.', '');
   }
   L.push('### Bulk (MB/s, 10⁶ bytes/s, client → server, 64 KiB writes; p10/p90 over segments)', '');
