@@ -389,8 +389,10 @@ async function main(): Promise<number> {
   // `load` runs only when asked for (--only load): it is long and leans on loopback sockets
   if (only?.includes('load')) {
     log('load (loopback sockets)');
-    const { loadBench } = await import('./load.ts');
-    results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log);
+    const { loadBench, LOAD_PLAN } = await import('./load.ts');
+    // --load-clients PxC: P client processes with C handshakes in flight each (default 2x8)
+    const [p, c] = (opt('--load-clients') ?? '').split('x').map(Number);
+    results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log, p > 0 && c > 0 ? { ...LOAD_PLAN, processes: p, concurrency: c } : LOAD_PLAN);
   }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
