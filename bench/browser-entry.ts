@@ -9,6 +9,7 @@ const quick = new URLSearchParams(location.search).has('quick');
 runStandalone({
   wasm: new URL('./openssl.wasm', location.href),
   quick,
+  noWarmup: new URLSearchParams(location.search).has('nowarmup'),
   runtime: 'chromium',
   log: s => { g.__benchLog.push(s); },
 }).then(

@@ -8,7 +8,7 @@ import ecCert from '../test/fixtures/server.pem';
 import ecKey from '../test/fixtures/server.key';
 import rsaCert from '../test/fixtures/server-rsa.pem';
 import rsaKey from '../test/fixtures/server-rsa.key';
-import { summarize, type Summary } from './stats.ts';
+import { median, positionCheck, rotated, summarize, type PositionCheck, type Summary } from './stats.ts';
 
 export const fixtures = { caPem, ecCert, ecKey, rsaCert, rsaKey };
 
@@ -49,8 +49,8 @@ export const BULK_SUITES = [
 
 /** How long and how often: `full` for the figures, `quick` to keep the bench working in CI. */
 export const PLANS = {
-  full: { rounds: 9, batchMs: 150, warmMs: 800, warmAllMs: 4000, bulkBytes: 64 * 2 ** 20, bulkRuns: 3, segment: 4 * 2 ** 20, chunk: 65536, forgeBulkBytes: 16 * 2 ** 20, cold: 11, memConns: 100, cacheSizes: [1000, 10000, 100000], liveConns: 10000 },
-  quick: { rounds: 3, batchMs: 40, warmMs: 300, warmAllMs: 800, bulkBytes: 8 * 2 ** 20, bulkRuns: 1, segment: 1 * 2 ** 20, chunk: 65536, forgeBulkBytes: 1 * 2 ** 20, cold: 3, memConns: 20, cacheSizes: [1000, 10000], liveConns: 10000 },
+  full: { rounds: 14, batchMs: 100, warmMs: 400, warmPassesMin: 3, warmPasses: 16, warmAllMs: 4000, bulkBytes: 64 * 2 ** 20, bulkRuns: 3, segment: 4 * 2 ** 20, chunk: 65536, forgeBulkBytes: 16 * 2 ** 20, cold: 11, memConns: 100, cacheSizes: [1000, 10000, 100000], liveConns: 10000 },
+  quick: { rounds: 7, batchMs: 25, warmMs: 100, warmPassesMin: 2, warmPasses: 3, warmAllMs: 800, bulkBytes: 8 * 2 ** 20, bulkRuns: 1, segment: 1 * 2 ** 20, chunk: 65536, forgeBulkBytes: 1 * 2 ** 20, cold: 3, memConns: 20, cacheSizes: [1000, 10000], liveConns: 10000 },
 };
 export type Plan = typeof PLANS.full;
 
@@ -433,26 +433,38 @@ export function wasmCacheOps(ossl: OpenSSL, size: number, batch = 100): CacheOps
 export interface StandaloneResult {
   runtime: string;
   version: string;
-  handshakes: Record<string, { samples: number[]; summary: Summary; negotiated: string }>;
+  handshakes: Record<string, { samples: number[]; summary: Summary; negotiated: string; positions?: PositionCheck }>;
   bulk: Record<string, { segments: number[]; summary: Summary; overall: number[]; negotiated: string }>;
 }
 
-export async function runStandalone(opts: { wasm: WasmSource; quick: boolean; runtime: string; log?: (s: string) => void }): Promise<StandaloneResult> {
-  const plan = opts.quick ? PLANS.quick : PLANS.full;
+/** The plan as given, or with no warm-up at all (`--no-warmup`: to see what the warm-up removes). */
+export function planFor(quick: boolean, noWarmup = false): Plan {
+  const plan = quick ? PLANS.quick : PLANS.full;
+  return noWarmup ? { ...plan, warmAllMs: 0, warmMs: 0, warmPassesMin: 1, warmPasses: 1 } : plan;
+}
+
+export async function runStandalone(opts: { wasm: WasmSource; quick: boolean; noWarmup?: boolean; runtime: string; log?: (s: string) => void }): Promise<StandaloneResult> {
+  const plan = planFor(opts.quick, opts.noWarmup);
   const log = opts.log ?? (() => {});
   const ossl = await OpenSSL.load({ wasm: opts.wasm });
   const out: StandaloneResult = { runtime: opts.runtime, version: ossl.version, handshakes: {}, bulk: {} };
   warmAll(ossl, plan.warmAllMs);
+  // as in Node (bench/main.ts): every scenario warmed up, then rounds in a rotated order
+  const S = HANDSHAKES.map(spec => ({ spec, h: wasmHandshake(spec, ossl), k: 0, samples: [] as number[], pos: [] as { pos: number; median: number }[] }));
+  for (let pass = 0; pass < plan.warmPasses; pass++) for (const s of S) s.k = batchSize(warm(() => s.h.run(), plan.warmMs / 4), plan.batchMs);
   log(`${opts.runtime}: warmed up`);
-  for (const spec of HANDSHAKES) {
-    const h = wasmHandshake(spec, ossl);
-    const w = warm(() => h.run(), plan.warmMs / 4);
-    const k = batchSize(w, plan.batchMs);
-    const samples: number[] = [];
-    for (let r = 0; r < plan.rounds; r++) for (let i = 0; i < k; i++) samples.push(h.run());
-    out.handshakes[spec.id] = { samples, summary: summarize(samples), negotiated: h.negotiated };
-    log(`${opts.runtime}: ${spec.id} ${out.handshakes[spec.id].summary.median.toFixed(3)} ms`);
-    h.free();
+  for (let r = 0; r < plan.rounds; r++) {
+    rotated(S, r).forEach((s, pos) => {
+      const x: number[] = [];
+      for (let i = 0; i < s.k; i++) x.push(s.h.run());
+      s.samples.push(...x);
+      s.pos.push({ pos, median: median(x) });
+    });
+  }
+  for (const s of S) {
+    out.handshakes[s.spec.id] = { samples: s.samples, summary: summarize(s.samples), negotiated: s.h.negotiated, positions: positionCheck(s.pos, S.length) };
+    log(`${opts.runtime}: ${s.spec.id} ${out.handshakes[s.spec.id].summary.median.toFixed(3)} ms`);
+    s.h.free();
   }
   for (const b of BULK_SUITES) {
     const segments: number[] = [], overall: number[] = [];

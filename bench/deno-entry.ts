@@ -10,6 +10,7 @@ const bytes = await Deno.readFile(wasmPath);
 const result = await runStandalone({
   wasm: bytes,
   quick: flags.includes('--quick'),
+  noWarmup: flags.includes('--no-warmup'),
   runtime: `deno ${Deno.version.deno} (V8 ${Deno.version.v8})`,
   log: s => console.error(`  ${s}`),
 });

@@ -4,25 +4,27 @@
 // report and writes the JSON under bench/results/. Exits non-zero only when something crashed or a
 // resumed handshake did not resume: a target not met is reported, never fatal.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { OpenSSL } from '../ts/index.ts';
-import { batchSize, BULK_SUITES, cpuNow, HANDSHAKES, PLANS, warmAll, wasmBulk, wasmCacheOps, wasmHandshake, wasmLiveConnections, wasmMemory, type Plan, type StandaloneResult } from './core.ts';
+import { batchSize, BULK_SUITES, cpuNow, HANDSHAKES, planFor, warm, warmAll, wasmBulk, wasmCacheOps, wasmHandshake, wasmLiveConnections, wasmMemory, type Plan, type StandaloneResult } from './core.ts';
 import { FORGE_LABEL, forgeSetup } from './forge.ts';
 import { nodeBulk, nodeHandshake, nodeHasGroup } from './node-tls.ts';
 import { markdown, targets, type ColdResult, type Results, type Row } from './report.ts';
-import { pairedRatio, summarize, type Summary } from './stats.ts';
+import { median, pairedRatio, positionCheck, POSITION_TOLERANCE, rotated, summarize, type PositionCheck, type Summary } from './stats.ts';
 
 const root = process.env.BENCH_ROOT!;
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const quick = flag('--quick');
-const plan: Plan = quick ? PLANS.quick : PLANS.full;
+// --no-warmup: nothing run before the timing starts (to see what the warm-up removes; not for figures)
+const noWarmup = flag('--no-warmup');
+const plan: Plan = planFor(quick, noWarmup);
 // The module Node users get by default: the SIMD build (Node 20 validates SIMD128 and bulk memory).
 const wasmFile = resolve(opt('--wasm') ?? join(root, 'wasm/openssl-simd.wasm'));
 const only = opt('--only')?.split(',');
@@ -52,37 +54,149 @@ async function warmAsync(fn: () => Promise<number>, ms: number, min = 3): Promis
 /** Which wasm scenario node-forge's figures sit beside: its full and its resumed handshake. */
 const FORGE_BESIDE: Record<string, boolean> = { 'tls13-full-rsa': false, 'tls12-resumed-id': true };
 
+/**
+ * CPU time of this process's main thread, ms: Linux's per-thread scheduler clock (schedstat), which
+ * leaves out V8's background threads (tier-up compilation, concurrent GC) that process.cpuUsage()
+ * counts; elsewhere the whole process's CPU time.
+ */
+const mainThreadCpu: () => number = (() => {
+  const file = `/proc/self/task/${process.pid}/schedstat`;
+  try {
+    readFileSync(file, 'utf8');
+    return () => Number(readFileSync(file, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return () => cpuNow()!;
+  }
+})();
+/** CPU time of all this process's threads but the main one, ms (V8's compiler and GC threads); 0 where unknown. */
+const otherThreadsCpu = (): number => {
+  try {
+    let all = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      try { all += Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6; } catch { /* the thread ended */ }
+    }
+    return all - mainThreadCpu();
+  } catch {
+    return 0;
+  }
+};
+const cpuClock = existsSync(`/proc/self/task/${process.pid}/schedstat`) ? 'main thread' : 'process';
+
+interface Scenario {
+  spec: (typeof HANDSHAKES)[number];
+  w: ReturnType<typeof wasmHandshake>;
+  n: Awaited<ReturnType<typeof nodeHandshake>> | null;
+  f: { resume: boolean } | null;
+  k: { w: number; n: number; f: number };
+  /** Samples per round (one batch a round), CPU per handshake per round, and each batch's position. */
+  W: number[][]; N: number[][]; Nsecure: number[][]; F: number[][];
+  cpuW: number[]; cpuN: number[];
+  posW: { pos: number; median: number }[]; posN: { pos: number; median: number }[];
+  posCpuW: { pos: number; median: number }[];
+}
+
+/** Every timed batch, kept in the JSON: to look at a figure against time (round) and position. */
+export interface Batch { id: string; side: 'wasm' | 'node'; round: number; pos: number; n: number; median: number; cpu: number; /** other threads' CPU per handshake */ bg: number }
+const batches: Batch[] = [];
+/** The warm-up passes: main-thread CPU per handshake of each scenario and side, and the change from the pass before. */
+const warmup: { passes: { ms: number[]; change: number | null }[] } = { passes: [] };
+/** The first timed round over the median round, per side: 1 when the warm-up left nothing to tier up. */
+const firstRound: { wasm?: { wall: number; cpu: number }; node?: { wall: number; cpu: number } } = {};
+
+/**
+ * All handshake scenarios. Set up, then warmed up all together (every scenario on every side, in
+ * passes, before anything is timed: V8 tiers wasm and Node's own JavaScript up as they run, so a
+ * scenario timed first in a fresh process would be charged with compiling for the rest), then timed
+ * in rounds. Each round runs every scenario once (openssl-wasm, Node's tls and node-forge back to
+ * back, their order alternating), the scenarios in an order rotated by one each round, so each is
+ * timed at each position; a scenario whose figure moves with its position is flagged.
+ */
 async function handshakes(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null): Promise<Row[]> {
-  const rows: Row[] = [];
+  const S: Scenario[] = [];
   for (const spec of HANDSHAKES) {
-    const w = wasmHandshake(spec, ossl);
-    const nodeOk = nodeHasGroup(spec.group);
-    const n = nodeOk ? await nodeHandshake(spec) : null;
+    const n = nodeHasGroup(spec.group) ? await nodeHandshake(spec) : null;
     const f = forge && spec.id in FORGE_BESIDE ? { resume: FORGE_BESIDE[spec.id] } : null;
-    const warmMs = plan.warmMs / 4;
-    const kW = batchSize(((): number[] => { const o: number[] = []; const t0 = performance.now(); while (o.length < 3 || performance.now() - t0 < warmMs) o.push(w.run()); return o; })(), plan.batchMs);
-    const kN = n ? batchSize(await warmAsync(n.run, warmMs), plan.batchMs) : 0;
-    const kF = f ? batchSize([forge!.handshake(f.resume), forge!.handshake(f.resume)], plan.batchMs / 2, 50) : 0;
-    const W: number[][] = [], N: number[][] = [], F: number[][] = [], cpuW: number[] = [], cpuN: number[] = [];
-    for (let r = 0; r < plan.rounds; r++) {
-      const doW = () => { const s: number[] = []; const c0 = cpuNow()!; for (let i = 0; i < kW; i++) s.push(w.run()); cpuW.push((cpuNow()! - c0) / kW); W.push(s); };
-      const doN = async () => { if (!n) return; const s: number[] = []; const c0 = cpuNow()!; for (let i = 0; i < kN; i++) s.push(await n.run()); cpuN.push((cpuNow()! - c0) / kN); N.push(s); };
-      const doF = () => { if (!f) return; const s: number[] = []; for (let i = 0; i < Math.max(1, Math.min(kF, 3)); i++) s.push(forge!.handshake(f.resume)); F.push(s); };
+    S.push({ spec, w: wasmHandshake(spec, ossl), n, f, k: { w: 0, n: 0, f: 0 }, W: [], N: [], Nsecure: [], F: [], cpuW: [], cpuN: [], posW: [], posN: [], posCpuW: [] });
+  }
+  // Warm-up passes over every scenario on every side, until two passes in a row cost the main
+  // thread no less CPU than the one before each (within 3%, geometric mean over scenarios and sides): V8 keeps moving
+  // code up its tiers (wasm from Liftoff to TurboFan, Node's JavaScript through its own tiers) for
+  // several seconds of handshakes. The last pass's samples size the batches.
+  const passMs = plan.warmMs / 4;
+  let prev: number[] | null = null, steady = 0;
+  for (let pass = 0; pass < plan.warmPasses; pass++) {
+    const cost: number[] = [];
+    for (const s of S) {
+      let c0 = mainThreadCpu();
+      const w = warm(() => s.w.run(), passMs);
+      cost.push((mainThreadCpu() - c0) / w.length);
+      c0 = mainThreadCpu();
+      const n = s.n ? await warmAsync(async () => (await s.n!.run()).ms, passMs) : [];
+      if (n.length) cost.push((mainThreadCpu() - c0) / n.length);
+      const f = s.f ? [forge!.handshake(s.f.resume)] : [];
+      s.k = { w: batchSize(w, plan.batchMs), n: n.length ? batchSize(n, plan.batchMs) : 0, f: f.length ? batchSize([...f, forge!.handshake(s.f!.resume)], plan.batchMs / 2, 50) : 0 };
+    }
+    const change = prev ? Math.exp(cost.reduce((a, c, i) => a + Math.log(c / prev![i]), 0) / cost.length) : null;
+    warmup.passes.push({ ms: cost, change });
+    log(`  warm-up pass ${pass + 1}${change ? `: ${((change - 1) * 100).toFixed(1)}% main-thread CPU per handshake against the pass before` : ''}`);
+    steady = change !== null && change > 0.97 ? steady + 1 : 0;
+    if (steady >= 2 && pass + 1 >= plan.warmPassesMin) break;
+    prev = cost;
+  }
+  for (let r = 0; r < plan.rounds; r++) {
+    const order = rotated(S, r);
+    for (let pos = 0; pos < order.length; pos++) {
+      const s = order[pos];
+      const doW = () => {
+        const x: number[] = []; const b0 = otherThreadsCpu(); const c0 = mainThreadCpu();
+        for (let i = 0; i < s.k.w; i++) x.push(s.w.run());
+        const cpu = (mainThreadCpu() - c0) / s.k.w, bg = (otherThreadsCpu() - b0) / s.k.w;
+        s.cpuW.push(cpu); s.W.push(x); s.posW.push({ pos, median: median(x) }); s.posCpuW.push({ pos, median: cpu });
+        batches.push({ id: s.spec.id, side: 'wasm', round: r, pos, n: x.length, median: median(x), cpu, bg });
+      };
+      const doN = async () => {
+        if (!s.n) return;
+        const x: number[] = [], y: number[] = []; const b0 = otherThreadsCpu(); const c0 = mainThreadCpu();
+        for (let i = 0; i < s.k.n; i++) { const t = await s.n.run(); x.push(t.ms); y.push(t.secureMs); }
+        const cpu = (mainThreadCpu() - c0) / s.k.n, bg = (otherThreadsCpu() - b0) / s.k.n;
+        s.cpuN.push(cpu); s.N.push(x); s.Nsecure.push(y); s.posN.push({ pos, median: median(x) });
+        batches.push({ id: s.spec.id, side: 'node', round: r, pos, n: x.length, median: median(x), cpu, bg });
+      };
+      const doF = () => { if (!s.f) return; const x: number[] = []; for (let i = 0; i < Math.max(1, Math.min(s.k.f, 3)); i++) x.push(forge!.handshake(s.f.resume)); s.F.push(x); };
       if (r % 2 === 0) { doW(); await doN(); doF(); } else { doF(); await doN(); doW(); }
     }
+  }
+  // The first timed round against the rest, per side (geometric mean over scenarios of its batch
+  // over the scenario's median batch): what tier-up the warm-up left would show here.
+  for (const side of ['wasm', 'node'] as const) {
+    const xs = S.filter(s => side === 'wasm' || s.n).map(s => {
+      const per = side === 'wasm' ? s.posW : s.posN;
+      return { wall: per[0].median / median(per.map(b => b.median)), cpu: (side === 'wasm' ? s.cpuW : s.cpuN)[0] / median(side === 'wasm' ? s.cpuW : s.cpuN) };
+    });
+    const gm = (v: number[]) => Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length);
+    firstRound[side] = { wall: gm(xs.map(x => x.wall)), cpu: gm(xs.map(x => x.cpu)) };
+    log(`  first timed round against the rest, ${side}: ${((firstRound[side]!.wall - 1) * 100).toFixed(0)}% wall, ${((firstRound[side]!.cpu - 1) * 100).toFixed(0)}% main-thread CPU`);
+  }
+  const rows: Row[] = [];
+  for (const s of S) {
+    const { spec, w, n, f } = s;
+    const waited = spec.version === 'TLSv1.3' && spec.resume === null;
     const row: Row = {
       id: spec.id,
       label: spec.label,
       negotiated: { wasm: w.negotiated, node: n?.negotiated ?? null, forge: f ? forge!.negotiated() : undefined },
-      wasm: summarize(W.flat()),
-      node: n ? summarize(N.flat()) : null,
-      ratio: n ? pairedRatio(W, N) : null,
-      cpuRatio: n ? summarize(cpuW.map((x, i) => x / cpuN[i])) : null,
-      ...(f ? { forge: summarize(F.flat()), vsForge: pairedRatio(F, W) } : {}),
-      ...(nodeOk ? {} : { note: `Node ${process.versions.node}'s OpenSSL ${process.versions.openssl} has no ${spec.group}` }),
+      wasm: summarize(s.W.flat()),
+      node: n ? summarize(s.N.flat()) : null,
+      ratio: n ? pairedRatio(s.W, s.N) : null,
+      cpuRatio: n ? summarize(s.cpuW.map((x, i) => x / s.cpuN[i])) : null,
+      ...(n && waited ? { nodeSecure: summarize(s.Nsecure.flat()), ratioSecure: pairedRatio(s.W, s.Nsecure)! } : {}),
+      positions: { wasm: positionCheck(s.posW, S.length), wasmCpu: positionCheck(s.posCpuW, S.length), node: n ? positionCheck(s.posN, S.length) : null },
+      ...(f ? { forge: summarize(s.F.flat()), vsForge: pairedRatio(s.F, s.W) } : {}),
+      ...(n ? {} : { note: `Node ${process.versions.node}'s OpenSSL ${process.versions.openssl} has no ${spec.group}` }),
     };
     rows.push(row);
-    log(`  ${spec.id}: wasm ${row.wasm.median.toFixed(3)} ms (${kW}×${plan.rounds}), node ${row.node?.median.toFixed(3) ?? 'n/a'} ms, ratio ${row.ratio?.median.toFixed(2) ?? 'n/a'}${row.forge ? `, forge ${row.forge.median.toFixed(1)} ms` : ''}`);
+    const moved = (p: PositionCheck | null | undefined, who: string) => (p && p.spread > POSITION_TOLERANCE ? ` [${who} moves ${(p.spread * 100).toFixed(0)}% with its position]` : '');
+    log(`  ${spec.id}: wasm ${row.wasm.median.toFixed(3)} ms (${s.k.w}×${plan.rounds}), node ${row.node?.median.toFixed(3) ?? 'n/a'} ms${row.nodeSecure ? ` (${row.nodeSecure.median.toFixed(3)} without the ticket)` : ''}, ratio ${row.ratio?.median.toFixed(2) ?? 'n/a'}${row.forge ? `, forge ${row.forge.median.toFixed(1)} ms` : ''}${moved(row.positions!.wasm, 'wasm')}${moved(row.positions!.node, 'node')}`);
     w.free();
     n?.free();
   }
@@ -156,7 +270,7 @@ const bundleOpts = { bundle: true, format: 'esm' as const, target: 'es2022', loa
 async function deno(outDir: string): Promise<StandaloneResult> {
   const file = join(outDir, 'deno.mjs');
   await build({ ...bundleOpts, entryPoints: [join(root, 'bench/deno-entry.ts')], outfile: file, platform: 'neutral', external: ['node:*'] });
-  const r = await run(join(root, 'node_modules/.bin/deno'), ['run', `--allow-read=${wasmFile}`, file, wasmFile, ...(quick ? ['--quick'] : [])],
+  const r = await run(join(root, 'node_modules/.bin/deno'), ['run', `--allow-read=${wasmFile}`, file, wasmFile, ...(quick ? ['--quick'] : []), ...(noWarmup ? ['--no-warmup'] : [])],
     { DENO_DIR: join(root, 'node_modules/.cache/deno'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' });
   const line = r.out.split('\n').find(l => l.startsWith('BENCH_RESULT '));
   if (r.code !== 0 || !line) throw new Error(`deno run failed (exit ${r.code}): ${r.err.slice(-2000)}`);
@@ -195,7 +309,7 @@ async function chromium(outDir: string): Promise<StandaloneResult & { isolated?:
     const errors: string[] = [];
     page.on('pageerror', e => errors.push(e.message));
     const port = (server.address() as { port: number }).port;
-    await page.goto(`http://127.0.0.1:${port}/${quick ? '?quick' : ''}`, { timeout: 30_000 });
+    await page.goto(`http://127.0.0.1:${port}/?${quick ? 'quick&' : ''}${noWarmup ? 'nowarmup' : ''}`, { timeout: 30_000 });
     await page.waitForFunction(() => (globalThis as { __bench?: unknown }).__bench !== undefined || false, null, { timeout: 540_000, polling: 250 })
       .catch(e => { throw new Error(`chromium: no result (${e.message.split('\n')[0]}); page errors: ${errors.join('; ')}`); });
     const r = await page.evaluate(() => (globalThis as unknown as { __bench: { ok: boolean; result?: StandaloneResult; error?: string; isolated?: boolean } }).__bench);
@@ -231,7 +345,7 @@ async function main(): Promise<number> {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', nproc: cpus().length, loadBefore: loadavg(), loadAfter: [] },
     versions: { 'openssl-wasm': ossl.version, node: process.versions.node, "Node's OpenSSL": process.versions.openssl, V8: process.versions.v8, 'node-forge': forgeVersion },
     wasmFile,
-    handshakes: [], bulk: [], cold: null, size: null, plainSize: null, memory: null, cache: [],
+    handshakes: [], batches, warmup, firstRound, cpuClock, noWarmup, bulk: [], cold: null, size: null, plainSize: null, memory: null, cache: [],
     runtimes: { deno: null, chromium: null }, targets: [],
   };
   log(`openssl-wasm bench${quick ? ' --quick' : ''}: ${wasmFile}`);
@@ -272,12 +386,21 @@ async function main(): Promise<number> {
     const { fleetBench } = await import('./fleet.ts');
     results.fleet = await fleetBench(root, module, quick, log);
   }
+  // `load` runs only when asked for (--only load): it is long and leans on loopback sockets
+  if (only?.includes('load')) {
+    log('load (loopback sockets)');
+    const { loadBench, LOAD_PLAN } = await import('./load.ts');
+    // --load-clients PxC: P client processes with C handshakes in flight each (default 2x8)
+    const [p, c] = (opt('--load-clients') ?? '').split('x').map(Number);
+    results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log, p > 0 && c > 0 ? { ...LOAD_PLAN, processes: p, concurrency: c } : LOAD_PLAN);
+  }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
   results.machine.loadAfter = loadavg();
   results.targets = targets(results);
   let report = markdown(results);
   if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
+  if (results.load) report += `\n${(await import('./load.ts')).loadMarkdown(results.load)}`;
   console.log(report);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -2,7 +2,7 @@
 // targets, each met or not met. Missing a target never fails the bench; only a crash or a
 // resumption that did not resume does.
 import type { CacheOpsResult, LiveConnectionsResult, MemoryResult, StandaloneResult } from './core.ts';
-import type { Summary } from './stats.ts';
+import { POSITION_TOLERANCE, type PositionCheck, type Summary } from './stats.ts';
 
 export interface Row {
   id: string;
@@ -14,6 +14,14 @@ export interface Row {
   ratio: Summary | null;
   /** The same ratio from CPU time per round (steadier when other processes compete for the cores). */
   cpuRatio?: Summary | null;
+  /**
+   * Node's TLS 1.3 full handshake timed to both ends secure, without waiting for the client's
+   * ticket (`node` waits for it, as the wasm side reads its tickets), and wasm's time over that.
+   */
+  nodeSecure?: Summary;
+  ratioSecure?: Summary;
+  /** The figure by position in the round (handshakes; each scenario is timed at each position). */
+  positions?: { wasm: PositionCheck; node: PositionCheck | null; /** The same from main-thread CPU per handshake: load on the machine moves it less. */ wasmCpu?: PositionCheck };
   forge?: Summary | null;
   /** How many times faster than forge (paired per round). */
   vsForge?: Summary | null;
@@ -33,6 +41,16 @@ export interface Results {
   versions: Record<string, string>;
   wasmFile: string;
   handshakes: Row[];
+  /** Every timed handshake batch (bench/main.ts). */
+  batches?: import('./main.ts').Batch[];
+  /** The handshake warm-up passes (bench/main.ts). */
+  warmup?: { passes: { ms: number[]; change: number | null }[] };
+  /** The first timed round over the median one, per side (bench/main.ts). */
+  firstRound?: { wasm?: { wall: number; cpu: number }; node?: { wall: number; cpu: number } };
+  /** Which CPU clock the CPU ratios read: the main thread's (Linux) or the process's. */
+  cpuClock?: string;
+  /** `--no-warmup`: nothing run before the timing (a diagnosis, not figures). */
+  noWarmup?: boolean;
   bulk: Row[];
   cold: ColdResult | null;
   size: { raw: number; gzip: number; brotli: number } | null;
@@ -43,6 +61,8 @@ export interface Results {
   /** Connection creation with many live (bench/core.ts wasmLiveConnections). */
   live?: LiveConnectionsResult;
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
+  /** A server under load over loopback sockets (bench/load.ts; --only load). */
+  load?: import('./load.ts').LoadResult;
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
@@ -81,11 +101,11 @@ export function targets(r: Results): Target[] {
 
 export function markdown(r: Results): string {
   const L: string[] = [];
-  L.push(`## openssl-wasm bench${r.quick ? ' (--quick: few samples, for CI; not figures to quote)' : ''}`, '');
+  L.push(`## openssl-wasm bench${r.quick ? ' (--quick: few samples, for CI; not figures to quote)' : ''}${r.noWarmup ? ' (--no-warmup: timed from cold, a diagnosis; not figures to quote)' : ''}`, '');
   L.push(`${r.date}; ${r.machine.cpu}, ${r.machine.nproc} cores, load ${r.machine.loadBefore.map(x => x.toFixed(2)).join(' ')} before, ${r.machine.loadAfter.map(x => x.toFixed(2)).join(' ')} after`);
   L.push(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join('; '), '');
   L.push('Medians [p10–p90]. "wasm/Node" is the median of per-round ratios, the two measured back to back in each round;',
-    '"CPU" is that ratio from the process\'s CPU time per round, which waiting for a busy core does not inflate.', '');
+    '"CPU" is that ratio from the main thread\'s CPU time per round, which waiting for a busy core does not inflate (nor V8\'s background compiling and GC).', '');
 
   L.push('### Handshakes (ms, client and server in one process)', '');
   L.push('| scenario | openssl-wasm | Node tls | wasm/Node time | CPU | node-forge¹ | wasm speed-up vs forge |', '|---|---|---|---|---|---|---|');
@@ -93,6 +113,26 @@ export function markdown(r: Results): string {
     L.push(`| ${h.label} | ${cell(h.wasm, ms)} | ${h.node ? cell(h.node, ms) : `n/a${h.note ? ` (${h.note})` : ''}`} | ${ratio(h.ratio)} | ${h.cpuRatio ? `${h.cpuRatio.median.toFixed(2)}×` : 'n/a'} | ${h.forge ? `${cell(h.forge, ms)}` : ''} | ${h.vsForge ? `${h.vsForge.median.toFixed(1)}×` : ''} |`);
   }
   L.push('');
+  const waited = r.handshakes.filter(h => h.nodeSecure);
+  if (waited.length) {
+    L.push('### Node\'s TLS 1.3 full handshake, with and without the client\'s ticket (ms)', '');
+    L.push('The wasm figure runs until the client has read the server\'s tickets (the server made and sent them, the client parsed them): the ratios above use Node\'s time to its client\'s first `session` event, the same work. Node\'s time to both ends secure, from the same handshakes:', '');
+    L.push('| scenario | Node: both ends secure | Node: + the client\'s ticket | wasm/Node, with the ticket | wasm/Node, to secure |', '|---|---|---|---|---|');
+    for (const h of waited) L.push(`| ${h.label} | ${cell(h.nodeSecure, ms)} | ${cell(h.node, ms)} | ${ratio(h.ratio)} | ${ratio(h.ratioSecure)} |`);
+    L.push('');
+  }
+  const placed = r.handshakes.filter(h => h.positions);
+  if (placed.length) {
+    const n = placed[0].positions!.wasm.byPosition.length;
+    const flag = (p: PositionCheck | null | undefined) => (p ? `${(p.spread * 100).toFixed(0)}%${p.spread > POSITION_TOLERANCE ? ' **moves**' : ''}` : 'n/a');
+    L.push(`### Order check (each scenario timed at each of ${n} positions in its round; flagged when its figure moves by more than ${POSITION_TOLERANCE * 100}%)`, '');
+    L.push(`| scenario | openssl-wasm by position 1–${n} (ms) | spread | the same in main-thread CPU | Node tls spread |`, '|---|---|---|---|---|');
+    for (const h of placed) L.push(`| ${h.label} | ${h.positions!.wasm.byPosition.map(x => (x === null ? '–' : ms(x))).join(' ')} | ${flag(h.positions!.wasm)} | ${h.positions!.wasmCpu ? `${(h.positions!.wasmCpu.spread * 100).toFixed(0)}%` : 'n/a'} | ${flag(h.positions!.node)} |`);
+    const fr = r.firstRound;
+    const pc = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(0)}%`;
+    if (fr?.wasm) L.push('', `The first timed round against the median round (geometric mean over scenarios): openssl-wasm ${pc(fr.wasm.wall)} wall, ${pc(fr.wasm.cpu)} main-thread CPU${fr.node ? `; Node tls ${pc(fr.node.wall)}, ${pc(fr.node.cpu)}` : ''}${r.warmup ? ` (after ${r.warmup.passes.length} warm-up passes)` : ''}.`);
+    L.push('', 'Spread: (highest − lowest position median) / the scenario\'s median. On a loaded machine single batches are often delayed waiting for a core: a spread in wall time that the CPU column does not share is that, not an order effect.', '');
+  }
   L.push('### Bulk (MB/s, 10⁶ bytes/s, client → server, 64 KiB writes; p10/p90 over segments)', '');
   L.push('| scenario | openssl-wasm | Node tls | wasm/Node throughput | CPU | node-forge¹ | wasm speed-up vs forge |', '|---|---|---|---|---|---|---|');
   for (const b of r.bulk) {
@@ -112,6 +152,10 @@ export function markdown(r: Results): string {
       L.push(`| ${b.label} (MB/s) | ${mbs(b.wasm.median)} | ${deno ? mbs(deno.bulk[b.id]?.summary.median ?? NaN) : '–'} | ${chromium ? mbs(chromium.bulk[b.id]?.summary.median ?? NaN) : '–'} | ${b.node ? mbs(b.node.median) : 'n/a'} |`);
     }
     L.push('', `${[deno?.runtime, chromium?.runtime].filter(Boolean).join('; ')}`, '');
+    for (const rt of [deno, chromium]) {
+      const moved = rt ? Object.entries(rt.handshakes).filter(([, x]) => x.positions && x.positions.spread > POSITION_TOLERANCE) : [];
+      if (moved.length) L.push(`Order check, ${rt!.runtime}: ${moved.map(([id, x]) => `${id} moves ${(x.positions!.spread * 100).toFixed(0)}%`).join(', ')} with its position.`, '');
+    }
   }
 
   if (r.cold) {

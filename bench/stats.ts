@@ -36,3 +36,30 @@ export function pairedRatio(a: readonly (readonly number[])[], b: readonly (read
   }
   return ratios.length ? summarize(ratios) : null;
 }
+
+/** A scenario's figure by its position in the round (0 = measured first), and how far it moves. */
+export interface PositionCheck {
+  /** Median of the batch medians measured at each position (null: never measured there). */
+  byPosition: (number | null)[];
+  /** (highest - lowest position figure) / the median of all batches. */
+  spread: number;
+}
+
+/** Positions whose figures differ by more than this share of the median are flagged (never failed). */
+export const POSITION_TOLERANCE = 0.15;
+
+export function positionCheck(batches: readonly { pos: number; median: number }[], positions: number): PositionCheck {
+  const byPosition: (number | null)[] = Array.from({ length: positions }, (_, p) => {
+    const at = batches.filter(b => b.pos === p).map(b => b.median);
+    return at.length ? median(at) : null;
+  });
+  const seen = byPosition.filter((x): x is number => x !== null);
+  const spread = seen.length > 1 ? (Math.max(...seen) - Math.min(...seen)) / median(batches.map(b => b.median)) : 0;
+  return { byPosition, spread };
+}
+
+/** The order of round `r`: the list rotated by r, so over `length` rounds each item is at each position once. */
+export function rotated<T>(items: readonly T[], r: number): T[] {
+  const k = r % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
