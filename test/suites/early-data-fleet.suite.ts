@@ -2,7 +2,6 @@
 // replay guard through a real Redis. One ticket's ClientHello with early data, sent to all three
 // at once, has its early data accepted by exactly one; every one still resumes; Redis holds only
 // HMAC-named markers, no ticket. (Node: server processes from an esbuild bundle, as fleet.suite.ts.)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { connect, OpenSSL, type Context } from '../../ts/node.ts';
@@ -11,36 +10,11 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { until } from '../lib/wait.ts';
 import { fixturePath } from '../io/peers.ts';
+import { startFleetProcess, type FleetProcess } from '../io/fleet-process.ts';
 import { startRedis } from '../io/redis.ts';
 
-let serverBundle: Promise<string> | undefined;
-function bundleServer(): Promise<string> {
-  serverBundle ??= (async () => {
-    const { bundleTs } = await import('../../scripts/bundle-ts.mjs');
-    const src = new URL('../fleet/early-data-server.ts', import.meta.url).pathname;
-    return bundleTs(src, new URL(`../../build/fleet/early-data-server-${process.pid}.mjs`, import.meta.url).pathname) as Promise<string>;
-  })();
-  return serverBundle;
-}
-
-interface Server { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
-
-async function startServer(redisPort: number, key: string): Promise<Server> {
-  const proc = spawn(process.execPath, [await bundleServer(), '--redis', String(redisPort)],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SESSION_STORE_KEY: key } });
-  let out = '';
-  proc.stdout!.on('data', d => { out += d; });
-  proc.stderr!.on('data', d => { out += d; });
-  await until(() => /LISTENING \d+/.test(out) || proc.exitCode !== null, 15_000, 'an early-data server to listen');
-  if (proc.exitCode !== null) throw new Error(`early-data server exited: ${out}`);
-  const exited = new Promise<void>(r => proc.once('exit', () => r()));
-  return {
-    port: Number(out.match(/LISTENING (\d+)/)![1]), proc, log: () => out,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 3000))]);
-    },
-  };
+function startServer(redisPort: number, key: string): Promise<FleetProcess> {
+  return startFleetProcess('early-data-server', ['--redis', String(redisPort)], key, 'an early-data server');
 }
 
 /** One connection resuming `session` with `early` as early data; the server's answer and the newest ticket. */
@@ -75,7 +49,7 @@ function request(ossl: OpenSSL, context: Context, port: number, session: Uint8Ar
 suite('early data (0-RTT) across a fleet on Redis', test => {
   test('three servers, one ticket sent to all at once with early data: exactly one accepts it, all resume; Redis holds no ticket', async () => {
     const redis = await startRedis();
-    const servers: Server[] = [];
+    const servers: FleetProcess[] = [];
     const db = createClient({ url: `redis://127.0.0.1:${redis.port}`, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
     db.on('error', () => undefined);
     await db.connect();

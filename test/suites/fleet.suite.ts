@@ -3,7 +3,6 @@
 // ends; Redis going away, garbage in Redis and a session removed on one server are survived. The
 // servers share one key from their environment, so Redis holds only sealed values (what those hold
 // is tested in redis-secrets.suite.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { connect, OpenSSL, type Context } from '../../ts/node.ts';
@@ -12,38 +11,13 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { until } from '../lib/wait.ts';
 import { fixturePath } from '../io/peers.ts';
+import { startFleetProcess, type FleetProcess } from '../io/fleet-process.ts';
 import { startRedis } from '../io/redis.ts';
 
 type Mode = 'tls12' | 'tls13' | 'tickets';
 
-let serverBundle: Promise<string> | undefined;
-function bundleServer(): Promise<string> {
-  serverBundle ??= (async () => {
-    const { bundleTs } = await import('../../scripts/bundle-ts.mjs');
-    const src = new URL('../fleet/fleet-server.ts', import.meta.url).pathname;
-    return bundleTs(src, new URL(`../../build/fleet/fleet-server-${process.pid}.mjs`, import.meta.url).pathname) as Promise<string>;
-  })();
-  return serverBundle;
-}
-
-interface FleetServer { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
-
-async function startServer(redisPort: number, mode: Mode, key: string): Promise<FleetServer> {
-  const proc = spawn(process.execPath, [await bundleServer(), '--redis', String(redisPort), '--mode', mode],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SESSION_STORE_KEY: key } });
-  let out = '';
-  proc.stdout!.on('data', d => { out += d; });
-  proc.stderr!.on('data', d => { out += d; });
-  await until(() => /LISTENING \d+/.test(out) || proc.exitCode !== null, 15_000, 'a fleet server to listen');
-  if (proc.exitCode !== null) throw new Error(`fleet server exited: ${out}`);
-  const exited = new Promise<void>(r => proc.once('exit', () => r()));
-  return {
-    port: Number(out.match(/LISTENING (\d+)/)![1]), proc, log: () => out,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 3000))]);
-    },
-  };
+function startServer(redisPort: number, mode: Mode, key: string): Promise<FleetProcess> {
+  return startFleetProcess('fleet-server', ['--redis', String(redisPort), '--mode', mode], key, 'a fleet server');
 }
 
 /** One connection: resume `session` if given, send a line, read "reused=N"; returns both ends' view. */
@@ -68,11 +42,11 @@ function request(ossl: OpenSSL, context: Context, port: number, session: Uint8Ar
 }
 
 async function withFleet(mode: Mode, body: (f: {
-  ossl: OpenSSL; context: Context; ports: number[]; servers: FleetServer[];
+  ossl: OpenSSL; context: Context; ports: number[]; servers: FleetProcess[];
   redis: Awaited<ReturnType<typeof startRedis>>; db: ReturnType<typeof createClient>;
 }) => Promise<void>): Promise<void> {
   const redis = await startRedis();
-  const servers: FleetServer[] = [];
+  const servers: FleetProcess[] = [];
   const db = createClient({ url: `redis://127.0.0.1:${redis.port}`, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
   db.on('error', () => undefined);
   await db.connect();

@@ -19,7 +19,7 @@ import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitE
 import { formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { clientPsk, pskArgs, pskSessionOf, PSK_OPTIONS } from './psk.ts';
-import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
+import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sessionText, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
 import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
 import { certificatePEM, chainBlock, keyBits, subjectIssuerLines } from './x509-print.ts';
@@ -363,14 +363,7 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
     const v = c.verifyResult;
     out += `${EARLY_DATA_LINES[c.earlyDataStatus]}\nVerify return code: ${v.code} (${v.message})\n`;
   } else {
-    const session = c.session;
-    if (session) {
-      try {
-        out += session.print();
-      } finally {
-        session.free();
-      }
-    }
+    out += sessionText(c, session => session.print());
   }
   if (s.keymat) out += keymatBlock(c, s.keymat);
   s.out(`${out}---\n`);

@@ -17,7 +17,7 @@ import { CliError, InputPump, instance, readText, systemReason, type CliIO } fro
 import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
-import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
+import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sessionText, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
 import { chainStore, sniSwitch } from './sni.ts';
 import { aborted, describeTLSError, tlsSetupError } from './tls.ts';
 import { setVerifyTrace, verifyTrace } from './verify-trace.ts';
@@ -380,14 +380,7 @@ function connectionInfo(s: Server, c: Connection): string {
   const raw = s.ossl.raw;
   const ref = sslRef(raw, c);
   let out = '';
-  const session = c.session;
-  if (session) {
-    try {
-      out += session.toPEM();
-    } finally {
-      session.free();
-    }
-  }
+  out += sessionText(c, session => session.toPEM());
   const peer = raw.capi.SSL_get0_peer_certificate(c.pointer);
   if (peer) out += `Client certificate\n${certificatePEM(raw, peer)}${subjectIssuerLines(raw, peer)}`;
   const shared = sharedCiphers(ref, 8192);

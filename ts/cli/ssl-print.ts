@@ -4,6 +4,7 @@
  * print_verify_detail, print_ssl_summary, ssl_print_secure_renegotiation_notes.
  */
 import type { Connection } from '../oo/connection.ts';
+import type { Session } from '../oo/session.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import { groupName, nameLine, stackItems, subjectLine } from './x509-print.ts';
@@ -287,4 +288,15 @@ export function ciphers({ raw, ssl }: SSLRef): [string, string][] {
   const { capi, mem } = raw;
   return stackItems<'SSL_CIPHER'>(raw, capi.SSL_get_ciphers(ssl)).map(c =>
     [mem.readCString(capi.SSL_CIPHER_get_version(c)) ?? '', mem.readCString(capi.SSL_CIPHER_get_name(c)) ?? '']);
+}
+
+/** What `show` makes of the connection's current session, '' without one; the reference taken is given back. */
+export function sessionText(c: Connection, show: (session: Session) => string): string {
+  const session = c.session;
+  if (!session) return '';
+  try {
+    return show(session);
+  } finally {
+    session.free();
+  }
 }

@@ -8,7 +8,7 @@ import type { Connection } from '../oo/connection.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
 import { cacheStats } from './report.ts';
 import type { Context } from '../oo/context.ts';
-import { caNamesBlock, ciphers, groupsLines, newOrReused, renegotiationNote, sharedCiphers, sigalgsLines, sslRef } from './ssl-print.ts';
+import { caNamesBlock, ciphers, groupsLines, newOrReused, renegotiationNote, sessionText, sharedCiphers, sigalgsLines, sslRef } from './ssl-print.ts';
 import { bioText, certificatePEM } from './x509-print.ts';
 
 /** www_body's buffer size: the most SSL_get_shared_ciphers writes for the page. */
@@ -45,14 +45,7 @@ export function statusPage(raw: RawOpenSSL, c: Connection, argv: readonly string
   for (const l of [...sigalgsLines(ref), ...groupsLines(ref, false)]) page += `${l}\n`;
   page += caNamesBlock(ref);
   page += `---\n${newOrReused(ref)}\n`;
-  const session = c.session;
-  if (session) {
-    try {
-      page += session.print();
-    } finally {
-      session.free();
-    }
-  }
+  page += sessionText(c, session => session.print());
   page += `---\n${cacheStats(context)}---\n`;
   const peer = raw.capi.SSL_get0_peer_certificate(c.pointer);
   if (peer) {
