@@ -295,7 +295,7 @@ export class Context extends Handle<'SSL_CTX'> {
     } finally {
       for (const x of certs) capi.X509_free(x);
     }
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL));
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL), true);
     if (key === NULL) this.core.fail('createContext: options.privateKey is not a PEM private key (PEM_read_bio_PrivateKey)');
     try {
       this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
