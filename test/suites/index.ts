@@ -27,5 +27,6 @@ import './psk.suite.ts';
 import './fuzz-corpus.suite.ts';
 import './secret-memory.suite.ts';
 import './entropy.suite.ts';
+import './ticket-callbacks.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';
