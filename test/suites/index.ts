@@ -28,5 +28,6 @@ import './fuzz-corpus.suite.ts';
 import './secret-memory.suite.ts';
 import './entropy.suite.ts';
 import './ticket-callbacks.suite.ts';
+import './ticket-key-ring.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

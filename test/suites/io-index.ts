@@ -19,6 +19,7 @@ import './trace-keying-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';
 import './sni-tickets.suite.ts';
+import './ticket-rotation.suite.ts';
 import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
