@@ -1,8 +1,8 @@
 // Secrets handed to the module leave no copy behind in linear memory (issue 16): a private key's
 // PEM after createContext, a session's PEM and DER after sessionFromPEM / sessionFromDER / toPEM /
 // toDER, a PSK's key after pskSession. Each test scans the whole of the instance's memory, freed
-// parts included, for every base64 line of the PEM text and for the raw key bytes.
-import { OpenSSL, type Session } from '../../ts/index.ts';
+// parts included, for every base64 line of the PEM text, the key's DER and the raw key bytes.
+import type { OpenSSL, Session } from '../../ts/index.ts';
 import { equal, ok } from '../lib/assert.ts';
 import { fixture } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
@@ -37,6 +37,14 @@ function assertNotInMemory(ossl: OpenSSL, secrets: Record<string, Uint8Array>, w
 const lines = (what: string, pem: string): Record<string, Uint8Array> =>
   Object.fromEntries(base64Lines(pem).map((l, i) => [`${what} line ${i + 1}`, ascii(l)]));
 
+/** The DER inside a PEM text, as 16-byte windows (what OpenSSL's decoders hold in binary). */
+function derWindows(what: string, pem: string): Record<string, Uint8Array> {
+  const der = Uint8Array.from(atob(base64Lines(pem).join('')), c => c.charCodeAt(0));
+  const out: Record<string, Uint8Array> = {};
+  for (let o = 0; o + 16 <= der.length; o += 16) out[`${what} DER bytes ${o}-${o + 15}`] = der.subarray(o, o + 16);
+  return out;
+}
+
 /** The session's master key (SSL_SESSION_get_master_key), read through the raw layer. */
 function masterKey(ossl: OpenSSL, session: Session): Uint8Array {
   const { capi, mem } = ossl.raw;
@@ -49,6 +57,11 @@ function masterKey(ossl: OpenSSL, session: Session): Uint8Array {
 }
 
 suite('secrets in linear memory', test => {
+  test('OpenSSL allocates through the cleansing allocator (wasm/shims.c)', async () => {
+    const ossl = await load();
+    equal(ossl.raw.capi.OSW_cleansing_allocator(), 1);
+  });
+
   test('a private key\'s PEM is not left in linear memory by createContext', async () => {
     const ossl = await load();
     for (const name of ['server.key', 'server-rsa.key']) {
@@ -58,7 +71,9 @@ suite('secrets in linear memory', test => {
       const context = ossl.createContext({ role: 'server', certificate, privateKey: key });
       assertNotInMemory(ossl, lines(name, key), `after createContext with ${name}`);
       context.free();
-      assertNotInMemory(ossl, lines(name, key), `after freeing the context made with ${name}`);
+      // Freed, the key's DER is not left either (OpenSSL's decoders free their copy unzeroed:
+      // wasm/shims.c has OpenSSL's allocator cleanse every block it frees).
+      assertNotInMemory(ossl, { ...lines(name, key), ...derWindows(name, key) }, `after freeing the context made with ${name}`);
     }
   });
 
@@ -73,6 +88,11 @@ suite('secrets in linear memory', test => {
       client.free();
       ok(base64Lines(pem).length >= 3, 'the session PEM has base64 lines');
       const secrets = { ...lines('session PEM', pem), 'master key': key };
+
+      ossl.sessionFromPEM(pem).free();
+      assertNotInMemory(ossl, secrets, `${version}: after sessionFromPEM and free`);
+      ossl.sessionFromDER(der).free();
+      assertNotInMemory(ossl, secrets, `${version}: after sessionFromDER and free`);
 
       const fromPEM = ossl.sessionFromPEM(pem);
       equal(fromPEM.toPEM(), pem, 'sessionFromPEM then toPEM gives the same text');

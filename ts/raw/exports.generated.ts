@@ -16,6 +16,8 @@ export interface Capi {
   OSW_heap_in_use(): number;
   /** `void OSW_cleanse_and_free(void *ptr, size_t len)` */
   OSW_cleanse_and_free(ptr: Ptr<string>, len: number): void;
+  /** `int OSW_cleansing_allocator(void)` */
+  OSW_cleansing_allocator(): number;
   // ---- random
   /** `int RAND_bytes(unsigned char *buf, int num)` */
   RAND_bytes(buf: Ptr<'u8'>, num: number): number;
@@ -681,6 +683,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OPENSSL_free: 'v',
   OSW_heap_in_use: 'u',
   OSW_cleanse_and_free: 'v',
+  OSW_cleansing_allocator: 'i',
   RAND_bytes: 'i',
   OpenSSL_version: 'u',
   OpenSSL_version_num: 'u',
