@@ -24,14 +24,14 @@ const RANDOM_CHUNK = 65536;
  * `crypto.getRandomValues` as it is now, bound to its `crypto`: the loader keeps this one for the
  * instance's life and never reads the mutable global again.
  */
-function captureGetRandomValues(): (a: Uint8Array<ArrayBuffer>) => unknown {
+function captureGetRandomValues(): (a: Uint8Array) => unknown {
   const c = globalThis.crypto;
   if (!c || typeof c.getRandomValues !== 'function') {
     throw new Error('openssl-wasm: no crypto.getRandomValues in this runtime, so OpenSSL would have no seed; ' +
       'use Node 18 or later, Deno, or a browser (a secure context)');
   }
   const fn = c.getRandomValues;
-  return a => fn.call(c, a);
+  return a => fn.call(c, a as Uint8Array<ArrayBuffer>); // linear memory is never shared (no threads)
 }
 
 /**
