@@ -102,4 +102,4 @@ suite('ticket-key rotation in two phases', test => {
       await redis.stop();
     }
   });
-});
+}, { runtimes: ['node', 'deno'] });
