@@ -9,6 +9,8 @@
  *  - Heap accounting for leak tests.
  */
 #include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -26,6 +28,56 @@ EXPORT size_t OSW_heap_in_use(void) { return mallinfo().uordblks; }
 
 /* Frees a buffer that held secrets or plaintext after zeroing it. */
 EXPORT void OSW_cleanse_and_free(void *ptr, size_t len) { OPENSSL_clear_free(ptr, len); }
+
+/*
+ * Every block OpenSSL frees is zeroed first. OpenSSL clears most secrets itself, but not all of its
+ * temporary copies: the decoders free a private key's DER with plain OPENSSL_free
+ * (providers/implementations/encode_decode/decode_der2key.c, decode_pem2der.c), and
+ * PEM_ASN1_read_bio a session's DER, master key inside. Freed blocks stay readable in linear memory
+ * (a heap dump, a later bug that reads past a buffer), so OpenSSL's allocator is set here, through
+ * its own CRYPTO_set_mem_functions, to cleanse each block before it goes back to malloc. realloc
+ * never leaves the old block behind uncleansed: it moves by malloc, copy and cleansing free.
+ */
+static void *osw_malloc(size_t n, const char *file, int line) { (void)file; (void)line; return malloc(n); }
+
+static void osw_free(void *p, const char *file, int line)
+{
+  (void)file; (void)line;
+  if (p == NULL) return;
+  OPENSSL_cleanse(p, malloc_usable_size(p));
+  free(p);
+}
+
+static void *osw_realloc(void *p, size_t n, const char *file, int line)
+{
+  if (p == NULL) return osw_malloc(n, file, line);
+  if (n == 0) { osw_free(p, file, line); return NULL; }
+  size_t have = malloc_usable_size(p);
+  if (n <= have) return p; /* fits where it is (what is past n stays in the block, freed cleansed) */
+  void *q = malloc(n);
+  if (q == NULL) return NULL; /* p is left as it was, as realloc does */
+  memcpy(q, p, have);
+  osw_free(p, file, line);
+  return q;
+}
+
+/* Before OpenSSL's first allocation (static constructors run first, from _initialize), after which
+ * CRYPTO_set_mem_functions refuses. */
+__attribute__((constructor)) static void osw_cleansing_allocator(void)
+{
+  CRYPTO_set_mem_functions(osw_malloc, osw_realloc, osw_free);
+}
+
+/* Whether OpenSSL allocates through the cleansing functions above (tests). */
+EXPORT int OSW_cleansing_allocator(void)
+{
+  CRYPTO_malloc_fn m;
+  CRYPTO_realloc_fn r;
+  CRYPTO_free_fn f;
+
+  CRYPTO_get_mem_functions(&m, &r, &f);
+  return m == osw_malloc && r == osw_realloc && f == osw_free;
+}
 
 /* ---- BIO macros -------------------------------------------------------------------------------- */
 

@@ -18,6 +18,12 @@
 #define AES_LEN 32
 #define HMAC_LEN 32
 #define KEY_LEN (NAME_LEN + AES_LEN + HMAC_LEN)
+/*
+ * The most keys a ring holds. A fleet needs a handful (the encrypting key, one published ahead
+ * of its turn, a few previous ones): the bound keeps every size computed here far from overflow
+ * on wasm32 (count * KEY_LEN) and an unknown key name's search short.
+ */
+#define MAX_KEYS 16
 
 typedef struct {
     size_t count;
@@ -25,6 +31,41 @@ typedef struct {
 } keyring;
 
 static int ring_index = -1;
+static int session_ctx_index = -1;
+
+/*
+ * SSL_new, remembering `ctx` on the SSL as its session context. OpenSSL calls the ticket-key
+ * callback of the session context (s->session_ctx, the SSL_CTX the SSL was made from), which
+ * stays when a server switches the SSL to another SSL_CTX on SNI (SSL_set_SSL_CTX); it has no
+ * public getter, so the ring is found through what is remembered here. The SSL holds a reference
+ * to its session context for its whole life, so the pointer needs none of its own. An SSL made
+ * with plain SSL_new has none recorded: its ring is read from SSL_get_SSL_CTX, the same context
+ * as long as it is not switched.
+ */
+EXPORT SSL *OSW_SSL_new(SSL_CTX *ctx)
+{
+    SSL *s;
+
+    if (session_ctx_index < 0) {
+        session_ctx_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+        if (session_ctx_index < 0)
+            return NULL;
+    }
+    s = SSL_new(ctx);
+    if (s != NULL && !SSL_set_ex_data(s, session_ctx_index, ctx)) {
+        SSL_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The context whose ticket-key callback OpenSSL is calling for `s` (see OSW_SSL_new). */
+static SSL_CTX *session_ctx_of(SSL *s)
+{
+    SSL_CTX *ctx = session_ctx_index < 0 ? NULL : SSL_get_ex_data(s, session_ctx_index);
+
+    return ctx != NULL ? ctx : SSL_get_SSL_CTX(s);
+}
 
 static void ring_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -47,7 +88,7 @@ static int set_mac(EVP_MAC_CTX *hctx, const unsigned char *hmac_key)
 static int ticket_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
                          EVP_MAC_CTX *hctx, int enc)
 {
-    keyring *ring = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(s), ring_index);
+    keyring *ring = SSL_CTX_get_ex_data(session_ctx_of(s), ring_index);
     size_t i;
 
     if (ring == NULL || ring->count == 0)
@@ -76,12 +117,16 @@ static int ticket_key_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, 
 
 /*
  * Replaces ctx's ticket key ring with `count` keys of KEY_LEN bytes (the first encrypts). With
- * count 0 the ring is removed and OpenSSL's own per-context keys are used again. 1 on success.
+ * count 0 the ring is removed (`keys` is not read) and OpenSSL's own per-context keys are used
+ * again. 1 on success; 0, with the ring left as it was, for a NULL ctx, NULL keys with a count,
+ * a count above MAX_KEYS, or an allocation that fails.
  */
 EXPORT int OSW_CTX_set_ticket_keys(SSL_CTX *ctx, const unsigned char *keys, size_t count)
 {
     keyring *ring = NULL, *old;
 
+    if (ctx == NULL || (count > 0 && keys == NULL) || count > MAX_KEYS)
+        return 0;
     if (ring_index < 0) {
         ring_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ring_free);
         if (ring_index < 0)

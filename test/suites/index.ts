@@ -25,5 +25,9 @@ import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';
 import './psk.suite.ts';
 import './fuzz-corpus.suite.ts';
+import './secret-memory.suite.ts';
+import './entropy.suite.ts';
+import './ticket-callbacks.suite.ts';
+import './ticket-key-ring.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

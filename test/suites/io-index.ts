@@ -18,6 +18,8 @@ import './bounded-buffering-io.suite.ts';
 import './trace-keying-io.suite.ts';
 import './node-adapter.suite.ts';
 import './node-tls-sessions.suite.ts';
+import './sni-tickets.suite.ts';
+import './ticket-rotation.suite.ts';
 import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';

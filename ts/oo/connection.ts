@@ -106,7 +106,8 @@ export class Connection extends Handle<'SSL'> {
     const maxIncoming = options.maxIncomingBytes === undefined ? context.maxIncomingBytes
       : checkMaxIncomingBytes('createConnection', options.maxIncomingBytes);
     const { capi } = core;
-    const ssl = capi.SSL_new(context.pointer);
+    // OSW_SSL_new: SSL_new, remembering the session context for the ticket-key ring (wasm/ticket-keys.c).
+    const ssl = capi.OSW_SSL_new(context.pointer);
     if (ssl === NULL) core.fail('SSL_new');
     const connections = core.connections;
     // core.call: SSL_free may call onRemove (a session of an unfinished connection is dropped as bad).

@@ -155,6 +155,9 @@ export interface SessionCacheStats {
   misses: number; timeouts: number; cacheFull: number;
 }
 
+/** The most keys a context's ticket-key ring holds (MAX_KEYS in wasm/ticket-keys.c). */
+export const MAX_TICKET_KEYS = 16;
+
 const SPEC_ONE_CTX = 'SSL_set_session(3): "One SSL_SESSION object, regardless of its reference count, must therefore ' +
   'only be used with one SSL_CTX object (and the SSL objects created from this SSL_CTX object)."';
 
@@ -295,7 +298,7 @@ export class Context extends Handle<'SSL_CTX'> {
     } finally {
       for (const x of certs) capi.X509_free(x);
     }
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL));
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL), true);
     if (key === NULL) this.core.fail('createContext: options.privateKey is not a PEM private key (PEM_read_bio_PrivateKey)');
     try {
       this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
@@ -445,9 +448,13 @@ export class Context extends Handle<'SSL_CTX'> {
    * Session-ticket keys shared by servers behind one name (SSL_CTX_set_tlsext_ticket_key_evp_cb):
    * the first key encrypts new tickets, every key decrypts, and a ticket under an older key is
    * renewed. Each key is a 16-byte name, a 32-byte AES-256 key and a 32-byte HMAC-SHA256 key.
-   * An empty list goes back to OpenSSL's own per-context keys.
+   * An empty list goes back to OpenSSL's own per-context keys. At most MAX_TICKET_KEYS (16) keys.
    */
   setTicketKeys(keys: readonly { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array }[]): void {
+    if (!Array.isArray(keys)) throw new TypeError('setTicketKeys: keys must be an array of { name, aesKey, hmacKey }');
+    if (keys.length > MAX_TICKET_KEYS) {
+      throw new RangeError(`setTicketKeys: at most ${MAX_TICKET_KEYS} keys (wasm/ticket-keys.c), got ${keys.length}; drop the oldest`);
+    }
     const buf = new Uint8Array(keys.length * 80);
     keys.forEach((k, i) => {
       if (!(k.name instanceof Uint8Array) || k.name.length !== 16) throw new RangeError(`ticket key ${i}: name must be 16 bytes`);

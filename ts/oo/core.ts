@@ -64,10 +64,14 @@ export class Core {
     if (!ok(Number(result))) this.fail(what);
   }
 
-  /** Reads an OpenSSL object out through a memory BIO (PEM, SSL_SESSION_print, ...). */
-  withMemBio<R>(fn: (bio: Ptr<'BIO'>) => R): R {
+  /**
+   * Reads an OpenSSL object out through a memory BIO (PEM, SSL_SESSION_print, ...). `secret`: what
+   * is written is a secret (a session's PEM holds its master key), so the BIO is OpenSSL's secure
+   * one (BIO_s_secmem), whose buffer is zeroed as it grows and when freed.
+   */
+  withMemBio<R>(fn: (bio: Ptr<'BIO'>) => R, secret = false): R {
     const { capi } = this;
-    const bio = capi.BIO_new(capi.BIO_s_mem());
+    const bio = capi.BIO_new(secret ? capi.BIO_s_secmem() : capi.BIO_s_mem());
     if (bio === NULL) this.fail('BIO_new');
     try {
       return fn(bio);
@@ -78,7 +82,12 @@ export class Core {
 
   /** All that a memory BIO holds, as text. */
   bioText(bio: Ptr<'BIO'>): string {
-    return new TextDecoder().decode(this.bioBytes(bio));
+    const bytes = this.bioBytes(bio);
+    try {
+      return new TextDecoder().decode(bytes);
+    } finally {
+      bytes.fill(0); // the text may be a secret (a session's PEM): only the string is handed on
+    }
   }
 
   bioBytes(bio: Ptr<'BIO'>): Uint8Array {
@@ -89,18 +98,27 @@ export class Core {
     });
   }
 
-  /** A read-only memory BIO over `data`, for PEM parsing. */
-  withReadBio<R>(data: string | Uint8Array, fn: (bio: Ptr<'BIO'>) => R): R {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    return this.mem.scope(s => {
-      const bio = this.capi.BIO_new_mem_buf(s.bytes(bytes), bytes.length);
-      if (bio === NULL) this.fail('BIO_new_mem_buf');
-      try {
-        return fn(bio);
-      } finally {
-        this.capi.BIO_free(bio);
-      }
-    });
+  /**
+   * A read-only memory BIO over `data`, for PEM parsing. `secret`: `data` is a secret (a private
+   * key, a session): its copy in linear memory is zeroed before it is freed (BIO_new_mem_buf reads
+   * it in place, keeping no copy of its own), and so is the staging copy made here from a string.
+   */
+  withReadBio<R>(data: string | Uint8Array, fn: (bio: Ptr<'BIO'>) => R, secret = false): R {
+    const staged = typeof data === 'string';
+    const bytes = staged ? new TextEncoder().encode(data) : data;
+    try {
+      return this.mem.scope(s => {
+        const bio = this.capi.BIO_new_mem_buf(s.bytes(bytes, secret), bytes.length);
+        if (bio === NULL) this.fail('BIO_new_mem_buf');
+        try {
+          return fn(bio);
+        } finally {
+          this.capi.BIO_free(bio);
+        }
+      });
+    } finally {
+      if (staged && secret) bytes.fill(0);
+    }
   }
 
   /** All PEM certificates in `pem` as X509 pointers the caller must free; throws if there is none. */

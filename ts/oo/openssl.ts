@@ -112,7 +112,7 @@ export class OpenSSL {
         capi.SSL_SESSION_free(sess);
         throw e;
       }
-    });
+    }, true); // a session's PEM holds its master key
     if (p === NULL) this.#failParse('sessionFromPEM', 'no SSL SESSION PARAMETERS block (PEM_read_bio_SSL_SESSION)');
     if (rest.trim() !== '') {
       capi.SSL_SESSION_free(p);

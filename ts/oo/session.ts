@@ -205,7 +205,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.core.withMemBio(bio => {
       this.core.check(this.core.capi.PEM_write_bio_SSL_SESSION(bio, this.pointer), 'PEM_write_bio_SSL_SESSION');
       return this.core.bioText(bio);
-    });
+    }, true); // the PEM holds the master key
   }
 
   /** The text SSL_SESSION_print writes (what `openssl sess_id -text` shows). */
@@ -213,7 +213,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.core.withMemBio(bio => {
       this.core.check(this.core.capi.SSL_SESSION_print(bio, this.pointer), 'SSL_SESSION_print');
       return this.core.bioText(bio);
-    });
+    }, true); // the text shows the master key
   }
 
   /** The NSS key log line for the session's master key (SSL_SESSION_print_keylog; TLS 1.2 and older). */
@@ -221,7 +221,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.core.withMemBio(bio => {
       this.core.check(this.core.capi.SSL_SESSION_print_keylog(bio, this.pointer), 'SSL_SESSION_print_keylog');
       return this.core.bioText(bio);
-    });
+    }, true); // the line is the master key
   }
 
   #getBytes(get: (p: Ptr<'SSL_SESSION'>, len: Ptr<'u32'>) => Ptr<'u8'>): Uint8Array {

@@ -16,6 +16,8 @@ export interface Capi {
   OSW_heap_in_use(): number;
   /** `void OSW_cleanse_and_free(void *ptr, size_t len)` */
   OSW_cleanse_and_free(ptr: Ptr<string>, len: number): void;
+  /** `int OSW_cleansing_allocator(void)` */
+  OSW_cleansing_allocator(): number;
   // ---- random
   /** `int RAND_bytes(unsigned char *buf, int num)` */
   RAND_bytes(buf: Ptr<'u8'>, num: number): number;
@@ -50,6 +52,8 @@ export interface Capi {
   // ---- bio
   /** `const BIO_METHOD *BIO_s_mem(void)` */
   BIO_s_mem(): Ptr<'BIO_METHOD'>;
+  /** `const BIO_METHOD *BIO_s_secmem(void)` */
+  BIO_s_secmem(): Ptr<'BIO_METHOD'>;
   /** `BIO *BIO_new(const BIO_METHOD *type)` */
   BIO_new(type: Ptr<'BIO_METHOD'>): Ptr<'BIO'>;
   /** `BIO *BIO_new_mem_buf(const void *buf, int len)` */
@@ -163,6 +167,8 @@ export interface Capi {
   SSL_CTX_set_post_handshake_auth(ctx: Ptr<'SSL_CTX'>, val: number): void;
   /** `int OSW_CTX_set_ticket_keys(SSL_CTX *ctx, const unsigned char *keys, size_t count)` */
   OSW_CTX_set_ticket_keys(ctx: Ptr<'SSL_CTX'>, keys: Ptr<'u8'>, count: number): number;
+  /** `SSL *OSW_SSL_new(SSL_CTX *ctx)` */
+  OSW_SSL_new(ctx: Ptr<'SSL_CTX'>): Ptr<'SSL'>;
   // ---- ssl
   /** `SSL *SSL_new(SSL_CTX *ctx)` */
   SSL_new(ctx: Ptr<'SSL_CTX'>): Ptr<'SSL'>;
@@ -677,6 +683,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OPENSSL_free: 'v',
   OSW_heap_in_use: 'u',
   OSW_cleanse_and_free: 'v',
+  OSW_cleansing_allocator: 'i',
   RAND_bytes: 'i',
   OpenSSL_version: 'u',
   OpenSSL_version_num: 'u',
@@ -692,6 +699,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   OSSL_ERR_STATE_restore: 'v',
   OSSL_ERR_STATE_free: 'v',
   BIO_s_mem: 'u',
+  BIO_s_secmem: 'u',
   BIO_new: 'u',
   BIO_new_mem_buf: 'u',
   BIO_up_ref: 'i',
@@ -747,6 +755,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_set_client_hello_cb: 'v',
   SSL_CTX_set_post_handshake_auth: 'v',
   OSW_CTX_set_ticket_keys: 'i',
+  OSW_SSL_new: 'u',
   SSL_new: 'u',
   SSL_up_ref: 'i',
   SSL_free: 'v',

@@ -21,6 +21,20 @@ const ESPIPE = 70;
 const RANDOM_CHUNK = 65536;
 
 /**
+ * `crypto.getRandomValues` as it is now, bound to its `crypto`: the loader keeps this one for the
+ * instance's life and never reads the mutable global again.
+ */
+function captureGetRandomValues(): (a: Uint8Array) => unknown {
+  const c = globalThis.crypto;
+  if (!c || typeof c.getRandomValues !== 'function') {
+    throw new Error('openssl-wasm: no crypto.getRandomValues in this runtime, so OpenSSL would have no seed; ' +
+      'use Node 18 or later, Deno, or a browser (a secure context)');
+  }
+  const fn = c.getRandomValues;
+  return a => fn.call(c, a as Uint8Array<ArrayBuffer>); // linear memory is never shared (no threads)
+}
+
+/**
  * The module's imports. It is linked standalone (no emscripten JS glue), so it needs only WASI's
  * clock, fd and environ calls, getentropy for OpenSSL's seed, the memory-growth notice, the callback
  * trampolines' osw_js_* functions, and a few __syscall_* for files and ids: there is no file system
@@ -32,6 +46,9 @@ export function createImports(module: WebAssemblyModule, host: ImportHost): Reco
     return host.mem;
   };
   const decoder = new TextDecoder();
+  // OpenSSL's seed comes from here: the random source is the one found now, at load, so that code
+  // which later replaces the global `crypto` (or its getRandomValues) cannot choose the seed.
+  const getRandomValues = captureGetRandomValues();
 
   const wasi: Record<string, (...a: never[]) => unknown> = {
     clock_time_get(id: number, _precision: bigint, out: number): number {
@@ -78,10 +95,21 @@ export function createImports(module: WebAssemblyModule, host: ImportHost): Reco
   };
 
   const env: Record<string, (...a: never[]) => unknown> = {
+    // getentropy(3): 0 with all `len` bytes filled, else -1. A range past the end of memory fails
+    // as a whole (subarray would clamp it and under-fill), and so does a random source that throws:
+    // OpenSSL then has no seed and fails closed (RAND_bytes errors) instead of using what is there.
     getentropy(buf: number, len: number): number {
       const u8 = new Uint8Array(mem().memory.buffer); // typed as ArrayBuffer-backed, as getRandomValues asks
-      for (let off = 0; off < len; off += RANDOM_CHUNK) {
-        crypto.getRandomValues(u8.subarray(buf + off, buf + Math.min(len, off + RANDOM_CHUNK)));
+      buf >>>= 0; // wasm32 pointers and size_t are unsigned
+      len >>>= 0;
+      if (buf + len > u8.length) return -1;
+      try {
+        for (let off = 0; off < len; off += RANDOM_CHUNK) {
+          getRandomValues(u8.subarray(buf + off, buf + Math.min(len, off + RANDOM_CHUNK)));
+        }
+      } catch {
+        u8.fill(0, buf, buf + len);
+        return -1;
       }
       return 0;
     },

@@ -8,7 +8,8 @@
  * sealed-value.ts), and session ids, which TLS 1.2 sends in the clear, name nothing in Redis
  * without a keyed hash first. Without keys they refuse to start, unless told `insecurePlaintext`.
  */
-import type { Context } from '../oo/context.ts';
+import { MAX_TICKET_KEYS, type Context } from '../oo/context.ts';
+import { rejectUnknownOptions } from '../oo/options.ts';
 import type { ServerSessionStore } from './server-store.ts';
 import { fromBase64, SealedValueError, toBase64, toHex, ValueSealer, type StoreKey } from './sealed-value.ts';
 
@@ -143,14 +144,32 @@ export class RedisSessionStore implements ServerSessionStore {
 export interface TicketKey { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array; created: number }
 
 export interface TicketKeyRingOptions extends RedisStoreOptions {
-  /** A new key encrypts after this long (default 12 hours, in seconds). */
+  /** A key is replaced by a new one this long after it was made (whole seconds; default 12 hours). */
   rotateAfter?: number;
-  /** Keys kept for decrypting after they stop encrypting (default 2). */
+  /**
+   * How often every server calls refresh(), at the longest (whole seconds, less than rotateAfter;
+   * default 300). A new key only decrypts for this long after it is published, so that every
+   * server has it before any server seals a ticket under it.
+   */
+  refreshInterval?: number;
+  /** Keys kept for decrypting after they stop encrypting (0 to 14; default 2). */
   keepPrevious?: number;
   /** Clock in seconds (for tests). */
   now?: () => number;
   /** Told when the ring in Redis does not open (it is then replaced). Default: console.error. */
   onError?(error: unknown): void;
+}
+
+const TICKET_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'rotateAfter', 'refreshInterval', 'keepPrevious', 'now', 'onError'];
+
+/** A whole number of seconds from `min` up: a TypeError for what is not a number, a RangeError for what is out of range. */
+function seconds(who: string, name: string, value: unknown, fallback: number, min: number, max = 0x7fffffff): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${who}: options.${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${who}: options.${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
 }
 
 /** A ring as bytes for sealing: per key, created (float64) | name (16) | aesKey (32) | hmacKey (32). */
@@ -181,24 +200,38 @@ function ringFromBytes(bytes: Uint8Array, label: string): TicketKey[] {
 
 /**
  * A ticket-key ring in Redis (`${prefix}ticket-keys`, sealed under the application's keys like the
- * sessions): the newest ticket key encrypts, the previous ones still decrypt, and whichever server
- * finds the newest too old makes the next one. Call refresh() on a schedule on every server; it
- * installs the ring in the given contexts. A ring sealed under an older application key is sealed
- * again under the current one; a ring that does not open is reported and replaced.
+ * sessions), rotated in two phases. Whichever server finds the newest key older than rotateAfter
+ * publishes a new one, which at first only decrypts; it encrypts once it is refreshInterval old, by
+ * when every server has had a refresh to pick it up, so no server seals a ticket that another cannot
+ * yet open. The keys before it still decrypt (keepPrevious of them). Call refresh() at least every
+ * refreshInterval on every server; it installs the ring in the given contexts. A ring sealed under
+ * an older application key is sealed again under the current one; a ring that does not open is
+ * reported and replaced. A fleet's first key (or one after the ring was lost) encrypts at once.
  */
 export class RedisTicketKeyRing {
   readonly #prefix: string;
   readonly #sealer: ValueSealer | null;
   readonly #rotateAfter: number;
+  readonly #refreshInterval: number;
   readonly #keep: number;
   readonly #now: () => number;
   readonly #report: (error: unknown) => void;
 
   constructor(readonly client: RedisLike, options: TicketKeyRingOptions) {
-    this.#sealer = sealerFor('RedisTicketKeyRing', options, 'the ticket keys, which decrypt every ticket');
-    this.#prefix = prefixOf('RedisTicketKeyRing', options);
-    this.#rotateAfter = options.rotateAfter ?? 12 * 3600;
-    this.#keep = options.keepPrevious ?? 2;
+    const who = 'RedisTicketKeyRing';
+    this.#sealer = sealerFor(who, options, 'the ticket keys, which decrypt every ticket');
+    rejectUnknownOptions(who, options, TICKET_RING_OPTIONS);
+    this.#prefix = prefixOf(who, options);
+    this.#rotateAfter = seconds(who, 'rotateAfter', options.rotateAfter, 12 * 3600, 2);
+    this.#refreshInterval = seconds(who, 'refreshInterval', options.refreshInterval, Math.min(300, this.#rotateAfter - 1), 1);
+    if (this.#refreshInterval >= this.#rotateAfter) {
+      throw new RangeError(`${who}: options.refreshInterval (${this.#refreshInterval}) must be less than options.rotateAfter (${this.#rotateAfter}): ` +
+        'a new key waits a refresh interval before it encrypts, so a shorter rotation would never let one encrypt');
+    }
+    // The installed ring is the encrypting key, at most one published ahead, and these.
+    this.#keep = seconds(who, 'keepPrevious', options.keepPrevious, 2, 0, MAX_TICKET_KEYS - 2);
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError(`${who}: options.now must be a function returning seconds`);
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError(`${who}: options.onError must be a function`);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#report = options.onError ?? (e => console.error(`openssl-wasm: ticket-key ring: ${(e as Error).message}`));
   }
@@ -207,14 +240,30 @@ export class RedisTicketKeyRing {
     return `${this.#prefix}ticket-keys`;
   }
 
-  /** Reads the ring (rotating it first if due) and installs it in `contexts`; returns it. */
+  /**
+   * Reads the ring (publishing a new key first if one is due) and installs it in `contexts`;
+   * returns it as installed: the key that encrypts first, then those that only decrypt.
+   */
   async refresh(contexts: readonly Context[]): Promise<TicketKey[]> {
     const read = await this.#read();
-    let ring = read.ring;
+    let ring = read.ring; // newest first
     if (ring.length === 0 || this.#now() - ring[0].created >= this.#rotateAfter) ring = await this.#rotate(ring);
     else if (this.#sealer && read.sealedWith !== this.#sealer.currentId) await this.#write(ring);
-    for (const c of contexts) c.setTicketKeys(ring);
-    return ring;
+    const installed = this.#inUse(ring, this.#now());
+    for (const c of contexts) c.setTicketKeys(installed);
+    return installed;
+  }
+
+  /**
+   * The ring as a context takes it (the first key encrypts): the newest key published at least a
+   * refresh interval ago, then the newer ones (decrypt-only until their turn), then keepPrevious
+   * older ones. With none that old (a fleet's first key), the oldest encrypts.
+   */
+  #inUse(ring: readonly TicketKey[], now: number): TicketKey[] {
+    if (ring.length === 0) return [];
+    let current = ring.findIndex(k => now - k.created >= this.#refreshInterval);
+    if (current < 0) current = ring.length - 1;
+    return [ring[current], ...ring.slice(0, current), ...ring.slice(current + 1, current + 1 + this.#keep)];
   }
 
   async #read(): Promise<{ ring: TicketKey[]; sealedWith: string | null }> {
@@ -244,7 +293,9 @@ export class RedisTicketKeyRing {
 
   async #rotate(ring: TicketKey[]): Promise<TicketKey[]> {
     const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-    const next = [{ name: random(16), aesKey: random(32), hmacKey: random(32), created: this.#now() }, ...ring].slice(0, this.#keep + 1);
+    // Rotation is due only when the newest key is rotateAfter old, so it is the encrypting one:
+    // the new key, it, and keepPrevious older ones.
+    const next = [{ name: random(16), aesKey: random(32), hmacKey: random(32), created: this.#now() }, ...ring].slice(0, this.#keep + 2);
     if (await this.#write(next)) return next;
     await new Promise(r => setTimeout(r, 50)); // another server is writing the ring: use that one
     return (await this.#read()).ring;
@@ -266,7 +317,7 @@ export class RedisTicketKeyRing {
       value = JSON.stringify(ring.map(k => ({ name: toBase64(k.name), aes: toBase64(k.aesKey), hmac: toBase64(k.hmacKey), created: k.created })));
     }
     // Keys outlive their use by one period, so a ticket issued just before a rotation still decrypts.
-    await this.client.set(this.#key, value, { EX: this.#rotateAfter * (this.#keep + 2) });
+    await this.client.set(this.#key, value, { EX: this.#rotateAfter * (this.#keep + 2) + this.#refreshInterval });
     return true;
   }
 }
