@@ -15,6 +15,12 @@ export interface TestOptions {
 }
 export type TestRegistrar = (name: string, fn: TestFn, options?: TestOptions) => void;
 
+/**
+ * How long one test may take in every runner before it fails. Generous because wasm instantiation
+ * and TLS handshakes can be slow in a cold browser or on a busy machine.
+ */
+export const TEST_TIMEOUT_MS = 60_000;
+
 export type Runtime = 'node' | 'browser' | 'deno';
 
 export interface Suite {
