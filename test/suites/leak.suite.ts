@@ -12,8 +12,13 @@
 //    tickets are stateless and a server caches nothing for them; clients here store nothing
 //    internally, SSL_SESS_CACHE_NO_INTERNAL_STORE being the object layer's default.)
 //  - per connection: nothing, once it is freed.
-// The bound BOUND allows for the few bytes by which lazily grown tables differ between rounds;
-// a leak of two bytes a cycle would exceed it over 10,000 cycles.
+// BOUND is a few bytes in all, not per cycle. Measured (Node, 2,000 cycles after the warm-ups):
+// TLS 1.3 and TLS 1.2 with tickets end every cycle at exactly the baseline, and back at the idle
+// figure once the contexts are freed; with the session-id cache, heapInUse moves within ±24 bytes
+// of the baseline and never drifts: the cache always holds CACHE - 1 sessions, but which ones, and
+// they differ in size by a word or two (variable-length fields of each session). A leak is at least
+// one malloc chunk (16 bytes) per leaking cycle, so even an allocation kept once in twenty cycles
+// (50 over TLS12_CYCLES) exceeds the bound; Deno once showed 8 bytes of a lazily grown table.
 //
 // 10,000 TLS 1.3 cycles take minutes (every full handshake is an ML-KEM + X25519 key exchange and an
 // ECDSA signature and verification in WebAssembly), longer than the 60 s a test may take, so they run
@@ -26,10 +31,10 @@ import { suite } from '../lib/suite.ts';
 const TOTAL = 10_000;
 const CHUNK = 500;
 const WARMUP = 20;
-const TLS12_CYCLES = 300;
+const TLS12_CYCLES = 1000;
 const CACHE = 8;
-const BOUND = 16 * 1024;
-const BOUND_TEXT = '16 KiB';
+const BOUND = 64;
+const BOUND_TEXT = `${BOUND} bytes`;
 
 interface Run {
   label: string;
