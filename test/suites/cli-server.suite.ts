@@ -3,7 +3,6 @@
 // -HTTP, -servername/-cert2, -no_cache, -serverpref, -nocert, -chainCAfile, -stateless, and the
 // lines of the -www page and of the default mode's connection report.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 import { OpenSSL } from '../../ts/node.ts';
@@ -12,21 +11,12 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { cli, oneLineError, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
+import { freePort } from '../io/ports.ts';
 
 const CA = fixturePath('ca.pem');
 const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
 const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 const PEM = /-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n/g;
-
-/** A port free on 127.0.0.1 just now (for -quiet, which prints no ACCEPT line). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>(r => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>(r => s.close(() => r()));
-  return port;
-}
-
 
 const GET = 'GET / HTTP/1.0\r\n\r\n';
 
