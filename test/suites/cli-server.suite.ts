@@ -9,13 +9,12 @@ import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, oneLineError, wasmServer } from '../io/cli-run.ts';
+import { cli, lines, oneLineError, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
 import { freePort } from '../io/ports.ts';
 
 const CA = fixturePath('ca.pem');
 const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
-const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 const PEM = /-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n/g;
 
 const GET = 'GET / HTTP/1.0\r\n\r\n';

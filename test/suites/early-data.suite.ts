@@ -10,8 +10,8 @@ import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { clientContext, close, firstSession, load, pki, serverContext } from '../lib/tls.ts';
+import { text } from '../lib/bytes.ts';
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const MAX = 4096;
 
 /** A TLS 1.3 pair whose server allows `max` bytes of early data, and a session to resume. */

@@ -10,6 +10,8 @@ import {
 import * as assert from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { hex as lowerHex, text } from '../lib/bytes.ts';
+const hex = (b: Uint8Array) => lowerHex(b).toUpperCase(); // as OpenSSL prints
 
 // ---- set-up
 
@@ -35,8 +37,6 @@ function pemToDER(pem: string): Uint8Array {
   return Uint8Array.from(atob(m[1].replace(/\s+/g, '')), ch => ch.charCodeAt(0));
 }
 
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('').toUpperCase();
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const NO_HANDLES = { Context: 0, Connection: 0, Session: 0 };
 
 /** One instance and the test PKI, with shorthands for contexts and connected pairs. */

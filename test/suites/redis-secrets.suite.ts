@@ -11,9 +11,9 @@ import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
 import { openssl } from '../io/peers.ts';
 import { startRedis } from '../io/redis.ts';
+import { hex } from '../lib/bytes.ts';
 
 type Db = ReturnType<typeof createClient>;
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 const unb64 = (t: string) => Uint8Array.from(atob(t), c => c.charCodeAt(0));
 const newKey = (id: string): StoreKey => ({ id, key: crypto.getRandomValues(new Uint8Array(32)) });

@@ -6,12 +6,8 @@ import { equal, match, ok } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { settled, until, within } from '../lib/wait.ts';
 import { relayScript, runRelay } from '../io/relay.ts';
-
-// Loaded by name at run time: this suite runs in Node only, and Deno also loads this file.
-async function WebSocketClass(): Promise<any> {
-  const name = 'ws';
-  return (await import(/* @vite-ignore */ name)).WebSocket;
-}
+import { wsPackage as WebSocketClass } from '../io/websocket-class.ts';
+import { text } from '../lib/bytes.ts';
 
 interface Client {
     ws: any;
@@ -60,8 +56,6 @@ async function tcpServer(onConnection: (s: net.Socket) => void = () => undefined
     close: () => new Promise<void>(r => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
 }
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 suite('WebSocket relay', test => {
   test('refuses to start without --allow (never an open proxy), or with a malformed one', async () => {

@@ -8,8 +8,7 @@ import { assertFlat } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
 import { until } from '../lib/wait.ts';
-
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+import { hex } from '../lib/bytes.ts';
 
 /** An asynchronous in-memory store, as Redis would be; each answer comes after `delayMs`. */
 class SlowStore implements ServerSessionStore {
