@@ -1,9 +1,9 @@
 // Bounded waiting, in any runtime.
 
-/** Waits until `test()` holds, polling every 10 ms, or throws after `ms`. */
-export async function until(test: () => boolean, ms: number, what: string): Promise<void> {
+/** Waits until `test()` holds (it may be asynchronous: a query), polling every 10 ms, or throws after `ms`. */
+export async function until(test: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
-  while (!test()) {
+  while (!(await test())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise(r => setTimeout(r, 10));
   }
