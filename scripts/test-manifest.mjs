@@ -130,7 +130,18 @@ export async function check() {
   const problems = [];
   let have = '';
   try { have = readFileSync(manifestPath, 'utf8'); } catch { /* missing: reported below */ }
-  if (have !== want) problems.push('test/manifest.json differs from the registered tests');
+  if (have !== want) {
+    problems.push('test/manifest.json differs from the registered tests:');
+    let old = { suites: {} };
+    try { old = JSON.parse(have); } catch { problems.push('  (it is missing or not JSON)'); }
+    const now = JSON.parse(want);
+    for (const name of new Set([...Object.keys(old.suites ?? {}), ...Object.keys(now.suites)])) {
+      for (const r of RUNTIMES) {
+        const a = old.suites?.[name]?.[r] ?? 0, b = now.suites[name]?.[r] ?? 0;
+        if (a !== b) problems.push(`  "${name}" in ${r}: ${b} registered, the manifest says ${a}`);
+      }
+    }
+  }
   const { text, next } = readmeWith(readmeBlock(suites));
   if (text !== next) problems.push('README.md\'s account of what `npm test` runs differs from the registered tests');
   if (problems.length) problems.push(`If the change is meant, run \`${REGENERATE}\` and commit test/manifest.json and README.md.`);

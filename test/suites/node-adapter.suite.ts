@@ -10,6 +10,7 @@ import { connect, createServer, type ConnectOptions, type NodeTLSError, type TLS
 import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { until } from '../lib/wait.ts';
 import { closed, closeServer, listen, once, pem, readAll } from '../io/node-tls.ts';
 
 let instance: Promise<OpenSSL> | undefined;
@@ -275,8 +276,7 @@ suite('Node adapter: Node tls API parity', test => {
         c.on('keylog', (line: Buffer) => clientLog.push(line));
         await once(c, 'secureConnect');
         c.write('x');
-        await new Promise(r => setTimeout(r, 0));
-        for (let i = 0; i < 100 && !serverSide; i++) await new Promise(r => setTimeout(r, 10));
+        await until(() => serverSide !== null, 5000, 'the server\'s socket');
         const s = serverSide!;
         const ctx = Buffer.from('context');
         ok(c.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx).equals(s.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx)), `${version}: same keying material`);
@@ -507,7 +507,7 @@ suite('Node adapter: Node tls API parity', test => {
       // Reading resumes the socket: the rest flows.
       let got = 0;
       serverSocket.on('data', (d: Buffer) => { got += d.length; });
-      for (let i = 0; i < 1000 && got < written; i++) await new Promise(r => setTimeout(r, 10));
+      await until(() => got >= written, 10_000, 'everything sent, once read');
       equal(got, written, 'once read, everything sent arrives');
     } finally {
       c.destroy();
