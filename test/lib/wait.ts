@@ -34,3 +34,6 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
     clearTimeout(timer);
   }
 }
+
+/** Lets the event loop run for `ms` (0: one task turn; finalization callbacks and timers arrive as tasks). */
+export const tick = (ms = 0): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));

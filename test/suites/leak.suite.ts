@@ -23,10 +23,11 @@
 // 10,000 TLS 1.3 cycles take minutes (every full handshake is an ML-KEM + X25519 key exchange and an
 // ECDSA signature and verification in WebAssembly), longer than the 60 s a test may take, so they run
 // as chunks of CHUNK cycles: tests sharing one instance, in order, then a final check.
-import { constants as C, handshakeInMemory, OpenSSL, transfer, type Connection, type Context, type ContextOptions, type Session, type TLSVersion } from '../../ts/index.ts';
+import { constants as C, handshakeInMemory, OpenSSL, type Connection, type Context, type ContextOptions, type Session, type TLSVersion } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { shutdownBoth } from '../lib/tls.ts';
 
 const TOTAL = 10_000;
 const CHUNK = 500;
@@ -49,15 +50,9 @@ interface Run {
   ms: number;
 }
 
-/** close_notify both ways (the client first), then both freed. */
+/** close_notify both ways (the client first), each step checked, then both freed. */
 function close(c: Connection, s: Connection): void {
-  if (c.shutdown() !== 'want-read') throw new Error('client shutdown() did not wait for the server');
-  transfer(c, s);
-  if (s.read().state !== 'closed') throw new Error("the server did not see the client's close_notify");
-  if (s.shutdown() !== 'done') throw new Error('server shutdown() not done');
-  transfer(s, c);
-  if (c.read().state !== 'closed') throw new Error("the client did not see the server's close_notify");
-  if (c.shutdown() !== 'done') throw new Error('client shutdown() not done');
+  shutdownBoth(c, s);
   c.free();
   s.free();
 }
