@@ -21,6 +21,24 @@ export type TestRegistrar = (name: string, fn: TestFn, options?: TestOptions) =>
  */
 export const TEST_TIMEOUT_MS = 60_000;
 
+/**
+ * `fn`, failed with an error naming `name` if it has not settled after `ms` (for runners without a
+ * timeout of their own: Deno.test). The timer is cleared either way.
+ */
+export function withTimeout(name: string, fn: TestFn, ms = TEST_TIMEOUT_MS): () => Promise<void> {
+  return async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms / 1000} s`)), ms);
+    });
+    try {
+      await Promise.race([fn(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 export type Runtime = 'node' | 'browser' | 'deno';
 
 export interface Suite {

@@ -1,7 +1,7 @@
 // Tests of the test library itself: if assert.ts silently passed everything, every other
 // suite would be meaningless, so each check here asserts that a failure IS detected.
 import { OpenSSL } from '../../ts/index.ts';
-import { suite, withLeakCheck } from '../lib/suite.ts';
+import { suite, withLeakCheck, withTimeout } from '../lib/suite.ts';
 import * as assert from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 
@@ -64,6 +64,12 @@ suite('harness', (test) => {
       /leak check: the test left live handles in an instance an earlier test loaded/);
     left!.free();
     await withLeakCheck(() => { shared.createContext({ role: 'client' }).free(); })();
+  });
+
+  test('withTimeout (the Deno runner\'s bound on every test) fails a test that never settles, and passes one that does', async () => {
+    await assert.rejects(withTimeout('a hung test', () => new Promise<void>(() => undefined), 20), /a hung test: timed out after 0\.02 s/);
+    await assert.rejects(withTimeout('a failing test', () => Promise.reject(new Error('its own error')), 1000), /its own error/);
+    await withTimeout('a quick test', () => new Promise<void>(r => setTimeout(r, 1)), 1000)();
   });
 
   test('match rejects non-matching strings', () => {
