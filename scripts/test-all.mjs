@@ -4,10 +4,14 @@
 // empty project, a smoke test of the installed package in Node, Deno and Chromium), then OpenSSL's
 // own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), and prints
 // one summed `N passed, N failed` line at the very end.
+// Before anything runs, test/manifest.json and the README's account of the runs are checked against
+// the registered tests; after each of Node, Chromium and Deno, what it ran is compared, suite by
+// suite, with the manifest (scripts/test-manifest.mjs regenerates both when a change is meant).
 // Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream]   (default: all five)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { check as checkManifest, compareRun, readManifest } from './test-manifest.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = `${root}node_modules/.cache`;
@@ -34,6 +38,7 @@ function run(cmd, args, { env = {}, capture = false } = {}) {
 }
 
 // Counts come from vitest's JSON report, not its human output, which changes across versions.
+// `ran` counts, per suite (the describe block), the tests that ran: passed or failed, not skipped.
 async function vitest(project) {
   const file = `${outDir}/vitest-${project}.json`;
   rmSync(file, { force: true }); // never read a stale report from a previous run
@@ -43,16 +48,37 @@ async function vitest(project) {
   ]);
   try {
     const r = JSON.parse(readFileSync(file, 'utf8'));
-    return { code, passed: r.numPassedTests, failed: r.numFailedTests };
+    const ran = {};
+    for (const t of r.testResults.flatMap(f => f.assertionResults)) {
+      if (t.status !== 'passed' && t.status !== 'failed') continue;
+      ran[t.ancestorTitles[0]] = (ran[t.ancestorTitles[0]] ?? 0) + 1;
+    }
+    return { code, passed: r.numPassedTests, failed: r.numFailedTests, ran };
   } catch {
     return { code, passed: 0, failed: 0, note: 'no JSON report' };
   }
 }
 
+// Deno names each test "<suite> > <test>" (test/deno.test.ts); its JUnit report lists them all.
+function denoRan(xml, suiteNames) {
+  const names = [...suiteNames].sort((a, b) => b.length - a.length); // longest prefix first
+  const unescape = t => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const ran = {};
+  for (const m of xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
+    if (/<skipped\/>/.test(m[2])) continue;
+    const full = unescape(m[1]);
+    const suite = names.find(n => full.startsWith(`${n} > `)) ?? full.split(' > ')[0];
+    ran[suite] = (ran[suite] ?? 0) + 1;
+  }
+  return ran;
+}
+
 async function deno() {
+  const junit = `${outDir}/deno.xml`;
+  rmSync(junit, { force: true });
   const { code, out } = await run(`${root}node_modules/.bin/deno`, [
     'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run', '--allow-write', '--allow-sys',
-    'test/deno.test.ts',
+    `--junit-path=${junit}`, 'test/deno.test.ts',
   ], {
     capture: true,
     // DENO_DIR keeps Deno's cache inside the clone; no update check: the machine may be offline.
@@ -63,7 +89,9 @@ async function deno() {
   const text = out.replace(/\x1b\[[0-9;]*m/g, '');
   const m = [...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed\b.*?\| (\d+) failed\b/gm)].at(-1);
   if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
-  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+  let ran;
+  try { ran = denoRan(readFileSync(junit, 'utf8'), Object.keys(manifest.suites)); } catch { return { code, passed: Number(m[1]), failed: Number(m[2]), note: 'no JUnit report' }; }
+  return { code, passed: Number(m[1]), failed: Number(m[2]), ran };
 }
 
 // The package test prints its own `N passed, N failed` line last.
@@ -91,12 +119,28 @@ for (const name of wanted) {
   }
 }
 
+// The manifest and the README's account of it must match the registered tests before anything runs.
+const manifest = readManifest();
+const stale = await checkManifest();
 const results = [];
+if (stale.length) {
+  console.error(`\n=== manifest ===\n${stale.join('\n')}`);
+  results.push({ name: 'manifest', ok: false, passed: 0, failed: 1, seconds: 0, problem: 'test/manifest.json or README.md is stale' });
+}
 for (const name of wanted.length ? wanted : Object.keys(runtimes)) {
   console.log(`\n=== ${name} ===`);
   const start = performance.now();
   const r = await runtimes[name]();
   r.seconds = (performance.now() - start) / 1000;
+  // Node, Chromium and Deno: each ran what the manifest expects of it, suite by suite (a suite
+  // moved to fewer runtimes would otherwise only make the total smaller).
+  if (r.ran) {
+    const diffs = compareRun(manifest, name, r.ran);
+    if (diffs.length) {
+      console.error(`\n${name} ran other tests than test/manifest.json expects:\n${diffs.join('\n')}`);
+      r.note ??= `${diffs.length - 1} suite(s) differ from test/manifest.json`;
+    }
+  }
   // A runtime that crashed, failed to typecheck/load, had an unhandled error or ran nothing
   // has no failing test to show for it: count it as one failure so the final line can't read
   // "0 failed" on a red run.

@@ -1,11 +1,8 @@
 // vitest runner shared by the `node` and `browser` projects (see vitest.config.ts):
 // it only maps the neutral registry onto describe/it.
 import { describe, it } from 'vitest';
-import { allSuites } from './lib/suite.ts';
+import { allSuites, TEST_TIMEOUT_MS } from './lib/suite.ts';
 import './suites/index.ts';
-
-// Generous because wasm instantiation + TLS handshakes can be slow under a cold browser.
-const TIMEOUT_MS = 60_000;
 
 // Node also runs the suites that need sockets and processes, which a browser does not have.
 const runtime = typeof document === 'undefined' ? 'node' : 'browser';
@@ -13,6 +10,6 @@ if (runtime === 'node') await import('./suites/io-index.ts');
 
 for (const s of allSuites(runtime)) {
   describe(s.name, () => {
-    for (const t of s.tests) it(t.name, t.fn, TIMEOUT_MS);
+    for (const t of s.tests) it(t.name, t.fn, TEST_TIMEOUT_MS);
   });
 }

@@ -38,6 +38,9 @@ export class Input implements AsyncIterable<Uint8Array> {
   }
 }
 
+/** Every line of `text` that `re` matches from its start (re is applied per line, 'gm'). */
+export const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
+
 export interface Run { code: number; out: string; bytes: Uint8Array; err: string }
 
 /** Runs main() in-process, bounded: the signal stops it after `ms`, and the test then fails. */

@@ -1,7 +1,7 @@
 // A fleet server of test/fleet/ in a process of its own: bundled once per test process, started
 // with the store key in its environment, ready once it prints `LISTENING <port>`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { until } from '../lib/wait.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startChild, whenReady } from './process.ts';
 
 export interface FleetProcess { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
 
@@ -21,19 +21,12 @@ function bundle(name: string): Promise<string> {
 
 /** Starts test/fleet/`name`.ts with `args`; `what` names it in errors. */
 export async function startFleetProcess(name: string, args: string[], key: string, what: string): Promise<FleetProcess> {
-  const proc = spawn(process.execPath, [await bundle(name), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SESSION_STORE_KEY: key } });
-  let out = '';
-  proc.stdout!.on('data', d => { out += d; });
-  proc.stderr!.on('data', d => { out += d; });
-  await until(() => /LISTENING \d+/.test(out) || proc.exitCode !== null, 15_000, `${what} to listen`);
-  if (proc.exitCode !== null) throw new Error(`${what} exited: ${out}`);
-  const exited = new Promise<void>(r => proc.once('exit', () => r()));
-  return {
-    port: Number(out.match(/LISTENING (\d+)/)![1]), proc, log: () => out,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 3000))]);
-    },
-  };
+  const child = startChild(process.execPath, [await bundle(name), ...args], { env: { ...process.env, SESSION_STORE_KEY: key } });
+  try {
+    const m = await whenReady(child, /LISTENING (\d+)/, 15_000, `${what} to listen`);
+    return { port: Number(m[1]), proc: child.proc, log: child.output, stop: child.stop };
+  } catch (e) {
+    await child.stop();
+    throw e;
+  }
 }

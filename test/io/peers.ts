@@ -1,52 +1,31 @@
 // Native peers for interop tests (Node and Deno only): Debian's openssl CLI, on 127.0.0.1, each
 // process and each wait bounded.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from '../lib/wait.ts';
+import { startChild, whenReady, type Child } from './process.ts';
 
 export const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-import { until } from '../lib/wait.ts';
 export { until };
 
-export interface Peer {
-  proc: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type Peer = Child;
 
-function run(cmd: string, args: string[]): Peer {
-  const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  // A peer that has exited (or reads no stdin, as `openssl req`) makes a write to its stdin fail with
-  // EPIPE: not an error of the test, whose checks are on the peer's output and exit code.
-  proc.stdin!.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
-  let out = '';
-  proc.stdout!.on('data', d => { out += d; });
-  proc.stderr!.on('data', d => { out += d; });
-  const exited = new Promise<void>(r => proc.once('exit', () => r()));
-  return {
-    proc,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 2000))]);
-    },
-  };
-}
+const run = (cmd: string, args: string[]): Peer => startChild(cmd, args, { stdin: 'pipe' });
 
 /** `openssl s_server` on a free port of 127.0.0.1 with the test certificate; resolves once listening. */
 export async function sServer(extra: string[]): Promise<Peer & { port: number }> {
   const peer = run('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', fixturePath('server.pem'),
     '-key', fixturePath('server.key'), '-naccept', '16', ...extra]);
-  let port = 0;
-  await until(() => {
-    const m = peer.output().match(/ACCEPT 127\.0\.0\.1:(\d+)/);
-    if (m) port = Number(m[1]);
-    return port > 0 || peer.proc.exitCode !== null;
-  }, 10_000, 's_server to listen');
-  if (!port) throw new Error(`s_server did not start: ${peer.output()}`);
+  let port: number;
+  try {
+    port = Number((await whenReady(peer, /ACCEPT 127\.0\.0\.1:(\d+)/, 10_000, 's_server to listen'))[1]);
+  } catch (e) {
+    await peer.stop();
+    throw e;
+  }
   return { ...peer, port };
 }
 

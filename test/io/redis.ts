@@ -1,34 +1,34 @@
-// A real redis-server (Debian's) on 127.0.0.1 for the fleet tests: a free port, no persistence,
-// stopped by the test. Every wait is bounded.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { until } from '../lib/wait.ts';
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>(r => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise(r => s.close(r));
-  return port;
-}
+// A real redis-server (Debian's) on 127.0.0.1 for the fleet tests: no persistence, stopped by the
+// test. Every wait is bounded.
+import type { ChildProcess } from 'node:child_process';
+import { freePort } from './ports.ts';
+import { startChild, whenReady } from './process.ts';
 
 export interface RedisServer { port: number; proc: ChildProcess; stop(): Promise<void>; }
 
-export async function startRedis(port?: number): Promise<RedisServer> {
-  const p = port ?? await freePort();
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no',
-    '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', d => { out += d; });
-  proc.stderr!.on('data', d => { out += d; });
-  await until(() => /Ready to accept connections/.test(out) || proc.exitCode !== null, 10_000, 'redis-server to start');
-  if (proc.exitCode !== null) throw new Error(`redis-server did not start (is it installed? apt-get install redis-server): ${out}`);
-  const exited = new Promise<void>(r => proc.once('exit', () => r()));
-  return {
-    port: p, proc,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 3000))]);
-    },
-  };
+/** How many ports to try when another process takes the one picked between its release and Redis's bind. */
+const ATTEMPTS = 5;
+
+/**
+ * Starts redis-server on a port no one holds. redis-server cannot be asked for port 0 (that means
+ * no TCP at all), so a free port is picked and released, and Redis binds it: another process may
+ * take it in between. Redis then exits saying "Address already in use", and a new port is tried.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  let last = '';
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const port = await freePort();
+    const child = startChild('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
+      '--protected-mode', 'yes']);
+    try {
+      await whenReady(child, /Ready to accept connections/, 10_000, 'redis-server to start');
+      return { port, proc: child.proc, stop: child.stop };
+    } catch (e) {
+      await child.stop();
+      last = child.output();
+      if (/Address already in use/i.test(last)) continue; // taken meanwhile: another port
+      throw new Error(`redis-server did not start (is it installed? apt-get install redis-server): ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`redis-server found its port taken ${ATTEMPTS} times in a row: ${last}`);
 }

@@ -3,13 +3,14 @@
 // the same scenario runs again (the first run builds OpenSSL's lazily made state).
 import type { OpenSSL } from '../../ts/index.ts';
 import * as assert from './assert.ts';
+import { tick } from './wait.ts';
 
 /** Bytes heapInUse may move by between two runs of the same scenario. */
 const SLACK = 64;
 const NO_HANDLES = { Context: 0, Connection: 0, Session: 0 };
 
 /** Lets queued microtasks (the release backstop) and finalization tasks run. */
-export const settle = () => new Promise<void>(resolve => setTimeout(resolve, 0));
+export const settle = (): Promise<void> => tick(0);
 
 /** Asserts that `ossl` holds no live handle and that nothing was finalized. */
 export async function assertNoHandles(ossl: OpenSSL, what: string): Promise<void> {

@@ -7,13 +7,37 @@ import { OpenSSL } from '../../ts/index.ts';
 export type TestFn = () => void | Promise<void>;
 export interface TestOptions {
   /**
-   * The harness checks after every test that each instance the test loaded (OpenSSL.load) holds no
+   * The harness checks after every test that every instance loaded so far (OpenSSL.load) holds no
    * live handle. A test that hands what it made to later tests, or leaves handles to the garbage
    * collector on purpose, says so here, with the reason.
    */
   keepsHandles?: string;
 }
 export type TestRegistrar = (name: string, fn: TestFn, options?: TestOptions) => void;
+
+/**
+ * How long one test may take in every runner before it fails. Generous because wasm instantiation
+ * and TLS handshakes can be slow in a cold browser or on a busy machine.
+ */
+export const TEST_TIMEOUT_MS = 60_000;
+
+/**
+ * `fn`, failed with an error naming `name` if it has not settled after `ms` (for runners without a
+ * timeout of their own: Deno.test). The timer is cleared either way.
+ */
+export function withTimeout(name: string, fn: TestFn, ms = TEST_TIMEOUT_MS): () => Promise<void> {
+  return async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms / 1000} s`)), ms);
+    });
+    try {
+      await Promise.race([fn(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
 
 export type Runtime = 'node' | 'browser' | 'deno';
 
@@ -40,17 +64,23 @@ export function allSuites(runtime: Runtime): readonly Suite[] {
   return suites.filter(s => s.runtimes.includes(runtime));
 }
 
-// The leak assertion after every test: OpenSSL.load is watched while a test runs (tests run one at
-// a time in every runner), and each instance it loaded must end the test with no live handle.
+// The leak assertion after every test: every instance OpenSSL.load has made in this runner (tests
+// run one at a time in every runner) must end each test with no live handle: the instances the
+// test loaded, and those earlier tests loaded and shared (a suite's cached instance), so a test on
+// a shared instance is checked as one on its own. Instances are held weakly: one the garbage
+// collector has taken holds nothing.
 let loading: OpenSSL[] | null = null;
+const everLoaded: WeakRef<OpenSSL>[] = [];
 const load = OpenSSL.load.bind(OpenSSL);
 OpenSSL.load = async options => {
   const ossl = await load(options);
   loading?.push(ossl);
+  everLoaded.push(new WeakRef(ossl));
   return ossl;
 };
 
-function withLeakCheck(fn: TestFn): TestFn {
+/** `fn` followed by the leak check (exported for the harness suite's test of the check itself). */
+export function withLeakCheck(fn: TestFn): () => Promise<void> {
   return async () => {
     const loaded: OpenSSL[] = [];
     loading = loaded;
@@ -60,11 +90,13 @@ function withLeakCheck(fn: TestFn): TestFn {
       loading = null;
     }
     await new Promise(resolve => setTimeout(resolve, 0)); // deferred frees and their backstop run
-    for (const ossl of loaded) {
+    const all = new Set([...loaded, ...everLoaded.map(r => r.deref()).filter((o): o is OpenSSL => o !== undefined)]);
+    for (const ossl of all) {
       if (ossl.raw.failed !== undefined) continue; // a test of trapped instances
       const { handles } = ossl.stats();
       if (handles.Context + handles.Connection + handles.Session > 0) {
-        throw new Error(`leak check: the test left live handles in an instance it loaded: ${JSON.stringify(handles)}; free them, or register the test with { keepsHandles: 'why' }`);
+        const whose = loaded.includes(ossl) ? 'an instance it loaded' : 'an instance an earlier test loaded (shared, or left behind)';
+        throw new Error(`leak check: the test left live handles in ${whose}: ${JSON.stringify(handles)}; free them, or register the test with { keepsHandles: 'why' }`);
       }
     }
   };

@@ -1,6 +1,7 @@
 // Shared set-up for object-layer tests: an instance, server and client contexts on the test PKI,
 // and connected pairs joined in memory.
 import { constants as C, handshakeInMemory, OpenSSL, transfer, type Connection, type Context, type ContextOptions, type Session, type TLSVersion } from '../../ts/index.ts';
+import { equal } from './assert.ts';
 import { fixture, wasmURL } from './fixtures.ts';
 
 export interface Pki { ca: string; cert: string; key: string }
@@ -42,6 +43,20 @@ export function close(c: Connection, s: Connection): void {
   c.shutdown();
   c.free();
   s.free();
+}
+
+/**
+ * close_notify both ways, the client first, checking each step's result as SSL_shutdown(3) gives
+ * it (the connections stay alive: the caller frees them).
+ */
+export function shutdownBoth(c: Connection, s: Connection): void {
+  equal(c.shutdown(), 'want-read', "shutdown() sent the client's close_notify; the server's is not there yet");
+  transfer(c, s);
+  equal(s.read().state, 'closed', "the server's read() sees the client's close_notify");
+  equal(s.shutdown(), 'done', 'the server answers with its close_notify: both are done');
+  transfer(s, c);
+  equal(c.read().state, 'closed', "the client's read() sees the server's close_notify");
+  equal(c.shutdown(), 'done', "the client's shutdown() is now done");
 }
 
 /** Full handshake on a fresh pair, returning a resumable client session (a reference the caller frees). */

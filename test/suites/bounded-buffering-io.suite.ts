@@ -2,27 +2,19 @@
 // reads. The adapters hold it back (the WebSocket through the relay; Deno.listen) so the writer
 // blocks and the instance's linear memory stays within the connection's limit plus a stated bound;
 // a WebSocket that cannot pause fails the connection clearly instead.
-import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
-import { connectWebSocket, OpenSSL, type WebSocketConstructor } from '../../ts/index.ts';
+import { connectWebSocket, OpenSSL } from '../../ts/index.ts';
 import { listenDeno } from '../../ts/deno.ts';
 import { match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { socketWriter, writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
-import { fixturePath, until } from '../io/peers.ts';
+import { until } from '../io/peers.ts';
 import { runRelay } from '../io/relay.ts';
+import { pem } from '../io/node-tls.ts';
+import { webSocketClass } from '../io/websocket-class.ts';
 
-const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
 const KiB = 1024, MiB = 1024 * KiB;
-
-/** The global WebSocket, or (Node 20) the ws package's, loaded by name at run time. */
-async function webSocketClass(): Promise<WebSocketConstructor> {
-  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (global) return global;
-  const name = 'ws';
-  return (await import(/* @vite-ignore */ name)).WebSocket as WebSocketConstructor;
-}
 
 function heap(ossl: OpenSSL): number {
   return ossl.stats().heapInUse;

@@ -8,15 +8,10 @@ import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
 import { writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
+import { pipePair } from '../lib/memory-pair.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-/** Two ends of an in-memory duplex byte pipe (each direction holds at most a chunk or two). */
-function pipePair(): [ByteStreams, ByteStreams] {
-  const ab = new TransformStream<Uint8Array, Uint8Array>(), ba = new TransformStream<Uint8Array, Uint8Array>();
-  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
-}
 
 /** Linear memory of an instance, for "stays within the limit plus a bound". */
 function memory(ossl: OpenSSL): { heap: number; size: number } {

@@ -12,7 +12,7 @@ import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, Input, oneLineError } from '../io/cli-run.ts';
+import { cli, lines, Input, oneLineError } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
@@ -21,7 +21,6 @@ const CA = fixturePath('ca.pem');
 const as35 = (text: string) => text.replace(/ = /g, '=');
 
 /** The lines of `text` matching `re` (multi-line). */
-const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 
 /** The `Certificate chain` block of a report, up to the next `---`. */
 const chainBlock = (text: string) => /\nCertificate chain\n([\s\S]*?)\n---\n/.exec(text)?.[1] ?? '';

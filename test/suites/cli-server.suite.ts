@@ -3,30 +3,20 @@
 // -HTTP, -servername/-cert2, -no_cache, -serverpref, -nocert, -chainCAfile, -stateless, and the
 // lines of the -www page and of the default mode's connection report.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, oneLineError, wasmServer } from '../io/cli-run.ts';
+import { cli, lines, oneLineError, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
+import { freePort } from '../io/ports.ts';
+import { tick } from '../lib/wait.ts';
 
 const CA = fixturePath('ca.pem');
 const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
-const lines = (text: string, re: RegExp): string[] => text.match(new RegExp(re.source, 'gm')) ?? [];
 const PEM = /-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n/g;
-
-/** A port free on 127.0.0.1 just now (for -quiet, which prints no ACCEPT line). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>(r => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>(r => s.close(() => r()));
-  return port;
-}
-
 
 const GET = 'GET / HTTP/1.0\r\n\r\n';
 
@@ -73,22 +63,33 @@ suite('openssl-wasm CLI s_server', test => {
    * neither) for one connection, and native s_client sending `data` to it: the client is retried
    * until it gets through, bounded by time rather than a count (on a loaded machine the server
    * may take seconds to listen). Returns the server's run once the data has arrived.
+   * The port is picked free and then bound by the server: another process may take it in between
+   * (other test runs share the machine), and the client would then talk to that process. The
+   * server's run ends at once when its bind fails: then it starts again on another port.
    */
   async function silentServer(mode: string, data: string) {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
-    const port = await freePort();
-    const stop = new AbortController();
-    let received = false;
-    const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, mode, '-naccept', '1'], null,
-      { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes(data); } });
-    let sent = '';
-    for (const end = Date.now() + 30_000; Date.now() < end && !/Verify return code/.test(sent);) {
-      sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], data)).out;
-      if (!/Verify return code/.test(sent)) await new Promise(r => setTimeout(r, 200));
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const stop = new AbortController();
+      let received = false, ended = false;
+      const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, mode, '-naccept', '1'], null,
+        { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes(data); } });
+      void running.then(() => { ended = true; });
+      let sent = '';
+      for (const end = Date.now() + 30_000; Date.now() < end && !ended && !/Verify return code/.test(sent);) {
+        sent = (await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA], data)).out;
+        if (!/Verify return code/.test(sent)) await tick(200);
+      }
+      await until(() => received || ended, 20_000, 'the data at the server');
+      if (!received) {
+        const r = await running;
+        if (attempt < 5 && /in use/i.test(r.err)) continue; // the port was taken: another
+        throw new Error(`s_server ended without the client's data (attempt ${attempt}): ${r.err}`);
+      }
+      stop.abort();
+      return running;
     }
-    await until(() => received, 20_000, 'the data at the server');
-    stop.abort();
-    return running;
   }
 
   test('-quiet: no ACCEPT, no report, no statistics: only what the client sends', async () => {

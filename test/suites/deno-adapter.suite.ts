@@ -8,8 +8,7 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { request } from '../lib/streams.ts';
 import { suite } from '../lib/suite.ts';
 import { fixturePath, sClient, sServer, tempDir, until } from '../io/peers.ts';
-
-const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
+import { pem } from '../io/node-tls.ts';
 
 suite('Deno adapter', test => {
   test('connectDeno -> native s_server -www (TLS 1.3): New, then Reused with the DER session', async () => {

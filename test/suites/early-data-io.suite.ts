@@ -105,7 +105,7 @@ suite('early data (0-RTT) with native OpenSSL', test => {
     ok(missing.code !== 0);
     match(missing.err, /Cannot open early data file/);
   });
-});
+}, { runtimes: ['node', 'deno'] });
 
 suite('early data (0-RTT), Deno adapter with native OpenSSL', test => {
   test('connectDeno({ earlyData }) -> native s_server -early_data: accepted; the same ticket again rejected, and the data sent after the handshake', async () => {

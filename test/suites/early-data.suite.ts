@@ -10,8 +10,9 @@ import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { clientContext, close, firstSession, load, pki, serverContext } from '../lib/tls.ts';
+import { hex, text } from '../lib/bytes.ts';
+import { until } from '../lib/wait.ts';
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const MAX = 4096;
 
 /** A TLS 1.3 pair whose server allows `max` bytes of early data, and a session to resume. */
@@ -327,9 +328,9 @@ suite('early data (0-RTT), engine and stream adapter', test => {
     });
     se.start();
     ce.start();
-    for (let i = 0; i < 50 && !(ce.secure && se.secure); i++) await new Promise(r => setTimeout(r, 5));
+    await until(() => ce.secure && se.secure, 5000, 'both engines secure');
     ce.write(new TextEncoder().encode('1-RTT'));
-    for (let i = 0; i < 50 && !log.includes('plaintext 1-RTT'); i++) await new Promise(r => setTimeout(r, 5));
+    await until(() => log.includes('plaintext 1-RTT'), 5000, 'the 1-RTT data');
     assert.deepEqual(log.filter(l => !l.includes('secure')), ['early 0-RTT (before the handshake)', 'plaintext 1-RTT']);
     assert.throws(() => new TLSEngine(s, { transmit() {}, plaintext() {}, secure() {}, peerClosed() {}, error() {} }, { earlyData: new Uint8Array(1) }), /for clients/);
     c.free(); s.free();
@@ -485,15 +486,15 @@ suite('early data (0-RTT), README', test => {
   test('OpenSSL\'s anti-replay needs the internal cache: with useServerSessionStore\'s external-only cache a ticket does not resume with early data; the guard does', async () => {
     const o = await load();
     const map = new Map<string, Uint8Array>();
-    const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
     const external = { get: (id: Uint8Array) => map.get(hex(id)) ?? null, set: (id: Uint8Array, der: Uint8Array) => { map.set(hex(id), der); }, delete: (id: Uint8Array) => { map.delete(hex(id)); } };
     const client = await clientContext(o, 'TLSv1.3');
     for (const guarded of [false, true]) {
       const server = await serverContext(o, 'TLSv1.3', { maxEarlyData: MAX, options: C.SSL_OP_NO_TICKET });
       useServerSessionStore(o, server, external);
       if (guarded) useEarlyDataReplayGuard(server, memoryTake());
+      const stored = map.size;
       const session = firstSession(client, server);
-      await new Promise(r => setTimeout(r, 10)); // the store's set
+      await until(() => map.size > stored, 5000, 'the store\'s set of the new session');
       const [a, b] = pipePair();
       const c = tlsOverStreams(client.createConnection({ serverName: 'localhost', session }), a, { earlyData: new TextEncoder().encode('x') });
       const s = tlsOverStreams(server.createConnection(), b);

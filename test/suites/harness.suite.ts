@@ -1,7 +1,9 @@
 // Tests of the test library itself: if assert.ts silently passed everything, every other
 // suite would be meaningless, so each check here asserts that a failure IS detected.
-import { suite } from '../lib/suite.ts';
+import { OpenSSL } from '../../ts/index.ts';
+import { suite, withLeakCheck, withTimeout } from '../lib/suite.ts';
 import * as assert from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
 
 suite('harness', (test) => {
   test('throws returns the thrown error and checks its class', () => {
@@ -48,6 +50,26 @@ suite('harness', (test) => {
       assert.rejects(Promise.resolve(1)),
       /expected promise to reject/,
     );
+  });
+
+  test('the leak check after every test fails a test that leaves a handle, in an instance it loaded or in one loaded before', async () => {
+    let left: { free(): void } | null = null;
+    await assert.rejects(withLeakCheck(async () => {
+      const ossl = await OpenSSL.load({ wasm: wasmURL });
+      left = ossl.createContext({ role: 'client' });
+    }), /leak check: the test left live handles in an instance it loaded: \{"Context":1/);
+    const shared = await OpenSSL.load({ wasm: wasmURL }); // loaded outside the checked test, as a suite's cached instance
+    left!.free();
+    await assert.rejects(withLeakCheck(() => { left = shared.createContext({ role: 'client' }); }),
+      /leak check: the test left live handles in an instance an earlier test loaded/);
+    left!.free();
+    await withLeakCheck(() => { shared.createContext({ role: 'client' }).free(); })();
+  });
+
+  test('withTimeout (the Deno runner\'s bound on every test) fails a test that never settles, and passes one that does', async () => {
+    await assert.rejects(withTimeout('a hung test', () => new Promise<void>(() => undefined), 20), /a hung test: timed out after 0\.02 s/);
+    await assert.rejects(withTimeout('a failing test', () => Promise.reject(new Error('its own error')), 1000), /its own error/);
+    await withTimeout('a quick test', () => new Promise<void>(r => setTimeout(r, 1)), 1000)();
   });
 
   test('match rejects non-matching strings', () => {

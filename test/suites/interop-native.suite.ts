@@ -9,8 +9,7 @@ import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
-
-const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
+import { pem } from '../io/node-tls.ts';
 
 interface Outcome { reused: boolean; session: Uint8Array | null; reply: string; protocol: string | null }
 

@@ -10,6 +10,7 @@ import { connect, createServer, type ConnectOptions, type NodeTLSError, type TLS
 import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { until } from '../lib/wait.ts';
 import { closed, closeServer, listen, once, pem, readAll } from '../io/node-tls.ts';
 
 let instance: Promise<OpenSSL> | undefined;
@@ -103,6 +104,97 @@ suite('Node adapter: Node tls API parity', test => {
     equal(liveHandles(ossl), 0);
   });
 
+  test('rejectUnauthorized (both values, an untrusted certificate), socket, authorized, getCipher(), getSession(): the same answers as Node\'s own tls client on the same server', async () => {
+    const ossl = await load();
+    // Untrusted: the test server's certificate, to a client that trusts only an unrelated CA (or
+    // the default store). (A self-signed CA certificate as the server's is not compared: Node's
+    // OpenSSL 3.0 reports INVALID_PURPOSE for it, 3.5 DEPTH_ZERO_SELF_SIGNED_CERT, see above.)
+    const server = await nodeServer({}, s => s.end('hi'));
+    // Node verifies with a callback that always continues (src/crypto/crypto_tls.cc, VerifyCallback)
+    // and reports SSL_get_verify_result, the chain's last error: for a lone leaf whose issuer is not
+    // trusted that is 21 (UNABLE_TO_VERIFY_LEAF_SIGNATURE, after 20), as native `s_client` shows
+    // without -verify_return_error. This adapter lets OpenSSL stop at the first, 20
+    // (UNABLE_TO_GET_ISSUER_CERT_LOCALLY). A gap, asserted as it stands: once the adapter
+    // continues as Node does, this mapping makes the test fail, and goes.
+    const LEAF_ONLY = { node: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', ours: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' };
+    let leafOnlySeen = 0;
+    type Client = (o: ConnectOptions & nodeTls.ConnectionOptions) => TLSSocket | nodeTls.TLSSocket;
+    const clients: Record<'ours' | 'node', Client> = {
+      ours: o => connect({ ...o, openssl: ossl } as ConnectOptions),
+      node: o => nodeTls.connect(o as nodeTls.ConnectionOptions),
+    };
+    /** What one client reports for one case: the outcome in Node's shapes, and its session. */
+    async function outcome(client: Client, port: number, o: Record<string, unknown>, viaSocket: boolean) {
+      let raw: net.Socket | undefined;
+      if (viaSocket) {
+        raw = net.connect({ host: '127.0.0.1', port });
+        await once(raw, 'connect');
+      }
+      const where = viaSocket ? { socket: raw } : { host: '127.0.0.1', port };
+      const sock = client({ servername: 'localhost', ...where, ...o } as never) as nodeTls.TLSSocket;
+      let session: Buffer | undefined;
+      sock.on('session', () => { session ??= sock.getSession(); });
+      const text = readAll(sock).catch(() => null);
+      const secure = await new Promise<string | null>(resolve => {
+        sock.once('secureConnect', () => resolve(null));
+        sock.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
+      });
+      const seen = secure !== null ? { error: secure } : {
+        authorized: sock.authorized, authorizationError: sock.authorizationError ?? undefined,
+        cipher: sock.getCipher(), protocol: sock.getProtocol(), text: await text,
+      };
+      if (secure !== null) sock.destroy();
+      await closed(sock);
+      if (raw) await closed(raw); // the given socket goes with the TLS socket, as in Node
+      return { seen, session, rawDestroyed: raw?.destroyed };
+    }
+    try {
+      const cases: [string, number, Record<string, unknown>][] = [
+        ['untrusted (default store), rejectUnauthorized default (true)', server.port, {}],
+        ['untrusted (an unrelated ca), rejectUnauthorized: true', server.port, { ca: pem('other-ca.pem'), rejectUnauthorized: true }],
+        ['untrusted (an unrelated ca), rejectUnauthorized: false, TLS 1.3', server.port, { ca: pem('other-ca.pem'), rejectUnauthorized: false, ciphers: 'TLS_AES_128_GCM_SHA256' }],
+        ['trusted (ca), TLS 1.3', server.port, { ca: pem('ca.pem'), ciphers: 'TLS_AES_128_GCM_SHA256' }],
+        ['trusted (ca), TLS 1.2', server.port, { ca: pem('ca.pem'), maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }],
+      ];
+      for (const [name, port, o] of cases) {
+        for (const viaSocket of [false, true]) {
+          const what = `${name}${viaSocket ? ', over a given connected socket' : ''}`;
+          const ours = await outcome(clients.ours, port, o, viaSocket);
+          const node = await outcome(clients.node, port, o, viaSocket);
+          // One known difference (see LEAF_ONLY): for a leaf whose issuer is unknown, Node reports
+          // the last error of a verification its callback lets run on, OpenSSL the first.
+          const nodeSeen = { ...node.seen } as Record<string, unknown>;
+          for (const k of ['error', 'authorizationError']) {
+            if (nodeSeen[k] === LEAF_ONLY.node) { nodeSeen[k] = LEAF_ONLY.ours; leafOnlySeen++; }
+          }
+          deepEqual(ours.seen, nodeSeen, `${what}: what our client reports is what Node's reports`);
+          equal(ours.rawDestroyed, node.rawDestroyed, `${what}: the given socket is destroyed with it`);
+          if ('error' in ours.seen) continue;
+          ok(ours.session && node.session, `${what}: getSession() gives a Buffer on both (${ours.session?.length}, ${node.session?.length})`);
+          // Each client resumes with its own getSession() Buffer, and with the other's.
+          for (const [label, session] of [['own', ours.session], ['Node\'s', node.session]] as const) {
+            const again = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ...o, session } as ConnectOptions);
+            again.resume();
+            await once(again, 'secureConnect');
+            equal(again.isSessionReused(), true, `${what}: ours resumes with the ${label} session`);
+            await closed(again);
+          }
+          for (const [label, session] of [['own', node.session], ['our', ours.session]] as const) {
+            const again = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ...o, session } as nodeTls.ConnectionOptions);
+            again.resume();
+            await once(again, 'secureConnect');
+            equal(again.isSessionReused(), true, `${what}: Node's resumes with the ${label} session`);
+            await closed(again);
+          }
+        }
+      }
+      equal(leafOnlySeen, 6, 'the three untrusted cases, each over host:port and a given socket, all met the known difference');
+    } finally {
+      await server.close();
+    }
+    equal(liveHandles(ossl), 0, 'every context and connection freed');
+  });
+
   test('an OpenSSL failure has Node\'s derived code (ERR_SSL_...) beside the number', async () => {
     const ossl = await load();
     const http = net.createServer(s => { s.resume(); s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'); });
@@ -184,8 +276,7 @@ suite('Node adapter: Node tls API parity', test => {
         c.on('keylog', (line: Buffer) => clientLog.push(line));
         await once(c, 'secureConnect');
         c.write('x');
-        await new Promise(r => setTimeout(r, 0));
-        for (let i = 0; i < 100 && !serverSide; i++) await new Promise(r => setTimeout(r, 10));
+        await until(() => serverSide !== null, 5000, 'the server\'s socket');
         const s = serverSide!;
         const ctx = Buffer.from('context');
         ok(c.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx).equals(s.exportKeyingMaterial(32, 'EXPERIMENTAL-test', ctx)), `${version}: same keying material`);
@@ -416,7 +507,7 @@ suite('Node adapter: Node tls API parity', test => {
       // Reading resumes the socket: the rest flows.
       let got = 0;
       serverSocket.on('data', (d: Buffer) => { got += d.length; });
-      for (let i = 0; i < 1000 && got < written; i++) await new Promise(r => setTimeout(r, 10));
+      await until(() => got >= written, 10_000, 'everything sent, once read');
       equal(got, written, 'once read, everything sent arrives');
     } finally {
       c.destroy();

@@ -10,6 +10,10 @@ import {
 import * as assert from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { hex as lowerHex, text } from '../lib/bytes.ts';
+import { shutdownBoth } from '../lib/tls.ts';
+import { tick } from '../lib/wait.ts';
+const hex = (b: Uint8Array) => lowerHex(b).toUpperCase(); // as OpenSSL prints
 
 // ---- set-up
 
@@ -35,8 +39,6 @@ function pemToDER(pem: string): Uint8Array {
   return Uint8Array.from(atob(m[1].replace(/\s+/g, '')), ch => ch.charCodeAt(0));
 }
 
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('').toUpperCase();
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const NO_HANDLES = { Context: 0, Connection: 0, Session: 0 };
 
 /** One instance and the test PKI, with shorthands for contexts and connected pairs. */
@@ -82,19 +84,6 @@ interface Pair {
   free(): void;
 }
 
-/** close_notify both ways, checking each step's result. */
-function closeBoth(c: Connection, s: Connection): void {
-  assert.equal(c.shutdown(), 'want-read', "shutdown() sent the client's close_notify; the server's is not there yet");
-  transfer(c, s);
-  assert.equal(s.read().state, 'closed', "the server's read() sees the client's close_notify");
-  assert.equal(s.shutdown(), 'done', 'the server answers with its close_notify: both are done');
-  transfer(s, c);
-  assert.equal(c.read().state, 'closed', "the client's read() sees the server's close_notify");
-  assert.equal(c.shutdown(), 'done', "the client's shutdown() is now done");
-}
-
-/** Lets the event loop run: finalization callbacks arrive as tasks. */
-const tick = (ms = 0) => new Promise<void>(resolve => setTimeout(resolve, ms));
 
 // ---- forcing a garbage collection
 
@@ -535,7 +524,7 @@ suite('object layer', test => {
       assert.ok(kept.alive && kept.owned && kept.isResumable, 'the ref() taken inside the callback lives on');
       assert.notEqual(kept, seen.lent[i]);
     }
-    closeBoth(c, s);
+    shutdownBoth(c, s);
     c.free(); s.free();
     // The kept session resumes.
     const p = w.pair(client, server, { session: seen.kept[1] }).connect();
@@ -567,7 +556,7 @@ suite('object layer', test => {
     const cached = events.serverNew[0].kept;
     assert.equal(cached.cacheOwner, server.pointer);
     // A clean close keeps the session cached (freeing an unfinished connection would remove it).
-    closeBoth(p.c, p.s);
+    shutdownBoth(p.c, p.s);
     p.free();
     assert.equal(events.remove.length, 0);
 
@@ -602,7 +591,7 @@ suite('object layer', test => {
     for (let i = 0; i < 3; i++) {
       const p = w.pair(client, server).connect();
       ids.push(p.last().id);
-      closeBoth(p.c, p.s);
+      shutdownBoth(p.c, p.s);
       p.free();
     }
     assert.equal(server.sessionStats.number, 3);
@@ -991,14 +980,14 @@ suite('object layer', test => {
       const server = w.server({ maxVersion: version }), client = w.client();
       const p = w.pair(client, server).connect();
       const der = p.last().toDER(), pem = p.last().toPEM();
-      closeBoth(p.c, p.s);
+      shutdownBoth(p.c, p.s);
       p.free();
       for (const imported of [w.o.sessionFromDER(der), w.o.sessionFromPEM(pem)]) {
         const q = w.pair(client, server, { session: imported }).connect();
         assert.ok(q.c.sessionReused && q.s.sessionReused, 'resumed on both sides');
         assert.equal(q.c.protocol, version);
         assert.deepEqual(q.c.peerCertificate, w.p.certDER, 'the resumed session carries the peer certificate');
-        closeBoth(q.c, q.s);
+        shutdownBoth(q.c, q.s);
         q.free();
         imported.free();
       }
@@ -1064,7 +1053,7 @@ suite('object layer', test => {
     assert.deepEqual(got.data, big, '100 kB across several records, in one read()');
     assert.deepEqual(p.c.read(), { data: new Uint8Array(0), state: 'want-read' }, 'nothing more');
 
-    closeBoth(p.c, p.s);
+    shutdownBoth(p.c, p.s);
     assert.equal(p.c.shutdownState, C.SSL_SENT_SHUTDOWN | C.SSL_RECEIVED_SHUTDOWN);
     assert.equal(p.s.shutdownState, C.SSL_SENT_SHUTDOWN | C.SSL_RECEIVED_SHUTDOWN);
     assert.equal(p.c.read().state, 'closed', 'read() keeps answering closed');

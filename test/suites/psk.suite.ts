@@ -11,10 +11,10 @@ import * as assert from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
+import { text } from '../lib/bytes.ts';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** One instance with a PSK session, and servers/clients that use it. */
 class World {

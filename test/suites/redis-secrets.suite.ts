@@ -8,12 +8,13 @@ import { constants as C, RedisSessionStore, RedisTicketKeyRing, useServerSession
 import { equal, match, notEqual, ok } from '../lib/assert.ts';
 import { connectOnce } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
+import { until } from '../lib/wait.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
 import { openssl } from '../io/peers.ts';
 import { startRedis } from '../io/redis.ts';
+import { hex } from '../lib/bytes.ts';
 
 type Db = ReturnType<typeof createClient>;
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 const unb64 = (t: string) => Uint8Array.from(atob(t), c => c.charCodeAt(0));
 const newKey = (id: string): StoreKey => ({ id, key: crypto.getRandomValues(new Uint8Array(32)) });
@@ -40,11 +41,7 @@ async function everything(db: Db): Promise<[string, string][]> {
 /** Waits (bounded) until `pattern` matches `n` keys; returns them. Stores write after the handshake. */
 async function keysSettled(db: Db, pattern: string, n: number): Promise<string[]> {
   let keys: string[] = [];
-  for (let i = 0; i < 250 && keys.length !== n; i++) {
-    keys = await db.keys(pattern);
-    if (keys.length !== n) await new Promise(r => setTimeout(r, 20));
-  }
-  equal(keys.length, n, `keys matching ${pattern}`);
+  await until(async () => (keys = await db.keys(pattern)).length === n, 5000, `${n} keys matching ${pattern}`);
   return keys;
 }
 

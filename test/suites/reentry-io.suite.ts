@@ -7,14 +7,7 @@ import * as assert from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { load, pki } from '../lib/tls.ts';
-
-/** Resolves when `cond` holds, polling every 10 ms; rejects after `ms`. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 10) {
-    if (waited >= ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 10));
-  }
-}
+import { until } from '../lib/wait.ts';
 
 /** An echo server of the Node adapter on `ossl`, with its own context (freed by close()). */
 async function echoServer(ossl: OpenSSL) {
@@ -70,7 +63,7 @@ suite('Node adapter: destroy() from event listeners', test => {
         await server.close();
       }
       // The server side of each connection is freed when its socket closes.
-      await until(() => ossl.stats().handles.Connection === 0, 'the server sockets to close');
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the server sockets to close');
       await assertNoHandles(ossl, 'the shared instance');
     });
   }

@@ -4,14 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { equal, match, ok } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
-import { until } from '../io/peers.ts';
+import { settled, until, within } from '../lib/wait.ts';
 import { relayScript, runRelay } from '../io/relay.ts';
-
-// Loaded by name at run time: this suite runs in Node only, and Deno also loads this file.
-async function WebSocketClass(): Promise<any> {
-  const name = 'ws';
-  return (await import(/* @vite-ignore */ name)).WebSocket;
-}
+import { wsPackage as WebSocketClass } from '../io/websocket-class.ts';
+import { text } from '../lib/bytes.ts';
 
 interface Client {
     ws: any;
@@ -60,11 +56,6 @@ async function tcpServer(onConnection: (s: net.Socket) => void = () => undefined
     close: () => new Promise<void>(r => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
 }
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => Promise.race([
-  p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
-]);
 
 suite('WebSocket relay', test => {
   test('refuses to start without --allow (never an open proxy), or with a malformed one', async () => {
@@ -177,8 +168,9 @@ suite('WebSocket relay', test => {
     try {
       const c = await client(`${relay.url}?target=127.0.0.1:${target.port}`);
       c.ws.pause(); // stop reading: TCP's flow control reaches the relay
-      await new Promise(r => setTimeout(r, 1500));
-      const whilePaused = accepted;
+      // Once every buffer on the way is full the target's writes stop: unbounded buffering would
+      // instead take all 64 MiB before settling.
+      const whilePaused = await settled(() => accepted, 20_000, 'the target\'s writes');
       ok(whilePaused < total / 2, `the target could write only ${(whilePaused / 2 ** 20).toFixed(1)} MiB of 64 while the client was not reading`);
       c.ws.resume();
       const closed = await within(c.closed, 20_000, 'the whole transfer');
@@ -209,8 +201,7 @@ suite('WebSocket relay', test => {
       await until(() => sock !== null, 5000, 'the relay to connect');
       const chunk = new Uint8Array(1 << 16);
       for (let at = 0; at < total; at += chunk.length) c.ws.send(chunk);
-      await new Promise(r => setTimeout(r, 1500));
-      const stillQueued = c.ws.bufferedAmount as number;
+      const stillQueued = await settled(() => c.ws.bufferedAmount as number, 20_000, 'the client\'s queue');
       ok(stillQueued > total / 2, `the relay took only ${((total - stillQueued) / 2 ** 20).toFixed(1)} MiB of 64 from the client while the target was not reading`);
       sock!.resume();
       await until(() => received === total, 20_000, 'the whole transfer');

@@ -5,12 +5,12 @@ import { RedisSessionStore, RedisTicketKeyRing, SealedValueError, type RedisLike
 import { ValueSealer } from '../../ts/stores/sealed-value.ts';
 import { equal, match, notEqual, ok, rejects, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
+import { text } from '../lib/bytes.ts';
 
 const counting = Uint8Array.from({ length: 32 }, (_, i) => i);
 const random = () => crypto.getRandomValues(new Uint8Array(32));
 const b64 = (text: string) => Uint8Array.from(atob(text), c => c.charCodeAt(0));
 const utf8 = (text: string) => new TextEncoder().encode(text);
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 /** A client the constructors must not call: they refuse or accept before any command. */
 const untouched: RedisLike = new Proxy({} as RedisLike, { get: () => { throw new Error('the store used Redis in its constructor'); } });

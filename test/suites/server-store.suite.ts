@@ -4,11 +4,11 @@
 import { constants as C, tlsOverStreams, useServerSessionStore, type Context, type OpenSSL, type ServerSessionStore, type Session } from '../../ts/index.ts';
 import { connectOnce, pipePair } from '../lib/memory-pair.ts';
 import { equal, match, ok } from '../lib/assert.ts';
+import { assertFlat } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
 import { until } from '../lib/wait.ts';
-
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+import { hex } from '../lib/bytes.ts';
 
 /** An asynchronous in-memory store, as Redis would be; each answer comes after `delayMs`. */
 class SlowStore implements ServerSessionStore {
@@ -46,25 +46,29 @@ suite('server session stores', test => {
     });
   }
 
-  test('a lookup that fails, or times out, gives a full handshake, never a failed or hung one', async () => {
+  test('a lookup that fails, or times out, gives a full handshake, never a failed or hung one; nothing is left behind', async () => {
     const ossl = await load();
     const errors: string[] = [];
-    for (const broken of [
-      { get: () => Promise.reject(new Error('store down')), set: () => undefined, delete: () => undefined },
-      { get: () => new Promise<undefined>(() => undefined), set: () => undefined, delete: () => undefined },
-    ] as ServerSessionStore[]) {
-      const good = new SlowStore();
-      const first = await fleet(ossl, 'TLSv1.2', good);
-      const { servers: [a], client } = first;
-      let saved: Session | null = null as Session | null;
-      await connectOnce(client, a, undefined, s => { saved?.free(); saved = s.ref(); });
-      const second = await fleet(ossl, 'TLSv1.2', broken, { lookupTimeoutMs: 100, onError: (e: Error) => errors.push(e.message) });
-      const r = await connectOnce(client, second.servers[0], saved!);
-      equal(r.join(), 'false,false', 'a full handshake');
-      saved!.free();
-      for (const ctx of [...first.servers, first.client, ...second.servers, second.client]) ctx.free();
+    for (const [name, broken] of [
+      ['a store that fails', { get: () => Promise.reject(new Error('store down')), set: () => undefined, delete: () => undefined }],
+      ['a store that never answers', { get: () => new Promise<undefined>(() => undefined), set: () => undefined, delete: () => undefined }],
+    ] as [string, ServerSessionStore][]) {
+      // Three runs: every context, connection and session freed after each, heapInUse flat (a
+      // lookup given up on must not keep its connection, or anything of OpenSSL's, alive).
+      await assertFlat(ossl, name, async () => {
+        const good = new SlowStore();
+        const first = await fleet(ossl, 'TLSv1.2', good);
+        const { servers: [a], client } = first;
+        let saved: Session | null = null as Session | null;
+        await connectOnce(client, a, undefined, s => { saved?.free(); saved = s.ref(); });
+        const second = await fleet(ossl, 'TLSv1.2', broken, { lookupTimeoutMs: 100, onError: (e: Error) => errors.push(e.message) });
+        const r = await connectOnce(client, second.servers[0], saved!);
+        equal(r.join(), 'false,false', 'a full handshake');
+        saved!.free();
+        for (const ctx of [...first.servers, first.client, ...second.servers, second.client]) ctx.free();
+      });
     }
-    equal(errors.join(' | '), 'store down | lookup timed out after 100 ms');
+    equal(errors.join(' | '), [...Array(3).fill('store down'), ...Array(3).fill('lookup timed out after 100 ms')].join(' | '));
   });
 
   test('garbage under a session id gives a full handshake and a reported error', async () => {

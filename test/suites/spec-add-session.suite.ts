@@ -1,4 +1,5 @@
-// Every statement of SSL_CTX_add_session(3), each a test named after it. Server caches are
+// Every statement of SSL_CTX_add_session(3) (OpenSSL 3.5's page, doc/man3/SSL_CTX_add_session.pod),
+// each a test named after it. Server caches are
 // exercised with session ids (TLS 1.2 without tickets) and stateful TLS 1.3 tickets, the two ways
 // a server resumes from its internal cache.
 import type { Context, OpenSSL, Session, TLSVersion } from '../../ts/index.ts';
@@ -78,11 +79,13 @@ suite('SSL_CTX_add_session(3)', test => {
     freeAll(session, clientSession, client, server);
   });
 
-  test('"SSL_CTX_remove_session() removes the session c from the context ctx. SSL_SESSION_free() is called once for c."', async () => {
+  test('"SSL_CTX_remove_session() removes the session c from the context ctx and marks it as non-resumable. SSL_SESSION_free() is called once for c."', async () => {
     const ossl = await load();
     const { server, client, session, clientSession } = await serverSession(ossl, 'TLSv1.2');
     const count = session.referenceCount;
+    equal(session.isResumable, true, 'resumable while cached');
     equal(server.removeSession(session), true, '1: removed');
+    equal(session.isResumable, false, 'marked as non-resumable (SSL_SESSION_is_resumable)');
     equal(session.referenceCount, count - 1, 'freed once');
     equal(session.cacheOwner, null);
     equal(server.sessionStats.number, 0);

@@ -26,20 +26,29 @@ suite('SSL_set_session(3)', test => {
     const ossl = await load();
     const server = await serverContext(ossl, 'TLSv1.2', { options: C.SSL_OP_NO_TICKET });
     const client = await clientContext(ossl, 'TLSv1.2');
-    const session = firstSession(client, server);
     const { capi } = ossl.raw;
+    let offered: Session | null = null;
+    const first = connect(client, server, undefined, sess => { offered?.free(); offered = sess.ref(); });
+    const serverSide = first.s.session!; // the server's own SSL_SESSION of that connection
+    close(first.c, first.s);
+    // The client's session resumes from the server's cache: the offer itself is good ...
+    const control = connect(client, server, offered!);
+    ok(control.c.sessionReused && control.s.sessionReused, 'control: the offered session resumes from the cache');
+    close(control.c, control.s);
+    // ... then the server stops looking in its cache, so only SSL_set_session could make it resume.
+    capi.SSL_CTX_set_session_cache_mode(server.pointer, C.SSL_SESS_CACHE_SERVER | C.SSL_SESS_CACHE_NO_INTERNAL_LOOKUP);
     // The raw layer lets a server SSL take a session: OpenSSL accepts it (returns 1) ...
     const sconn = server.createConnection();
-    equal(capi.SSL_set_session(sconn.pointer, session.pointer), 1);
-    const cconn = client.createConnection({ serverName: 'localhost' }); // ... and a client offering nothing
+    equal(capi.SSL_set_session(sconn.pointer, serverSide.pointer), 1);
+    const cconn = client.createConnection({ serverName: 'localhost', session: offered! }); // ... and the client offers that very session
     handshakeInMemory(cconn, sconn);
     ok(!sconn.sessionReused && !cconn.sessionReused, 'the server did a full handshake regardless');
     close(cconn, sconn);
     // The object layer refuses the misuse outright, quoting the page.
     const s2 = server.createConnection();
-    const e = throws(() => s2.setSession(session), TypeError) as Error;
+    const e = throws(() => s2.setSession(serverSide), TypeError) as Error;
     match(e.message, /only useful for TLS\/SSL clients/);
-    s2.free(); session.free(); client.free(); server.free();
+    s2.free(); serverSide.free(); offered!.free(); client.free(); server.free();
   });
 
   test('"When the session is set, the reference count of session is incremented by 1"', async () => {
@@ -177,9 +186,15 @@ suite('SSL_set_session(3)', test => {
     equal(capi.SSL_set_session(conn.pointer, session.pointer), 1);
     equal(capi.SSL_set_session(conn.pointer, NULL), 1, 'NULL clears the session');
     equal(capi.ERR_peek_error(), 0, 'success leaves no error');
-    // OpenSSL 3.5 returns 0 only for an SSL that is not a TLS connection (a QUIC object, which this
-    // build does not have) or when up_ref fails: neither is reachable here, so the failure path is
-    // checked through the wrapper's contract: a freed session is refused before OpenSSL sees it.
+    // OpenSSL 3.5 returns 0 when the SSL is not a TLS connection (NULL here; a QUIC object, which
+    // this build does not have, is the other case) or when up_ref fails. With NULL, it returns 0
+    // before taking a reference, and puts nothing on the error stack (ssl/ssl_sess.c has no
+    // ERR_raise on that path): the stack says nothing more than the 0 does.
+    const before = session.referenceCount;
+    equal(capi.SSL_set_session(NULL, session.pointer), 0, '0: the operation failed');
+    equal(session.referenceCount, before, 'and took no reference');
+    equal(capi.ERR_peek_error(), 0, 'OpenSSL raised nothing for it');
+    // The object layer refuses a freed session before OpenSSL sees it.
     session.free();
     throws(() => conn.setSession(session), FreedHandleError);
     conn.free(); client.free();

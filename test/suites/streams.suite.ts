@@ -1,15 +1,10 @@
 // The Web Streams adapter, in every runtime: a client and a server joined by in-memory byte
 // streams (TransformStreams), as a browser joins TLS to a WebSocket or Deno to a TCP connection.
-import { tlsOverStreams, type ByteStreams, type Session, type TLSStream } from '../../ts/index.ts';
+import { tlsOverStreams, type Session, type TLSStream } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
-
-/** Two ends of an in-memory duplex byte pipe. */
-function pipePair(): [ByteStreams, ByteStreams] {
-  const ab = new TransformStream<Uint8Array, Uint8Array>(), ba = new TransformStream<Uint8Array, Uint8Array>();
-  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
-}
+import { pipePair } from '../lib/memory-pair.ts';
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   let text = '';

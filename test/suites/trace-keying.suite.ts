@@ -9,8 +9,8 @@ import { deepEqual, equal, match, notEqual, ok, throws } from '../lib/assert.ts'
 import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
+import { hex } from '../lib/bytes.ts';
 
-const hex = (b: Uint8Array) => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], x => parseInt(x, 16));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const cat = (...parts: Uint8Array[]) => {

@@ -4,6 +4,7 @@
 import { webSocketStreams, type WebSocketLike } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
+import { tick } from '../lib/wait.ts';
 
 type Listener = (event: any) => void;
 
@@ -41,7 +42,6 @@ class ScriptedWebSocket implements WebSocketLike {
   closing(): void { this.readyState = 2; }
 }
 
-const tick = (ms = 0) => new Promise(r => setTimeout(r, ms));
 
 suite('webSocketStreams', test => {
   test('resolves on open, binary messages in, writes out; the readable ends on a clean close', async () => {

@@ -2,24 +2,15 @@
 // `openssl s_server -www`, on 127.0.0.1: full handshakes, then resumed ones from a session store,
 // with s_server's own New/Reused verdict. Node (with the `ws` package's WebSocket where there is no
 // global one, as in Node 20) and Deno (its global WebSocket).
-import { readFileSync } from 'node:fs';
-import { connectWebSocket, MemorySessionStore, OpenSSL, type WebSocketConstructor } from '../../ts/index.ts';
+import { connectWebSocket, MemorySessionStore, OpenSSL } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { request } from '../lib/streams.ts';
 import { suite } from '../lib/suite.ts';
-import { fixturePath, sServer } from '../io/peers.ts';
+import { sServer } from '../io/peers.ts';
 import { runRelay } from '../io/relay.ts';
-
-const pem = (name: string) => readFileSync(fixturePath(name), 'utf8');
-
-/** The global WebSocket, or (Node 20) the ws package's, loaded by name at run time. */
-async function webSocketClass(): Promise<WebSocketConstructor> {
-  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (global) return global;
-  const name = 'ws';
-  return (await import(/* @vite-ignore */ name)).WebSocket as WebSocketConstructor;
-}
+import { pem } from '../io/node-tls.ts';
+import { webSocketClass } from '../io/websocket-class.ts';
 
 suite('connectWebSocket through the relay', test => {
   for (const [flag, version] of [['-tls1_3', 'TLSv1.3'], ['-tls1_2', 'TLSv1.2']] as const) {
