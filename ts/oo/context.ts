@@ -37,6 +37,8 @@ export interface ContextOptions {
   certificate?: string;
   /** PEM private key for `certificate`. */
   privateKey?: string;
+  /** The passphrase of an encrypted `privateKey` (PEM_read_bio_PrivateKey's `u`); not kept. */
+  privateKeyPassphrase?: string;
   /** PEM CA certificates to trust when verifying the peer. */
   ca?: string | string[];
   /**
@@ -111,7 +113,7 @@ export interface ContextOptions {
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
-  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
+  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
@@ -216,7 +218,10 @@ export class Context extends Handle<'SSL_CTX'> {
     const check = this.core.check.bind(this.core);
     if (o.minVersion !== undefined) check(capi.SSL_CTX_set_min_proto_version(ctx, version(o.minVersion, 'minVersion')), 'SSL_CTX_set_min_proto_version');
     if (o.maxVersion !== undefined) check(capi.SSL_CTX_set_max_proto_version(ctx, version(o.maxVersion, 'maxVersion')), 'SSL_CTX_set_max_proto_version');
-    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey);
+    if (o.privateKeyPassphrase !== undefined && (typeof o.privateKeyPassphrase !== 'string' || o.privateKey === undefined)) {
+      throw new TypeError('createContext: options.privateKeyPassphrase must be a string, given with options.privateKey');
+    }
+    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey, o.privateKeyPassphrase);
     else if (o.privateKey !== undefined) throw new TypeError('createContext: options.privateKey needs options.certificate');
     if (o.ca !== undefined) this.addTrustedCertificates(o.ca);
     if (this.#verifyPeer) {
@@ -287,7 +292,7 @@ export class Context extends Handle<'SSL_CTX'> {
     }
   }
 
-  #useCertificate(certPem: string, keyPem: string | undefined): void {
+  #useCertificate(certPem: string, keyPem: string | undefined, passphrase: string | undefined): void {
     const { capi } = this.core;
     const ctx = this.pointer;
     if (keyPem === undefined) throw new TypeError('createContext: options.certificate needs options.privateKey');
@@ -298,8 +303,23 @@ export class Context extends Handle<'SSL_CTX'> {
     } finally {
       for (const x of certs) capi.X509_free(x);
     }
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL), true);
-    if (key === NULL) this.core.fail('createContext: options.privateKey is not a PEM private key (PEM_read_bio_PrivateKey)');
+    // With no callback, OpenSSL's PEM_def_callback takes `u` as the passphrase (a NUL-terminated
+    // string); staged as a secret, so it is zeroed when the scope frees it.
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => passphrase === undefined
+      ? capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+      : this.core.mem.scope(s => {
+        const pass = new TextEncoder().encode(`${passphrase}\0`);
+        try {
+          return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
+        } finally {
+          pass.fill(0);
+        }
+      }), true);
+    if (key === NULL) {
+      this.core.fail(passphrase === undefined
+        ? 'createContext: options.privateKey is not a PEM private key, or is encrypted and needs privateKeyPassphrase (PEM_read_bio_PrivateKey)'
+        : 'createContext: options.privateKey is not a PEM private key, or privateKeyPassphrase does not decrypt it (PEM_read_bio_PrivateKey)');
+    }
     try {
       this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
     } finally {

@@ -1,0 +1,183 @@
+// tls.Server's external session cache events, 'newSession' and 'resumeSession', as Node documents
+// them (doc/api/tls.md), each scenario run against this adapter's server and against Node's own
+// tls server as the reference (same listeners, same client, same assertions).
+//
+// Ported: test-tls-session-cache.js (nodejs/node test/parallel): openssl s_client -reconnect
+//   against a server whose session cache is the two events, answered asynchronously: by session id
+//   (-no_ticket) the first connection stores one session and the 5 reconnects resume it through
+//   'resumeSession'; by ticket no event is emitted; with invalid session data every connection is a
+//   full handshake and nothing crashes.
+//   test-tls-async-cb-after-socket-end.js: a 'resumeSession' answer after the client has gone
+//   does no harm (the server goes on serving).
+// Node and Deno: Node's tls, node:net and the openssl CLI as peers.
+import { constants } from 'node:crypto';
+import * as nodeTls from 'node:tls';
+import { OpenSSL } from '../../ts/index.ts';
+import { connect, createServer } from '../../ts/node.ts';
+import { equal, ok } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { assertNoHandles } from '../lib/leaks.ts';
+import { suite } from '../lib/suite.ts';
+import { closed, closeServer, listen, once, pem } from '../io/node-tls.ts';
+import { fixturePath, sClient } from '../io/peers.ts';
+
+let instance: Promise<OpenSSL> | undefined;
+const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
+const keyPair = { cert: pem('server.pem'), key: pem('server.key') };
+
+type Make = (options: Record<string, unknown>, onSecure: (s: nodeTls.TLSSocket) => void) => nodeTls.Server;
+/** The two servers every scenario runs on: this adapter's, and Node's own as the reference. */
+const servers: [string, (ossl: OpenSSL) => Make][] = [
+  ['openssl-wasm', ossl => (o, cb) => createServer({ openssl: ossl, ...o }, cb as never) as unknown as nodeTls.Server],
+  ['node:tls', () => (o, cb) => nodeTls.createServer(o as nodeTls.TlsOptions, cb)],
+];
+/** Sessions by id only: a server that issues tickets makes no session id, so no 'newSession'. */
+const SSL_OP_NO_TICKET = constants.SSL_OP_NO_TICKET;
+const delay = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+suite('Node adapter: newSession and resumeSession', test => {
+  for (const [impl, maker] of servers) {
+    for (const mode of ['no tickets', 'tickets', 'invalid session'] as const) {
+      test(`test-tls-session-cache (${mode}) on ${impl}'s server`, async () => {
+        const ossl = await load();
+        let requests = 0, resumes = 0, newSessions = 0;
+        let stored: { id: Buffer; data: Buffer } | null = null;
+        const problems: string[] = [];
+        const server = maker(ossl)({ ...keyPair, ca: [pem('ca.pem')], requestCert: true, rejectUnauthorized: false }, c => {
+          requests++;
+          c.on('error', () => undefined); // a reset by s_client is no failure here (as the original)
+          c.end();
+        });
+        server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
+          newSessions++;
+          setTimeout(() => { // an asynchronous store
+            if (mode !== 'invalid session' && stored) problems.push('a second new session');
+            stored = { id, data };
+            cb();
+          }, 100);
+        });
+        server.on('resumeSession', (id: Buffer, cb: (err: Error | null, data?: Buffer | null) => void) => {
+          resumes++;
+          if (!stored) problems.push('resumeSession before newSession called back');
+          else if (stored.id.toString('hex') !== id.toString('hex')) problems.push('resumeSession with another id');
+          let data = stored?.data ?? null;
+          if (mode === 'invalid session') { data = Buffer.from('INVALID SESSION'); stored = null; }
+          setTimeout(() => cb(null, data), 20);
+        });
+        const port = await listen(server);
+        try {
+          const out = await sClient(['-connect', `127.0.0.1:${port}`, '-tls1_2', '-servername', 'ohgod', '-reconnect',
+            '-cert', fixturePath('server.pem'), '-key', fixturePath('server.key'), ...(mode === 'tickets' ? [] : ['-no_ticket'])],
+          o => (o.match(/^(New|Reused), /gm) ?? []).length >= 6, 30_000);
+          const reused = (out.match(/^Reused, /gm) ?? []).length;
+          equal(problems.join('; '), '');
+          equal(requests, 6, 'an initial connection and 5 reconnects');
+          if (mode === 'tickets') {
+            equal(resumes, 0, 'tickets: no resumeSession');
+            equal(newSessions, 0, 'tickets: no newSession');
+            equal(reused, 5);
+          } else if (mode === 'invalid session') {
+            equal(resumes, 5, 'resumeSession asked on every reconnect');
+            equal(newSessions, 6, 'every connection a fresh session');
+            equal(reused, 0);
+          } else {
+            equal(resumes, 5);
+            equal(newSessions, 1, 'only the first connection makes a session');
+            equal(reused, 5, 's_client resumed every reconnect');
+          }
+        } finally {
+          await closeServer(server);
+        }
+      });
+    }
+
+    test(`an error from resumeSession destroys the socket with it (tlsClientError) on ${impl}'s server`, async () => {
+      const ossl = await load();
+      let session: Buffer | undefined;
+      const server = maker(ossl)({ ...keyPair, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET }, c => c.end());
+      server.on('newSession', (_id: Buffer, data: Buffer, cb: () => void) => { session = data; cb(); });
+      const refusal = new Error('the store is down');
+      server.on('resumeSession', (_id: Buffer, cb: (err: Error | null) => void) => setTimeout(() => cb(refusal), 10));
+      const port = await listen(server);
+      try {
+        const first = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+        first.resume();
+        await closed(first);
+        ok(session, 'newSession gave the session');
+        // Node's client, resuming by session id (Node's clients send no ticket to a server that issued none).
+        const clientError = new Promise(resolve => {
+          const c = nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, session, maxVersion: 'TLSv1.2' });
+          c.on('error', resolve);
+          c.on('close', () => resolve('closed'));
+        });
+        const [err] = await once<[Error]>(server, 'tlsClientError');
+        equal(err, refusal, 'the listener\'s own error');
+        await clientError;
+      } finally {
+        await closeServer(server);
+      }
+    });
+
+    test(`resumeSession answered after the client has gone does no harm on ${impl}'s server`, async () => {
+      const ossl = await load();
+      let session: Buffer | undefined;
+      const server = maker(ossl)({ ...keyPair, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET }, c => c.end('hello'));
+      server.on('newSession', (_id: Buffer, data: Buffer, cb: () => void) => { session = data; cb(); });
+      let answerLate: (() => void) | undefined;
+      server.on('resumeSession', (_id: Buffer, cb: (err: null, d: Buffer | undefined) => void) => {
+        if (answerLate) cb(null, undefined); // later clients (a TLS 1.3 client's random legacy id): at once
+        else answerLate = () => cb(null, session);
+      });
+      server.on('tlsClientError', () => undefined);
+      const port = await listen(server);
+      try {
+        const first = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+        first.resume();
+        await closed(first);
+        const second = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, maxVersion: 'TLSv1.2', session });
+        second.on('error', () => undefined);
+        for (let i = 0; i < 200 && !answerLate; i++) await delay(10);
+        ok(answerLate, 'resumeSession was emitted');
+        second.destroy();
+        await closed(second);
+        await delay(50);
+        answerLate();
+        // The server still serves.
+        const third = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+        let text = '';
+        third.on('data', (d: Buffer) => { text += d; });
+        await closed(third);
+        equal(text, 'hello');
+      } finally {
+        await closeServer(server);
+      }
+    });
+  }
+
+  test('our client and server: a TLS 1.2 session resumed through the events, handles given back', async () => {
+    const ossl = await load();
+    const cache = new Map<string, Buffer>();
+    const server = createServer({ openssl: ossl, ...keyPair, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET }, c => c.end());
+    server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => { cache.set(id.toString('hex'), data); setTimeout(cb, 5); });
+    server.on('resumeSession', (id: Buffer, cb: (e: null, d: Buffer | null) => void) => setTimeout(() => cb(null, cache.get(id.toString('hex')) ?? null), 5));
+    const port = await listen(server);
+    try {
+      let session: Buffer | undefined;
+      const first = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+      first.on('session', (s: Buffer) => { session = s; });
+      await once(first, 'secureConnect');
+      equal(first.isSessionReused(), false);
+      first.resume();
+      await closed(first);
+      equal(cache.size, 1, 'one new session');
+      const second = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, session });
+      await once(second, 'secureConnect');
+      equal(second.isSessionReused(), true, 'resumed from what resumeSession answered');
+      second.resume();
+      await closed(second);
+    } finally {
+      await closeServer(server);
+    }
+    await assertNoHandles(ossl, 'after the server and its sockets closed');
+  });
+});
