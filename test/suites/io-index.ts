@@ -24,3 +24,4 @@ import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
 import './node-session-events.suite.ts';
+import './node-options-parity.suite.ts';

@@ -35,11 +35,19 @@ export interface NodeContextOptions {
   sessionIdContext?: string;
   /** Servers: session lifetime in seconds. */
   sessionTimeout?: number;
+  /** The passphrase of an encrypted PEM `key`. */
+  passphrase?: string;
+  /** Not supported (a TypeError saying what to pass instead): PKCS#12 is not built into the module. */
+  pfx?: never;
+  /** Not supported (a TypeError saying why): CRL checking is not built into the module. */
+  crl?: never;
+  /** Not supported (a TypeError saying what to pass instead): give `context`, a Context. */
+  secureContext?: never;
 }
 
 export const NODE_CONTEXT_OPTIONS = Object.keys({
   ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
-  secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1,
+  secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1, passphrase: 1, pfx: 1, crl: 1, secureContext: 1,
 } satisfies Record<keyof NodeContextOptions, 1>);
 
 /**
@@ -50,6 +58,7 @@ export const NODE_CONTEXT_OPTIONS = Object.keys({
 export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'> },
   role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions | null {
   const given = NODE_CONTEXT_OPTIONS.filter(k => (o as Record<string, unknown>)[k] !== undefined);
+  refuseUnsupported(where, o);
   if (o.context && (given.length || o.contextOptions)) {
     throw new TypeError(`${where}: ${[...given, ...(o.contextOptions ? ['contextOptions'] : [])].join(', ')} cannot be used with options.context: the context is already configured`);
   }
@@ -58,6 +67,11 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
   if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
   if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
   if (o.key !== undefined) mapped.privateKey = text(o.key, 'key');
+  if (o.passphrase !== undefined) {
+    if (typeof o.passphrase !== 'string') throw new TypeError(`${where}: options.passphrase must be a string`);
+    if (o.key === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key, which is missing`);
+    mapped.privateKeyPassphrase = o.passphrase;
+  }
   if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
   if (o.minVersion !== undefined) mapped.minVersion = o.minVersion;
   if (o.maxVersion !== undefined) mapped.maxVersion = o.maxVersion;
@@ -80,6 +94,22 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     if ((theirs as Record<string, unknown>)[k] !== undefined) throw new TypeError(`${where}: options.contextOptions.${k} repeats a setting given by Node's option names; give it once`);
   }
   return { ...theirs, ...mapped, role };
+}
+
+/** Node's options this module cannot honour: each a TypeError naming why and what to do instead. */
+function refuseUnsupported(where: string, o: NodeContextOptions): void {
+  if (o.pfx !== undefined) {
+    throw new TypeError(`${where}: options.pfx is not supported: the module is built without PKCS#12. ` +
+      'Convert it to PEM (openssl pkcs12 -in file.pfx -nodes) and pass cert and key (with passphrase if the key stays encrypted)');
+  }
+  if (o.crl !== undefined) {
+    throw new TypeError(`${where}: options.crl is not supported: the module is built without CRL checking, and ignoring the CRL would accept revoked certificates. ` +
+      'Check revocation in your own code (the peer certificate is getPeerCertificate().raw), or leave the certificate out of ca');
+  }
+  if (o.secureContext !== undefined) {
+    throw new TypeError(`${where}: options.secureContext (tls.createSecureContext) is not supported: pass options.context, ` +
+      'a Context made with openssl.createContext (or Node\'s key, cert, ca ... options)');
+  }
 }
 
 function text(v: PEM, name: string): string {

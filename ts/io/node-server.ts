@@ -9,6 +9,7 @@ import type { ClientHelloResult, Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { defaultInstance } from './node.ts';
+import { nodeError } from './node-certificate.ts';
 import { installSessionEvents } from './node-session-events.ts';
 import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
@@ -80,20 +81,32 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   };
   const extraContexts: Context[] = [];
   let server: TLSServer;
+  const makeContext = (ossl: OpenSSL) => ossl.createContext({
+    ...contextOptions!,
+    // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
+    keylog: (line, conn) => {
+      const sock = conn && sockets.get(conn);
+      if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
+      const buf = Buffer.from(`${line}\n`);
+      queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
+    },
+  });
+  // As Node's tls.createServer, bad keys and certificates throw from the call itself whenever the
+  // instance is at hand (options.openssl, or the default instance once loaded); before the default
+  // instance has loaded, they come as the server's 'error'.
+  const at = options.openssl ?? defaultInstance.loaded;
+  let early: Context | null = null;
+  if (at && !options.context) {
+    try {
+      early = makeContext(at);
+    } catch (e) {
+      throw nodeError(e as Error, null);
+    }
+  }
   const ready = (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     if (options.context) return { ossl, context: options.context, owned: false };
-    const context = ossl.createContext({
-      ...contextOptions!,
-      // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
-      keylog: (line, conn) => {
-        const sock = conn && sockets.get(conn);
-        if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
-        const buf = Buffer.from(`${line}\n`);
-        queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
-      },
-    });
-    return { ossl, context, owned: true };
+    return { ossl, context: early ?? makeContext(ossl), owned: true };
   })().then(r => {
     if (ticketKey) r.context.setTicketKeys([ticketKey]);
     // Node's 'newSession'/'resumeSession' on a context of our making (a ready context keeps its own

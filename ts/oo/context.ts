@@ -304,17 +304,16 @@ export class Context extends Handle<'SSL_CTX'> {
       for (const x of certs) capi.X509_free(x);
     }
     // With no callback, OpenSSL's PEM_def_callback takes `u` as the passphrase (a NUL-terminated
-    // string); staged as a secret, so it is zeroed when the scope frees it.
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => passphrase === undefined
-      ? capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-      : this.core.mem.scope(s => {
-        const pass = new TextEncoder().encode(`${passphrase}\0`);
-        try {
-          return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
-        } finally {
-          pass.fill(0);
-        }
-      }), true);
+    // string); staged as a secret, so it is zeroed when the scope frees it. Without one, the empty
+    // passphrase (as Node's): an encrypted key then fails to decrypt instead of asking a terminal.
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => this.core.mem.scope(s => {
+      const pass = new TextEncoder().encode(`${passphrase ?? ''}\0`);
+      try {
+        return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
+      } finally {
+        pass.fill(0);
+      }
+    }), true);
     if (key === NULL) {
       this.core.fail(passphrase === undefined
         ? 'createContext: options.privateKey is not a PEM private key, or is encrypted and needs privateKeyPassphrase (PEM_read_bio_PrivateKey)'

@@ -1,0 +1,160 @@
+// The Node adapter's newer tls options and members, each checked against what Node's own tls does
+// in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
+// keys), bad PEM thrown from the call itself, and the options this module cannot honour (pfx, crl,
+// secureContext) as TypeErrors that say why. Node and Deno: Node's tls and the openssl CLI as peers.
+import * as nodeTls from 'node:tls';
+import { OpenSSL } from '../../ts/index.ts';
+import { connect, createServer, type DetailedPeerCertificate, type TLSSocket } from '../../ts/node.ts';
+import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { assertNoHandles } from '../lib/leaks.ts';
+import { suite } from '../lib/suite.ts';
+import { closed, closeServer, listen, once, pem } from '../io/node-tls.ts';
+import { fixturePath, openssl } from '../io/peers.ts';
+
+let instance: Promise<OpenSSL> | undefined;
+const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
+const keyPair = { cert: pem('server.pem'), key: pem('server.key') };
+
+/** The test key encrypted under `pass` by the native openssl CLI. */
+async function encryptedKey(pass: string): Promise<string> {
+  const { code, out } = await openssl(['pkey', '-in', fixturePath('server.key'), '-aes256', '-passout', `pass:${pass}`]);
+  equal(code, 0, out);
+  return out.slice(out.indexOf('-----BEGIN'));
+}
+
+/** What a client's socket shows once connected, then closed. */
+async function connected<T>(socket: TLSSocket | nodeTls.TLSSocket, read: () => T): Promise<T> {
+  await once(socket, 'secureConnect');
+  const value = read();
+  socket.destroy();
+  await closed(socket);
+  return value;
+}
+
+suite('Node adapter: options and members beside Node', test => {
+  for (const curve of ['X25519', 'P-256', 'P-384']) {
+    test(`getEphemeralKeyInfo() as Node's (${curve}), null on the server's socket`, async () => {
+      const ossl = await load();
+      let answer!: (v: unknown) => void;
+      const serverSide = new Promise(r => { answer = r; });
+      const server = nodeTls.createServer({ ...keyPair, ecdhCurve: curve }, s => { answer(s.getEphemeralKeyInfo()); s.end(); });
+      const port = await listen(server);
+      try {
+        const ref = nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+        const expected = await connected(ref, () => ref.getEphemeralKeyInfo());
+        const ours = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+        const got = await connected(ours, () => ours.getEphemeralKeyInfo());
+        equal((expected as { type?: string }).type, 'ECDH', 'Node\'s client shows the key');
+        deepEqual(got, expected as never, 'the same object as Node\'s client');
+        equal(await serverSide, null, 'Node answers null on a server socket');
+        equal(ours.getEphemeralKeyInfo(), null, 'and once closed');
+      } finally {
+        await closeServer(server);
+      }
+    });
+  }
+
+  test('getEphemeralKeyInfo(): {} for X25519MLKEM768 (no peer key, as Node\'s GetEphemeralKey), null on our server socket', async () => {
+    const ossl = await load();
+    let answer!: (v: unknown) => void;
+      const serverSide = new Promise(r => { answer = r; });
+    const server = createServer({ openssl: ossl, ...keyPair, ecdhCurve: 'X25519MLKEM768' }, s => { answer(s.getEphemeralKeyInfo()); s.end(); });
+    const port = await listen(server);
+    try {
+      const ours = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ecdhCurve: 'X25519MLKEM768:X25519' });
+      const got = await connected(ours, () => ({ info: ours.getEphemeralKeyInfo(), group: ours.connection!.group }));
+      equal(got.group, 'X25519MLKEM768');
+      deepEqual(got.info, {});
+      equal(await serverSide, null);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('checkServerIdentity: called with (hostname, certificate) in Node\'s shape; its Error refuses, undefined accepts', async () => {
+    const ossl = await load();
+    const server = createServer({ openssl: ossl, ...keyPair }, s => s.end());
+    const port = await listen(server);
+    const ca = pem('ca.pem');
+    try {
+      for (const impl of ['ours', 'node'] as const) {
+        const open = (o: Record<string, unknown>) => impl === 'ours'
+          ? connect({ port, host: '127.0.0.1', openssl: ossl, ca, ...o })
+          : nodeTls.connect({ port, host: '127.0.0.1', ca, ...o });
+        // A name the certificate does not hold, accepted by a function that says so.
+        const seen: [string, DetailedPeerCertificate][] = [];
+        const accepted = open({ servername: 'not-in-the-cert.example', checkServerIdentity: (h: string, c: DetailedPeerCertificate) => { seen.push([h, c]); return undefined; } });
+        const authorized = await connected(accepted, () => accepted.authorized);
+        equal(authorized, true, `${impl}: accepted by checkServerIdentity`);
+        equal(seen.length, 1);
+        equal(seen[0][0], 'not-in-the-cert.example');
+        ok(seen[0][1].raw && seen[0][1].subject && seen[0][1].issuerCertificate, `${impl}: the detailed certificate`);
+        // Node's own default on our certificate object: the same verdict as on Node's.
+        equal(nodeTls.checkServerIdentity('not-in-the-cert.example', seen[0][1] as never)?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+        // A refusal: the socket is destroyed with the function's own Error.
+        const refusal = Object.assign(new Error('pinned key mismatch'), { code: 'ERR_PINNED' });
+        const refused = open({ servername: 'localhost', checkServerIdentity: () => refusal });
+        const e = await new Promise<Error | undefined>(resolve => { refused.on('error', resolve); refused.on('close', () => resolve(undefined)); });
+        equal(e, refusal, `${impl}: destroyed with the function's error`);
+        // Not rejecting: connected, unauthorized, authorizationError the error's code.
+        const lenient = open({ servername: 'localhost', rejectUnauthorized: false, checkServerIdentity: () => refusal });
+        const state = await connected(lenient, () => [lenient.authorized, lenient.authorizationError]);
+        deepEqual(state, [false, 'ERR_PINNED'] as unknown[], `${impl}: unauthorized`);
+      }
+      throws(() => connect({ port, openssl: ossl, checkServerIdentity: 'yes' as never }), TypeError);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('passphrase: an encrypted PEM key is decrypted with it; a missing or wrong one throws from the call, with Node\'s code', async () => {
+    const ossl = await load();
+    const key = await encryptedKey('s3cret');
+    for (const [what, extra] of [['no passphrase', {}], ['a wrong passphrase', { passphrase: 'nope' }]] as const) {
+      const theirs = throws(() => nodeTls.createServer({ cert: keyPair.cert, key, ...extra })) as Error & { code: string };
+      const ours = throws(() => createServer({ openssl: ossl, cert: keyPair.cert, key, ...extra })) as Error & { code: string };
+      equal(ours.code, theirs.code, `${what}: Node's code (${theirs.code})`);
+      const client = throws(() => connect({ port: 1, openssl: ossl, cert: keyPair.cert, key, ...extra })) as Error & { code: string };
+      equal(client.code, theirs.code, `${what}: connect throws it too`);
+    }
+    throws(() => createServer({ openssl: ossl, ...keyPair, passphrase: 7 as never }), TypeError);
+    const server = createServer({ openssl: ossl, cert: keyPair.cert, key, passphrase: 's3cret' }, s => s.end('decrypted'));
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' });
+      let text = '';
+      c.on('data', (d: Buffer) => { text += d; });
+      await closed(c);
+      equal(text, 'decrypted');
+    } finally {
+      await closeServer(server);
+    }
+    await assertNoHandles(ossl, 'after the server closed');
+  });
+
+  test('bad PEM throws from connect() and createServer() themselves, with the code Node\'s tls throws', async () => {
+    const ossl = await load();
+    const cases: [string, Record<string, string>][] = [
+      ['a certificate that is not PEM', { cert: 'garbage', key: keyPair.key }],
+      ['a key that is not PEM', { cert: keyPair.cert, key: 'garbage' }],
+    ];
+    for (const [what, o] of cases) {
+      const theirs = throws(() => nodeTls.createServer(o)) as Error & { code: string };
+      const server = throws(() => createServer({ openssl: ossl, ...o })) as Error & { code: string };
+      const client = throws(() => connect({ port: 1, openssl: ossl, ...o })) as Error & { code: string };
+      equal(server.code, theirs.code, `${what}: createServer, Node's ${theirs.code}`);
+      equal(client.code, theirs.code, `${what}: connect, Node's ${theirs.code}`);
+      match(server.message, /PEM|DECODER|private key|certificate/);
+    }
+    await assertNoHandles(ossl, 'nothing kept from the refused calls');
+  });
+
+  test('pfx, crl and secureContext: TypeErrors that say why and what to pass instead', async () => {
+    const ossl = await load();
+    match((throws(() => createServer({ openssl: ossl, pfx: Buffer.from('x') } as never), TypeError) as Error).message, /pfx is not supported.*PKCS#12.*openssl pkcs12/);
+    match((throws(() => connect({ port: 1, openssl: ossl, crl: 'x' } as never), TypeError) as Error).message, /crl is not supported.*revoked/);
+    match((throws(() => connect({ port: 1, openssl: ossl, secureContext: {} } as never), TypeError) as Error).message, /secureContext.*options\.context/);
+    match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+  });
+});
