@@ -1,8 +1,9 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
-// keys), bad PEM thrown from the call itself, and the options this module cannot honour (pfx, crl,
-// secureContext) as TypeErrors that say why. Node and Deno (Node's own tls as the reference in Node
+// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, and secureContext (not offered)
+// as a TypeError that says why. Node and Deno (Node's own tls as the reference in Node
 // only: Deno's node:tls does not have these), with the openssl CLI.
+import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
 import { OpenSSL } from '../../ts/index.ts';
 import { connect, createServer, type DetailedPeerCertificate, type TLSSocket } from '../../ts/node.ts';
@@ -160,10 +161,60 @@ suite('Node adapter: options and members beside Node', test => {
     await assertNoHandles(ossl, 'nothing kept from the refused calls');
   });
 
-  test('pfx, crl and secureContext: TypeErrors that say why and what to pass instead', async () => {
+  test('pfx with passphrase: a server from a .pfx, verified by the client; a wrong passphrase throws from the call, as Node', async () => {
     const ossl = await load();
-    match((throws(() => createServer({ openssl: ossl, pfx: Buffer.from('x') } as never), TypeError) as Error).message, /pfx is not supported.*PKCS#12.*openssl pkcs12/);
-    match((throws(() => connect({ port: 1, openssl: ossl, crl: 'x' } as never), TypeError) as Error).message, /crl is not supported.*revoked/);
+    const pfx = readFileSync(fixturePath('server.pfx'));
+    for (const passphrase of [undefined, 'wrong']) {
+      if (!inDeno) throws(() => nodeTls.createServer({ pfx, passphrase }), Error, `Node's tls refuses too (${passphrase})`);
+      match((throws(() => createServer({ openssl: ossl, pfx, passphrase })) as Error).message, /pkcs12 could not be read/);
+    }
+    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }] as never }), TypeError);
+    const make = [(o: object) => createServer({ openssl: ossl, ...o }, s => s.end('from pfx')) as unknown as nodeTls.Server,
+      ...inDeno ? [] : [(o: object) => nodeTls.createServer(o, s => s.end('from pfx'))]];
+    for (const server of make.map(m => m({ pfx, passphrase: 'openssl-wasm-test' }))) {
+      const port = await listen(server);
+      try {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' });
+        let text = '';
+        c.on('data', (d: Buffer) => { text += d; });
+        await once(c, 'secureConnect');
+        equal(c.authorized, true);
+        await closed(c);
+        equal(text, 'from pfx');
+      } finally {
+        await closeServer(server);
+      }
+    }
+  });
+
+  test('crl: a revoked server certificate is refused with CERT_REVOKED, as Node\'s client refuses it', async () => {
+    const ossl = await load();
+    const crl = pem('ca.crl'), ca = pem('ca.pem');
+    const revoked = createServer({ openssl: ossl, cert: pem('server-rsa.pem'), key: pem('server-rsa.key') }, s => s.end());
+    const good = createServer({ openssl: ossl, ...keyPair }, s => s.end());
+    const [revokedPort, goodPort] = [await listen(revoked), await listen(good)];
+    try {
+      const clients = [(port: number) => connect({ port, host: '127.0.0.1', openssl: ossl, ca, crl, servername: 'localhost' }) as unknown as nodeTls.TLSSocket,
+        ...inDeno ? [] : [(port: number) => nodeTls.connect({ port, host: '127.0.0.1', ca, crl, servername: 'localhost' })]];
+      for (const open of clients) {
+        const refused = open(revokedPort);
+        const e = await new Promise<Error & { code?: string }>((resolve, reject) => { refused.on('error', resolve); refused.on('secureConnect', () => reject(new Error('a revoked certificate was accepted'))); });
+        equal(e.code, 'CERT_REVOKED');
+        const fine = open(goodPort);
+        await once(fine, 'secureConnect');
+        equal(fine.authorized, true, 'a certificate not on the list');
+        fine.destroy();
+        await closed(fine);
+      }
+      match((throws(() => connect({ port: 1, openssl: ossl, ca, crl: 'garbage' })) as Error).message, /no PEM X509 CRL/);
+    } finally {
+      await closeServer(revoked);
+      await closeServer(good);
+    }
+  });
+
+  test('secureContext: a TypeError that says what to pass instead; unknown options stay TypeErrors', async () => {
+    const ossl = await load();
     match((throws(() => connect({ port: 1, openssl: ossl, secureContext: {} } as never), TypeError) as Error).message, /secureContext.*options\.context/);
     match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
   });

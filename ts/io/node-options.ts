@@ -35,12 +35,12 @@ export interface NodeContextOptions {
   sessionIdContext?: string;
   /** Servers: session lifetime in seconds. */
   sessionTimeout?: number;
-  /** The passphrase of an encrypted PEM `key`. */
+  /** The passphrase of an encrypted PEM `key`, or of `pfx`. */
   passphrase?: string;
-  /** Not supported (a TypeError saying what to pass instead): PKCS#12 is not built into the module. */
-  pfx?: never;
-  /** Not supported (a TypeError saying why): CRL checking is not built into the module. */
-  crl?: never;
+  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key (one, as bytes; not Node's array form). */
+  pfx?: Uint8Array;
+  /** PEM certificate revocation lists: the peer's whole chain is checked against them, as Node's. */
+  crl?: PEM | PEM[];
   /** Not supported (a TypeError saying what to pass instead): give `context`, a Context. */
   secureContext?: never;
 }
@@ -67,11 +67,17 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
   if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
   if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
   if (o.key !== undefined) mapped.privateKey = text(o.key, 'key');
+  if (o.pfx !== undefined) {
+    if (!(o.pfx instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of one PKCS#12 file (a Buffer); Node's array of { buf, passphrase } is not supported`);
+    mapped.pkcs12 = o.pfx;
+  }
   if (o.passphrase !== undefined) {
     if (typeof o.passphrase !== 'string') throw new TypeError(`${where}: options.passphrase must be a string`);
-    if (o.key === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key, which is missing`);
-    mapped.privateKeyPassphrase = o.passphrase;
+    if (o.key === undefined && o.pfx === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key or options.pfx, and neither is given`);
+    if (o.key !== undefined) mapped.privateKeyPassphrase = o.passphrase;
+    if (o.pfx !== undefined) mapped.pkcs12Passphrase = o.passphrase;
   }
+  if (o.crl !== undefined) mapped.crl = (Array.isArray(o.crl) ? o.crl : [o.crl]).map(pem => text(pem, 'crl'));
   if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
   if (o.minVersion !== undefined) mapped.minVersion = o.minVersion;
   if (o.maxVersion !== undefined) mapped.maxVersion = o.maxVersion;
@@ -98,14 +104,6 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
 
 /** Node's options this module cannot honour: each a TypeError naming why and what to do instead. */
 function refuseUnsupported(where: string, o: NodeContextOptions): void {
-  if (o.pfx !== undefined) {
-    throw new TypeError(`${where}: options.pfx is not supported: the module is built without PKCS#12. ` +
-      'Convert it to PEM (openssl pkcs12 -in file.pfx -nodes) and pass cert and key (with passphrase if the key stays encrypted)');
-  }
-  if (o.crl !== undefined) {
-    throw new TypeError(`${where}: options.crl is not supported: the module is built without CRL checking, and ignoring the CRL would accept revoked certificates. ` +
-      'Check revocation in your own code (the peer certificate is getPeerCertificate().raw), or leave the certificate out of ca');
-  }
   if (o.secureContext !== undefined) {
     throw new TypeError(`${where}: options.secureContext (tls.createSecureContext) is not supported: pass options.context, ` +
       'a Context made with openssl.createContext (or Node\'s key, cert, ca ... options)');
