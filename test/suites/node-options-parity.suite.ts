@@ -158,6 +158,9 @@ suite('Node adapter: options and members beside Node', test => {
       equal(client.code, code, `${what}: connect, Node's ${code}`);
       match(server.message, /PEM|DECODER|private key|certificate/);
     }
+    // Stricter than Node's tls, which takes both: a key of another certificate, and a ca that is not PEM.
+    match((throws(() => createServer({ openssl: ossl, cert: keyPair.cert, key: pem('server-rsa.key') })) as Error).message, /does not match the certificate/);
+    match((throws(() => connect({ port: 1, openssl: ossl, ca: 'garbage' })) as Error).message, /no PEM certificate/);
     await assertNoHandles(ossl, 'nothing kept from the refused calls');
   });
 
