@@ -1,12 +1,11 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
-// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, and secureContext (not offered)
-// as a TypeError that says why. Node and Deno (Node's own tls as the reference in Node
+// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext. Node and Deno (Node's own tls as the reference in Node
 // only: Deno's node:tls does not have these), with the openssl CLI.
 import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
 import { OpenSSL } from '../../ts/index.ts';
-import { connect, createServer, type DetailedPeerCertificate, type TLSSocket } from '../../ts/node.ts';
+import { connect, createSecureContext, createServer, type DetailedPeerCertificate, type TLSSocket } from '../../ts/node.ts';
 import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
@@ -216,9 +215,29 @@ suite('Node adapter: options and members beside Node', test => {
     }
   });
 
-  test('secureContext: a TypeError that says what to pass instead; unknown options stay TypeErrors', async () => {
+  test('createSecureContext: checked when made (Node\'s codes), used by connect() and as an SNICallback answer; misuse is a TypeError', async () => {
     const ossl = await load();
-    match((throws(() => connect({ port: 1, openssl: ossl, secureContext: {} } as never), TypeError) as Error).message, /secureContext.*options\.context/);
-    match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+    const bad = { cert: keyPair.cert, key: 'garbage' };
+    if (!inDeno) equal((throws(() => nodeTls.createSecureContext(bad)) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED', 'Node\'s tls');
+    equal((throws(() => createSecureContext({ ...bad, openssl: ossl })) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED');
+    throws(() => createSecureContext({ sigalgs: 'x' } as never), TypeError);
+    // SNI: a client asking for rsa.test gets the certificate of the SecureContext the callback answers with.
+    const rsa = createSecureContext({ cert: pem('server-rsa.pem'), key: pem('server-rsa.key'), openssl: ossl });
+    const server = createServer({ openssl: ossl, ...keyPair, SNICallback: (name, cb) => cb(null, name === 'server.test' ? rsa : undefined) }, s => s.end());
+    const port = await listen(server);
+    try {
+      const trust = createSecureContext({ ca: pem('ca.pem') });
+      for (const [servername, bits] of [['server.test', 2048], ['localhost', 256]] as const) {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, servername, secureContext: trust });
+        const got = await connected(c, () => [c.authorized, (c.getPeerCertificate() as { bits?: number }).bits]);
+        deepEqual(got, [true, bits] as unknown[], `${servername}: verified with the SecureContext's ca, the right certificate`);
+      }
+      match((throws(() => connect({ port, openssl: ossl, secureContext: trust, ca: pem('ca.pem') }), TypeError) as Error).message, /ca cannot be used with options\.secureContext/);
+      if (!inDeno) match((throws(() => connect({ port, openssl: ossl, secureContext: nodeTls.createSecureContext({}) as never }), TypeError) as Error).message, /must come from createSecureContext\(\) of openssl-wasm/);
+      match((throws(() => createServer({ openssl: ossl, secureContext: trust }), TypeError) as Error).message, /secureContext is for connect\(\)/);
+      match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import type { Context, ContextOptions, TLSVersion } from '../oo/context.ts';
+import type { SecureContext } from './node-secure-context.ts';
 
 type PEM = string | Uint8Array;
 
@@ -41,8 +42,8 @@ export interface NodeContextOptions {
   pfx?: Uint8Array;
   /** PEM certificate revocation lists: the peer's whole chain is checked against them, as Node's. */
   crl?: PEM | PEM[];
-  /** Not supported (a TypeError saying what to pass instead): give `context`, a Context. */
-  secureContext?: never;
+  /** Clients: a SecureContext from createSecureContext(), instead of the options above. */
+  secureContext?: SecureContext;
 }
 
 export const NODE_CONTEXT_OPTIONS = Object.keys({
@@ -104,9 +105,10 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
 
 /** Node's options this module cannot honour: each a TypeError naming why and what to do instead. */
 function refuseUnsupported(where: string, o: NodeContextOptions): void {
+  // connect() resolves it first (withSecureContext); a server takes Node's options or `context`.
   if (o.secureContext !== undefined) {
-    throw new TypeError(`${where}: options.secureContext (tls.createSecureContext) is not supported: pass options.context, ` +
-      'a Context made with openssl.createContext (or Node\'s key, cert, ca ... options)');
+    throw new TypeError(`${where}: options.secureContext is for connect(); give a server Node's key, cert, ... options, ` +
+      'or options.context (a Context), and answer SNICallback or addContext with a SecureContext');
   }
 }
 

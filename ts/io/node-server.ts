@@ -10,12 +10,16 @@ import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { defaultInstance } from './node.ts';
 import { nodeError } from './node-certificate.ts';
+import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
 import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 
-/** What a SNICallback may answer: a server Context, or Node's context options (a context is made and kept for the server's life). */
-export type SecureContextAnswer = Context | NodeContextOptions | null | undefined;
+/**
+ * What a SNICallback may answer: a server Context, a SecureContext (createSecureContext) or Node's
+ * context options (for those two a context is made and kept for the server's life).
+ */
+export type SecureContextAnswer = Context | SecureContext | NodeContextOptions | null | undefined;
 
 export interface ServerOptions extends TLSSocketOptions {
   /** Ask clients for a certificate (verified against `ca`). */
@@ -184,8 +188,9 @@ function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOp
     if (answer === context || (answer as Context).createConnection) return answer as Context;
     let c = fromOptions.get(answer);
     if (!c) {
-      rejectUnknownOptions('SNICallback answer', answer, NODE_CONTEXT_OPTIONS);
-      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', answer as NodeContextOptions, 'server', {})!);
+      const o = answer instanceof SecureContext ? answer.options : answer as NodeContextOptions;
+      rejectUnknownOptions('SNICallback answer', o, NODE_CONTEXT_OPTIONS);
+      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', o, 'server', {})!);
       fromOptions.set(answer, c);
       made.push(c);
     }

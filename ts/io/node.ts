@@ -16,6 +16,7 @@ import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
 import { contextOptionsFromNode, type NodeContextOptions } from './node-options.ts';
+import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
 
@@ -63,8 +64,9 @@ const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejec
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
 export function connect(port: number, host?: string | ConnectOptions | (() => void), options?: ConnectOptions | (() => void), onSecure?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
-  const { options, onSecure } = connectArgs(args);
-  rejectUnknownOptions('connect', options, CONNECT_OPTIONS);
+  const { options: given, onSecure } = connectArgs(args);
+  rejectUnknownOptions('connect', given, CONNECT_OPTIONS);
+  const options = withSecureContext('connect', given);
   if (typeof options.port !== 'number' && !options.socket) throw new TypeError('connect: options.port (or options.socket) is required');
   const host = options.host ?? 'localhost';
   const verify = options.rejectUnauthorized !== false;
@@ -153,5 +155,6 @@ function connectArgs(args: unknown[]): { options: ConnectOptions; onSecure?: () 
 }
 
 export { createServer, type SecureContextAnswer, type ServerOptions, type TLSServer } from './node-server.ts';
+export { createSecureContext, SecureContext } from './node-secure-context.ts';
 export { TLSSocket, type TLSSocketOptions };
 export type { NodeTLSError, PeerCertificate, DetailedPeerCertificate, NodeContextOptions };
