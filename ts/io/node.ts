@@ -30,8 +30,8 @@ export interface ConnectOptions extends TLSSocketOptions {
   servername?: string;
   /** false: complete the handshake whatever the verification found (see `authorized`). Default true. */
   rejectUnauthorized?: boolean;
-  /** A session to resume: DER bytes (as the `session` event and getSession() give them) or a Session. */
-  session?: Uint8Array | Session;
+  /** A session to resume: DER bytes (as the `session` event and getSession() give them) or a Session; false or null: none, as Node. */
+  session?: Uint8Array | Session | false | null;
   /** An already-connected socket to run TLS over, instead of connecting to host:port. */
   socket?: net.Socket;
   /**
@@ -110,7 +110,7 @@ export function connect(...args: unknown[]): TLSSocket {
     let connection: Connection, saveNewSession: ((s: Session) => void) | undefined;
     try {
       ({ connection, saveNewSession } = await prepareClientConnection({
-        ossl, context, session: options.session, sessionStore: store, sessionKey: key,
+        ossl, context, session: options.session || undefined, sessionStore: store, sessionKey: key,
         // As Node: the name is always checked, and the result shown by authorized/authorizationError;
         // rejectUnauthorized decides whether a mismatch ends the handshake. A ready context decides
         // for itself (the CLI's s_client checks no name, as native s_client).
