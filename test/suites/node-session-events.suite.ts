@@ -15,7 +15,7 @@ import { constants } from 'node:crypto';
 import * as nodeTls from 'node:tls';
 import { OpenSSL } from '../../ts/index.ts';
 import { connect, createServer } from '../../ts/node.ts';
-import { equal, ok } from '../lib/assert.ts';
+import { deepEqual, equal, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
@@ -162,6 +162,39 @@ suite('Node adapter: newSession and resumeSession', test => {
       }
     });
   }
+
+  test('with an SNICallback that answers later: the session lookup first, then SNI, both on one client-hello handler', async () => {
+    const ossl = await load();
+    const cache = new Map<string, Buffer>();
+    const order: string[] = [];
+    const rsa = { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') };
+    const server = createServer({ openssl: ossl, ...keyPair, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET,
+      SNICallback: (name, cb) => { order.push(`sni ${name}`); setTimeout(() => cb(null, name === 'server.test' ? rsa : undefined), 5); } }, c => c.end());
+    server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => { cache.set(id.toString('hex'), data); cb(); });
+    server.on('resumeSession', (id: Buffer, cb: (e: null, d: Buffer | null) => void) => {
+      order.push('resume');
+      setTimeout(() => cb(null, cache.get(id.toString('hex')) ?? null), 5);
+    });
+    const port = await listen(server);
+    try {
+      const opts = { port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'server.test' };
+      const first = connect(opts);
+      await once(first, 'secureConnect');
+      const session = first.getSession();
+      equal((first.getPeerCertificate() as { bits?: number }).bits, 2048, 'the SNI answer\'s certificate');
+      first.destroy();
+      await closed(first);
+      const second = connect({ ...opts, session });
+      await once(second, 'secureConnect');
+      equal(second.isSessionReused(), true, 'resumed through resumeSession');
+      second.destroy();
+      await closed(second);
+      // The first client too is asked about: it offers TLS 1.3 and so sends a (random) legacy session id, as Node's would.
+      deepEqual(order, ['resume', 'sni server.test', 'resume', 'sni server.test'], 'Node\'s order: the lookup, then SNI');
+    } finally {
+      await closeServer(server);
+    }
+  });
 
   test('our client and server: a TLS 1.2 session resumed through the events, handles given back', async () => {
     const ossl = await load();
