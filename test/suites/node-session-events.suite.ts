@@ -93,6 +93,45 @@ suite('Node adapter: newSession and resumeSession', test => {
       });
     }
 
+    test(`TLS 1.3: newSession for each ticket, after secureConnection (the tickets follow the handshake), on ${impl}'s server`, async () => {
+      const ossl = await load();
+      const events: string[] = [];
+      const server = maker(ossl)({ ...keyPair }, c => { events.push('secureConnection'); c.end(); });
+      server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
+        events.push(`newSession ${id.length} ${data.length > 0}`);
+        setTimeout(cb, 10);
+      });
+      const port = await listen(server);
+      try {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+        c.resume();
+        await closed(c);
+        await delay(50);
+        deepEqual(events, ['secureConnection', 'newSession 32 true', 'newSession 32 true'], 'the connection, then its two tickets');
+      } finally {
+        await closeServer(server);
+      }
+    });
+
+    test(`TLS 1.2: secureConnection waits for newSession's callback on ${impl}'s server`, async () => {
+      const ossl = await load();
+      const events: string[] = [];
+      const server = maker(ossl)({ ...keyPair, maxVersion: 'TLSv1.2', secureOptions: SSL_OP_NO_TICKET }, c => { events.push('secureConnection'); c.end(); });
+      server.on('newSession', (_id: Buffer, _data: Buffer, cb: () => void) => {
+        events.push('newSession');
+        setTimeout(() => { events.push('callback'); cb(); }, 50);
+      });
+      const port = await listen(server);
+      try {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+        c.resume();
+        await closed(c);
+        deepEqual(events, ['newSession', 'callback', 'secureConnection']);
+      } finally {
+        await closeServer(server);
+      }
+    });
+
     test(`an error from resumeSession destroys the socket with it (tlsClientError) on ${impl}'s server`, async () => {
       const ossl = await load();
       let session: Buffer | undefined;

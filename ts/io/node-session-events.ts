@@ -7,8 +7,9 @@
  *   handshake waits (the client-hello callback pauses it, as useServerSessionStore's lookup does)
  *   until the callback answers. An error destroys the socket with it; session data that is not a
  *   session of that id makes a full handshake.
- * - 'newSession' is emitted for each new session; the socket's 'secure' (and so 'secureConnection')
- *   waits until its callback is called.
+ * - 'newSession' is emitted for each new session; the server's output waits until its callback is
+ *   called, and for a TLS 1.2 session 'secure' (and so 'secureConnection') too. TLS 1.3 sessions
+ *   come with the tickets sent after the handshake: 'secureConnection' first, as Node's.
  * As in Node, with a listener for either the server keeps no internal cache: the listeners are it.
  */
 import { Buffer } from 'node:buffer';
@@ -50,8 +51,10 @@ export function installSessionEvents(ossl: OpenSSL, context: Context, server: Ev
       useExternalCache();
       const id = Buffer.from(session.id), data = Buffer.from(session.toDER());
       let release!: () => void;
-      // Registered now, inside OpenSSL's call, so 'secure' (delivered after it) waits for it.
-      socket.holdSecure(new Promise<void>(resolve => { release = resolve; }));
+      // Registered now, inside OpenSSL's call, so what is delivered after it waits: as in Node, the
+      // output, and 'secure' for a TLS 1.2 session (made before the handshake is done; TLS 1.3
+      // tickets are sent after it, so Node's 'secureConnection' comes first there).
+      socket.holdOutput(new Promise<void>(resolve => { release = resolve; }), session.protocol !== 'TLSv1.3');
       let called = false;
       const done = () => { if (!called) { called = true; release(); } };
       // Emitted outside OpenSSL's call: a listener may do anything with the socket.

@@ -108,7 +108,7 @@ export class TLSSocket extends Duplex {
           for (const w of this.#waiting.splice(0)) w();
         };
         // As Node: 'secure' waits for the server's 'newSession' listeners to call back.
-        if (this.#holding) this.#afterHolds.push(finish);
+        if (this.#holdingSecure) this.#afterHolds.push(finish);
         else finish();
       },
       session: s => {
@@ -138,8 +138,9 @@ export class TLSSocket extends Duplex {
     for (const w of this.#waiting.splice(0)) w();
   }
 
-  /** How many pieces of work (the server's 'newSession' callbacks) 'secure' and the output wait for. */
+  /** How many pieces of work (the server's 'newSession' callbacks) the output waits for, and how many of them 'secure' waits for. */
   #holding = 0;
+  #holdingSecure = 0;
   readonly #heldBytes: Uint8Array[] = [];
   readonly #afterHolds: (() => void)[] = [];
   /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
@@ -147,13 +148,19 @@ export class TLSSocket extends Duplex {
   /** Clients: checkServerIdentity, run once the handshake is done; an Error refuses the connection (or, not rejecting, unauthorizes it). */
   #checkIdentity: { check: () => Error | undefined; reject: boolean } | null = null;
 
-  /** @internal 'secure' (and with it 'secureConnection') waits for `work`, as Node's does for a 'newSession' callback. */
-  holdSecure(work: Promise<void>): void {
+  /**
+   * @internal the output, and with `secure` the 'secure' event (and so 'secureConnection'), wait
+   * for `work`, as Node's do for a 'newSession' callback.
+   */
+  holdOutput(work: Promise<void>, secure: boolean): void {
     this.#holding++;
+    if (secure) this.#holdingSecure++;
     void work.then(() => {
-      if (--this.#holding > 0 || this.destroyed) return;
-      for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
-      for (const f of this.#afterHolds.splice(0)) f();
+      this.#holding--;
+      if (secure) this.#holdingSecure--;
+      if (this.destroyed) return;
+      if (this.#holding === 0) for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+      if (this.#holdingSecure === 0) for (const f of this.#afterHolds.splice(0)) f();
     });
   }
   /** @internal the error to destroy with when the handshake fails next (Node reports the application's own). */
