@@ -99,6 +99,29 @@ suite('Context: credentials and the peer\'s ephemeral key', test => {
     await assertNoHandles(ossl, 'after');
   });
 
+  test('the passphrases leave no copy in linear memory (nor does the key the .pfx held, as DER)', async () => {
+    const ossl = await load();
+    const { cert, key } = await pki();
+    const memory = () => new Uint8Array(ossl.raw.mem.memory.buffer);
+    const contains = (needle: Uint8Array) => {
+      const m = memory();
+      for (let i = m.indexOf(needle[0]); i >= 0 && i <= m.length - needle.length; i = m.indexOf(needle[0], i + 1)) {
+        if (needle.every((b, j) => m[i + j] === b)) return true;
+      }
+      return false;
+    };
+    const a = ossl.createContext({ role: 'server', certificate: cert, privateKey: await fixture('server-encrypted.key'), privateKeyPassphrase: PASSPHRASE });
+    const b = ossl.createContext({ role: 'server', pkcs12: await pfx(), pkcs12Passphrase: PASSPHRASE });
+    equal(contains(new TextEncoder().encode(PASSPHRASE)), false, 'the passphrase');
+    // The key's PKCS#8 DER, in 16-byte windows: what a decoder would have held in the clear. Only
+    // the first 80 bytes, which hold the private scalar: the public key after it is in the certificate too.
+    const der = Uint8Array.from(atob(key.split('\n').filter(l => l && !l.startsWith('-----')).join('')), c => c.charCodeAt(0));
+    for (let o = 0; o + 16 <= 80; o += 16) equal(contains(der.subarray(o, o + 16)), false, `key DER bytes ${o}-${o + 15}`);
+    a.free();
+    b.free();
+    await assertNoHandles(ossl, 'after');
+  });
+
   // [group asked for, its name as Connection.group gives it, the expected peerTempKey]
   const groups: [string, string, object | null][] = [
     ['X25519', 'x25519', { type: 'X25519', curve: null, bits: 253 }],

@@ -331,6 +331,7 @@ export class Context extends Handle<'SSL_CTX'> {
         return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
       } finally {
         pass.fill(0);
+        if (passphrase !== undefined) this.core.scrubStack();
       }
     }), true);
     if (key === NULL) {

@@ -57,6 +57,7 @@ export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, pass
         ok = capi.PKCS12_parse(p12, s.bytes(pass, true) as number as Ptr<'char'>, pk, pc, pca);
       } finally {
         pass.fill(0);
+        core.scrubStack(); // the passphrase's copies in OpenSSL's stack frames
       }
       key = mem.readPtr(pk);
       cert = mem.readPtr(pc);
