@@ -235,6 +235,26 @@ suite('Node adapter: newSession and resumeSession', test => {
     }
   });
 
+  test('a ready context keeps its own session callbacks: no events on it', async () => {
+    const ossl = await load();
+    const context = ossl.createContext({ role: 'server', certificate: keyPair.cert, privateKey: keyPair.key, maxVersion: 'TLSv1.2', options: BigInt(SSL_OP_NO_TICKET) });
+    const server = createServer({ openssl: ossl, context }, c => c.end());
+    let events = 0;
+    server.on('newSession', (_id: Buffer, _d: Buffer, cb: () => void) => { events++; cb(); });
+    server.on('resumeSession', (_id: Buffer, cb: (e: null, d: null) => void) => { events++; cb(null, null); });
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+      c.resume();
+      await closed(c);
+      equal(events, 0);
+      equal(context.sessionStats.number, 1, 'the session went to the context\'s own cache');
+    } finally {
+      await closeServer(server);
+      context.free();
+    }
+  });
+
   test('our client and server: a TLS 1.2 session resumed through the events, handles given back', async () => {
     const ossl = await load();
     const cache = new Map<string, Buffer>();
