@@ -118,7 +118,7 @@ export class TLSSocket extends Duplex {
         if (announced) this.#announce(a);
         else early.push(a);
       },
-      peerClosed: () => { this.push(null); socket.end(); },
+      peerClosed: () => { this.push(null); this.#endTransport(); },
       error: e => this.destroy(this.#failure ?? nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
     }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
@@ -143,6 +143,13 @@ export class TLSSocket extends Duplex {
   #holdingSecure = 0;
   readonly #heldBytes: Uint8Array[] = [];
   readonly #afterHolds: (() => void)[] = [];
+  /** The transport is to end once the held output is sent. */
+  #endAfterHolds = false;
+  /** Ends the transport after any held output. */
+  #endTransport(): void {
+    if (this.#holding) this.#endAfterHolds = true;
+    else this.#socket?.end();
+  }
   /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
   #failure: Error | null = null;
   /** Clients: checkServerIdentity, run once the handshake is done; an Error refuses the connection (or, not rejecting, unauthorizes it). */
@@ -159,7 +166,10 @@ export class TLSSocket extends Duplex {
       this.#holding--;
       if (secure) this.#holdingSecure--;
       if (this.destroyed) return;
-      if (this.#holding === 0) for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+      if (this.#holding === 0) {
+        for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+        if (this.#endAfterHolds) this.#socket?.end();
+      }
       if (this.#holdingSecure === 0) for (const f of this.#afterHolds.splice(0)) f();
     });
   }
@@ -218,7 +228,7 @@ export class TLSSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     const go = () => {
       this.#engine!.close();
-      this.#socket!.end();
+      this.#endTransport();
       cb();
     };
     if (this.#engine) go();
