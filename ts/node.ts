@@ -1,7 +1,7 @@
 /** openssl-wasm for Node: everything in the main entry, plus TLS over Node sockets. */
 export * from './index.ts';
 export {
-  connect, createServer, TLSSocket, type ConnectOptions, type ServerOptions, type TLSSocketOptions, type TLSServer,
+  connect, createServer, createSecureContext, SecureContext, TLSSocket, type ConnectOptions, type ServerOptions, type TLSSocketOptions, type TLSServer,
   type SecureContextAnswer, type NodeTLSError, type PeerCertificate, type DetailedPeerCertificate, type NodeContextOptions,
 } from './io/node.ts';
 export { nodeTicketKey } from './io/node-options.ts';

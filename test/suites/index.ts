@@ -30,5 +30,6 @@ import './secret-memory.suite.ts';
 import './entropy.suite.ts';
 import './ticket-callbacks.suite.ts';
 import './ticket-key-ring.suite.ts';
+import './credentials.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

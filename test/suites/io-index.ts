@@ -23,3 +23,5 @@ import './ticket-rotation.suite.ts';
 import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
+import './node-session-events.suite.ts';
+import './node-options-parity.suite.ts';

@@ -36,7 +36,7 @@ suite('Node adapter: Node tls API parity', test => {
     const e = throws(() => connect({ port: 1, openssl: ossl, alpnProtocols: ['h2'] } as never), TypeError) as Error;
     match(e.message, /unknown option "alpnProtocols" \(did you mean ALPNProtocols\?\)/);
     match((throws(() => createServer({ sniCallback: () => undefined } as never), TypeError) as Error).message, /did you mean SNICallback/);
-    match((throws(() => createServer({ pfx: 'x' } as never), TypeError) as Error).message, /unknown option "pfx"; the options are/);
+    match((throws(() => createServer({ pfxx: 'x' } as never), TypeError) as Error).message, /unknown option "pfxx"; the options are/);
     const context = ossl.createContext({ role: 'client' });
     match((throws(() => connect({ port: 1, openssl: ossl, context, ca: 'x' }), TypeError) as Error).message,
       /ca cannot be used with options.context/);

@@ -17,10 +17,9 @@
 //     its assertions commented out; here a session is resumed within the timeout, not after it)
 //
 // Not applicable, and why:
-//   test-tls-session-cache.js, the invalidSession case; test-tls-async-cb-after-socket-end.js:
-//     they drive the server's 'newSession'/'resumeSession' events, which this adapter does not
-//     emit: a server's external session cache is useServerSessionStore (ts/stores/server-store.ts,
-//     tested in test/suites/server-store.suite.ts)
+//   test-tls-session-cache.js with its newSession/resumeSession listeners (the invalidSession case
+//   included) and test-tls-async-cb-after-socket-end.js: ported in node-session-events.suite.ts,
+//   against this adapter's server and Node's own
 //   test-tls-ticket-cluster.js: shares ticketKeys between cluster workers; the sharing itself is
 //     what the test-tls-ticket port checks (several servers, one key), cluster is not TLS
 //   server.getTicketKeys() (used by test-tls-ticket.js): not offered, so that ticket keys are not
@@ -163,8 +162,9 @@ suite('Node tls session tests, ported', test => {
   for (const tickets of [true, false]) {
     test(`test-tls-session-cache: openssl s_client -reconnect resumes 5 times (${tickets ? 'by ticket' : 'by session id, -no_ticket'})`, async () => {
       const ossl = await load();
-      // The original counts newSession/resumeSession events; this adapter has none, so the
-      // context's own counters (SSL_CTX_sess_*) stand in: a context of our making, given to the server.
+      // Without the original's newSession/resumeSession listeners (those are in
+      // node-session-events.suite.ts): the server's internal cache, counted by the context's own
+      // counters (SSL_CTX_sess_*), on a context of our making given to the server.
       const context = ossl.createContext({ role: 'server', certificate: keyPair.cert, privateKey: keyPair.key, ca: pem('ca.pem'), sessionIdContext: 'session-cache' });
       let requests = 0;
       const server = createServer({ openssl: ossl, context, requestCert: true, rejectUnauthorized: false }, c => { requests++; c.end(); });

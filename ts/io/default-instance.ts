@@ -9,16 +9,18 @@ import type { LoadOptions } from '../loader.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 
 type Loader = (options?: LoadOptions) => Promise<OpenSSL>;
+/** A Loader that also tells, synchronously, the instance it has loaded (undefined before, or once unusable). */
+export type SharedLoader = Loader & { readonly loaded: OpenSSL | undefined };
 
 /**
  * A getter of one shared instance, loaded by `load` on first use. `options` apply to the load a
  * call starts; while an instance is loaded or loading, later calls get it whatever they pass.
  * (Exported for tests, which need one with fresh state; the adapters use `defaultInstance`.)
  */
-export function sharedInstance(load: Loader = o => OpenSSL.load(o)): Loader {
+export function sharedInstance(load: Loader = o => OpenSSL.load(o)): SharedLoader {
   let pending: Promise<OpenSSL> | undefined;
   let loaded: OpenSSL | undefined;
-  return options => {
+  const get: Loader = options => {
     if (loaded?.raw.failed) { pending = undefined; loaded = undefined; }
     if (!pending) {
       const attempt: Promise<OpenSSL> = load(options).then(
@@ -32,7 +34,9 @@ export function sharedInstance(load: Loader = o => OpenSSL.load(o)): Loader {
     }
     return pending;
   };
+  // Read synchronously by the Node adapter, which (as Node's tls) throws bad options from the call itself.
+  return Object.defineProperty(get, 'loaded', { get: () => (loaded?.raw.failed ? undefined : loaded) }) as SharedLoader;
 }
 
 /** The instance adapters use when none is given: loaded once per realm, on first use. */
-export const defaultInstance: Loader = sharedInstance();
+export const defaultInstance: SharedLoader = sharedInstance();

@@ -162,7 +162,8 @@ export class TLSEngine {
       this.#flush();
       if (p === 'want-client-hello-cb') {
         // Paused for asynchronous work (a session lookup): go on when it is done.
-        void conn.pending?.then(() => { if (!this.#finished) this.#run(() => this.#advance()); });
+        // A connection freed meanwhile (its socket destroyed while the lookup ran) has nothing to go on with.
+        void conn.pending?.then(() => { if (!this.#finished && conn.alive) this.#run(() => this.#advance()); });
         return;
       }
       if (p !== 'done') return;

@@ -6,6 +6,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import type { Context, ContextOptions, TLSVersion } from '../oo/context.ts';
+import type { SecureContext } from './node-secure-context.ts';
 
 type PEM = string | Uint8Array;
 
@@ -35,11 +36,19 @@ export interface NodeContextOptions {
   sessionIdContext?: string;
   /** Servers: session lifetime in seconds. */
   sessionTimeout?: number;
+  /** The passphrase of an encrypted PEM `key`, or of `pfx`. */
+  passphrase?: string;
+  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key (one, as bytes; not Node's array form). */
+  pfx?: Uint8Array;
+  /** PEM certificate revocation lists: the peer's whole chain is checked against them, as Node's. */
+  crl?: PEM | PEM[];
+  /** Clients: a SecureContext from createSecureContext(), instead of the options above. */
+  secureContext?: SecureContext;
 }
 
 export const NODE_CONTEXT_OPTIONS = Object.keys({
   ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
-  secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1,
+  secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1, passphrase: 1, pfx: 1, crl: 1, secureContext: 1,
 } satisfies Record<keyof NodeContextOptions, 1>);
 
 /**
@@ -50,6 +59,7 @@ export const NODE_CONTEXT_OPTIONS = Object.keys({
 export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'> },
   role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions | null {
   const given = NODE_CONTEXT_OPTIONS.filter(k => (o as Record<string, unknown>)[k] !== undefined);
+  refuseUnsupported(where, o);
   if (o.context && (given.length || o.contextOptions)) {
     throw new TypeError(`${where}: ${[...given, ...(o.contextOptions ? ['contextOptions'] : [])].join(', ')} cannot be used with options.context: the context is already configured`);
   }
@@ -58,6 +68,17 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
   if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
   if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
   if (o.key !== undefined) mapped.privateKey = text(o.key, 'key');
+  if (o.pfx !== undefined) {
+    if (!(o.pfx instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of one PKCS#12 file (a Buffer); Node's array of { buf, passphrase } is not supported`);
+    mapped.pkcs12 = o.pfx;
+  }
+  if (o.passphrase !== undefined) {
+    if (typeof o.passphrase !== 'string') throw new TypeError(`${where}: options.passphrase must be a string`);
+    if (o.key === undefined && o.pfx === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key or options.pfx, and neither is given`);
+    if (o.key !== undefined) mapped.privateKeyPassphrase = o.passphrase;
+    if (o.pfx !== undefined) mapped.pkcs12Passphrase = o.passphrase;
+  }
+  if (o.crl !== undefined) mapped.crl = (Array.isArray(o.crl) ? o.crl : [o.crl]).map(pem => text(pem, 'crl'));
   if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
   if (o.minVersion !== undefined) mapped.minVersion = o.minVersion;
   if (o.maxVersion !== undefined) mapped.maxVersion = o.maxVersion;
@@ -80,6 +101,15 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     if ((theirs as Record<string, unknown>)[k] !== undefined) throw new TypeError(`${where}: options.contextOptions.${k} repeats a setting given by Node's option names; give it once`);
   }
   return { ...theirs, ...mapped, role };
+}
+
+/** Node's options this module cannot honour: each a TypeError naming why and what to do instead. */
+function refuseUnsupported(where: string, o: NodeContextOptions): void {
+  // connect() resolves it first (withSecureContext); a server takes Node's options or `context`.
+  if (o.secureContext !== undefined) {
+    throw new TypeError(`${where}: options.secureContext is for connect(); give a server Node's key, cert, ... options, ` +
+      'or options.context (a Context), and answer SNICallback or addContext with a SecureContext');
+  }
 }
 
 function text(v: PEM, name: string): string {

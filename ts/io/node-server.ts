@@ -4,15 +4,22 @@ import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
-import type { Context } from '../oo/context.ts';
+import type { ClientHello } from '../oo/client-hello.ts';
+import type { ClientHelloResult, Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { defaultInstance } from './node.ts';
+import { nodeError } from './node-certificate.ts';
+import { SecureContext } from './node-secure-context.ts';
+import { installSessionEvents } from './node-session-events.ts';
 import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 
-/** What a SNICallback may answer: a server Context, or Node's context options (a context is made and kept for the server's life). */
-export type SecureContextAnswer = Context | NodeContextOptions | null | undefined;
+/**
+ * What a SNICallback may answer: a server Context, a SecureContext (createSecureContext) or Node's
+ * context options (for those two a context is made and kept for the server's life).
+ */
+export type SecureContextAnswer = Context | SecureContext | NodeContextOptions | null | undefined;
 
 export interface ServerOptions extends TLSSocketOptions {
   /** Ask clients for a certificate (verified against `ca`). */
@@ -61,25 +68,61 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       ? { sessionIdContext: createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32) } : {}),
   });
   const sockets = new Map<Connection, TLSSocket>();
+  // The context's one client-hello handler runs Node's steps in Node's order: the session lookup
+  // ('resumeSession', when the ClientHello arrives), then the SNI callback.
+  const hello: { session: HelloStep | null; sni: HelloStep | null } = { session: null, sni: null };
+  let helloInstalled = false;
+  const installHello = (context: Context) => {
+    if (helloInstalled) return;
+    helloInstalled = true;
+    context.setClientHelloHandler((conn, h) => {
+      for (const step of [hello.session, hello.sni]) {
+        const r = step ? step(conn, h) : 'success';
+        if (r !== 'success') return r;
+      }
+      return 'success';
+    });
+  };
   const extraContexts: Context[] = [];
   let server: TLSServer;
+  const makeContext = (ossl: OpenSSL) => ossl.createContext({
+    ...contextOptions!,
+    // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
+    keylog: (line, conn) => {
+      const sock = conn && sockets.get(conn);
+      if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
+      const buf = Buffer.from(`${line}\n`);
+      queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
+    },
+  });
+  // As Node's tls.createServer, bad keys and certificates throw from the call itself whenever the
+  // instance is at hand (options.openssl, or the default instance once loaded); before the default
+  // instance has loaded, they come as the server's 'error'.
+  const at = options.openssl ?? defaultInstance.loaded;
+  let early: Context | null = null;
+  if (at && !options.context) {
+    try {
+      early = makeContext(at);
+    } catch (e) {
+      throw nodeError(e as Error, null);
+    }
+  }
   const ready = (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     if (options.context) return { ossl, context: options.context, owned: false };
-    const context = ossl.createContext({
-      ...contextOptions!,
-      // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
-      keylog: (line, conn) => {
-        const sock = conn && sockets.get(conn);
-        if (!server.listenerCount('keylog') && !sock?.listenerCount('keylog')) return;
-        const buf = Buffer.from(`${line}\n`);
-        queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
-      },
-    });
-    return { ossl, context, owned: true };
+    return { ossl, context: early ?? makeContext(ossl), owned: true };
   })().then(r => {
     if (ticketKey) r.context.setTicketKeys([ticketKey]);
-    if (options.SNICallback) installSNI(r.ossl, r.context, options.SNICallback, extraContexts);
+    // Node's 'newSession'/'resumeSession' on a context of our making (a ready context keeps its own
+    // session callbacks and client-hello handler).
+    if (r.owned && options.contextOptions?.sessionCallbacks === undefined) {
+      hello.session = installSessionEvents(r.ossl, r.context, server, c => sockets.get(c));
+      installHello(r.context);
+    }
+    if (options.SNICallback) {
+      hello.sni = sniStep(r.ossl, r.context, options.SNICallback, extraContexts);
+      installHello(r.context);
+    }
     return r;
   });
   server = net.createServer(socket => {
@@ -112,7 +155,10 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     named.unshift([re, answer]);
     if (options.SNICallback || namedInstalled) return;
     namedInstalled = true;
-    void ready.then(r => installSNI(r.ossl, r.context, (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]), extraContexts));
+    void ready.then(r => {
+      hello.sni = sniStep(r.ossl, r.context, (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]), extraContexts);
+      installHello(r.context);
+    });
   };
   server.setTicketKeys = keys => {
     const key = nodeTicketKey(keys);
@@ -131,8 +177,10 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
 
 const TLSEXT_TYPE_server_name = 0;
 
-/** Node's SNICallback, from the context's client-hello handler; the handshake waits for its answer. */
-function installSNI(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOptions['SNICallback']>, made: Context[]): void {
+type HelloStep = (conn: Connection, hello: ClientHello) => ClientHelloResult;
+
+/** Node's SNICallback, as a step of the context's client-hello handler; the handshake waits for its answer. */
+function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOptions['SNICallback']>, made: Context[]): HelloStep {
   const answers = new WeakMap<Connection, { done: boolean; context?: Context; error?: Error }>();
   const fromOptions = new WeakMap<object, Context>();
   const contextOf = (answer: SecureContextAnswer): Context | undefined => {
@@ -140,14 +188,15 @@ function installSNI(ossl: OpenSSL, context: Context, callback: NonNullable<Serve
     if (answer === context || (answer as Context).createConnection) return answer as Context;
     let c = fromOptions.get(answer);
     if (!c) {
-      rejectUnknownOptions('SNICallback answer', answer, NODE_CONTEXT_OPTIONS);
-      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', answer as NodeContextOptions, 'server', {})!);
+      const o = answer instanceof SecureContext ? answer.options : answer as NodeContextOptions;
+      rejectUnknownOptions('SNICallback answer', o, NODE_CONTEXT_OPTIONS);
+      c = ossl.createContext(contextOptionsFromNode('SNICallback answer', o, 'server', {})!);
       fromOptions.set(answer, c);
       made.push(c);
     }
     return c;
   };
-  context.setClientHelloHandler(conn => {
+  return conn => {
     let state = answers.get(conn);
     if (!state) {
       const name = sniName(conn.clientHelloExtension(TLSEXT_TYPE_server_name));
@@ -183,7 +232,7 @@ function installSNI(ossl: OpenSSL, context: Context, callback: NonNullable<Serve
     if (state.error) return 'error';
     if (state.context && state.context !== context) conn.useContextCertificate(state.context);
     return 'success';
-  });
+  };
 }
 
 /** The host_name of a server_name extension (RFC 6066, 3), or null. */

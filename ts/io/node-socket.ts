@@ -89,27 +89,37 @@ export class TLSSocket extends Duplex {
     const early: Announced[] = [];
     let announced = false;
     const engine: TLSEngine = new TLSEngine(connection, {
-      transmit: bytes => { if (socket.writable) socket.write(bytes); },
+      // Held while a 'newSession' callback is awaited, as Node holds its output then: a client
+      // does not get the handshake's end (and so cannot reconnect) before the session is stored.
+      transmit: bytes => { if (this.#holding) this.#heldBytes.push(bytes); else if (socket.writable) socket.write(bytes); },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
       plaintext: bytes => { if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) socket.pause(); },
       secure: () => {
         clearTimeout(this.#timer);
         this.#snapshot(connection);
-        this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
-        announced = true;
-        // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
-        for (const a of early.splice(0)) this.#announce(a);
-        for (const w of this.#waiting.splice(0)) w();
+        const finish = () => {
+          if (this.destroyed) return;
+          if (this.#refusedIdentity()) return;
+          this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
+          announced = true;
+          // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
+          for (const a of early.splice(0)) this.#announce(a);
+          for (const w of this.#waiting.splice(0)) w();
+        };
+        // As Node: 'secure' waits for the server's 'newSession' listeners to call back.
+        if (this.#holdingSecure) this.#afterHolds.push(finish);
+        else finish();
       },
       session: s => {
         onSession?.(s);
+        if (this.role === 'server') return; // Node's 'session' is a client's event (servers have 'newSession')
         const a: Announced = { der: Buffer.from(s.toDER()), ticket: s.ticket };
         if (announced) this.#announce(a);
         else early.push(a);
       },
-      peerClosed: () => { this.push(null); socket.end(); },
-      error: e => this.destroy(nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
+      peerClosed: () => { this.push(null); this.#endTransport(); },
+      error: e => this.destroy(this.#failure ?? nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
     }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
@@ -126,6 +136,72 @@ export class TLSSocket extends Duplex {
     socket.on('close', () => { this.#peerGone = true; if (!this.destroyed) this.destroy(); });
     engine.start();
     for (const w of this.#waiting.splice(0)) w();
+  }
+
+  /** How many pieces of work (the server's 'newSession' callbacks) the output waits for, and how many of them 'secure' waits for. */
+  #holding = 0;
+  #holdingSecure = 0;
+  readonly #heldBytes: Uint8Array[] = [];
+  readonly #afterHolds: (() => void)[] = [];
+  /** The transport is to end once the held output is sent. */
+  #endAfterHolds = false;
+  /** Ends the transport after any held output. */
+  #endTransport(): void {
+    if (this.#holding) this.#endAfterHolds = true;
+    else this.#socket?.end();
+  }
+  /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
+  #failure: Error | null = null;
+  /** Clients: checkServerIdentity, run once the handshake is done; an Error refuses the connection (or, not rejecting, unauthorizes it). */
+  #checkIdentity: { check: () => Error | undefined; reject: boolean } | null = null;
+
+  /**
+   * @internal the output, and with `secure` the 'secure' event (and so 'secureConnection'), wait
+   * for `work`, as Node's do for a 'newSession' callback.
+   */
+  holdOutput(work: Promise<void>, secure: boolean): void {
+    this.#holding++;
+    if (secure) this.#holdingSecure++;
+    void work.then(() => {
+      this.#holding--;
+      if (secure) this.#holdingSecure--;
+      if (this.destroyed) return;
+      if (this.#holding === 0) {
+        for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+        if (this.#endAfterHolds) this.#socket?.end();
+      }
+      if (this.#holdingSecure === 0) for (const f of this.#afterHolds.splice(0)) f();
+    });
+  }
+  /** @internal the error to destroy with when the handshake fails next (Node reports the application's own). */
+  failWith(error: Error): void {
+    this.#failure = error;
+  }
+  /** @internal clients: the check Node's checkServerIdentity option adds after the handshake. */
+  checkIdentityWith(check: () => Error | undefined, reject: boolean): void {
+    this.#checkIdentity = { check, reject };
+  }
+
+  /**
+   * Runs checkServerIdentity as Node's onConnectSecure does: only when the chain verified and the
+   * session is new; an Error it returns makes the socket unauthorized, and destroys it if rejecting.
+   * True when it did.
+   */
+  #refusedIdentity(): boolean {
+    const info = this.#info, ci = this.#checkIdentity;
+    if (!ci || !info || info.authorizationError !== undefined || info.reused) return false;
+    let error: Error | undefined;
+    try {
+      error = ci.check();
+    } catch (e) {
+      error = e as Error;
+    }
+    if (!error) return false;
+    info.authorized = false;
+    info.authorizationError = (error as { code?: string }).code ?? error.message;
+    if (!ci.reject) return false;
+    this.destroy(error);
+    return true;
   }
 
   override _read(): void {
@@ -152,7 +228,7 @@ export class TLSSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     const go = () => {
       this.#engine!.close();
-      this.#socket!.end();
+      this.#endTransport();
       cb();
     };
     if (this.#engine) go();
@@ -249,6 +325,20 @@ export class TLSSocket extends Duplex {
     const c = this.#live();
     if (!c) throw Object.assign(new Error('exportKeyingMaterial: the socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
     return Buffer.from(c.exportKeyingMaterial(length, label, context));
+  }
+  /**
+   * Clients: the server's ephemeral key as Node shows it ({ type: 'ECDH', name: 'X25519', size: 253 },
+   * { type: 'DH', size }), {} when there is none to show (a resumption, or a KEM group such as
+   * X25519MLKEM768, which has no peer key: Node's GetEphemeralKey gives {} too); null on servers
+   * and once closed, as Node.
+   */
+  getEphemeralKeyInfo(): { type: 'ECDH' | 'DH'; name?: string; size: number } | Record<string, never> | null {
+    const c = this.role === 'client' ? this.#live() : null;
+    if (!c) return null;
+    const key = c.peerTempKey;
+    if (!key || key.type === 'other') return {};
+    if (key.type === 'DH') return { type: 'DH', size: key.bits };
+    return { type: 'ECDH', name: key.type === 'EC' ? key.curve ?? '' : key.type, size: key.bits };
   }
   /** The latest Finished message sent (SSL_get_finished), or undefined. */
   getFinished(): Buffer | undefined {

@@ -9,13 +9,14 @@ import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
-import { OpenSSL } from '../oo/openssl.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
 import { contextOptionsFromNode, type NodeContextOptions } from './node-options.ts';
+import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
 
@@ -29,8 +30,8 @@ export interface ConnectOptions extends TLSSocketOptions {
   servername?: string;
   /** false: complete the handshake whatever the verification found (see `authorized`). Default true. */
   rejectUnauthorized?: boolean;
-  /** A session to resume: DER bytes (as the `session` event and getSession() give them) or a Session. */
-  session?: Uint8Array | Session;
+  /** A session to resume: DER bytes (as the `session` event and getSession() give them) or a Session; false or null: none, as Node. */
+  session?: Uint8Array | Session | false | null;
   /** An already-connected socket to run TLS over, instead of connecting to host:port. */
   socket?: net.Socket;
   /**
@@ -47,45 +48,75 @@ export interface ConnectOptions extends TLSSocketOptions {
    * says which after 'secureConnect'. Only what is safe to receive twice (RFC 8446 8).
    */
   earlyData?: Uint8Array | string;
+  /**
+   * Node's check of the server's identity, called once the chain has verified (and not on a
+   * resumption) with the host name and getPeerCertificate(true): an Error it returns refuses the
+   * server (or, with rejectUnauthorized false, makes it unauthorized), undefined accepts it. Node's
+   * own tls.checkServerIdentity takes the certificate in this shape. Absent: OpenSSL checks the
+   * name (X509_check_host) with Node's default rules.
+   */
+  checkServerIdentity?: (hostname: string, cert: DetailedPeerCertificate) => Error | undefined;
 }
-const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData'];
+const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
+  'checkServerIdentity'];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
 export function connect(port: number, host?: string | ConnectOptions | (() => void), options?: ConnectOptions | (() => void), onSecure?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
-  const { options, onSecure } = connectArgs(args);
-  rejectUnknownOptions('connect', options, CONNECT_OPTIONS);
+  const { options: given, onSecure } = connectArgs(args);
+  rejectUnknownOptions('connect', given, CONNECT_OPTIONS);
+  const options = withSecureContext('connect', given);
   if (typeof options.port !== 'number' && !options.socket) throw new TypeError('connect: options.port (or options.socket) is required');
   const host = options.host ?? 'localhost';
   const verify = options.rejectUnauthorized !== false;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
   const contextOptions = contextOptionsFromNode('connect', options, 'client',
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
+  const checkIdentity = options.checkServerIdentity;
+  if (checkIdentity !== undefined && typeof checkIdentity !== 'function') throw new TypeError('connect: options.checkServerIdentity must be a function');
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
     host: servername ?? host, earlyData: earlyDataBytes(options.earlyData) });
   if (onSecure) tls.once('secureConnect', onSecure);
+  if (checkIdentity) {
+    const hostname = servername ?? host;
+    tls.checkIdentityWith(() => checkIdentity(hostname, tls.getPeerCertificate(true) as DetailedPeerCertificate), verify);
+  }
+  const makeContext = (ossl: OpenSSL) => ossl.createContext({
+    ...contextOptions!,
+    // The socket's own context: its keylog hook is this socket's. Key-log lines
+    // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
+    keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
+  });
+  // As Node's tls.connect, bad keys and certificates throw from the call itself whenever the
+  // instance is at hand (options.openssl, or the default instance once loaded); before the default
+  // instance has loaded, they come as the socket's 'error'.
+  const at = options.openssl ?? defaultInstance.loaded;
+  let early: Context | null = null;
+  if (at && !options.context) {
+    try {
+      early = makeContext(at);
+    } catch (e) {
+      throw nodeError(e as Error, null);
+    }
+  }
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     let owned: Context | null = null;
-    const context = options.context ?? (owned = ossl.createContext({
-      ...contextOptions!,
-      // The socket's own context: its keylog hook is this socket's. Key-log lines
-      // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
-      keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-    }));
+    const context = options.context ?? (owned = early?.alive ? early : makeContext(ossl));
     const store = options.sessionStore;
     const key = store && sessionKey({ host, port: options.port ?? 0, serverName: servername, alpn: options.contextOptions?.alpn ?? alpnList(options),
       settings: options.sessionKeySettings ?? `verify=${verify}` });
     let connection: Connection, saveNewSession: ((s: Session) => void) | undefined;
     try {
       ({ connection, saveNewSession } = await prepareClientConnection({
-        ossl, context, session: options.session, sessionStore: store, sessionKey: key,
+        ossl, context, session: options.session || undefined, sessionStore: store, sessionKey: key,
         // As Node: the name is always checked, and the result shown by authorized/authorizationError;
         // rejectUnauthorized decides whether a mismatch ends the handshake. A ready context decides
         // for itself (the CLI's s_client checks no name, as native s_client).
-        ...(owned ? { serverName: servername ?? host, checkHostName: true }
-          : { serverName: servername ?? (verify ? host : undefined), checkHostName: verify }),
+        // A checkServerIdentity of the application's replaces OpenSSL's name check.
+        ...(owned ? { serverName: servername ?? host, checkHostName: !checkIdentity }
+          : { serverName: servername ?? (verify ? host : undefined), checkHostName: verify && !checkIdentity }),
         onStoreError: e => tls.emit('sessionStoreError', e),
       }));
     } catch (e) {
@@ -124,5 +155,6 @@ function connectArgs(args: unknown[]): { options: ConnectOptions; onSecure?: () 
 }
 
 export { createServer, type SecureContextAnswer, type ServerOptions, type TLSServer } from './node-server.ts';
+export { createSecureContext, SecureContext } from './node-secure-context.ts';
 export { TLSSocket, type TLSSocketOptions };
 export type { NodeTLSError, PeerCertificate, DetailedPeerCertificate, NodeContextOptions };

@@ -10,7 +10,7 @@ import type { Core } from './core.ts';
 import type { ClientHello } from './client-hello.ts';
 import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
-import { describeX509, stackCertificates, type CertificateInfo } from './x509-info.ts';
+import { describeX509, ecCurve, stackCertificates, type CertificateInfo } from './x509-info.ts';
 
 /**
  * Where an operation got to. Not an exception: 'want-read' means "give me the peer's bytes";
@@ -406,6 +406,30 @@ export class Connection extends Handle<'SSL'> {
   get group(): string | null {
     const id = this.core.capi.SSL_get_negotiated_group(this.pointer);
     return id === 0 ? null : this.core.mem.readCString(this.core.capi.SSL_group_to_name(this.pointer, id));
+  }
+  /**
+   * The peer's ephemeral key-exchange key (SSL_get_peer_tmp_key), or null: none yet, a resumption
+   * without one, or a KEM group (X25519MLKEM768, ...) where the peer sends a ciphertext, not a key.
+   * `type` is the key's kind, `curve` an EC key's curve short name ('prime256v1'), `bits` its size
+   * (EVP_PKEY_get_bits: 253 for X25519).
+   */
+  get peerTempKey(): { type: 'DH' | 'EC' | 'X25519' | 'X448' | 'other'; curve: string | null; bits: number } | null {
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    const key = mem.scope(s => {
+      const pp = s.out<'EVP_PKEY*'>();
+      return capi.SSL_get_peer_tmp_key(ssl, pp) ? mem.readPtr(pp) as Ptr<'EVP_PKEY'> : null;
+    });
+    if (key === null || key === NULL) return null;
+    try {
+      const id = capi.EVP_PKEY_get_id(key), bits = capi.EVP_PKEY_get_bits(key);
+      // NIDs from obj_mac.h: dhKeyAgreement, id-ecPublicKey, X25519, X448.
+      const types: Record<number, 'DH' | 'EC' | 'X25519' | 'X448'> = { 28: 'DH', 408: 'EC', 1034: 'X25519', 1035: 'X448' };
+      const type = types[id] ?? 'other';
+      return { type, curve: type === 'EC' ? ecCurve(this.core, key)?.curve ?? null : null, bits };
+    } finally {
+      capi.EVP_PKEY_free(key);
+    }
   }
   /** The ALPN protocol agreed on, or null. */
   get alpn(): string | null {

@@ -1,12 +1,14 @@
 import { ReentrantCallError } from '../errors.ts';
 import { rejectUnknownOptions } from './options.ts';
 import * as C from '../raw/constants.ts';
+import { requireBytes } from '../raw/memory.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
 import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions, type TraceListener } from './connection.ts';
 import { toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
+import { addRevocationLists, usePkcs12 } from './credentials.ts';
 import { configureClientPsk, configureServerPsk, type ClientPsk, type PskFindHandler } from './psk.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -37,6 +39,17 @@ export interface ContextOptions {
   certificate?: string;
   /** PEM private key for `certificate`. */
   privateKey?: string;
+  /** The passphrase of an encrypted `privateKey` (PEM_read_bio_PrivateKey's `u`); not kept. */
+  privateKeyPassphrase?: string;
+  /** A PKCS#12 file (.pfx/.p12, DER) holding the certificate, its chain and key: instead of certificate and privateKey. */
+  pkcs12?: Uint8Array;
+  /** The passphrase of `pkcs12` (PKCS12_parse); not kept. */
+  pkcs12Passphrase?: string;
+  /**
+   * PEM certificate revocation lists: the peer's chain is then checked for revocation, every
+   * certificate of it (X509_V_FLAG_CRL_CHECK | _CRL_CHECK_ALL), so each issuer needs its CRL here.
+   */
+  crl?: string | string[];
   /** PEM CA certificates to trust when verifying the peer. */
   ca?: string | string[];
   /**
@@ -111,7 +124,7 @@ export interface ContextOptions {
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
-  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
+  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, pkcs12: 1, pkcs12Passphrase: 1, crl: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
@@ -216,9 +229,20 @@ export class Context extends Handle<'SSL_CTX'> {
     const check = this.core.check.bind(this.core);
     if (o.minVersion !== undefined) check(capi.SSL_CTX_set_min_proto_version(ctx, version(o.minVersion, 'minVersion')), 'SSL_CTX_set_min_proto_version');
     if (o.maxVersion !== undefined) check(capi.SSL_CTX_set_max_proto_version(ctx, version(o.maxVersion, 'maxVersion')), 'SSL_CTX_set_max_proto_version');
-    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey);
+    if (o.privateKeyPassphrase !== undefined && (typeof o.privateKeyPassphrase !== 'string' || o.privateKey === undefined)) {
+      throw new TypeError('createContext: options.privateKeyPassphrase must be a string, given with options.privateKey');
+    }
+    if (o.pkcs12Passphrase !== undefined && (typeof o.pkcs12Passphrase !== 'string' || o.pkcs12 === undefined)) {
+      throw new TypeError('createContext: options.pkcs12Passphrase must be a string, given with options.pkcs12');
+    }
+    if (o.pkcs12 !== undefined) {
+      if (o.certificate !== undefined || o.privateKey !== undefined) throw new TypeError('createContext: options.pkcs12 holds the certificate and key: give it instead of certificate and privateKey, not beside them');
+      usePkcs12(this.core, ctx, requireBytes(o.pkcs12, 'createContext: options.pkcs12'), o.pkcs12Passphrase);
+    }
+    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey, o.privateKeyPassphrase);
     else if (o.privateKey !== undefined) throw new TypeError('createContext: options.privateKey needs options.certificate');
     if (o.ca !== undefined) this.addTrustedCertificates(o.ca);
+    if (o.crl !== undefined) addRevocationLists(this.core, ctx, (Array.isArray(o.crl) ? o.crl : [o.crl]).map(c => str(c, 'crl')));
     if (this.#verifyPeer) {
       const mode = this.role === 'server' ? C.SSL_VERIFY_PEER | C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : C.SSL_VERIFY_PEER;
       capi.SSL_CTX_set_verify(ctx, mode, NULL);
@@ -287,7 +311,7 @@ export class Context extends Handle<'SSL_CTX'> {
     }
   }
 
-  #useCertificate(certPem: string, keyPem: string | undefined): void {
+  #useCertificate(certPem: string, keyPem: string | undefined, passphrase: string | undefined): void {
     const { capi } = this.core;
     const ctx = this.pointer;
     if (keyPem === undefined) throw new TypeError('createContext: options.certificate needs options.privateKey');
@@ -298,8 +322,23 @@ export class Context extends Handle<'SSL_CTX'> {
     } finally {
       for (const x of certs) capi.X509_free(x);
     }
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL), true);
-    if (key === NULL) this.core.fail('createContext: options.privateKey is not a PEM private key (PEM_read_bio_PrivateKey)');
+    // With no callback, OpenSSL's PEM_def_callback takes `u` as the passphrase (a NUL-terminated
+    // string); staged as a secret, so it is zeroed when the scope frees it. Without one, the empty
+    // passphrase (as Node's): an encrypted key then fails to decrypt instead of asking a terminal.
+    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => this.core.mem.scope(s => {
+      const pass = new TextEncoder().encode(`${passphrase ?? ''}\0`);
+      try {
+        return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
+      } finally {
+        pass.fill(0);
+        if (passphrase !== undefined) this.core.scrubStack();
+      }
+    }), true);
+    if (key === NULL) {
+      this.core.fail(passphrase === undefined
+        ? 'createContext: options.privateKey is not a PEM private key, or is encrypted and needs privateKeyPassphrase (PEM_read_bio_PrivateKey)'
+        : 'createContext: options.privateKey is not a PEM private key, or privateKeyPassphrase does not decrypt it (PEM_read_bio_PrivateKey)');
+    }
     try {
       this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
     } finally {

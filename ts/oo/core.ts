@@ -25,6 +25,19 @@ export class Core {
   get mem() { return this.raw.mem; }
 
   /**
+   * Zeroes the 16 KB of stack below the stack pointer: the frames of the call that just returned.
+   * OpenSSL's PEM decoders copy a passphrase into stack buffers they do not cleanse, which the
+   * cleansing allocator (wasm/shims.c) does not reach. The module's stack (emscripten's 5 MB) lies
+   * below the stack pointer, so only stack is written.
+   */
+  scrubStack(): void {
+    const save = (this.raw.instance.exports as Record<string, unknown>).stackSave;
+    if (typeof save !== 'function') return;
+    const sp = save() as number;
+    new Uint8Array(this.mem.memory.buffer).fill(0, Math.max(0, sp - 16 * 1024), sp);
+  }
+
+  /**
    * Runs an OpenSSL call that may call back into JavaScript; once it returns, the frees asked for
    * inside its callbacks are carried out (see HandleTracker.release).
    */

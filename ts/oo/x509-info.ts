@@ -136,7 +136,8 @@ function ecPoint(core: Core, pkey: Ptr<'EVP_PKEY'>): Uint8Array | null {
   });
 }
 
-function ecCurve(core: Core, pkey: Ptr<'EVP_PKEY'>): { curve: string; nistCurve: string | null } | null {
+/** An EC key's curve: OpenSSL's short name ('prime256v1') and the NIST name ('P-256') when it has one. */
+export function ecCurve(core: Core, pkey: Ptr<'EVP_PKEY'>): { curve: string; nistCurve: string | null } | null {
   const { capi, mem } = core;
   const curve = mem.scope(s => {
     const buf = s.alloc<'char'>(80), len = s.out<'size_t'>();

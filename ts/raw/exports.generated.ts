@@ -107,6 +107,23 @@ export interface Capi {
   PEM_read_bio_PrivateKey(bp: Ptr<'BIO'>, x: Ptr<'EVP_PKEY*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'EVP_PKEY'>;
   /** `void EVP_PKEY_free(EVP_PKEY *pkey)` */
   EVP_PKEY_free(pkey: Ptr<'EVP_PKEY'>): void;
+  // ---- x509: revocation lists and PKCS#12 (ContextOptions crl and pkcs12, Node's crl and pfx)
+  /** `X509_CRL *PEM_read_bio_X509_CRL(BIO *bp, X509_CRL **x, pem_password_cb cb, void *u)` */
+  PEM_read_bio_X509_CRL(bp: Ptr<'BIO'>, x: Ptr<'X509_CRL*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'X509_CRL'>;
+  /** `void X509_CRL_free(X509_CRL *a)` */
+  X509_CRL_free(a: Ptr<'X509_CRL'>): void;
+  /** `int X509_STORE_add_crl(X509_STORE *xs, X509_CRL *x)` */
+  X509_STORE_add_crl(xs: Ptr<'X509_STORE'>, x: Ptr<'X509_CRL'>): number;
+  /** `int X509_STORE_set_flags(X509_STORE *xs, unsigned long flags)` */
+  X509_STORE_set_flags(xs: Ptr<'X509_STORE'>, flags: number): number;
+  /** `PKCS12 *d2i_PKCS12(PKCS12 **a, const unsigned char **pp, long length)` */
+  d2i_PKCS12(a: Ptr<'PKCS12*'>, pp: Ptr<'u8*'>, length: number): Ptr<'PKCS12'>;
+  /** `int PKCS12_parse(PKCS12 *p12, const char *pass, EVP_PKEY **pkey, X509 **cert, OPENSSL_STACK **ca)` */
+  PKCS12_parse(p12: Ptr<'PKCS12'>, pass: Ptr<'char'>, pkey: Ptr<'EVP_PKEY*'>, cert: Ptr<'X509*'>, ca: Ptr<'OPENSSL_STACK*'>): number;
+  /** `void PKCS12_free(PKCS12 *a)` */
+  PKCS12_free(a: Ptr<'PKCS12'>): void;
+  /** `void OPENSSL_sk_free(OPENSSL_STACK *st)` */
+  OPENSSL_sk_free(st: Ptr<'OPENSSL_STACK'>): void;
   // ---- methods
   /** `const SSL_METHOD *TLS_method(void)` */
   TLS_method(): Ptr<'SSL_METHOD'>;
@@ -726,6 +743,14 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   X509_STORE_add_cert: 'i',
   PEM_read_bio_PrivateKey: 'u',
   EVP_PKEY_free: 'v',
+  PEM_read_bio_X509_CRL: 'u',
+  X509_CRL_free: 'v',
+  X509_STORE_add_crl: 'i',
+  X509_STORE_set_flags: 'i',
+  d2i_PKCS12: 'u',
+  PKCS12_parse: 'i',
+  PKCS12_free: 'v',
+  OPENSSL_sk_free: 'v',
   TLS_method: 'u',
   TLS_client_method: 'u',
   TLS_server_method: 'u',

@@ -1,0 +1,243 @@
+// The Node adapter's newer tls options and members, each checked against what Node's own tls does
+// in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
+// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext. Node and Deno (Node's own tls as the reference in Node
+// only: Deno's node:tls does not have these), with the openssl CLI.
+import { readFileSync } from 'node:fs';
+import * as nodeTls from 'node:tls';
+import { OpenSSL } from '../../ts/index.ts';
+import { connect, createSecureContext, createServer, type DetailedPeerCertificate, type TLSSocket } from '../../ts/node.ts';
+import { deepEqual, equal, match, ok, throws } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { assertNoHandles } from '../lib/leaks.ts';
+import { suite } from '../lib/suite.ts';
+import { closed, closeServer, listen, once, pem } from '../io/node-tls.ts';
+import { fixturePath, openssl } from '../io/peers.ts';
+
+let instance: Promise<OpenSSL> | undefined;
+const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
+const keyPair = { cert: pem('server.pem'), key: pem('server.key') };
+/** Deno's node:tls is an emulation without these members: Node's own answers are checked in Node. */
+const inDeno = 'Deno' in globalThis;
+
+/** The test key encrypted under `pass` by the native openssl CLI. */
+async function encryptedKey(pass: string): Promise<string> {
+  const { code, out } = await openssl(['pkey', '-in', fixturePath('server.key'), '-aes256', '-passout', `pass:${pass}`]);
+  equal(code, 0, out);
+  return out.slice(out.indexOf('-----BEGIN'));
+}
+
+/** What a client's socket shows once connected, then closed. */
+async function connected<T>(socket: TLSSocket | nodeTls.TLSSocket, read: () => T): Promise<T> {
+  await once(socket, 'secureConnect');
+  const value = read();
+  socket.destroy();
+  await closed(socket);
+  return value;
+}
+
+suite('Node adapter: options and members beside Node', test => {
+  // Node's objects for these groups (what Node's own client shows: checked where Node's tls is Node's).
+  const expectedKeys: Record<string, object> = {
+    'X25519': { type: 'ECDH', name: 'X25519', size: 253 },
+    'P-256': { type: 'ECDH', name: 'prime256v1', size: 256 },
+    'P-384': { type: 'ECDH', name: 'secp384r1', size: 384 },
+  };
+  for (const [curve, expected] of Object.entries(expectedKeys)) {
+    test(`getEphemeralKeyInfo() as Node's (${curve}), null on the server's socket`, async () => {
+      const ossl = await load();
+      let answer!: (v: unknown) => void;
+      const serverSide = new Promise(r => { answer = r; });
+      const server = createServer({ openssl: ossl, ...keyPair, ecdhCurve: curve }, s => { answer(s.getEphemeralKeyInfo()); s.end(); });
+      const port = await listen(server);
+      try {
+        if (!inDeno) { // Deno's node:tls has no getEphemeralKeyInfo of its own
+          const ref = nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+          deepEqual(await connected(ref, () => ref.getEphemeralKeyInfo()), expected as never, 'Node\'s own client');
+        }
+        const ours = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+        deepEqual(await connected(ours, () => ours.getEphemeralKeyInfo()), expected as never);
+        equal(await serverSide, null, 'null on a server socket, as Node');
+        equal(ours.getEphemeralKeyInfo(), null, 'and once closed');
+      } finally {
+        await closeServer(server);
+      }
+    });
+  }
+
+  test('getEphemeralKeyInfo(): {} for X25519MLKEM768 (no peer key, as Node\'s GetEphemeralKey), null on our server socket', async () => {
+    const ossl = await load();
+    let answer!: (v: unknown) => void;
+      const serverSide = new Promise(r => { answer = r; });
+    const server = createServer({ openssl: ossl, ...keyPair, ecdhCurve: 'X25519MLKEM768' }, s => { answer(s.getEphemeralKeyInfo()); s.end(); });
+    const port = await listen(server);
+    try {
+      const ours = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ecdhCurve: 'X25519MLKEM768:X25519' });
+      const got = await connected(ours, () => ({ info: ours.getEphemeralKeyInfo(), group: ours.connection!.group }));
+      equal(got.group, 'X25519MLKEM768');
+      deepEqual(got.info, {});
+      equal(await serverSide, null);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('checkServerIdentity: called with (hostname, certificate) in Node\'s shape; its Error refuses, undefined accepts', async () => {
+    const ossl = await load();
+    const server = createServer({ openssl: ossl, ...keyPair }, s => s.end());
+    const port = await listen(server);
+    const ca = pem('ca.pem');
+    try {
+      for (const impl of ['ours', 'node'] as const) {
+        const open = (o: Record<string, unknown>) => impl === 'ours'
+          ? connect({ port, host: '127.0.0.1', openssl: ossl, ca, ...o })
+          : nodeTls.connect({ port, host: '127.0.0.1', ca, ...o });
+        // A name the certificate does not hold, accepted by a function that says so.
+        const seen: [string, DetailedPeerCertificate][] = [];
+        const accepted = open({ servername: 'not-in-the-cert.example', checkServerIdentity: (h: string, c: DetailedPeerCertificate) => { seen.push([h, c]); return undefined; } });
+        const authorized = await connected(accepted, () => accepted.authorized);
+        equal(authorized, true, `${impl}: accepted by checkServerIdentity`);
+        equal(seen.length, 1);
+        equal(seen[0][0], 'not-in-the-cert.example');
+        ok(seen[0][1].raw && seen[0][1].subject && seen[0][1].issuerCertificate, `${impl}: the detailed certificate`);
+        // Node's own default on our certificate object: the same verdict as on Node's.
+        equal((nodeTls.checkServerIdentity('not-in-the-cert.example', seen[0][1] as never) as { code?: string } | undefined)?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+        // A refusal: the socket is destroyed with the function's own Error.
+        const refusal = Object.assign(new Error('pinned key mismatch'), { code: 'ERR_PINNED' });
+        const refused = open({ servername: 'localhost', checkServerIdentity: () => refusal });
+        const e = await new Promise<Error | undefined>(resolve => { refused.on('error', resolve); refused.on('close', () => resolve(undefined)); });
+        equal(e, refusal, `${impl}: destroyed with the function's error`);
+        // Not rejecting: connected, unauthorized, authorizationError the error's code.
+        const lenient = open({ servername: 'localhost', rejectUnauthorized: false, checkServerIdentity: () => refusal });
+        const state = await connected(lenient, () => [lenient.authorized, lenient.authorizationError]);
+        deepEqual(state, [false, 'ERR_PINNED'] as unknown[], `${impl}: unauthorized`);
+      }
+      throws(() => connect({ port, openssl: ossl, checkServerIdentity: 'yes' as never }), TypeError);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  test('passphrase: an encrypted PEM key is decrypted with it; a missing or wrong one throws from the call, with Node\'s code', async () => {
+    const ossl = await load();
+    const key = await encryptedKey('s3cret');
+    for (const [what, extra] of [['no passphrase', {}], ['a wrong passphrase', { passphrase: 'nope' }]] as const) {
+      const code = 'ERR_OSSL_BAD_DECRYPT';
+      if (!inDeno) equal((throws(() => nodeTls.createServer({ cert: keyPair.cert, key, ...extra })) as { code?: string }).code, code, `Node's tls: ${what}`);
+      const ours = throws(() => createServer({ openssl: ossl, cert: keyPair.cert, key, ...extra })) as Error & { code: string };
+      equal(ours.code, code, `${what}: Node's code`);
+      const client = throws(() => connect({ port: 1, openssl: ossl, cert: keyPair.cert, key, ...extra })) as Error & { code: string };
+      equal(client.code, code, `${what}: connect throws it too`);
+    }
+    throws(() => createServer({ openssl: ossl, ...keyPair, passphrase: 7 as never }), TypeError);
+    const server = createServer({ openssl: ossl, cert: keyPair.cert, key, passphrase: 's3cret' }, s => s.end('decrypted'));
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' });
+      let text = '';
+      c.on('data', (d: Buffer) => { text += d; });
+      await closed(c);
+      equal(text, 'decrypted');
+    } finally {
+      await closeServer(server);
+    }
+    await assertNoHandles(ossl, 'after the server closed');
+  });
+
+  test('bad PEM throws from connect() and createServer() themselves, with the code Node\'s tls throws', async () => {
+    const ossl = await load();
+    const cases: [string, Record<string, string>, string][] = [
+      ['a certificate that is not PEM', { cert: 'garbage', key: keyPair.key }, 'ERR_OSSL_PEM_NO_START_LINE'],
+      ['a key that is not PEM', { cert: keyPair.cert, key: 'garbage' }, 'ERR_OSSL_UNSUPPORTED'],
+    ];
+    for (const [what, o, code] of cases) {
+      if (!inDeno) equal((throws(() => nodeTls.createServer(o)) as { code?: string }).code, code, `Node's tls: ${what}`);
+      const server = throws(() => createServer({ openssl: ossl, ...o })) as Error & { code: string };
+      const client = throws(() => connect({ port: 1, openssl: ossl, ...o })) as Error & { code: string };
+      equal(server.code, code, `${what}: createServer, Node's ${code}`);
+      equal(client.code, code, `${what}: connect, Node's ${code}`);
+      match(server.message, /PEM|DECODER|private key|certificate/);
+    }
+    // Stricter than Node's tls, which takes both: a key of another certificate, and a ca that is not PEM.
+    match((throws(() => createServer({ openssl: ossl, cert: keyPair.cert, key: pem('server-rsa.key') })) as Error).message, /does not match the certificate/);
+    match((throws(() => connect({ port: 1, openssl: ossl, ca: 'garbage' })) as Error).message, /no PEM certificate/);
+    await assertNoHandles(ossl, 'nothing kept from the refused calls');
+  });
+
+  test('pfx with passphrase: a server from a .pfx, verified by the client; a wrong passphrase throws from the call, as Node', async () => {
+    const ossl = await load();
+    const pfx = readFileSync(fixturePath('server.pfx'));
+    for (const passphrase of [undefined, 'wrong']) {
+      if (!inDeno) throws(() => nodeTls.createServer({ pfx, passphrase }), Error, `Node's tls refuses too (${passphrase})`);
+      match((throws(() => createServer({ openssl: ossl, pfx, passphrase })) as Error).message, /pkcs12 could not be read/);
+    }
+    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }] as never }), TypeError);
+    const make = [(o: object) => createServer({ openssl: ossl, ...o }, s => s.end('from pfx')) as unknown as nodeTls.Server,
+      ...inDeno ? [] : [(o: object) => nodeTls.createServer(o, s => s.end('from pfx'))]];
+    for (const server of make.map(m => m({ pfx, passphrase: 'openssl-wasm-test' }))) {
+      const port = await listen(server);
+      try {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' });
+        let text = '';
+        c.on('data', (d: Buffer) => { text += d; });
+        await once(c, 'secureConnect');
+        equal(c.authorized, true);
+        await closed(c);
+        equal(text, 'from pfx');
+      } finally {
+        await closeServer(server);
+      }
+    }
+  });
+
+  test('crl: a revoked server certificate is refused with CERT_REVOKED, as Node\'s client refuses it', async () => {
+    const ossl = await load();
+    const crl = pem('ca.crl'), ca = pem('ca.pem');
+    const revoked = createServer({ openssl: ossl, cert: pem('server-rsa.pem'), key: pem('server-rsa.key') }, s => s.end());
+    const good = createServer({ openssl: ossl, ...keyPair }, s => s.end());
+    const [revokedPort, goodPort] = [await listen(revoked), await listen(good)];
+    try {
+      const clients = [(port: number) => connect({ port, host: '127.0.0.1', openssl: ossl, ca, crl, servername: 'localhost' }) as unknown as nodeTls.TLSSocket,
+        ...inDeno ? [] : [(port: number) => nodeTls.connect({ port, host: '127.0.0.1', ca, crl, servername: 'localhost' })]];
+      for (const open of clients) {
+        const refused = open(revokedPort);
+        const e = await new Promise<Error & { code?: string }>((resolve, reject) => { refused.on('error', resolve); refused.on('secureConnect', () => reject(new Error('a revoked certificate was accepted'))); });
+        equal(e.code, 'CERT_REVOKED');
+        const fine = open(goodPort);
+        await once(fine, 'secureConnect');
+        equal(fine.authorized, true, 'a certificate not on the list');
+        fine.destroy();
+        await closed(fine);
+      }
+      match((throws(() => connect({ port: 1, openssl: ossl, ca, crl: 'garbage' })) as Error).message, /no PEM X509 CRL/);
+    } finally {
+      await closeServer(revoked);
+      await closeServer(good);
+    }
+  });
+
+  test('createSecureContext: checked when made (Node\'s codes), used by connect() and as an SNICallback answer; misuse is a TypeError', async () => {
+    const ossl = await load();
+    const bad = { cert: keyPair.cert, key: 'garbage' };
+    if (!inDeno) equal((throws(() => nodeTls.createSecureContext(bad)) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED', 'Node\'s tls');
+    equal((throws(() => createSecureContext({ ...bad, openssl: ossl })) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED');
+    throws(() => createSecureContext({ sigalgs: 'x' } as never), TypeError);
+    // SNI: a client asking for rsa.test gets the certificate of the SecureContext the callback answers with.
+    const rsa = createSecureContext({ cert: pem('server-rsa.pem'), key: pem('server-rsa.key'), openssl: ossl });
+    const server = createServer({ openssl: ossl, ...keyPair, SNICallback: (name, cb) => cb(null, name === 'server.test' ? rsa : undefined) }, s => s.end());
+    const port = await listen(server);
+    try {
+      const trust = createSecureContext({ ca: pem('ca.pem') });
+      for (const [servername, bits] of [['server.test', 2048], ['localhost', 256]] as const) {
+        const c = connect({ port, host: '127.0.0.1', openssl: ossl, servername, secureContext: trust });
+        const got = await connected(c, () => [c.authorized, (c.getPeerCertificate() as { bits?: number }).bits]);
+        deepEqual(got, [true, bits] as unknown[], `${servername}: verified with the SecureContext's ca, the right certificate`);
+      }
+      match((throws(() => connect({ port, openssl: ossl, secureContext: trust, ca: pem('ca.pem') }), TypeError) as Error).message, /ca cannot be used with options\.secureContext/);
+      if (!inDeno) match((throws(() => connect({ port, openssl: ossl, secureContext: nodeTls.createSecureContext({}) as never }), TypeError) as Error).message, /must come from createSecureContext\(\) of openssl-wasm/);
+      match((throws(() => createServer({ openssl: ossl, secureContext: trust }), TypeError) as Error).message, /secureContext is for connect\(\)/);
+      match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
