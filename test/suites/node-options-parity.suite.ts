@@ -240,4 +240,4 @@ suite('Node adapter: options and members beside Node', test => {
       await closeServer(server);
     }
   });
-});
+}, { runtimes: ['node', 'deno'] });

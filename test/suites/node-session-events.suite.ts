@@ -303,4 +303,4 @@ suite('Node adapter: newSession and resumeSession', test => {
     }
     await assertNoHandles(ossl, 'after the server and its sockets closed');
   });
-});
+}, { runtimes: ['node', 'deno'] });
