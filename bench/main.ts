@@ -331,7 +331,7 @@ async function main(): Promise<number> {
   if (opt('--compare')) {
     await build({ ...bundleOpts, entryPoints: [join(root, 'ts/index.ts')], outfile: libFile0, platform: 'node', minify: true });
     const { compare } = await import('./compare.ts');
-    console.log(await compare(root, opt('--compare')!.split(',').map(f => resolve(f)), quick, libFile0));
+    console.log(await compare(root, opt('--compare')!.split(',').map(f => resolve(f)), quick, libFile0, { parts: only, bulk: bulkOnly }));
     return 0;
   }
   if (!existsSync(wasmFile)) throw new Error(`${wasmFile} is missing: run ./build.sh`);
