@@ -26,6 +26,9 @@
 typedef struct { uint64_t hi, lo; } u128;
 _Static_assert(sizeof(u128) == 16, "u128 differs from OpenSSL's");
 
+/* libcrypto's (include/openssl/crypto.h): the init's stack copies of H's multiples are wiped */
+void OPENSSL_cleanse(void *ptr, size_t len);
+
 void osw_gcm_init_ct(u128 Htable[16], const uint64_t H[2]);
 void osw_gcm_gmult_ct(uint64_t Xi[2], const u128 Htable[16]);
 void osw_gcm_ghash_ct(uint64_t Xi[2], const u128 Htable[16], const uint8_t *inp, size_t len);
@@ -65,6 +68,8 @@ void osw_gcm_init_ct(u128 Htable[16], const uint64_t H[2])
     for (j = 0; j < 16; j++)
         for (v = 0; v < 16; v++)
             out[16 * j + v] = (uint8_t)((j < 8 ? hi[v] >> (56 - 8 * j) : lo[v] >> (120 - 8 * j)));
+    OPENSSL_cleanse(hi, sizeof(hi));
+    OPENSSL_cleanse(lo, sizeof(lo));
 }
 
 /* The slices of T[v] * x^4: each byte's nibbles one place on, the 4 bits past x^127 reduced. */
