@@ -1,5 +1,5 @@
-// `npm run bench -- --compare A.wasm,B.wasm[,...] [--quick]`: measures build levers. Loads each
-// module into this process and runs the same wasm scenarios on each, interleaved round by round
+// `npm run bench -- --compare A.wasm,B.wasm[,...] [--quick] [--only handshakes,bulk,cold] [--bulk ID]`:
+// measures build levers. Loads each module into this process and runs the same wasm scenarios on each, interleaved round by round
 // (A, B, ..., then the reverse order), so load on the machine hits all alike; cold starts alternate
 // between the modules too. Prints medians and each module's paired ratio to the first one, from wall
 // time and from CPU time (process.cpuUsage, per batch or transfer): on a shared machine wall time
@@ -24,7 +24,10 @@ function child(args: string[], cwd: string): Promise<string> {
   });
 }
 
-export async function compare(root: string, files: string[], quick: boolean, libFile: string): Promise<string> {
+/** parts: which of handshakes, bulk, cold to run (all by default); bulk: only these bulk scenario ids. */
+export async function compare(root: string, files: string[], quick: boolean, libFile: string,
+  select: { parts?: string[]; bulk?: string[] } = {}): Promise<string> {
+  const want = (part: string) => !select.parts || select.parts.includes(part);
   const plan = quick ? PLANS.quick : PLANS.full;
   const names = files.map(f => basename(f, '.wasm'));
   const mods = await Promise.all(files.map(f => WebAssembly.compile(readFileSync(f))));
@@ -37,7 +40,7 @@ export async function compare(root: string, files: string[], quick: boolean, lib
   const sizes = files.map(f => { const b = readFileSync(f); return [b.length, gzipSync(b, { level: 9 }).length]; });
   lines.push(`| size raw / gzip (KB) | ${sizes.map(([r, g]) => `${(r / 1000).toFixed(0)} / ${(g / 1000).toFixed(0)}`).join(' | ')} |`);
 
-  for (const id of SCENARIOS) {
+  for (const id of want('handshakes') ? SCENARIOS : []) {
     const spec = HANDSHAKES.find(h => h.id === id)!;
     const hs = inst.map(o => wasmHandshake(spec, o));
     const ks = hs.map(h => batchSize(warm(() => h.run(), plan.warmMs / 2), plan.batchMs));
@@ -57,7 +60,7 @@ export async function compare(root: string, files: string[], quick: boolean, lib
     process.stderr.write(`  ${id} done\n`);
     hs.forEach(h => h.free());
   }
-  for (const b of BULK_SUITES) {
+  for (const b of want('bulk') ? BULK_SUITES.filter(b => !select.bulk || select.bulk.includes(b.id)) : []) {
     const runs: number[][] = inst.map(() => []), wallRuns: number[][] = inst.map(() => []);
     const bytes = quick ? plan.bulkBytes : 16 * 2 ** 20;
     inst.forEach(o => wasmBulk(o, b.suite, plan.segment, plan.segment, plan.chunk));
@@ -70,7 +73,7 @@ export async function compare(root: string, files: string[], quick: boolean, lib
     process.stderr.write(`  ${b.id} done\n`);
   }
   const cold: number[][] = files.map(() => []), coldCpu: number[][] = files.map(() => []);
-  for (let r = 0; r < plan.cold; r++) {
+  for (let r = 0; r < (want('cold') ? plan.cold : 0); r++) {
     for (const i of r % 2 ? [...files.keys()].reverse() : [...files.keys()]) {
       const out = await child([join(root, 'bench/cold-child.mjs'), 'wasm', libFile, files[i], join(root, 'test/fixtures')], root);
       const j = JSON.parse(out.trim().split('\n').at(-1)!);
@@ -78,7 +81,7 @@ export async function compare(root: string, files: string[], quick: boolean, lib
       coldCpu[i].push(j.cpu);
     }
   }
-  row('cold start to first handshake (ms, wall)', cold.map(median), cold.map((c, i) => (i ? median(c.map((x, k) => x / cold[0][k])) : null)), x => x.toFixed(1));
-  row('cold start to first handshake (ms, CPU)', coldCpu.map(median), coldCpu.map((c, i) => (i ? median(c.map((x, k) => x / coldCpu[0][k])) : null)), x => x.toFixed(1));
+  if (want('cold')) row('cold start to first handshake (ms, wall)', cold.map(median), cold.map((c, i) => (i ? median(c.map((x, k) => x / cold[0][k])) : null)), x => x.toFixed(1));
+  if (want('cold')) row('cold start to first handshake (ms, CPU)', coldCpu.map(median), coldCpu.map((c, i) => (i ? median(c.map((x, k) => x / coldCpu[0][k])) : null)), x => x.toFixed(1));
   return lines.join('\n');
 }

@@ -28,6 +28,8 @@ const plan: Plan = planFor(quick, noWarmup);
 // The module Node users get by default: the SIMD build (Node 20 validates SIMD128 and bulk memory).
 const wasmFile = resolve(opt('--wasm') ?? join(root, 'wasm/openssl-simd.wasm'));
 const only = opt('--only')?.split(',');
+// --bulk bulk-aes128gcm: only these bulk scenarios (ids as in core.ts's BULK_SUITES), e.g. to time one cipher change
+const bulkOnly = opt('--bulk')?.split(',');
 const want = (part: string) => !only || only.includes(part);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -208,7 +210,7 @@ async function handshakes(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | 
 async function bulk(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null): Promise<Row[]> {
   const rows: Row[] = [];
   let forgeBulk: { segments: number[]; overall: number } | null = null;
-  for (const b of BULK_SUITES) {
+  for (const b of BULK_SUITES.filter(b => !bulkOnly || bulkOnly.includes(b.id))) {
     // warm-up: one segment each
     wasmBulk(ossl, b.suite, plan.segment, plan.segment, plan.chunk);
     await nodeBulk(b.suite, plan.segment, plan.segment, plan.chunk);
@@ -329,7 +331,7 @@ async function main(): Promise<number> {
   if (opt('--compare')) {
     await build({ ...bundleOpts, entryPoints: [join(root, 'ts/index.ts')], outfile: libFile0, platform: 'node', minify: true });
     const { compare } = await import('./compare.ts');
-    console.log(await compare(root, opt('--compare')!.split(',').map(f => resolve(f)), quick, libFile0));
+    console.log(await compare(root, opt('--compare')!.split(',').map(f => resolve(f)), quick, libFile0, { parts: only, bulk: bulkOnly }));
     return 0;
   }
   if (!existsSync(wasmFile)) throw new Error(`${wasmFile} is missing: run ./build.sh`);

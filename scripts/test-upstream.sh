@@ -89,8 +89,8 @@ fi
 link() {
   local variant=$1 extra=() srcs=() trace=()
   # For each replacement object, one symbol it defines: the link must take it from that object.
-  local -A replaces=([chacha20-simd]=ChaCha20_ctr32 [poly1305-simd]=Poly1305_Update [aes-simd]=AES_encrypt [memory]=memcpy)
-  [ "$variant" = simd ] && srcs=(chacha20-simd poly1305-simd aes-simd memory)
+  local -A replaces=([chacha20-simd]=ChaCha20_ctr32 [poly1305-simd]=Poly1305_Update [aes-simd]=AES_encrypt [ghash-simd]=osw_gcm_ghash_ct [memory]=memcpy)
+  [ "$variant" = simd ] && srcs=(chacha20-simd poly1305-simd aes-simd ghash-simd memory)
   local key2
   key2=$( { echo "$variant"; cat "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" | sha256sum;
             for f in "${srcs[@]}"; do cat "$root/wasm/simd/$f.c"; done; cat "$root/scripts/test-upstream-env.js"; sed -n '/^link()/,/^}/p' "$0"; } \

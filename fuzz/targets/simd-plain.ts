@@ -1,4 +1,4 @@
-// Target 5: the SIMD build against the plain one (wasm/simd/: its ChaCha20, Poly1305, AES and
+// Target 5: the SIMD build against the plain one (wasm/simd/: its ChaCha20, Poly1305, AES, GHASH and
 // memcpy are its own). One end of each TLS 1.3 connection runs on each build, so every record one
 // encrypts the other decrypts: the bytes must arrive unchanged. The input chooses the AEAD, the
 // direction, the length (0 to 70,000), the offset into the source buffer (unaligned views) and

@@ -1,5 +1,5 @@
 // The two builds of the module (scripts/link-module.sh): the plain one and the SIMD one, whose
-// ChaCha20, Poly1305, AES and memcpy differ (wasm/simd/). Each end of a connection runs on a different build,
+// ChaCha20, Poly1305, AES, GHASH and memcpy differ (wasm/simd/). Each end of a connection runs on a different build,
 // so every record one encrypts the other decrypts: the SIMD code checked against OpenSSL's own C,
 // through TLS, at sizes around its 64- and 256-byte strides and the 16 KiB record limit.
 import { OpenSSL, supportsSimd, transfer, type Connection } from '../../ts/index.ts';
@@ -44,6 +44,26 @@ suite('modules', test => {
     const names = async (url: URL) => WebAssembly.Module.exports(await WebAssembly.compile(await readURL(url)))
       .map(e => e.name).sort().join(' ');
     equal(await names(simdWasmURL), await names(plainWasmURL));
+  });
+
+  // GHASH is constant-time in both builds (openssl-src/patches/0005, wasm/simd/ghash-simd.c). OpenSSL's
+  // 4-bit table code cannot come back without its reduction table rem_4bit: 16 size_t entries
+  // PACK(0x0000), PACK(0x1C20), ... (value << 16 on wasm32), in the data section from the first
+  // non-zero byte on (wasm-opt drops the leading zeros). The modules built before patch 0005 hold it.
+  test('neither build carries OpenSSL\'s table-driven GHASH (gcm_gmult_4bit\'s rem_4bit table)', async () => {
+    const rem4bit = [0x0000, 0x1C20, 0x3840, 0x2460, 0x7080, 0x6CA0, 0x48C0, 0x54E0,
+      0xE100, 0xFD20, 0xD940, 0xC560, 0x9180, 0x8DA0, 0xA9C0, 0xB5E0];
+    const table = new Uint8Array(64);
+    rem4bit.forEach((v, i) => new DataView(table.buffer).setUint32(4 * i, v << 16 >>> 0, true));
+    const needle = table.subarray(6);
+    for (const url of [plainWasmURL, simdWasmURL]) {
+      const bytes = await readURL(url);
+      let at = -1;
+      for (let i = bytes.indexOf(needle[0]); i >= 0 && at < 0; i = bytes.indexOf(needle[0], i + 1)) {
+        if (needle.every((b, j) => bytes[i + j] === b)) at = i;
+      }
+      equal(at, -1, `${url.pathname.split('/').pop()} holds rem_4bit at byte ${at}`);
+    }
   });
 
   // TLS 1.3's AEADs, and a TLS 1.2 CBC suite (AES decryption as well as encryption: the SIMD build's AES is its own).
