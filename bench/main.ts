@@ -394,6 +394,12 @@ async function main(): Promise<number> {
     const [p, c] = (opt('--load-clients') ?? '').split('x').map(Number);
     results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log, p > 0 && c > 0 ? { ...LOAD_PLAN, processes: p, concurrency: c } : LOAD_PLAN);
   }
+  // `idle` likewise: 11,000 connections on each of two servers
+  if (only?.includes('idle')) {
+    log('idle connections (loopback sockets)');
+    const { idleBench } = await import('./idle.ts');
+    results.idle = await idleBench(root, wasmFile, log);
+  }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
   results.machine.loadAfter = loadavg();
@@ -401,6 +407,7 @@ async function main(): Promise<number> {
   let report = markdown(results);
   if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
   if (results.load) report += `\n${(await import('./load.ts')).loadMarkdown(results.load)}`;
+  if (results.idle) report += `\n${(await import('./idle.ts')).idleMarkdown(results.idle)}`;
   console.log(report);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -63,6 +63,7 @@ export interface Results {
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
   /** A server under load over loopback sockets (bench/load.ts; --only load). */
   load?: import('./load.ts').LoadResult;
+  idle?: import('./idle.ts').IdleResult;
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
