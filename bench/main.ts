@@ -381,6 +381,11 @@ async function main(): Promise<number> {
     results.cold = await cold(libFile);
     log(`  wasm ${results.cold.wasm.total.median.toFixed(1)} ms, node ${results.cold.node.total.median.toFixed(1)} ms`);
   }
+  if (want('cold-browser')) {
+    log('cold start in Chromium');
+    const { coldBrowser } = await import('./cold-browser.ts');
+    results.coldBrowser = await coldBrowser(root, outDir, quick ? 2 : 5, log);
+  }
   if (want('fleet')) {
     log('fleet (Redis)');
     const { fleetBench } = await import('./fleet.ts');
@@ -407,6 +412,7 @@ async function main(): Promise<number> {
   let report = markdown(results);
   if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
   if (results.load) report += `\n${(await import('./load.ts')).loadMarkdown(results.load)}`;
+  if (results.coldBrowser) report += `\n${(await import('./cold-browser.ts')).coldBrowserMarkdown(results.coldBrowser)}`;
   if (results.idle) report += `\n${(await import('./idle.ts')).idleMarkdown(results.idle)}`;
   console.log(report);
   const dir = join(root, 'bench/results');

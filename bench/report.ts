@@ -64,6 +64,7 @@ export interface Results {
   /** A server under load over loopback sockets (bench/load.ts; --only load). */
   load?: import('./load.ts').LoadResult;
   idle?: import('./idle.ts').IdleResult;
+  coldBrowser?: import('./cold-browser.ts').ColdBrowserResult;
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
