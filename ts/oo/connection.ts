@@ -56,6 +56,12 @@ export type TraceListener = (text: string, connection: Connection) => void;
 
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
+/**
+ * Each memory BIO (incoming and outgoing ciphertext) keeps a buffer of up to this many bytes between
+ * uses; one a burst grew larger (bulk data; up to maxIncomingBytes incoming) is given back once
+ * emptied, so an idle connection holds little, whatever passed through it.
+ */
+const TRIM_ABOVE = 4096;
 
 /** What a connection may hold of the peer's unprocessed bytes unless told otherwise. */
 export const DEFAULT_MAX_INCOMING_BYTES = 256 * 1024;
@@ -234,8 +240,15 @@ export class Connection extends Handle<'SSL'> {
       const data = mem.copyOut(ptr<'u8'>(mem.readU32(pp)), len);
       const at = capi.BIO_tell(bio);
       if (at < 0 || capi.BIO_seek(bio, at + len) !== at + len) this.core.fail('BIO_seek');
+      this.#trim(bio);
       return data;
     });
+  }
+
+  /** Gives an emptied memory BIO's buffer back if a burst grew it (it never shrinks by itself). */
+  #trim(bio: Ptr<'BIO'>): void {
+    // -1 (out of memory for the fresh buffer) leaves the BIO as it was: nothing to undo
+    this.core.capi.OSW_BIO_mem_trim(bio, TRIM_ABOVE);
   }
 
   // ---- TLS
@@ -295,6 +308,7 @@ export class Connection extends Handle<'SSL'> {
       }
       if (used > 0) chunks.push(mem.copyOut(buf, used));
     });
+    this.#trim(this.#rbio);
     const data = chunks.length === 1 ? chunks[0] : concat(chunks);
     return { data, state: (state as Progress) === 'closed' ? 'closed' : 'want-read' };
   }
