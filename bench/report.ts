@@ -98,6 +98,11 @@ export function targets(r: Results): Target[] {
   if (r.live) out.push({ name: `the ${r.live.live}th live connection created within 2× the time of the first`, figure: `${(r.live.last / r.live.first).toFixed(2)}×`, met: r.live.last <= 2 * r.live.first });
   if (r.size) out.push({ name: 'module at most 500 KB gzipped', figure: kb(r.size.gzip), met: r.size.gzip <= 500_000 });
   if (r.cold) out.push({ name: 'nothing loaded to first completed handshake (Node): at most 50 ms', figure: `${ms(r.cold.wasm.total.median)} ms (CPU ${ms(r.cold.wasm.cpu.median)} ms; Node tls ${ms(r.cold.node.total.median)} ms)`, met: r.cold.wasm.total.median <= 50 });
+  // Chromium: from the page script's first line (the bundle, library included, already fetched and
+  // evaluated; navigation to there is reported beside it), per load of the same fresh profile.
+  for (const l of r.coldBrowser?.loads ?? []) {
+    out.push({ name: `nothing loaded to first completed handshake (Chromium, ${l.name} load): at most 50 ms`, figure: `${ms(l.total.median)} ms from the script's first line (${ms(l.fromNavigation.median)} ms from navigation)`, met: l.total.median <= 50 });
+  }
   return out;
 }
 
