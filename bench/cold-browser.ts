@@ -13,11 +13,13 @@ import { summarize, type Summary } from './stats.ts';
 
 export const LOADS = ['first', 'second', 'third (after 5 s)'] as const;
 interface PageResult { navToScript: number; phases: Record<string, number>; total: number; isolated: boolean }
+/** CPU time of the load, ms, from Chromium's own counters (DevTools' Performance.getMetrics). */
+interface LoadCpu { mainThread: number; renderer: number }
 export interface ColdBrowserResult {
   runs: number;
   version: string;
   /** Per load: navigation start to the script's first line, the phases, and script to handshake. */
-  loads: { name: string; navToScript: Summary; phases: Record<string, Summary>; total: Summary; fromNavigation: Summary }[];
+  loads: { name: string; navToScript: Summary; phases: Record<string, Summary>; total: Summary; fromNavigation: Summary; mainThreadCpu: Summary; rendererCpu: Summary }[];
 }
 
 export async function coldBrowser(root: string, outDir: string, runs: number, log: (s: string) => void): Promise<ColdBrowserResult> {
@@ -51,7 +53,7 @@ export async function coldBrowser(root: string, outDir: string, runs: number, lo
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
   const { chromium } = await import('playwright');
-  const per: PageResult[][] = LOADS.map(() => []);
+  const per: (PageResult & LoadCpu)[][] = LOADS.map(() => []);
   let version = '';
   try {
     for (let r = 0; r < runs; r++) {
@@ -65,14 +67,21 @@ export async function coldBrowser(root: string, outDir: string, runs: number, lo
         const page = context.pages()[0] ?? await context.newPage();
         const errors: string[] = [];
         page.on('pageerror', e => errors.push(e.message));
+        // CPU time, which waiting for a busy core does not inflate: ThreadTime is the page's main
+        // thread since its navigation; ProcessTime the renderer's, all threads (compilers, GC), cumulative
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+        const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map(m => [m.name, m.value]));
         for (let i = 0; i < LOADS.length; i++) {
           if (i === 2) await page.waitForTimeout(5000);
+          const before = await metrics();
           await page.goto(url, { timeout: 30_000 });
           await page.waitForFunction(() => (globalThis as { __cold?: unknown }).__cold !== undefined, null, { timeout: 60_000, polling: 20 })
             .catch(e => { throw new Error(`cold page: no result (${e.message.split('\n')[0]}); page errors: ${errors.join('; ')}`); });
           const x = await page.evaluate(() => (globalThis as unknown as { __cold: PageResult & { ok: boolean; error?: string } }).__cold);
           if (!('phases' in x)) throw new Error(`cold page: ${(x as { error?: string }).error}`);
-          per[i].push(x);
+          const after = await metrics();
+          per[i].push({ ...x, mainThread: after.ThreadTime * 1000, renderer: (after.ProcessTime - before.ProcessTime) * 1000 });
         }
       } finally {
         await context.close();
@@ -93,6 +102,8 @@ export async function coldBrowser(root: string, outDir: string, runs: number, lo
         phases: Object.fromEntries(Object.keys(xs[0].phases).map(p => [p, summarize(xs.map(x => x.phases[p]))])),
         total: summarize(xs.map(x => x.total)),
         fromNavigation: summarize(xs.map(x => x.navToScript + x.total)),
+        mainThreadCpu: summarize(xs.map(x => x.mainThread)),
+        rendererCpu: summarize(xs.map(x => x.renderer)),
       };
     }),
   };
@@ -108,6 +119,8 @@ export function coldBrowserMarkdown(r: ColdBrowserResult): string {
   for (const p of Object.keys(r.loads[0].phases)) row(p === 'load' ? 'OpenSSL.load() (fetch, compileStreaming, instantiate)' : p, l => l.phases[p]);
   L.push(`| **script → first handshake** | ${r.loads.map(l => `**${f(l.total)}**`).join(' | ')} |`);
   row('navigation → first handshake', l => l.fromNavigation);
+  row('(main-thread CPU, navigation → handshake)', l => l.mainThreadCpu);
+  row('(renderer CPU, all threads; 10 ms ticks)', l => l.rendererCpu);
   L.push('');
   return L.join('\n');
 }

@@ -246,7 +246,7 @@ async function bulk(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null):
 // ---- cold start ------------------------------------------------------------------------------------
 
 async function cold(libFile: string): Promise<ColdResult> {
-  const results: Record<'wasm' | 'node', { total: number; boot: number; cpu: number; phases: Record<string, number> }[]> = { wasm: [], node: [] };
+  const results: Record<'wasm' | 'node', { total: number; boot: number; cpu: number; mainCpu: number | null; phases: Record<string, number> }[]> = { wasm: [], node: [] };
   for (let i = 0; i < plan.cold; i++) {
     for (const mode of (i % 2 ? ['node', 'wasm'] : ['wasm', 'node']) as ('wasm' | 'node')[]) {
       const r = await run(process.execPath, [join(root, 'bench/cold-child.mjs'), mode, libFile, wasmFile, join(root, 'test/fixtures')], {}, 60_000);
@@ -258,6 +258,7 @@ async function cold(libFile: string): Promise<ColdResult> {
     total: summarize(xs.map(x => x.total)),
     boot: summarize(xs.map(x => x.boot)),
     cpu: summarize(xs.map(x => x.cpu)),
+    ...(xs.every(x => x.mainCpu !== null) ? { mainCpu: summarize(xs.map(x => x.mainCpu!)) } : {}),
     phases: Object.fromEntries(Object.keys(xs[0].phases).map(p => [p, summarize(xs.map(x => x.phases[p]))])),
   });
   return { runs: plan.cold, wasm: sum(results.wasm), node: sum(results.node) };
