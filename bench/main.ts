@@ -382,7 +382,8 @@ async function main(): Promise<number> {
     results.cold = await cold(libFile);
     log(`  wasm ${results.cold.wasm.total.median.toFixed(1)} ms, node ${results.cold.node.total.median.toFixed(1)} ms`);
   }
-  if (want('cold-browser')) {
+  // in the full run (5 profiles, ~1 min); not in --quick unless named
+  if (want('cold-browser') && (!quick || only?.includes('cold-browser'))) {
     log('cold start in Chromium');
     const { coldBrowser } = await import('./cold-browser.ts');
     results.coldBrowser = await coldBrowser(root, outDir, quick ? 2 : 5, log);
