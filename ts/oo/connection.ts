@@ -57,11 +57,12 @@ export type TraceListener = (text: string, connection: Connection) => void;
 /** Largest plaintext record; reads and writes go through a staging buffer of this size. */
 const RECORD = 16384;
 /**
- * Each memory BIO (incoming and outgoing ciphertext) keeps a buffer of up to this many bytes between
- * uses; one a burst grew larger (bulk data; up to maxIncomingBytes incoming) is given back once
- * emptied, so an idle connection holds little, whatever passed through it.
+ * How much buffer each memory BIO (incoming and outgoing ciphertext) may keep once emptied: none.
+ * A BIO's buffer never shrinks by itself, so without this an idle connection would hold whatever the
+ * largest burst through it grew (up to maxIncomingBytes incoming), and a few KiB after any handshake.
+ * Measured at no cost: a malloc for the next flight (bench/README.md, idle connections).
  */
-const TRIM_ABOVE = 4096;
+const TRIM_ABOVE = 0;
 
 /** What a connection may hold of the peer's unprocessed bytes unless told otherwise. */
 export const DEFAULT_MAX_INCOMING_BYTES = 256 * 1024;
@@ -245,17 +246,20 @@ export class Connection extends Handle<'SSL'> {
     });
   }
 
-  /** Gives an emptied memory BIO's buffer back if a burst grew it (it never shrinks by itself). */
+  /** Gives an emptied memory BIO's buffer back (see TRIM_ABOVE). */
   #trim(bio: Ptr<'BIO'>): void {
-    // -1 (out of memory for the fresh buffer) leaves the BIO as it was: nothing to undo
-    this.core.capi.OSW_BIO_mem_trim(bio, TRIM_ABOVE);
+    // Not once a callback of the operation just run has freed the connection (its BIOs with it).
+    // -1 (out of memory for the fresh buffer) leaves the BIO as it was: nothing to undo.
+    if (this.alive) this.core.capi.OSW_BIO_mem_trim(bio, TRIM_ABOVE);
   }
 
   // ---- TLS
 
   /** Advances the handshake: 'done' once complete, else what it waits for. */
   handshake(): Progress {
-    return this.#op('handshake', ssl => this.core.capi.SSL_do_handshake(ssl));
+    const progress = this.#op('handshake', ssl => this.core.capi.SSL_do_handshake(ssl));
+    this.#trim(this.#rbio);
+    return progress;
   }
 
   /** Whether the handshake has completed. */
