@@ -56,7 +56,6 @@ EXPORT long (SSL_CTX_get_max_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_m
 EXPORT long (SSL_CTX_add1_chain_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_add1_chain_cert(ctx, x); }
 EXPORT long (SSL_CTX_set1_groups_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_groups_list(ctx, l); }
 EXPORT long (SSL_CTX_set_mode)(SSL_CTX *ctx, long m) { return SSL_CTX_set_mode(ctx, m); }
-EXPORT long (SSL_CTX_get_mode)(SSL_CTX *ctx) { return SSL_CTX_get_mode(ctx); }
 
 /* ---- SSL macros -------------------------------------------------------------------------------- */
 

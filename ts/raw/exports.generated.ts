@@ -153,8 +153,6 @@ export interface Capi {
   SSL_CTX_set1_groups_list(ctx: Ptr<'SSL_CTX'>, list: Ptr<'char'>): number;
   /** `long SSL_CTX_set_mode(SSL_CTX *ctx, long mode)` */
   SSL_CTX_set_mode(ctx: Ptr<'SSL_CTX'>, mode: number): number;
-  /** `long SSL_CTX_get_mode(SSL_CTX *ctx)` */
-  SSL_CTX_get_mode(ctx: Ptr<'SSL_CTX'>): number;
   /** `int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len)` */
   SSL_CTX_set_alpn_protos(ctx: Ptr<'SSL_CTX'>, protos: Ptr<'u8'>, protos_len: number): number;
   /** `void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, alpn_select_cb cb, void *arg)` */
@@ -748,7 +746,6 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_set_ciphersuites: 'i',
   SSL_CTX_set1_groups_list: 'i',
   SSL_CTX_set_mode: 'i',
-  SSL_CTX_get_mode: 'i',
   SSL_CTX_set_alpn_protos: 'i',
   SSL_CTX_set_alpn_select_cb: 'v',
   SSL_CTX_set_keylog_callback: 'v',
