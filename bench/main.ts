@@ -248,7 +248,7 @@ async function bulk(ossl: OpenSSL, forge: ReturnType<typeof forgeSetup> | null):
 // ---- cold start ------------------------------------------------------------------------------------
 
 async function cold(libFile: string): Promise<ColdResult> {
-  const results: Record<'wasm' | 'node', { total: number; boot: number; cpu: number; phases: Record<string, number> }[]> = { wasm: [], node: [] };
+  const results: Record<'wasm' | 'node', { total: number; boot: number; cpu: number; mainCpu: number | null; phases: Record<string, number> }[]> = { wasm: [], node: [] };
   for (let i = 0; i < plan.cold; i++) {
     for (const mode of (i % 2 ? ['node', 'wasm'] : ['wasm', 'node']) as ('wasm' | 'node')[]) {
       const r = await run(process.execPath, [join(root, 'bench/cold-child.mjs'), mode, libFile, wasmFile, join(root, 'test/fixtures')], {}, 60_000);
@@ -260,6 +260,7 @@ async function cold(libFile: string): Promise<ColdResult> {
     total: summarize(xs.map(x => x.total)),
     boot: summarize(xs.map(x => x.boot)),
     cpu: summarize(xs.map(x => x.cpu)),
+    ...(xs.every(x => x.mainCpu !== null) ? { mainCpu: summarize(xs.map(x => x.mainCpu!)) } : {}),
     phases: Object.fromEntries(Object.keys(xs[0].phases).map(p => [p, summarize(xs.map(x => x.phases[p]))])),
   });
   return { runs: plan.cold, wasm: sum(results.wasm), node: sum(results.node) };
@@ -383,6 +384,12 @@ async function main(): Promise<number> {
     results.cold = await cold(libFile);
     log(`  wasm ${results.cold.wasm.total.median.toFixed(1)} ms, node ${results.cold.node.total.median.toFixed(1)} ms`);
   }
+  // in the full run (5 profiles, ~1 min); not in --quick unless named
+  if (want('cold-browser') && (!quick || only?.includes('cold-browser'))) {
+    log('cold start in Chromium');
+    const { coldBrowser } = await import('./cold-browser.ts');
+    results.coldBrowser = await coldBrowser(root, outDir, quick ? 2 : 5, log);
+  }
   if (want('fleet')) {
     log('fleet (Redis)');
     const { fleetBench } = await import('./fleet.ts');
@@ -396,6 +403,12 @@ async function main(): Promise<number> {
     const [p, c] = (opt('--load-clients') ?? '').split('x').map(Number);
     results.load = await loadBench(root, await OpenSSL.load({ wasm: module }), log, p > 0 && c > 0 ? { ...LOAD_PLAN, processes: p, concurrency: c } : LOAD_PLAN);
   }
+  // `idle` likewise: 11,000 connections on each of two servers
+  if (only?.includes('idle')) {
+    log('idle connections (loopback sockets)');
+    const { idleBench } = await import('./idle.ts');
+    results.idle = await idleBench(root, wasmFile, log);
+  }
   if (want('deno')) { log('deno'); results.runtimes.deno = await deno(outDir); results.versions.deno = results.runtimes.deno.runtime.replace(/^deno /, ''); }
   if (want('chromium')) { log('chromium'); results.runtimes.chromium = await chromium(outDir); results.versions.chromium = results.runtimes.chromium.runtime.replace(/^chromium /, ''); }
   results.machine.loadAfter = loadavg();
@@ -403,6 +416,8 @@ async function main(): Promise<number> {
   let report = markdown(results);
   if (results.fleet) report += `\n${(await import('./fleet.ts')).fleetMarkdown(results.fleet)}`;
   if (results.load) report += `\n${(await import('./load.ts')).loadMarkdown(results.load)}`;
+  if (results.coldBrowser) report += `\n${(await import('./cold-browser.ts')).coldBrowserMarkdown(results.coldBrowser)}`;
+  if (results.idle) report += `\n${(await import('./idle.ts')).idleMarkdown(results.idle)}`;
   console.log(report);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

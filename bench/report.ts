@@ -30,8 +30,8 @@ export interface Row {
 
 export interface ColdResult {
   runs: number;
-  wasm: { total: Summary; boot: Summary; cpu: Summary; phases: Record<string, Summary> };
-  node: { total: Summary; boot: Summary; cpu: Summary; phases: Record<string, Summary> };
+  wasm: { total: Summary; boot: Summary; cpu: Summary; mainCpu?: Summary; phases: Record<string, Summary> };
+  node: { total: Summary; boot: Summary; cpu: Summary; mainCpu?: Summary; phases: Record<string, Summary> };
 }
 
 export interface Results {
@@ -63,6 +63,8 @@ export interface Results {
   runtimes: { deno: StandaloneResult | null; chromium: (StandaloneResult & { isolated?: boolean }) | null };
   /** A server under load over loopback sockets (bench/load.ts; --only load). */
   load?: import('./load.ts').LoadResult;
+  idle?: import('./idle.ts').IdleResult;
+  coldBrowser?: import('./cold-browser.ts').ColdBrowserResult;
   /** Sessions in Redis (bench/fleet.ts). */
   fleet?: import('./fleet.ts').FleetResults;
   targets: Target[];
@@ -95,7 +97,12 @@ export function targets(r: Results): Target[] {
   }
   if (r.live) out.push({ name: `the ${r.live.live}th live connection created within 2× the time of the first`, figure: `${(r.live.last / r.live.first).toFixed(2)}×`, met: r.live.last <= 2 * r.live.first });
   if (r.size) out.push({ name: 'module at most 500 KB gzipped', figure: kb(r.size.gzip), met: r.size.gzip <= 500_000 });
-  if (r.cold) out.push({ name: 'nothing loaded to first completed handshake (Node): at most 50 ms', figure: `${ms(r.cold.wasm.total.median)} ms (CPU ${ms(r.cold.wasm.cpu.median)} ms; Node tls ${ms(r.cold.node.total.median)} ms)`, met: r.cold.wasm.total.median <= 50 });
+  if (r.cold) out.push({ name: 'nothing loaded to first completed handshake (Node): at most 50 ms', figure: `${ms(r.cold.wasm.total.median)} ms (CPU ${ms(r.cold.wasm.cpu.median)} ms all threads${r.cold.wasm.mainCpu ? `, ${ms(r.cold.wasm.mainCpu.median)} ms main thread` : ''}; Node tls ${ms(r.cold.node.total.median)} ms)`, met: r.cold.wasm.total.median <= 50 });
+  // Chromium: from the page script's first line (the bundle, library included, already fetched and
+  // evaluated; navigation to there is reported beside it), per load of the same fresh profile.
+  for (const l of r.coldBrowser?.loads ?? []) {
+    out.push({ name: `nothing loaded to first completed handshake (Chromium, ${l.name} load): at most 50 ms`, figure: `${ms(l.total.median)} ms from the script's first line (${ms(l.fromNavigation.median)} ms from navigation; main-thread CPU from navigation ${ms(l.mainThreadCpu.median)} ms)`, met: l.total.median <= 50 });
+  }
   return out;
 }
 
@@ -166,6 +173,7 @@ export function markdown(r: Results): string {
     for (const p of phases) L.push(`| ${p} | ${c.wasm.phases[p] ? cell(c.wasm.phases[p], ms) : '–'} | ${c.node.phases[p] ? cell(c.node.phases[p], ms) : '–'} |`);
     L.push(`| **nothing loaded → first handshake** | **${cell(c.wasm.total, ms)}** | **${cell(c.node.total, ms)}** |`);
     L.push(`| (CPU time of the same, all threads) | ${cell(c.wasm.cpu, ms)} | ${cell(c.node.cpu, ms)} |`);
+    if (c.wasm.mainCpu && c.node.mainCpu) L.push(`| (CPU time of the same, main thread) | ${cell(c.wasm.mainCpu, ms)} | ${cell(c.node.mainCpu, ms)} |`);
     L.push(`| (before that: Node's own start-up) | ${cell(c.wasm.boot, ms)} | ${cell(c.node.boot, ms)} |`, '');
   }
   if (r.size) {

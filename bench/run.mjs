@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --wasm FILE] [-- --only handshakes,bulk,size,memory,live,cold,fleet,deno,chromium,forge,load] [-- --bulk bulk-aes128gcm,bulk-chacha20] [-- --no-warmup]`
+// `npm run bench [-- --quick] [-- --wasm FILE] [-- --only handshakes,bulk,size,memory,live,cold,fleet,deno,chromium,forge,load,idle,cold-browser] [-- --bulk bulk-aes128gcm,bulk-chacha20] [-- --no-warmup]`
 // Node 20 runs no TypeScript: bundle bench/main.ts (and the sources it imports) with esbuild into
 // build/bench/, then run it. Packages stay external (resolved from node_modules as usual).
 import { build } from 'esbuild';

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include "shims.h"
@@ -84,6 +85,17 @@ EXPORT int OSW_cleansing_allocator(void)
 EXPORT long (BIO_pending)(BIO *b) { return BIO_pending(b); }
 EXPORT long (BIO_set_mem_eof_return)(BIO *b, long v) { return BIO_set_mem_eof_return(b, v); }
 EXPORT long (BIO_get_mem_data)(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+/* A memory BIO's buffer only grows (BUF_MEM never shrinks): one burst of traffic would stay
+ * allocated for the connection's life. Once the BIO is empty and its buffer holds more than `keep`
+ * bytes, swap in a fresh, empty BUF_MEM (BIO_set_mem_buf frees the old one, cleansed). 1 when
+ * trimmed, 0 when there was nothing to do, -1 when out of memory (the BIO is left as it was). */
+EXPORT int OSW_BIO_mem_trim(BIO *b, size_t keep) {
+    BUF_MEM *bm = NULL, *fresh;
+    if (BIO_ctrl_pending(b) != 0 || BIO_get_mem_ptr(b, &bm) <= 0 || bm == NULL || bm->max <= keep) return 0;
+    if ((fresh = BUF_MEM_new()) == NULL) return -1;
+    BIO_set_mem_buf(b, fresh, BIO_CLOSE);
+    return 1;
+}
 EXPORT int (BIO_seek)(BIO *b, int ofs) { return BIO_seek(b, ofs); }
 EXPORT int (BIO_tell)(BIO *b) { return BIO_tell(b); }
 
@@ -95,6 +107,7 @@ EXPORT long (SSL_CTX_get_min_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_m
 EXPORT long (SSL_CTX_get_max_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_max_proto_version(ctx); }
 EXPORT long (SSL_CTX_add1_chain_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_add1_chain_cert(ctx, x); }
 EXPORT long (SSL_CTX_set1_groups_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_groups_list(ctx, l); }
+EXPORT long (SSL_CTX_set_mode)(SSL_CTX *ctx, long m) { return SSL_CTX_set_mode(ctx, m); }
 
 /* ---- SSL macros -------------------------------------------------------------------------------- */
 

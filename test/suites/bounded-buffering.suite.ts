@@ -3,7 +3,7 @@
 // so a peer that writes faster than the application reads cannot grow linear memory (which never
 // shrinks). The adapters' backpressure is tested in bounded-buffering-io (sockets) and below
 // (Web Streams, in memory).
-import { handshakeInMemory, tlsOverStreams, webSocketStreams, type ByteStreams, type OpenSSL, type WebSocketLike } from '../../ts/index.ts';
+import { handshakeInMemory, tlsOverStreams, transfer, webSocketStreams, type ByteStreams, type OpenSSL, type WebSocketLike } from '../../ts/index.ts';
 import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
 import { writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
@@ -111,6 +111,36 @@ suite('bounded buffering: Connection', test => {
     const freed = sctx.createConnection();
     freed.free();
     throws(() => freed.incomingBytes, TypeError);
+    sctx.free();
+    cctx.free();
+    equal(ossl.stats().handles.Connection, 0);
+  });
+});
+
+suite('idle connections', test => {
+  test('an established connection gives its record buffers back when they are empty: traffic leaves nothing behind, and an idle one holds under 32 KiB', async () => {
+    // SSL_MODE_RELEASE_BUFFERS (ts/oo/context.ts): without it each connection kept a read and a
+    // write buffer of about 17 KiB each for its whole life (bench: "concurrent idle connections").
+    // The server has an instance of its own, so its linear memory counts server connections only.
+    const ossl = await load(), peer = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(peer, 'TLSv1.3');
+    const pairs = [connect(cctx, sctx)]; // the first connection's one-time allocations out of the count
+    const n = 20, heap0 = ossl.stats().heapInUse;
+    for (let i = 0; i < n; i++) pairs.push(connect(cctx, sctx));
+    const established = (ossl.stats().heapInUse - heap0) / n;
+    const data = new Uint8Array(40 * KiB).fill(3);
+    for (const { c, s } of pairs.slice(1)) {
+      c.write(data);
+      transfer(c, s);
+      equal(s.read().data.length, data.length, 'the client\'s 40 KiB arrived');
+      s.write(data);
+      transfer(s, c);
+      equal(c.read().data.length, data.length, 'the server\'s 40 KiB arrived');
+    }
+    const afterTraffic = (ossl.stats().heapInUse - heap0) / n;
+    ok(established < 32 * KiB, `an established idle server connection holds ${established.toFixed(0)} bytes`);
+    ok(afterTraffic - established < 1 * KiB, `40 KiB each way left ${(afterTraffic - established).toFixed(0)} bytes a connection behind`);
+    for (const { c, s } of pairs) close(c, s);
     sctx.free();
     cctx.free();
     equal(ossl.stats().handles.Connection, 0);

@@ -29,6 +29,10 @@ export const SSL_VERIFY_POST_HANDSHAKE = 0x08;
 export const X509_V_OK = 0;
 export const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 
+// SSL_CTX_set_mode(3)
+export const SSL_MODE_AUTO_RETRY = 0x0004;
+export const SSL_MODE_RELEASE_BUFFERS = 0x0010;
+
 export const SSL_SESS_CACHE_OFF = 0x0000;
 export const SSL_SESS_CACHE_CLIENT = 0x0001;
 export const SSL_SESS_CACHE_SERVER = 0x0002;

@@ -78,6 +78,8 @@ export interface Capi {
   BIO_set_mem_eof_return(b: Ptr<'BIO'>, v: number): number;
   /** `long BIO_get_mem_data(BIO *b, char **pp)` */
   BIO_get_mem_data(b: Ptr<'BIO'>, pp: Ptr<'char*'>): number;
+  /** `int OSW_BIO_mem_trim(BIO *b, size_t keep)` */
+  OSW_BIO_mem_trim(b: Ptr<'BIO'>, keep: number): number;
   /** `int BIO_seek(BIO *b, int ofs)` */
   BIO_seek(b: Ptr<'BIO'>, ofs: number): number;
   /** `int BIO_tell(BIO *b)` */
@@ -170,6 +172,8 @@ export interface Capi {
   SSL_CTX_set_ciphersuites(ctx: Ptr<'SSL_CTX'>, str: Ptr<'char'>): number;
   /** `long SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list)` */
   SSL_CTX_set1_groups_list(ctx: Ptr<'SSL_CTX'>, list: Ptr<'char'>): number;
+  /** `long SSL_CTX_set_mode(SSL_CTX *ctx, long mode)` */
+  SSL_CTX_set_mode(ctx: Ptr<'SSL_CTX'>, mode: number): number;
   /** `int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len)` */
   SSL_CTX_set_alpn_protos(ctx: Ptr<'SSL_CTX'>, protos: Ptr<'u8'>, protos_len: number): number;
   /** `void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, alpn_select_cb cb, void *arg)` */
@@ -729,6 +733,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   BIO_pending: 'i',
   BIO_set_mem_eof_return: 'i',
   BIO_get_mem_data: 'i',
+  OSW_BIO_mem_trim: 'i',
   BIO_seek: 'i',
   BIO_tell: 'i',
   PEM_read_bio_X509: 'u',
@@ -773,6 +778,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_set_cipher_list: 'i',
   SSL_CTX_set_ciphersuites: 'i',
   SSL_CTX_set1_groups_list: 'i',
+  SSL_CTX_set_mode: 'i',
   SSL_CTX_set_alpn_protos: 'i',
   SSL_CTX_set_alpn_select_cb: 'v',
   SSL_CTX_set_keylog_callback: 'v',
