@@ -7,8 +7,9 @@
 export { loadRaw, supportsSimd, type LoadOptions, type WasmSource } from './loader.ts';
 export { RawOpenSSL } from './raw/instance.ts';
 export { WasmMemory, MemoryScope } from './raw/memory.ts';
-export type { Capi } from './raw/exports.generated.ts';
-export { EXPORTED_FUNCTIONS } from './raw/instance.ts';
+export type { Capi, Capi35, Capi40 } from './raw/exports.generated.ts';
+export { EXPORTED_FUNCTIONS, exportedFunctions } from './raw/instance.ts';
+export { DEFAULT_LINE, type Line } from './raw/lines.ts';
 export type { CallbackHandlers, CallbackKind } from './raw/callbacks.ts';
 export { NULL, ptr, type Ptr, type FnPtr } from './raw/types.ts';
 export { drainErrorStack, openSSLError } from './raw/error-stack.ts';

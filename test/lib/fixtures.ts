@@ -20,11 +20,13 @@ export async function fixture(name: string): Promise<string> {
 }
 
 import { supportsSimd } from '../../ts/loader.ts';
+import { lineDir } from './line.ts';
 
 /**
  * The module under test: the one build.sh wrote (not the packaged copy) that the loader picks by
- * default in this runtime: the SIMD build wherever SIMD128 is supported, as in every runtime here.
+ * default in this runtime: the SIMD build wherever SIMD128 is supported, as in every runtime here;
+ * of the line under test (test/lib/line.ts).
  */
-export const simdWasmURL = new URL('../../wasm/openssl-simd.wasm', import.meta.url);
-export const plainWasmURL = new URL('../../wasm/openssl.wasm', import.meta.url);
+export const simdWasmURL = new URL(`../../wasm/${lineDir}openssl-simd.wasm`, import.meta.url);
+export const plainWasmURL = new URL(`../../wasm/${lineDir}openssl.wasm`, import.meta.url);
 export const wasmURL = supportsSimd() ? simdWasmURL : plainWasmURL;

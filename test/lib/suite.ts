@@ -3,6 +3,7 @@
 // so every test is written once. Keep this file free of runtime-specific imports.
 
 import { OpenSSL } from '../../ts/index.ts';
+import { testLine } from './line.ts';
 
 export type TestFn = () => void | Promise<void>;
 export interface TestOptions {
@@ -42,10 +43,12 @@ export function allSuites(runtime: Runtime): readonly Suite[] {
 
 // The leak assertion after every test: OpenSSL.load is watched while a test runs (tests run one at
 // a time in every runner), and each instance it loaded must end the test with no live handle.
+// Loads that name no line (the adapters' default instance, OpenSSL.load() itself) get the line
+// under test, so that the whole suite runs on it.
 let loading: OpenSSL[] | null = null;
 const load = OpenSSL.load.bind(OpenSSL);
 OpenSSL.load = async options => {
-  const ossl = await load(options);
+  const ossl = await load({ line: testLine, ...options });
   loading?.push(ossl);
   return ossl;
 };

@@ -10,6 +10,7 @@ import { CliError, instance, oneLine, toBuffer, type CliIO } from './io.ts';
 import { sClient } from './s_client.ts';
 import { sServer } from './s_server.ts';
 import { sessId } from './sess_id.ts';
+import { isLine } from '../raw/lines.ts';
 
 export type { CliIO } from './io.ts';
 
@@ -58,9 +59,17 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
   }
 }
 
-/** Standard streams of this process (Node, or Deno through node:process). */
+/**
+ * Standard streams of this process (Node, or Deno through node:process), and the OpenSSL line
+ * OPENSSL_WASM_LINE names (3.5 when unset).
+ */
 export function nodeIO(signal?: AbortSignal): CliIO {
+  const line = process.env.OPENSSL_WASM_LINE;
+  if (line !== undefined && line !== '' && !isLine(line)) {
+    throw new CliError(`OPENSSL_WASM_LINE=${line}: the OpenSSL lines are 3.5 (the default) and 4.0`);
+  }
   return {
+    line: line || undefined,
     stdin: process.stdin as AsyncIterable<Buffer>,
     stdout: data => { process.stdout.write(toBuffer(data)); },
     stderr: text => { process.stderr.write(text); },

@@ -3,6 +3,7 @@ import { CallbackError, ReentrantCallError, type OpenSSLError } from '../errors.
 import { concat } from '../raw/bytes.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
+import { setExpectedPeer } from '../raw/lines.ts';
 import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
@@ -153,8 +154,9 @@ export class Connection extends Handle<'SSL'> {
       mem.scope(s => {
         const name = s.cstring(o.serverName!);
         // SNI carries host names only, never IP addresses (RFC 6066, 3).
-        if (!/^[\d.]+$|:/.test(o.serverName!)) this.core.check(capi.SSL_set_tlsext_host_name(ssl, name), 'SSL_set_tlsext_host_name');
-        if (check) this.core.check(capi.SSL_set1_host(ssl, name), 'SSL_set1_host');
+        const isIpAddress = /^[\d.]+$|:/.test(o.serverName!);
+        if (!isIpAddress) this.core.check(capi.SSL_set_tlsext_host_name(ssl, name), 'SSL_set_tlsext_host_name');
+        if (check) this.core.check(setExpectedPeer(this.core.raw, ssl, name, isIpAddress), 'SSL_set1_host');
       });
     } else if (check) {
       throw new TypeError('createConnection: a client that verifies its peer needs serverName to check the certificate against; pass { checkHostName: false } to skip the host-name check');

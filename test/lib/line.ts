@@ -1,0 +1,23 @@
+// The OpenSSL line the suites run on: 3.5 unless OPENSSL_WASM_LINE says 4.0 (scripts/test-all.mjs's
+// node-4.0, browser-4.0 and deno-4.0). Node and Deno read the environment; the browser gets the
+// value vitest.config.ts `define`s from the environment vitest ran in.
+import type { Line } from '../../ts/index.ts';
+
+declare const __OPENSSL_WASM_LINE__: string | undefined;
+declare const Deno: { env: { get(name: string): string | undefined } } | undefined;
+declare const process: { env: Record<string, string | undefined> } | undefined;
+
+function fromEnvironment(): string | undefined {
+  if (typeof __OPENSSL_WASM_LINE__ !== 'undefined') return __OPENSSL_WASM_LINE__;
+  if (typeof Deno !== 'undefined') return Deno.env.get('OPENSSL_WASM_LINE');
+  if (typeof process !== 'undefined') return process.env.OPENSSL_WASM_LINE;
+  return undefined;
+}
+
+const named = fromEnvironment() || '3.5';
+if (named !== '3.5' && named !== '4.0') throw new Error(`OPENSSL_WASM_LINE=${named}: the lines are 3.5 and 4.0`);
+
+/** The line under test. */
+export const testLine: Line = named;
+/** Where build.sh writes the line's modules, relative to the clone: wasm/ (3.5) or wasm/4.0/. */
+export const lineDir = testLine === '3.5' ? '' : `${testLine}/`;
