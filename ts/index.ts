@@ -24,6 +24,7 @@ export { Session } from './oo/session.ts';
 export type { PskSessionOptions, ClientPsk, PskFindHandler } from './oo/psk.ts';
 export { FreedHandleError, ForeignHandleError, type HandleKind } from './oo/handle.ts';
 export { ClientHello } from './oo/client-hello.ts';
+export type { ClientEchOptions, EchKeyInfo, EchKeyOptions, EchServerKey, EchStatus, EchStatusName } from './oo/ech.ts';
 export { transfer, handshakeInMemory, settle } from './oo/pump.ts';
 export { TLSEngine, type EngineEvents, type EngineOptions } from './io/engine.ts';
 export { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './io/streams.ts';

@@ -5,21 +5,28 @@
 #include <openssl/opensslv.h>
 #if OPENSSL_VERSION_MAJOR >= 4
 #include <openssl/ech.h>
+#include <openssl/err.h>
 #include <openssl/hpke.h>
 
 #define EXPORT __attribute__((used, visibility("default")))
 
-/* OSSL_ECHSTORE_new_config takes an OSSL_HPKE_SUITE by value, which a wasm export cannot take from
- * JavaScript: the three ids come one by one (RFC 9180 numbers, e.g. 0x20, 1, 1). */
+/*
+ * OSSL_ECHSTORE_new_config takes an OSSL_HPKE_SUITE by value, which a wasm export cannot take from
+ * JavaScript: the suite comes as the text `openssl ech -suite` takes, read by OpenSSL's own
+ * OSSL_HPKE_str2suite ("x25519,hkdf-sha256,aes128gcm" or "0x20,1,1"); NULL for the default suite.
+ */
 EXPORT int OSW_ECHSTORE_new_config(OSSL_ECHSTORE *es, uint16_t echversion, uint16_t max_name_length,
-                                   const char *public_name, uint16_t kem_id, uint16_t kdf_id,
-                                   uint16_t aead_id)
+                                   const char *public_name, const char *suite_text)
 {
-    OSSL_HPKE_SUITE suite = { kem_id, kdf_id, aead_id };
+    OSSL_HPKE_SUITE suite = OSSL_HPKE_SUITE_DEFAULT;
 
-    /* The header's parameter is a uint8_t (the pod says uint16_t): refuse what would be cut short. */
-    if (max_name_length > 255)
+    if (suite_text != NULL && OSSL_HPKE_str2suite(suite_text, &suite) != 1)
         return 0;
+    /* The header's parameter is a uint8_t (the pod says uint16_t): refuse what would be cut short. */
+    if (max_name_length > 255) {
+        ERR_raise_data(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT, "max_name_length %u is over 255", max_name_length);
+        return 0;
+    }
     return OSSL_ECHSTORE_new_config(es, echversion, (uint8_t)max_name_length, public_name, suite);
 }
 #endif

@@ -689,8 +689,8 @@ export interface Capi40 {
   OSSL_ECHSTORE_new(libctx: Ptr<'OSSL_LIB_CTX'>, propq: Ptr<'char'>): Ptr<'OSSL_ECHSTORE'>;
   /** `void OSSL_ECHSTORE_free(OSSL_ECHSTORE *es)` (4.0) */
   OSSL_ECHSTORE_free(es: Ptr<'OSSL_ECHSTORE'>): void;
-  /** `int OSW_ECHSTORE_new_config(OSSL_ECHSTORE *es, uint16_t echversion, uint16_t max_name_length, const char *public_name, uint16_t kem_id, uint16_t kdf_id, uint16_t aead_id)` (4.0) */
-  OSW_ECHSTORE_new_config(es: Ptr<'OSSL_ECHSTORE'>, echversion: number, max_name_length: number, public_name: Ptr<'char'>, kem_id: number, kdf_id: number, aead_id: number): number;
+  /** `int OSW_ECHSTORE_new_config(OSSL_ECHSTORE *es, uint16_t echversion, uint16_t max_name_length, const char *public_name, const char *suite_text)` (4.0) */
+  OSW_ECHSTORE_new_config(es: Ptr<'OSSL_ECHSTORE'>, echversion: number, max_name_length: number, public_name: Ptr<'char'>, suite_text: Ptr<'char'>): number;
   /** `int OSSL_ECHSTORE_write_pem(OSSL_ECHSTORE *es, int index, BIO *out)` (4.0) */
   OSSL_ECHSTORE_write_pem(es: Ptr<'OSSL_ECHSTORE'>, index: number, out: Ptr<'BIO'>): number;
   /** `int OSSL_ECHSTORE_read_echconfiglist(OSSL_ECHSTORE *es, BIO *in)` (4.0) */
@@ -735,6 +735,8 @@ export interface Capi40 {
   SSL_ech_get1_retry_config(s: Ptr<'SSL'>, ec: Ptr<'u8*'>, eclen: Ptr<'size_t'>): number;
   /** `int SSL_set1_ech_config_list(SSL *ssl, const uint8_t *ecl, size_t ecl_len)` (4.0) */
   SSL_set1_ech_config_list(ssl: Ptr<'SSL'>, ecl: Ptr<'u8'>, ecl_len: number): number;
+  /** `int PEM_read_bio(BIO *bp, char **name, char **header, unsigned char **data, long *len)` (4.0) */
+  PEM_read_bio(bp: Ptr<'BIO'>, name: Ptr<'char*'>, header: Ptr<'char*'>, data: Ptr<'u8*'>, len: Ptr<'i32'>): number;
 }
 
 /**
@@ -1100,5 +1102,6 @@ export const LINE_EXPORTS: {
     SSL_ech_set_grease_type: 'i',
     SSL_ech_get1_retry_config: 'i',
     SSL_set1_ech_config_list: 'i',
+    PEM_read_bio: 'i',
   },
 };
