@@ -2,9 +2,11 @@
 // `npm test`: runs the same suites in Node (vitest), Chromium (vitest browser mode) and Deno,
 // one after the other, then the package test (test/package/run.mjs: `npm pack`, install into an
 // empty project, a smoke test of the installed package in Node, Deno and Chromium), then OpenSSL's
-// own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), and prints
-// one summed `N passed, N failed` line at the very end.
-// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream]   (default: all five)
+// own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), then the
+// same suites again on the OpenSSL 4.0 line (node-4.0, browser-4.0, deno-4.0: OPENSSL_WASM_LINE=4.0,
+// which test/lib/line.ts reads), and prints one summed `N passed, N failed` line at the very end.
+// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream] [node-4.0] [browser-4.0] [deno-4.0]
+//        (default: all eight)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -34,13 +36,16 @@ function run(cmd, args, { env = {}, capture = false } = {}) {
 }
 
 // Counts come from vitest's JSON report, not its human output, which changes across versions.
-async function vitest(project) {
-  const file = `${outDir}/vitest-${project}.json`;
+// `line` (the OpenSSL line under test) goes to the suites as OPENSSL_WASM_LINE.
+const lineEnv = (line) => (line ? { OPENSSL_WASM_LINE: line } : {});
+
+async function vitest(project, line) {
+  const file = `${outDir}/vitest-${project}${line ? `-${line}` : ''}.json`;
   rmSync(file, { force: true }); // never read a stale report from a previous run
   const { code } = await run(process.execPath, [
     `${root}node_modules/vitest/vitest.mjs`, 'run', '--project', project,
     '--reporter=default', '--reporter=json', `--outputFile.json=${file}`,
-  ]);
+  ], { env: lineEnv(line) });
   try {
     const r = JSON.parse(readFileSync(file, 'utf8'));
     return { code, passed: r.numPassedTests, failed: r.numFailedTests };
@@ -49,14 +54,14 @@ async function vitest(project) {
   }
 }
 
-async function deno() {
+async function deno(line) {
   const { code, out } = await run(`${root}node_modules/.bin/deno`, [
     'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run', '--allow-write', '--allow-sys',
     'test/deno.test.ts',
   ], {
     capture: true,
     // DENO_DIR keeps Deno's cache inside the clone; no update check: the machine may be offline.
-    env: { DENO_DIR: `${cacheDir}/deno`, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    env: { DENO_DIR: `${cacheDir}/deno`, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', ...lineEnv(line) },
   });
   // e.g. "ok | 6 passed | 0 failed (18ms)" or "FAILED | 5 passed (2 steps) | 1 failed | 1 ignored".
   // Take the last one in case a test prints something similar.
@@ -82,7 +87,10 @@ async function upstream() {
   return { code, passed: Number(m[1]), failed: Number(m[2]) };
 }
 
-const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno, package: packageTest, upstream };
+const runtimes = {
+  node: () => vitest('node'), browser: () => vitest('browser'), deno: () => deno(), package: packageTest, upstream,
+  'node-4.0': () => vitest('node', '4.0'), 'browser-4.0': () => vitest('browser', '4.0'), 'deno-4.0': () => deno('4.0'),
+};
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in runtimes)) {
@@ -112,7 +120,7 @@ for (const name of wanted.length ? wanted : Object.keys(runtimes)) {
 console.log('\n=== summary ===');
 for (const r of results) {
   const extra = r.problem ? `  [runner problem: ${r.problem}]` : '';
-  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(11)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);

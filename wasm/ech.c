@@ -13,7 +13,7 @@
 /*
  * OSSL_ECHSTORE_new_config takes an OSSL_HPKE_SUITE by value, which a wasm export cannot take from
  * JavaScript: the suite comes as the text `openssl ech -suite` takes, read by OpenSSL's own
- * OSSL_HPKE_str2suite ("x25519,hkdf-sha256,aes128gcm" or "0x20,1,1"); NULL for the default suite.
+ * OSSL_HPKE_str2suite ("X25519,hkdf-sha256,aes-128-gcm" or "0x20,1,1"); NULL for the default suite.
  */
 EXPORT int OSW_ECHSTORE_new_config(OSSL_ECHSTORE *es, uint16_t echversion, uint16_t max_name_length,
                                    const char *public_name, const char *suite_text)

@@ -25,5 +25,6 @@ import './trace-keying.suite.ts';
 import './input-boundaries.suite.ts';
 import './psk.suite.ts';
 import './fuzz-corpus.suite.ts';
+import './ech.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

@@ -29,7 +29,7 @@ const SSL_OP_ECH_GREASE = 1n << 37n;
 export interface EchKeyOptions {
   /** The ECHConfig's public_name (`-public_name`): the name in the outer ClientHello, the one an observer sees. */
   publicName: string;
-  /** HPKE suite (`-suite`), e.g. 'x25519,hkdf-sha256,aes128gcm' (the default) or '0x20,1,1'. */
+  /** HPKE suite (`-suite`, read by OSSL_HPKE_str2suite), e.g. 'X25519,hkdf-sha256,aes-128-gcm' (the default) or '0x20,1,1'. */
   suite?: string;
   /** ECHConfig maximum_name_length (`-max_name_len`), for padding: 0 (the default) for none known. */
   maxNameLength?: number;
@@ -138,7 +138,7 @@ export function generateEchKey(core: Core, options: EchKeyOptions): string {
   if (typeof publicName !== 'string' || publicName === '' || publicName.length > 255) {
     throw new TypeError('generateEchKey: publicName must be a DNS name of 1 to 255 characters');
   }
-  if (suite !== undefined && typeof suite !== 'string') throw new TypeError("generateEchKey: suite must be a string such as 'x25519,hkdf-sha256,aes128gcm'");
+  if (suite !== undefined && typeof suite !== 'string') throw new TypeError("generateEchKey: suite must be a string such as 'X25519,hkdf-sha256,aes-128-gcm'");
   if (!Number.isInteger(maxNameLength) || maxNameLength < 0 || maxNameLength > 255) {
     throw new RangeError(`generateEchKey: maxNameLength must be an integer from 0 to 255, got ${String(maxNameLength)}`);
   }
