@@ -13,6 +13,7 @@ import { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
 import { contextOptionsFromNode, type NodeContextOptions } from './node-options.ts';
@@ -47,8 +48,14 @@ export interface ConnectOptions extends TLSSocketOptions {
    * says which after 'secureConnect'. Only what is safe to receive twice (RFC 8446 8).
    */
   earlyData?: Uint8Array | string;
+  /**
+   * Encrypted Client Hello (OpenSSL 4.0 line: `openssl: await OpenSSL.load({ line: '4.0' })`):
+   * `{ configList }`, the server's ECHConfigList (base64 from its HTTPS DNS record, or bytes);
+   * servername is then the hidden, inner name. `socket.connection.ech` says how it went.
+   */
+  ech?: ClientEchOptions;
 }
-const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData'];
+const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData', 'ech'];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
@@ -80,7 +87,7 @@ export function connect(...args: unknown[]): TLSSocket {
     let connection: Connection, saveNewSession: ((s: Session) => void) | undefined;
     try {
       ({ connection, saveNewSession } = await prepareClientConnection({
-        ossl, context, session: options.session, sessionStore: store, sessionKey: key,
+        ossl, context, session: options.session, sessionStore: store, sessionKey: key, ech: options.ech,
         // As Node: the name is always checked, and the result shown by authorized/authorizationError;
         // rejectUnauthorized decides whether a mismatch ends the handshake. A ready context decides
         // for itself (the CLI's s_client checks no name, as native s_client).
