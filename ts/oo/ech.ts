@@ -155,27 +155,37 @@ export function generateEchKey(core: Core, options: EchKeyOptions): string {
 }
 
 /**
+ * The public ECH PEM file of `keys`: one ECHCONFIG block holding their ECHConfigList, no private key,
+ * as `openssl ech -in FILE... -out FILE` writes it (the keys read from PEM, OSSL_ECHSTORE_write_pem(ALL)).
+ */
+export function echConfigListPEM(core: Core, keys: readonly EchServerKey[], where = 'echConfigListPEM'): string {
+  const capi = requireLine40(core.raw, where);
+  return withStore(core, capi, es => {
+    readKeys(core, capi, es, keys, where);
+    if (keys.length === 0) throw new TypeError(`${where}: keys is empty`);
+    return core.withMemBio(bio => {
+      core.check(capi.OSSL_ECHSTORE_write_pem(es, OSSL_ECHSTORE_ALL, bio), 'OSSL_ECHSTORE_write_pem');
+      return core.bioText(bio);
+    });
+  });
+}
+
+/**
  * The ECHConfigList of `keys` (their public halves, in order) as bytes: what a server publishes in
- * the `ech=` value of its HTTPS DNS record (base64) and what clients pass as configList. Made as
- * `openssl ech -in FILE... -out FILE` does: the keys read from PEM, OSSL_ECHSTORE_write_pem(ALL).
+ * the `ech=` value of its HTTPS DNS record (base64) and what clients pass as configList. The bytes
+ * of echConfigListPEM's block, read by OpenSSL's PEM_read_bio.
  */
 export function echConfigList(core: Core, keys: readonly EchServerKey[]): Uint8Array {
   const capi = requireLine40(core.raw, 'echConfigList');
   const { mem } = core;
-  return withStore(core, capi, es => {
-    readKeys(core, capi, es, keys, 'echConfigList');
-    if (keys.length === 0) throw new TypeError('echConfigList: keys is empty');
-    return core.withMemBio(bio => {
-      core.check(capi.OSSL_ECHSTORE_write_pem(es, OSSL_ECHSTORE_ALL, bio), 'OSSL_ECHSTORE_write_pem');
-      return mem.scope(s => {
-        const name = s.out<'char*'>(), header = s.out<'char*'>(), data = s.out<'u8*'>(), len = s.out<'i32'>();
-        core.check(capi.PEM_read_bio(bio, name, header, data, len), 'PEM_read_bio (ECHCONFIG)');
-        const bytes = mem.copyOut(mem.readPtr(data), mem.readU32(len));
-        for (const p of [name, header, data]) capi.OPENSSL_free(mem.readPtr(p));
-        return bytes;
-      });
-    });
-  });
+  const pem = echConfigListPEM(core, keys, 'echConfigList');
+  return core.withReadBio(pem, bio => mem.scope(s => {
+    const name = s.out<'char*'>(), header = s.out<'char*'>(), data = s.out<'u8*'>(), len = s.out<'i32'>();
+    core.check(capi.PEM_read_bio(bio, name, header, data, len), 'PEM_read_bio (ECHCONFIG)');
+    const bytes = mem.copyOut(mem.readPtr(data), mem.readU32(len));
+    for (const p of [name, header, data]) capi.OPENSSL_free(mem.readPtr(p));
+    return bytes;
+  }));
 }
 
 /** Loads `keys` into a server context as its whole ECH key store (SSL_CTX_set1_echstore). */

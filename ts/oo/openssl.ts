@@ -12,7 +12,7 @@ import { installDispatch } from './dispatch.ts';
 import { belongsTo, type HandleKind } from './handle.ts';
 import { Session } from './session.ts';
 import { makePskSession, type PskSessionOptions } from './psk.ts';
-import { echConfigList, generateEchKey, type EchKeyOptions, type EchServerKey } from './ech.ts';
+import { echConfigList, echConfigListPEM, generateEchKey, type EchKeyOptions, type EchServerKey } from './ech.ts';
 import type { Line } from '../raw/lines.ts';
 
 export interface InstanceStats {
@@ -77,6 +77,14 @@ export class OpenSSL {
    */
   echConfigList(keys: readonly EchServerKey[]): Uint8Array {
     return echConfigList(this.#core, keys);
+  }
+
+  /**
+   * OpenSSL 4.0 line: the public ECH PEM file of these keys (their ECHConfigList in one ECHCONFIG
+   * block, no private key), as `openssl ech -in FILE -out FILE` writes it.
+   */
+  echConfigListPEM(keys: readonly EchServerKey[]): string {
+    return echConfigListPEM(this.#core, keys);
   }
 
   /** A new, empty SSL_SESSION (SSL_SESSION_new). */
