@@ -21,3 +21,4 @@ import './node-tls-sessions.suite.ts';
 import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
+import './ech-native.suite.ts';

@@ -1,0 +1,167 @@
+// Encrypted Client Hello over real sockets, OpenSSL 4.0 line (Node and Deno): the CLI with native
+// 4.0's names (`ech -public_name -out`, s_server -ech_key, s_client -ech_config_list printing
+// `ECH: success: 1`), the Node adapter, and native OpenSSL 4.0 (the pinned source built natively by
+// scripts/build-native-openssl.sh) as the peer both ways, full and resumed, ECH success on both
+// ends. On the 3.5 line: the CLI's ECH options say to use the 4.0 line.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, createServer, OpenSSL, type TLSSocket } from '../../ts/node.ts';
+import { equal, match, ok } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { testLine } from '../lib/line.ts';
+import { suite } from '../lib/suite.ts';
+import { cli, Input, wasmServer } from '../io/cli-run.ts';
+import { fixturePath, nativeOpenSSL4, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
+
+const CA = fixturePath('ca.pem');
+const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
+// The outer name: one the test certificate also covers (a failed ECH falls back to it).
+const PUBLIC_NAME = 'server.test';
+/** The base64 ECHConfigList of an ECH PEM file: its ECHCONFIG block's body (what an HTTPS record's ech= holds). */
+const configListOf = (pem: string) => /-----BEGIN ECHCONFIG-----\n([\s\S]*?)-----END ECHCONFIG-----/.exec(pem)![1].replace(/\s/g, '');
+
+/** One wasm client connection through the Node adapter with ECH; resolves with what both ends saw. */
+function echClient(ossl: OpenSSL, port: number, configList: string, session?: Uint8Array) {
+  return new Promise<{ status: string | undefined; inner: string | null | undefined; outer: string | null | undefined; reused: boolean; session: Uint8Array | null }>((resolve, reject) => {
+    let saved: Uint8Array | null = null;
+    const sock: TLSSocket = connect({
+      host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, contextOptions: { ca: readFileSync(CA, 'utf8') },
+      ech: { configList }, session, handshakeTimeout: 10_000,
+    });
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('no session in 10 s')); }, 10_000);
+    sock.on('session', (der: Uint8Array) => { saved = der; sock.end(); });
+    sock.on('error', e => { clearTimeout(timer); reject(e); });
+    sock.on('secureConnect', () => {
+      const e = sock.connection!.ech;
+      const result = { status: e?.status, inner: e?.innerServerName, outer: e?.outerServerName, reused: sock.isSessionReused() };
+      sock.once('close', () => { clearTimeout(timer); resolve({ ...result, session: saved }); });
+      sock.write('ping\n');
+      if (result.reused) setTimeout(() => sock.end(), 300); // a resumed TLS 1.3 handshake may bring no new ticket
+    });
+  });
+}
+
+suite('ech over sockets: CLI, Node adapter, native OpenSSL 4.0', test => {
+  if (testLine === '3.5') {
+    test('on the 3.5 line: ech, -ech_key and -ech_config_list say to use the 4.0 line', async () => {
+      const ossl = await OpenSSL.load({ wasm: wasmURL });
+      const gen = await cli(ossl, ['ech', '-public_name', PUBLIC_NAME], null);
+      equal(gen.code, 1);
+      match(gen.err, /needs the OpenSSL 4\.0 line: run with OPENSSL_WASM_LINE=4\.0/);
+      const c = await cli(ossl, ['s_client', '-connect', '127.0.0.1:1', '-ech_config_list', 'AAAA'], null);
+      match(c.err, /-ech_\* options need the OpenSSL 4\.0 line/);
+      const s = await cli(ossl, ['s_server', ...KEY, '-ech_key', fixturePath('server.key')], null);
+      match(s.err, /-ech_key needs the OpenSSL 4\.0 line/);
+    });
+    return;
+  }
+
+  test('CLI: `ech -public_name -out`, s_server -ech_key, s_client -ech_config_list prints ECH: success: 1, full and resumed', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const dir = tempDir();
+    const keyFile = join(dir.path, 'ech.pem'), sess = join(dir.path, 'sess.pem');
+    try {
+      const gen = await cli(ossl, ['ech', '-public_name', PUBLIC_NAME, '-out', keyFile], null);
+      equal(gen.code, 0, gen.err);
+      const configList = configListOf(readFileSync(keyFile, 'utf8'));
+      const server = await wasmServer(ossl, [...KEY, '-ech_key', keyFile, '-naccept', '2'], { stdin: new Input('', false) }); // stdin stays open: its end would stop the server
+      try {
+        const args = ['-connect', `127.0.0.1:${server.port}`, '-CAfile', CA, '-ech_config_list', configList, '-servername', 'localhost'];
+        const first = await cli(ossl, ['s_client', ...args, '-sess_out', sess], new Input(''));
+        equal(first.code, 0, first.err);
+        match(first.out, /\nNew, TLSv1\.3, /);
+        match(first.out, /\n---\nECH: success: 1\nECH: inner: localhost\nECH: outer: server\.test\n---\n/, 'native 4.0\'s ECH block');
+        const second = await cli(ossl, ['s_client', ...args, '-sess_in', sess], new Input(''));
+        equal(second.code, 0, second.err);
+        match(second.out, /\nReused, TLSv1\.3, /);
+        match(second.out, /\nECH: success: 1\n/, 'resumed with ECH');
+        await until(() => (server.output().match(/ECH: success: 1/g) ?? []).length === 2, 10_000, 'both server reports');
+        match(server.output(), /Reused session-id\n[\s\S]*ECH: success: 1\nECH: inner: localhost\nECH: outer: server\.test\n/, 'the server\'s side of the resumed one');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('native OpenSSL 4.0 s_client -ech_config_list against the wasm s_server -ech_key (key from native `openssl ech`), full and resumed', async () => {
+    const native = await nativeOpenSSL4();
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const dir = tempDir();
+    const keyFile = join(dir.path, 'ech.pem'), sess = join(dir.path, 'sess.pem');
+    try {
+      const gen = await openssl(['ech', '-public_name', PUBLIC_NAME, '-out', keyFile], '', native);
+      equal(gen.code, 0, gen.out);
+      const configList = configListOf(readFileSync(keyFile, 'utf8'));
+      const server = await wasmServer(ossl, [...KEY, '-ech_key', keyFile, '-naccept', '2'], { stdin: new Input('', false) }); // stdin stays open: its end would stop the server
+      try {
+        const args = ['-connect', `127.0.0.1:${server.port}`, '-CAfile', CA, '-ech_config_list', configList, '-servername', 'localhost'];
+        const first = await sClient([...args, '-sess_out', sess], out => /ECH: success|ECH: .*: -?\d+/.test(out) && /Post-Handshake New Session Ticket/.test(out), 15_000, native);
+        match(first, /\nECH: success: 1\nECH: inner: localhost\nECH: outer: server\.test\n/, 'native client: ECH success');
+        const second = await sClient([...args, '-sess_in', sess], out => /ECH: /.test(out), 15_000, native);
+        match(second, /\nReused, TLSv1\.3, /, 'native client resumed');
+        match(second, /\nECH: success: 1\n/, 'native client: ECH success when resumed');
+        await until(() => (server.output().match(/ECH: success: 1/g) ?? []).length === 2, 10_000, 'both server reports');
+        match(server.output(), /Reused session-id\n[\s\S]*ECH: success: 1\n/, 'wasm server: ECH success on the resumed one');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('the wasm client (Node adapter, ech option) against native OpenSSL 4.0 s_server -ech_key (key from `openssl-wasm ech`), full and resumed', async () => {
+    const native = await nativeOpenSSL4();
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const dir = tempDir();
+    const keyFile = join(dir.path, 'ech.pem');
+    try {
+      writeFileSync(keyFile, ossl.generateEchKey({ publicName: PUBLIC_NAME }));
+      const configList = configListOf(readFileSync(keyFile, 'utf8'));
+      const server = await sServer(['-ech_key', keyFile], native);
+      try {
+        const first = await echClient(ossl, server.port, configList);
+        equal(first.status, 'success', 'wasm client: ECH success');
+        equal(first.inner, 'localhost');
+        equal(first.outer, PUBLIC_NAME);
+        equal(first.reused, false);
+        ok(first.session, 'a session arrived');
+        const second = await echClient(ossl, server.port, configList, first.session!);
+        equal(second.reused, true, 'resumed');
+        equal(second.status, 'success', 'wasm client: ECH success when resumed');
+        // Native s_server's ECH callback and servername callback, once per handshake.
+        await until(() => (server.output().match(/ssl_ech_servername_cb: success: outer server\.test, inner: localhost/g) ?? []).length === 2, 10_000, 'native server: ECH success twice');
+        equal((server.output().match(/ech_success=1/g) ?? []).length, 2, 'native server: ech_success=1 for both handshakes');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('the wasm server (Node adapter, echKeys) against the wasm client (Node adapter, ech): full and resumed', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const key = ossl.generateEchKey({ publicName: PUBLIC_NAME });
+    const seen: Array<string | undefined> = [];
+    const server = createServer({
+      openssl: ossl, cert: readFileSync(fixturePath('server.pem'), 'utf8'), key: readFileSync(fixturePath('server.key'), 'utf8'),
+      contextOptions: { echKeys: [key] },
+    }, sock => { seen.push(`${sock.connection!.ech?.status} ${sock.connection!.ech?.innerServerName} ${String(sock.isSessionReused())}`); sock.on('data', d => sock.write(d)); sock.on('end', () => sock.end()); });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const configList = Buffer.from(ossl.echConfigList([key])).toString('base64');
+      const first = await echClient(ossl, port, configList);
+      equal(first.status, 'success');
+      const second = await echClient(ossl, port, configList, first.session!);
+      equal(second.reused, true);
+      equal(second.status, 'success');
+      equal(seen.join(' | '), 'success localhost false | success localhost true', 'the server saw ECH success, full then resumed');
+    } finally {
+      await new Promise<void>(r => server.close(() => r()));
+    }
+  });
+}, { runtimes: ['node', 'deno'] });
