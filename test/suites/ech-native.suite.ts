@@ -4,13 +4,14 @@
 // scripts/build-native-openssl.sh) as the peer both ways, full and resumed, ECH success on both
 // ends. On the 3.5 line: the CLI's ECH options say to use the 4.0 line.
 import { readFileSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
 import { join } from 'node:path';
 import { connect, createServer, OpenSSL, type TLSSocket } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { testLine } from '../lib/line.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, Input, wasmServer } from '../io/cli-run.ts';
+import { cli, cliBundle, Input, proc, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, nativeOpenSSL4, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
 
 const CA = fixturePath('ca.pem');
@@ -42,6 +43,18 @@ function echClient(ossl: OpenSSL, port: number, configList: string, session?: Ui
 }
 
 suite('ech over sockets: CLI, Node adapter, native OpenSSL 4.0', test => {
+  test('the openssl-wasm process takes its line from OPENSSL_WASM_LINE (3.5 when unset); another value is one line of error', async () => {
+    const bundle = await cliBundle();
+    for (const [line, version] of [['', /^OpenSSL 3\.5\./], ['3.5', /^OpenSSL 3\.5\./], ['4.0', /^OpenSSL 4\.0\./]] as const) {
+      const r = await proc(process.execPath, [bundle, 'version'], { env: { OPENSSL_WASM_LINE: line } });
+      equal(r.code, 0, r.err);
+      match(r.out, version, `OPENSSL_WASM_LINE=${line}`);
+    }
+    const bad = await proc(process.execPath, [bundle, 'version'], { env: { OPENSSL_WASM_LINE: '3.0' } });
+    equal(bad.code, 1);
+    equal(bad.err, 'openssl-wasm: OPENSSL_WASM_LINE=3.0: the OpenSSL lines are 3.5 (the default) and 4.0\n');
+  });
+
   if (testLine === '3.5') {
     test('on the 3.5 line: ech, -ech_key and -ech_config_list say to use the 4.0 line', async () => {
       const ossl = await OpenSSL.load({ wasm: wasmURL });
