@@ -26,5 +26,6 @@ import './input-boundaries.suite.ts';
 import './psk.suite.ts';
 import './fuzz-corpus.suite.ts';
 import './ech.suite.ts';
+import './lines.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';
