@@ -15,6 +15,14 @@ cc=$(cc --version 2>/dev/null | head -1) || { log "error: no C compiler (cc): in
 key=$( { cat "$OPENSSL_PIN_FILE"; echo "$cc"; echo "no-tests no-docs no-shared"; } | sha256sum | cut -c1-16)
 out="$OPENSSL_WASM_CACHE/native-$OPENSSL_VERSION-$key"
 if [ -x "$out/openssl" ]; then echo "$out/openssl"; exit 0; fi
+# One build at a time (test runs and a contributor may ask at once): the others wait, then use it.
+mkdir -p "$OPENSSL_WASM_CACHE"
+exec 9>"$OPENSSL_WASM_CACHE/native-$key.lock"
+if ! flock -n 9; then
+  log "another build of it is under way: waiting for it"
+  flock 9
+fi
+if [ -x "$out/openssl" ]; then echo "$out/openssl"; exit 0; fi
 tarball=$("$root/openssl-src/fetch.sh")
 work="$OPENSSL_WASM_CACHE/native-work-$key"
 rm -rf "$work"; mkdir -p "$work"
