@@ -22,3 +22,4 @@ import './psk-io.suite.ts';
 import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
 import './ech-native.suite.ts';
+import './ech-browser.suite.ts';
