@@ -11,15 +11,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/pin.sh"
 cache=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
 say() { echo "fetch: $*" >&2; }
+pin="openssl-src/$(basename "$OPENSSL_PIN_FILE")"
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
 verify() { # path
   local got
   got=$(sha256sum "$1" | cut -d' ' -f1)
   if [ "$got" != "$OPENSSL_SHA256" ]; then
-    die "$1 has sha256 $got, but $(basename "$OPENSSL_PIN_FILE") pins OpenSSL $OPENSSL_VERSION as $OPENSSL_SHA256.
+    die "$1 has sha256 $got, but $pin pins OpenSSL $OPENSSL_VERSION as $OPENSSL_SHA256.
   Use the openssl-$OPENSSL_VERSION.tar.gz release tarball, or, to build another release on purpose,
-  update OPENSSL_VERSION and OPENSSL_SHA256 in $OPENSSL_PIN_FILE (and check the patches still apply)."
+  update OPENSSL_VERSION and OPENSSL_SHA256 in $pin (and check the patches still apply)."
   fi
 }
 
@@ -61,7 +62,7 @@ if ! listed; then
   say "adding a deb-src entry for Debian $OPENSSL_DEBIAN_SUITE ($list) and updating apt's lists"
   echo "deb-src http://deb.debian.org/debian $OPENSSL_DEBIAN_SUITE main" | as_root tee "$list" >/dev/null
   as_root apt-get update -qq >&2 || die "apt-get update failed; fix apt, or pass OPENSSL_TARBALL=/path/to/openssl-$OPENSSL_VERSION.tar.gz"
-  listed || die "Debian $OPENSSL_DEBIAN_SUITE no longer lists openssl=$OPENSSL_DEBIAN_VERSION (the version $(basename "$OPENSSL_PIN_FILE") pins).
+  listed || die "Debian $OPENSSL_DEBIAN_SUITE no longer lists openssl=$OPENSSL_DEBIAN_VERSION (the version $pin pins).
   Download openssl-$OPENSSL_VERSION.tar.gz (https://github.com/openssl/openssl/releases) and run again with
   OPENSSL_TARBALL=/path/to/openssl-$OPENSSL_VERSION.tar.gz (its sha256 is still checked against the pin)"
 fi
