@@ -149,7 +149,7 @@ export class Connection extends Handle<'SSL'> {
     const ssl = this.pointer;
     if (this.context.role === 'server') {
       if (o.serverName !== undefined || o.session !== undefined || o.checkHostName !== undefined || o.ech !== undefined) {
-        throw new TypeError('createConnection: serverName, checkHostName, session and ech are client options (SSL_set_session(3): "only useful for TLS/SSL clients"; a server\'s ECH keys are its context\'s echKeys)');
+        throw new TypeError('createConnection: serverName, checkHostName and session are client options (SSL_set_session(3): "only useful for TLS/SSL clients"); so is ech (a server\'s ECH keys are its context\'s echKeys)');
       }
       capi.SSL_set_accept_state(ssl);
       return;
