@@ -27,11 +27,12 @@ export const versionPrefix: RegExp = testLine === '3.5' ? /^OpenSSL 3\.5\.7 / : 
 /**
  * X509_print's text with 4.0's changes to it undone, for comparing with native 3.x's: 4.0 wraps
  * hex dumps at another width (16 or 24 bytes a line, where 3.x has 15 or 18) and says
- * "(256 bit field, 128 bit security level)" where 3.x says "(256 bit)". Each hex dump becomes one
- * line; applied to both sides, so on 3.5 it changes nothing that differs.
+ * "(256 bit field, 128 bit security level)" where 3.x says "(256 bit)", and prints an RSA modulus
+ * without the 00 byte 3.x puts before a high first byte. Each hex dump becomes one line, without a
+ * leading 00; applied to both sides, so on 3.5 it changes nothing that differs.
  */
 export function comparableX509Text(text: string): string {
   return text
     .replace(/Public-Key: \((\d+) bit field, \d+ bit security level\)/g, 'Public-Key: ($1 bit)')
-    .replace(/((?:^ +[0-9a-f]{2}(?::[0-9a-f]{2})*:?\n)+)/gm, block => `${block.replace(/\n +/g, '').replace(/^ +/, '    ')}`);
+    .replace(/((?:^ +[0-9a-f]{2}(?::[0-9a-f]{2})*:?\n)+)/gm, block => `${block.replace(/\n +/g, '').replace(/^ +(?:00:)?/, '    ')}`);
 }
