@@ -3,7 +3,8 @@
 # program: the ECH peer of the interop tests (test/suites/ech-native.suite.ts), since the system's
 # openssl (3.x) has no ECH. Cached in $OPENSSL_WASM_CACHE/native-<version>-<key> (the key hashes the
 # pin and the compiler), so only the first run takes minutes (~5 on two cores).
-# Usage: scripts/build-native-openssl.sh   (progress on stderr, the program's path on stdout)
+# Usage: scripts/build-native-openssl.sh [--cached]   (progress on stderr, the program's path on stdout;
+#        --cached: only say where a built one is, exit 3 if there is none yet)
 #   OPENSSL_TARBALL=... as for build.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,7 @@ cc=$(cc --version 2>/dev/null | head -1) || { log "error: no C compiler (cc): in
 key=$( { cat "$OPENSSL_PIN_FILE"; echo "$cc"; echo "no-tests no-docs no-shared"; } | sha256sum | cut -c1-16)
 out="$OPENSSL_WASM_CACHE/native-$OPENSSL_VERSION-$key"
 if [ -x "$out/openssl" ]; then echo "$out/openssl"; exit 0; fi
+if [ "${1:-}" = --cached ]; then log "not built yet: run scripts/build-native-openssl.sh (about 5 minutes)"; exit 3; fi
 # One build at a time (test runs and a contributor may ask at once): the others wait, then use it.
 mkdir -p "$OPENSSL_WASM_CACHE"
 exec 9>"$OPENSSL_WASM_CACHE/native-$key.lock"

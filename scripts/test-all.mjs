@@ -87,9 +87,18 @@ async function upstream() {
   return { code, passed: Number(m[1]), failed: Number(m[2]) };
 }
 
+// The 4.0 runs' interop peer, native OpenSSL 4.0 (test/suites/ech-native.suite.ts): built once and
+// cached (minutes the first time, longer than a test may take), before the runs that use it.
+let nativePeer;
+function nativeOpenSSL4() {
+  nativePeer ??= run(`${root}scripts/build-native-openssl.sh`, []);
+  return nativePeer;
+}
+const withNativePeer = (fn) => async () => { await nativeOpenSSL4(); return fn(); };
+
 const runtimes = {
   node: () => vitest('node'), browser: () => vitest('browser'), deno: () => deno(), package: packageTest, upstream,
-  'node-4.0': () => vitest('node', '4.0'), 'browser-4.0': () => vitest('browser', '4.0'), 'deno-4.0': () => deno('4.0'),
+  'node-4.0': withNativePeer(() => vitest('node', '4.0')), 'browser-4.0': () => vitest('browser', '4.0'), 'deno-4.0': withNativePeer(() => deno('4.0')),
 };
 const wanted = process.argv.slice(2);
 for (const name of wanted) {

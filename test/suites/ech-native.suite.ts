@@ -1,7 +1,8 @@
 // Encrypted Client Hello over real sockets, OpenSSL 4.0 line (Node and Deno): the CLI with native
 // 4.0's names (`ech -public_name -out`, s_server -ech_key, s_client -ech_config_list printing
 // `ECH: success: 1`), the Node adapter, and native OpenSSL 4.0 (the pinned source built natively by
-// scripts/build-native-openssl.sh) as the peer both ways, full and resumed, ECH success on both
+// scripts/build-native-openssl.sh, which `npm test` runs first; by hand, run it once) as the peer
+// both ways, full and resumed, ECH success on both
 // ends. On the 3.5 line: the CLI's ECH options say to use the 4.0 line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
