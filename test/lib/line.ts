@@ -19,8 +19,6 @@ if (named !== '3.5' && named !== '4.0') throw new Error(`OPENSSL_WASM_LINE=${nam
 
 /** The line under test. */
 export const testLine: Line = named;
-/** Where build.sh writes the line's modules, relative to the clone: wasm/ (3.5) or wasm/4.0/. */
-export const lineDir = testLine === '3.5' ? '' : `${testLine}/`;
 /** The start of OpenSSL_version() on the line under test: its pinned release (openssl-src/pin-<line>.sh). */
 export const versionPrefix: RegExp = testLine === '3.5' ? /^OpenSSL 3\.5\.7 / : /^OpenSSL 4\.0\.2 /;
 
