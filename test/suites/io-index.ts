@@ -23,3 +23,4 @@ import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
 import './ech-native.suite.ts';
 import './ech-browser.suite.ts';
+import './ech-fleet.suite.ts';
