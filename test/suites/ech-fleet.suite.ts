@@ -4,7 +4,7 @@
 // through, and no private key occurs in Redis. Node and Deno (a real redis-server).
 import { createClient } from 'redis';
 import { handshakeInMemory, OpenSSL, RedisEchKeyRing, transfer, type Context, type StoreKey } from '../../ts/index.ts';
-import { deepEqual, equal, notEqual, ok, throws } from '../lib/assert.ts';
+import { deepEqual, equal, notEqual, ok, rejects, throws } from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { testLine } from '../lib/line.ts';
 import { suite } from '../lib/suite.ts';
@@ -29,7 +29,23 @@ function echWith(client: Context, server: Context, configList: Uint8Array): stri
 }
 
 suite('ech keys in Redis (RedisEchKeyRing)', test => {
-  if (testLine === '3.5') return; // ECH is on the 4.0 line only (ech.suite.ts checks 3.5 says so)
+  if (testLine === '3.5') {
+    test('on the 3.5 line: refresh() says ECH needs the 4.0 line, and writes nothing', async () => {
+      const redis = await startRedis();
+      const db = createClient({ url: `redis://127.0.0.1:${redis.port}`, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
+      db.on('error', () => undefined);
+      await db.connect();
+      try {
+        const ossl = await OpenSSL.load({ wasm: wasmURL });
+        await rejects(() => new RedisEchKeyRing(db, ossl, { keys: [newKey('k1')], publicName: 'server.test' }).refresh([]), /OpenSSL 4\.0 line/);
+        equal(await db.get('openssl-wasm:ech-keys'), null);
+      } finally {
+        await db.quit().catch(() => undefined);
+        await redis.stop();
+      }
+    });
+    return;
+  }
 
   test('one sealed ring for the fleet: both servers do ECH with the published list; rotation keeps the old key for clients that hold it', async () => {
     const redis = await startRedis();
