@@ -70,6 +70,6 @@ export const bundlers = {
     if (!existsSync(join(dir, 'smoke.js'))) throw new Error('rollup wrote no smoke.js');
     copyModules(installed, dir);
     writePage(join(dir, 'index.html'), moduleScript('./smoke.js'));
-    return { dir, notes: ['rollup -p @rollup/plugin-node-resolve; the .wasm files copied beside smoke.js (4.0's in 4.0/) (Rollup has no asset handling of its own)'] };
+    return { dir, notes: ['rollup -p @rollup/plugin-node-resolve; the .wasm files copied beside smoke.js, those of 4.0 in 4.0/ (Rollup has no asset handling of its own)'] };
   },
 };
