@@ -125,7 +125,18 @@ function readKeys(core: Core, capi: EchCapi, es: Ptr<'OSSL_ECHSTORE'>, keys: rea
   keys.forEach((key, i) => {
     const { pem, retry } = keyParts(key, where);
     capi.ERR_clear_error();
-    const ok = core.withReadBio(pem, bio => capi.OSSL_ECHSTORE_read_pem(es, bio, retry ? 1 : 0));
+    // The PEM holds a private key: its copy in linear memory is zeroed when read (s.bytes(, true)).
+    const bytes = new TextEncoder().encode(pem);
+    const ok = core.mem.scope(s => {
+      const bio = capi.BIO_new_mem_buf(s.bytes(bytes, true), bytes.length);
+      if (bio === NULL) core.fail('BIO_new_mem_buf');
+      try {
+        return capi.OSSL_ECHSTORE_read_pem(es, bio, retry ? 1 : 0);
+      } finally {
+        capi.BIO_free(bio);
+        bytes.fill(0);
+      }
+    });
     if (ok !== 1) core.fail(`${where}: key ${i} is not an ECH PEM file (private key and ECHCONFIG, as \`openssl ech\` writes; OSSL_ECHSTORE_read_pem)`);
   });
 }
@@ -149,7 +160,14 @@ export function generateEchKey(core: Core, options: EchKeyOptions): string {
     if (ok !== 1) core.fail(`generateEchKey: OSSL_ECHSTORE_new_config refused public name ${JSON.stringify(publicName)}${suite === undefined ? '' : ` or suite ${JSON.stringify(suite)}`}`);
     return core.withMemBio(bio => {
       core.check(capi.OSSL_ECHSTORE_write_pem(es, 0, bio), 'OSSL_ECHSTORE_write_pem');
-      return core.bioText(bio);
+      const text = core.bioText(bio);
+      // The BIO held the private key: zero its buffer before BIO_free gives it back.
+      mem.scope(s => {
+        const pp = s.out<'char*'>();
+        const n = capi.BIO_get_mem_data(bio, pp);
+        mem.u8.fill(0, mem.readPtr(pp), mem.readPtr(pp) + n);
+      });
+      return text;
     });
   });
 }
