@@ -2,8 +2,11 @@
 # Builds everything from a fresh Debian/Ubuntu machine:
 #   prerequisites -> OpenSSL source (pinned, verified) -> libcrypto/libssl with emcc (cached)
 #   -> wasm/openssl.wasm + wasm/openssl-simd.wasm (standalone, exports from wasm/exports.txt) -> TypeScript -> dist/
+# for each OpenSSL line: 3.5 (LTS, the default line; modules in wasm/) and 4.0 (modules in wasm/4.0/).
 # Environment:
-#   OPENSSL_TARBALL=/path/to/openssl-3.5.7.tar.gz   build from a tarball you have (sha256 still checked)
+#   OPENSSL_WASM_LINES="3.5 4.0"                    the lines to build (default both; dist/ wants both)
+#   OPENSSL_TARBALL=/path/to/openssl-3.5.7.tar.gz   build from a tarball you have (sha256 still checked);
+#                                                    for both lines: OPENSSL_TARBALL=/a/openssl-3.5.7.tar.gz:/b/openssl-4.0.2.tar.gz
 #   OPENSSL_WASM_CACHE=dir                           cache for downloads and built libraries
 #                                                    (default ~/.cache/openssl-wasm; kept outside the clone)
 #   OPENSSL_WASM_AES_CONST_TIME=1                    constant-time AES (slower; see bench/README.md)
@@ -46,19 +49,28 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ -z "${SKIP_LIBS:-}" ]; then
-  stage "OpenSSL source"
-  tarball=$(openssl-src/fetch.sh)
-  stage "OpenSSL libraries (emcc)"
-  libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
-else
-  libs=$(cat "$OPENSSL_WASM_CACHE/last-libs")
-fi
-
-if [ -z "${SKIP_MODULE:-}" ]; then
-  stage "wasm module"
-  scripts/link-module.sh "$libs"
-fi
+lines=${OPENSSL_WASM_LINES:-3.5 4.0}
+modules=()
+for line in $lines; do
+  export OPENSSL_WASM_LINE=$line
+  dir=wasm; [ "$line" = 3.5 ] || dir=wasm/$line
+  modules+=("$dir/openssl.wasm" "$dir/openssl-simd.wasm")
+  if [ -z "${SKIP_LIBS:-}" ]; then
+    stage "OpenSSL $line source"
+    tarball=$(openssl-src/fetch.sh)
+    stage "OpenSSL $line libraries (emcc)"
+    libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
+  elif [ -z "${SKIP_MODULE:-}" ]; then
+    last="$OPENSSL_WASM_CACHE/last-libs"; [ "$line" = 3.5 ] || last="$last-$line"
+    [ -f "$last" ] || die "SKIP_LIBS=1 but no OpenSSL $line libraries were built yet ($last): run ./build.sh once without SKIP_LIBS"
+    libs=$(cat "$last")
+  fi
+  if [ -z "${SKIP_MODULE:-}" ]; then
+    stage "wasm modules, line $line"
+    scripts/link-module.sh "$libs"
+  fi
+done
+unset OPENSSL_WASM_LINE
 
 stage "TypeScript"
 node scripts/gen-raw.mjs
@@ -66,9 +78,9 @@ npx tsc -p tsconfig.json
 node scripts/bundle.mjs
 
 end_stage
-for m in openssl openssl-simd; do
-  echo "==> wasm/$m.wasm: $(stat -c %s wasm/$m.wasm) bytes raw, $(gzip -9c wasm/$m.wasm | wc -c) bytes gzipped"
+for m in "${modules[@]}"; do
+  echo "==> $m: $(stat -c %s "$m") bytes raw, $(gzip -9c "$m" | wc -c) bytes gzipped"
 done
 # The same source builds the same bytes (README, "Reproducible modules"): compare these with the package's.
-for m in openssl openssl-simd; do echo "==> sha256 $(sha256sum < wasm/$m.wasm | cut -d' ' -f1)  $m.wasm"; done
+for m in "${modules[@]}"; do echo "==> sha256 $(sha256sum < "$m" | cut -d' ' -f1)  ${m#wasm/}"; done
 echo "==> built in $(( $(date +%s) - t_all ))s"

@@ -9,6 +9,9 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const chromiumHome = `${root}node_modules/.cache/chromium`;
 
 export default defineConfig({
+  // The OpenSSL line under test (test/lib/line.ts): OPENSSL_WASM_LINE of the environment vitest runs
+  // in, made visible to the browser, which has no environment of its own.
+  define: { __OPENSSL_WASM_LINE__: JSON.stringify(process.env.OPENSSL_WASM_LINE ?? '') },
   server: {
     fs: {
       // Tests resolve `new URL('../wasm/openssl.wasm', import.meta.url)`; allow vite to serve

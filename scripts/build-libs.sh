@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds libcrypto.a and libssl.a with emcc and prints the directory holding lib/ and include/.
-# Usage: scripts/build-libs.sh TARBALL "EMCC VERSION LINE"
+# Usage: [OPENSSL_WASM_LINE=4.0] scripts/build-libs.sh TARBALL "EMCC VERSION LINE"
 # Cached in $OPENSSL_WASM_CACHE/libs-<key>, the key hashing the pin, the patches, the configure flags
 # and the compiler version: a second run with nothing changed returns at once.
 set -euo pipefail
@@ -16,17 +16,20 @@ flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-fla
 if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
 -DOPENSSL_AES_CONST_TIME"; fi
 hot=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/hot-objects")
-key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$hot"; echo "$emcc_version"; } \
+# shellcheck disable=SC2086
+key=$( { cat "$OPENSSL_PIN_FILE"; cat $OPENSSL_PATCH_FILES; echo "$flags"; echo "$hot"; echo "$emcc_version"; } \
        | sha256sum | cut -c1-16)
 # Reproducible libraries (the date below; no absolute paths reach the objects: the tree builds with
 # relative paths, OPENSSLDIR/MODULESDIR are OpenSSL's fixed defaults, no debug info): part of the key,
 # so that libraries built before this line are rebuilt once.
 key=$(echo "$key reproducible-1" | sha256sum | cut -c1-16)
 out="$cache/libs-$OPENSSL_VERSION-$key"
+# The line's newest libraries, for SKIP_LIBS=1 (3.5 keeps the name it always had).
+last="$cache/last-libs"; [ "$OPENSSL_LINE" = 3.5 ] || last="$cache/last-libs-$OPENSSL_LINE"
 mkdir -p "$cache"
 if [ -f "$out/lib/libssl.a" ] && [ -f "$out/lib/libcrypto.a" ]; then
   log "cached: $out"
-  echo "$out" > "$cache/last-libs"
+  echo "$out" > "$last"
   echo "$out"; exit 0
 fi
 
@@ -39,7 +42,7 @@ tar -xzf "$tarball" -C "$work" --strip-components=1
 SOURCE_DATE_EPOCH=$(find "$work" -type f -printf '%T@\n' | sort -n | tail -1 | cut -d. -f1)
 export SOURCE_DATE_EPOCH
 log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ($(date -u -d "@$SOURCE_DATE_EPOCH"), the tarball's newest file)"
-for p in "$root"/openssl-src/patches/*.patch; do
+for p in $OPENSSL_PATCH_FILES; do
   log "patch $(basename "$p")"
   patch -s -p1 -d "$work" < "$p"
 done
@@ -78,6 +81,6 @@ cp "$work/libcrypto.a" "$work/libssl.a" "$out.tmp/lib/"
 cp -r "$work/include" "$out.tmp/include"
 mv "$out.tmp" "$out"
 rm -rf "$work"
-echo "$out" > "$cache/last-libs"
+echo "$out" > "$last"
 log "libraries in $out"
 echo "$out"

@@ -1,15 +1,18 @@
 // Assembles dist/, what the npm package ships: one ESM bundle, the declaration files from tsc, and
-// the two modules beside the bundle, where the loader's default locations
-// `new URL('./openssl-simd.wasm', import.meta.url)` and `new URL('./openssl.wasm', import.meta.url)`
-// find them (and bundlers that follow such URLs copy them from).
+// the modules of both OpenSSL lines beside the bundle (3.5's in dist/, 4.0's in dist/4.0/), where the
+// loader's default locations `new URL('./openssl-simd.wasm', import.meta.url)`,
+// `new URL('./4.0/openssl-simd.wasm', import.meta.url)` and so on find them (and bundlers that
+// follow such URLs copy them from).
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dist = 'dist';
-for (const m of ['wasm/openssl.wasm', 'wasm/openssl-simd.wasm']) {
-  if (!existsSync(m)) {
-    console.error(`bundle: ${m} is missing: run ./build.sh`);
+// Each line's modules, from wasm/ (where build.sh writes them) to dist/.
+const modules = ['openssl.wasm', 'openssl-simd.wasm', '4.0/openssl.wasm', '4.0/openssl-simd.wasm'];
+for (const m of modules) {
+  if (!existsSync(`wasm/${m}`)) {
+    console.error(`bundle: wasm/${m} is missing: run ./build.sh (it builds both OpenSSL lines)`);
     process.exit(1);
   }
 }
@@ -50,8 +53,8 @@ function copyDeclarations(dir) {
   }
 }
 copyDeclarations('build/tsc');
-cpSync('wasm/openssl.wasm', join(dist, 'openssl.wasm'));
-cpSync('wasm/openssl-simd.wasm', join(dist, 'openssl-simd.wasm'));
+mkdirSync(join(dist, '4.0'));
+for (const m of modules) cpSync(`wasm/${m}`, join(dist, m));
 // package.json "exports": `require('openssl-wasm')` in a Node that can require ES modules (20.19+,
 // 22.12+) takes the "module-sync" condition and gets the ES module itself. An older Node falls
 // through to "require": this file, which says what to do instead of failing with
@@ -65,4 +68,4 @@ throw new Error("openssl-wasm is an ES module and this Node (" + process.version
 // imports the `ws` dependency at run time: shipped as it is, beside the library.
 cpSync('relay/relay.mjs', join(dist, 'relay.mjs'));
 chmodSync(join(dist, 'relay.mjs'), 0o755);
-console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, openssl.wasm, openssl-simd.wasm, relay.mjs`);
+console.log(`    dist/: index.js (${statSync(join(dist, 'index.js')).size} bytes), declarations, ${modules.join(', ')}, relay.mjs`);

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Links wasm/openssl.wasm and wasm/openssl-simd.wasm: wasm/shims.c plus the OpenSSL libraries, as
+# Links openssl.wasm and openssl-simd.wasm: wasm/shims.c plus the OpenSSL libraries, as
 # standalone modules (no emscripten JS glue; ts/loader supplies the few imports), exporting exactly
-# wasm/exports.txt.
-# Usage: scripts/link-module.sh LIBS_DIR   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
+# wasm/exports.txt's functions of the line. The 3.5 line's go to wasm/, the 4.0 line's to wasm/4.0/.
+# Usage: [OPENSSL_WASM_LINE=4.0] scripts/link-module.sh LIBS_DIR   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 libs=$1
 cd "$root"
-exported=$(node scripts/exports.mjs --emcc)
-echo "    $(echo "$exported" | tr ',' '\n' | wc -l) exports from wasm/exports.txt"
+line=${OPENSSL_WASM_LINE:-3.5}
+outdir=wasm; [ "$line" = 3.5 ] || outdir=wasm/$line
+mkdir -p "$outdir"
+exported=$(node scripts/exports.mjs --emcc --line "$line")
+echo "    $(echo "$exported" | tr ',' '\n' | wc -l) exports from wasm/exports.txt (line $line)"
 # The osw_js_* functions of wasm/shims.c come from JavaScript (ts/raw/imports.ts). emcc only accepts
 # undefined functions it finds in a JS library, so declare them in one, made from shims.c itself.
 mkdir -p build
@@ -22,14 +25,14 @@ link() {
   local out=$1; shift
   emcc -O2 -Wall -Werror \
     -I"$libs/include" -Iwasm \
-    "$@" wasm/shims.c wasm/ticket-keys.c wasm/heap-growth.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+    "$@" wasm/shims.c wasm/ticket-keys.c wasm/heap-growth.c wasm/ech.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
     -sSTANDALONE_WASM --no-entry \
     -sALLOW_MEMORY_GROWTH=1 -Wl,--wrap=emscripten_resize_heap \
     -sEXPORTED_FUNCTIONS="$exported" \
     --js-library "$jslib" \
-    -o "build/$out.tmp.wasm"
-  node scripts/check-exports.mjs "build/$out.tmp.wasm"
-  mv "build/$out.tmp.wasm" "wasm/$out.wasm"
+    -o "build/$line-$out.tmp.wasm"
+  node scripts/check-exports.mjs "build/$line-$out.tmp.wasm" "$line"
+  mv "build/$line-$out.tmp.wasm" "$outdir/$out.wasm"
 }
 
 # The plain module: any engine with WebAssembly 1.0.
@@ -44,7 +47,7 @@ echo "    openssl-simd.wasm (SIMD128, bulk memory)"
 simd_objects=()
 for f in chacha20-simd poly1305-simd aes-simd ghash-simd memory; do
   feature=-msimd128; [ "$f" = memory ] && feature=-mbulk-memory
-  emcc -O3 "$feature" -Wall -Wextra -Werror -c "wasm/simd/$f.c" -o "build/$f.o"
-  simd_objects+=("build/$f.o")
+  emcc -O3 "$feature" -Wall -Wextra -Werror -c "wasm/simd/$f.c" -o "build/$line-$f.o"
+  simd_objects+=("build/$line-$f.o")
 done
 link openssl-simd "${simd_objects[@]}"

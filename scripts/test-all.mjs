@@ -2,12 +2,14 @@
 // `npm test`: runs the same suites in Node (vitest), Chromium (vitest browser mode) and Deno,
 // one after the other, then the package test (test/package/run.mjs: `npm pack`, install into an
 // empty project, a smoke test of the installed package in Node, Deno and Chromium), then OpenSSL's
-// own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), and prints
-// one summed `N passed, N failed` line at the very end.
+// own test programs on both modules (scripts/test-upstream.sh, `npm run test:upstream`), then the
+// same suites again on the OpenSSL 4.0 line (node-4.0, browser-4.0, deno-4.0: OPENSSL_WASM_LINE=4.0,
+// which test/lib/line.ts reads), and prints one summed `N passed, N failed` line at the very end.
 // Before anything runs, test/manifest.json and the README's account of the runs are checked against
 // the registered tests; after each of Node, Chromium and Deno, what it ran is compared, suite by
 // suite, with the manifest (scripts/test-manifest.mjs regenerates both when a change is meant).
-// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream]   (default: all five)
+// Usage: node scripts/test-all.mjs [node] [browser] [deno] [package] [upstream] [node-4.0] [browser-4.0] [deno-4.0]
+//        (default: all eight)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +41,16 @@ function run(cmd, args, { env = {}, capture = false } = {}) {
 
 // Counts come from vitest's JSON report, not its human output, which changes across versions.
 // `ran` counts, per suite (the describe block), the tests that ran: passed or failed, not skipped.
-async function vitest(project) {
-  const file = `${outDir}/vitest-${project}.json`;
+// `line` (the OpenSSL line under test) goes to the suites as OPENSSL_WASM_LINE.
+const lineEnv = (line) => (line ? { OPENSSL_WASM_LINE: line } : {});
+
+async function vitest(project, line) {
+  const file = `${outDir}/vitest-${project}${line ? `-${line}` : ''}.json`;
   rmSync(file, { force: true }); // never read a stale report from a previous run
   const { code } = await run(process.execPath, [
     `${root}node_modules/vitest/vitest.mjs`, 'run', '--project', project,
     '--reporter=default', '--reporter=json', `--outputFile.json=${file}`,
-  ]);
+  ], { env: lineEnv(line) });
   try {
     const r = JSON.parse(readFileSync(file, 'utf8'));
     const ran = {};
@@ -73,8 +78,8 @@ function denoRan(xml, suiteNames) {
   return ran;
 }
 
-async function deno() {
-  const junit = `${outDir}/deno.xml`;
+async function deno(line) {
+  const junit = `${outDir}/deno${line ? `-${line}` : ''}.xml`;
   rmSync(junit, { force: true });
   const { code, out } = await run(`${root}node_modules/.bin/deno`, [
     'test', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--allow-run', '--allow-write', '--allow-sys',
@@ -82,7 +87,7 @@ async function deno() {
   ], {
     capture: true,
     // DENO_DIR keeps Deno's cache inside the clone; no update check: the machine may be offline.
-    env: { DENO_DIR: `${cacheDir}/deno`, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    env: { DENO_DIR: `${cacheDir}/deno`, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', ...lineEnv(line) },
   });
   // e.g. "ok | 6 passed | 0 failed (18ms)" or "FAILED | 5 passed (2 steps) | 1 failed | 1 ignored".
   // Take the last one in case a test prints something similar.
@@ -110,7 +115,19 @@ async function upstream() {
   return { code, passed: Number(m[1]), failed: Number(m[2]) };
 }
 
-const runtimes = { node: () => vitest('node'), browser: () => vitest('browser'), deno, package: packageTest, upstream };
+// The 4.0 runs' interop peer, native OpenSSL 4.0 (test/suites/ech-native.suite.ts): built once and
+// cached (minutes the first time, longer than a test may take), before the runs that use it.
+let nativePeer;
+function nativeOpenSSL4() {
+  nativePeer ??= run(`${root}scripts/build-native-openssl.sh`, []);
+  return nativePeer;
+}
+const withNativePeer = (fn) => async () => { await nativeOpenSSL4(); return fn(); };
+
+const runtimes = {
+  node: () => vitest('node'), browser: () => vitest('browser'), deno: () => deno(), package: packageTest, upstream,
+  'node-4.0': withNativePeer(() => vitest('node', '4.0')), 'browser-4.0': () => vitest('browser', '4.0'), 'deno-4.0': withNativePeer(() => deno('4.0')),
+};
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in runtimes)) {
@@ -156,7 +173,7 @@ for (const name of wanted.length ? wanted : Object.keys(runtimes)) {
 console.log('\n=== summary ===');
 for (const r of results) {
   const extra = r.problem ? `  [runner problem: ${r.problem}]` : '';
-  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(11)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);

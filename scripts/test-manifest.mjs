@@ -6,6 +6,7 @@
 // scripts/test-all.mjs runs the check first, then compares what each runtime actually ran with the
 // manifest: a suite that moves to fewer runtimes, or loses tests, fails the run until the manifest
 // is regenerated (and the change is visible in the diff of test/manifest.json).
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleTs } from './bundle-ts.mjs';
@@ -14,6 +15,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const manifestPath = `${root}test/manifest.json`;
 const readmePath = `${root}README.md`;
 export const RUNTIMES = ['node', 'browser', 'deno'];
+/** Every run the manifest counts: the three runtimes on 3.5, and again on 4.0. */
+export const RUNS = [...RUNTIMES, ...RUNTIMES.map(r => `${r}-4.0`)];
 const LABEL = { node: 'Node', browser: 'Chromium', deno: 'Deno' };
 export const REGENERATE = 'node scripts/test-manifest.mjs';
 
@@ -26,23 +29,38 @@ function listed(list) {
 /** Every registered suite: file, name, runtimes, number of tests (test/lib/count-tests.ts). */
 async function registered() {
   const out = await bundleTs(`${root}test/lib/count-tests.ts`, `${root}build/run/count-tests.mjs`);
-  const { countTests } = await import(pathToFileURL(out).href);
-  const suites = await countTests({ 'index.ts': listed('index.ts'), 'io-index.ts': listed('io-index.ts') });
+  const lists = { 'index.ts': listed('index.ts'), 'io-index.ts': listed('io-index.ts') };
+  const suites = countIn('3.5', out, lists);
   for (const s of suites) {
     if (s.list === 'io-index.ts' && s.declared?.includes('browser')) throw new Error(`${s.file}: in io-index.ts but declares the browser`);
   }
+  // The same suites on the OpenSSL 4.0 line (scripts/test-all.mjs's node-4.0, browser-4.0,
+  // deno-4.0) register what their line has: counted as runs of their own.
+  for (const s of countIn('4.0', out, lists)) suites.push({ ...s, line: '4.0', runtimes: s.runtimes.map(r => `${r}-4.0`) });
   return suites;
+}
+
+/** The suites as the runners register them on `line` (test/lib/line.ts reads OPENSSL_WASM_LINE at load). */
+function countIn(line, bundle, lists) {
+  const code = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});\n`
+    + `console.log(JSON.stringify(await m.countTests(${JSON.stringify(lists)})));`;
+  const text = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    env: { ...process.env, OPENSSL_WASM_LINE: line }, maxBuffer: 64 << 20, encoding: 'utf8',
+  });
+  return JSON.parse(text.trim().split('\n').at(-1));
 }
 
 /** The manifest: per runtime, the total and the count per suite name (names may repeat across files). */
 function manifestOf(suites) {
   const m = { generatedBy: REGENERATE, totals: {}, suites: {}, files: {} };
-  for (const r of RUNTIMES) m.totals[r] = 0;
+  for (const r of RUNS) m.totals[r] = 0;
   for (const s of suites) {
     m.suites[s.name] ??= {};
-    m.files[s.file] ??= { list: s.list, runtimes: s.runtimes, tests: 0 };
-    m.files[s.file].tests += s.tests;
-    if (m.files[s.file].runtimes.join() !== s.runtimes.join()) m.files[s.file].runtimes = [...new Set([...m.files[s.file].runtimes, ...s.runtimes])];
+    if (!s.line) { // files: as on the default line
+      m.files[s.file] ??= { list: s.list, runtimes: s.runtimes, tests: 0 };
+      m.files[s.file].tests += s.tests;
+      if (m.files[s.file].runtimes.join() !== s.runtimes.join()) m.files[s.file].runtimes = [...new Set([...m.files[s.file].runtimes, ...s.runtimes])];
+    }
     for (const r of s.runtimes) {
       m.suites[s.name][r] = (m.suites[s.name][r] ?? 0) + s.tests;
       m.totals[r] += s.tests;
@@ -56,7 +74,7 @@ const where = rs => rs.length === 3 ? 'all three' : rs.map(r => LABEL[r]).join('
 /** The README block: how many tests run where, and which suite files are not everywhere, and why. */
 function readmeBlock(suites) {
   const groups = new Map(); // "node,deno" -> { runtimes, tests, files }
-  for (const s of suites) {
+  for (const s of suites.filter(x => !x.line)) {
     const key = s.runtimes.join();
     const g = groups.get(key) ?? { runtimes: s.runtimes, tests: 0, files: new Set() };
     g.tests += s.tests;
@@ -70,7 +88,9 @@ function readmeBlock(suites) {
     `\`npm test\` runs each test once in each runtime it can run in: ${RUNTIMES.map(r => `${m.totals[r]} in ${LABEL[r]}`).join(', ')}`
     + ` (vitest in Node, vitest's browser mode in Debian's Chromium, \`deno test\`). \`test/manifest.json\` holds these`
     + ' counts per suite; the run fails, naming the suites, when a runtime ran another number of tests'
-    + ` in any suite (one moved to fewer runtimes, or lost tests). \`${REGENERATE}\` updates the manifest and this paragraph.`,
+    + ` in any suite (one moved to fewer runtimes, or lost tests). \`${REGENERATE}\` updates the manifest and this paragraph.`
+    + ` Then the same suites run again on the OpenSSL 4.0 line: ${RUNTIMES.map(r => `${m.totals[`${r}-4.0`]} in ${LABEL[r]}`).join(', ')}`
+    + ' (the ECH tests need 4.0; on 3.5 the same suites check that ECH is refused, naming the 4.0 line).',
     '',
     '| runs in | tests | suites |',
     '|---|---|---|',
@@ -147,7 +167,7 @@ export async function check() {
     try { old = JSON.parse(have); } catch { problems.push('  (it is missing or not JSON)'); }
     const now = JSON.parse(want);
     for (const name of new Set([...Object.keys(old.suites ?? {}), ...Object.keys(now.suites)])) {
-      for (const r of RUNTIMES) {
+      for (const r of RUNS) {
         const a = old.suites?.[name]?.[r] ?? 0, b = now.suites[name]?.[r] ?? 0;
         if (a !== b) problems.push(`  "${name}" in ${r}: ${b} registered, the manifest says ${a}`);
       }
@@ -170,6 +190,6 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const { text, next } = readmeWith(readmeBlock(suites));
     if (text !== next) writeFileSync(readmePath, next);
     const m = manifestOf(suites);
-    console.log(`test/manifest.json: ${RUNTIMES.map(r => `${r} ${m.totals[r]}`).join(', ')}; README.md block ${text !== next ? 'updated' : 'unchanged'}`);
+    console.log(`test/manifest.json: ${RUNS.map(r => `${r} ${m.totals[r]}`).join(', ')}; README.md block ${text !== next ? 'updated' : 'unchanged'}`);
   }
 }

@@ -17,6 +17,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export OPENSSL_WASM_CACHE=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
 export NODE_PATH=${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs
 cache=$OPENSSL_WASM_CACHE
+# OpenSSL's own tests run on the 3.5 line (its patches below apply to 3.5's tree).
+[ "${OPENSSL_WASM_LINE:-3.5}" = 3.5 ] || { echo "test-upstream: runs on the 3.5 line only (OPENSSL_WASM_LINE=${OPENSSL_WASM_LINE})" >&2; exit 1; }
 . "$root/openssl-src/pin.sh"
 log() { echo "    $*" >&2; }
 die() { echo "test-upstream: error: $*" >&2; exit 1; }
@@ -46,7 +48,7 @@ objects_of() { awk -v t="$1:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if
 flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/openssl-src/configure-flags")
 if [ -n "${OPENSSL_WASM_AES_CONST_TIME:-}" ]; then flags="$flags
 -DOPENSSL_AES_CONST_TIME"; fi
-key=$( { cat "$root/openssl-src/pin.sh"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version";
+key=$( { cat "$OPENSSL_PIN_FILE"; cat "$root"/openssl-src/patches/*.patch; echo "$flags"; echo "$emcc_version";
          echo "${programs[*]}"; sed -n '/^# --- tree/,/^# --- end tree/p' "$0"; } | sha256sum | cut -c1-16)
 tree="$cache/tests-$OPENSSL_VERSION-$key"
 

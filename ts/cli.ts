@@ -20,7 +20,13 @@ for (const [name, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   } catch { /* a runtime without this signal */ }
 }
 
-const code = await main(process.argv.slice(2), nodeIO(controller.signal));
+let code: number;
+try {
+  code = await main(process.argv.slice(2), nodeIO(controller.signal));
+} catch (e) { // nodeIO: an OPENSSL_WASM_LINE that names no line
+  process.stderr.write(`openssl-wasm: ${e instanceof Error ? e.message : String(e)}\n`);
+  code = 1;
+}
 // Let standard output drain (bounded), then exit: a pending read of stdin would keep the process up.
 await Promise.race([
   new Promise<void>(r => process.stdout.write('', () => r())),

@@ -1,5 +1,6 @@
 import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
+import { DEFAULT_LINE, isLine, type Line } from './raw/lines.ts';
 import type { WebAssemblyModule } from './raw/wasm-types.ts';
 
 /**
@@ -17,6 +18,12 @@ export type WasmSource =
   | WebAssemblyModule;
 
 export interface LoadOptions {
+  /**
+   * The OpenSSL line: '3.5' (the default, long-term support) or '4.0' (adds Encrypted Client Hello).
+   * Picks the default module location (4.0's modules live in `4.0/` beside this file and are fetched
+   * only when asked for). With `wasm` given, the module must be of this line.
+   */
+  line?: Line;
   /**
    * The module: a URL, its bytes, a Response, or a compiled WebAssembly.Module. By default the SIMD
    * build beside this file where the engine supports SIMD128 (every current browser, Node, Deno),
@@ -48,8 +55,10 @@ export function supportsSimd(): boolean {
 // between the results at run time: bundlers that follow such URLs (Vite, webpack 5) see only this literal
 // form, copy each file into their output and rewrite the URL to the copy; a conditional inside the
 // `new URL(...)` would leave both files behind and the page fetching a 404.
-const defaultLocation = (useSimd: boolean): URL =>
-  useSimd ? new URL('./openssl-simd.wasm', import.meta.url) : new URL('./openssl.wasm', import.meta.url);
+const defaultLocation = (line: Line, useSimd: boolean): URL =>
+  line === '4.0'
+    ? (useSimd ? new URL('./4.0/openssl-simd.wasm', import.meta.url) : new URL('./4.0/openssl.wasm', import.meta.url))
+    : (useSimd ? new URL('./openssl-simd.wasm', import.meta.url) : new URL('./openssl.wasm', import.meta.url));
 
 // Compiling is the slow part of loading; instances are cheap. Keep one compiled module per URL.
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -104,12 +113,17 @@ async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
  * stack and session caches.
  */
 export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
+  if (options.line !== undefined && !isLine(options.line)) {
+    throw new TypeError(`loadRaw: line must be '3.5' or '4.0', not ${JSON.stringify(options.line)}`);
+  }
+  const line = options.line ?? DEFAULT_LINE;
+  const beside = line === '4.0' ? '4.0/openssl.wasm and 4.0/openssl-simd.wasm are' : 'openssl.wasm and openssl-simd.wasm are';
   let module: WebAssembly.Module;
   try {
-    module = await compileFrom(options.wasm ?? defaultLocation(options.simd !== false && supportsSimd()));
+    module = await compileFrom(options.wasm ?? defaultLocation(line, options.simd !== false && supportsSimd()));
   } catch (e) {
     throw new Error(`openssl-wasm: could not load the module (${e instanceof Error ? e.message : String(e)}); ` +
-      'if openssl.wasm and openssl-simd.wasm are not served beside this script, pass { wasm: URL | bytes | WebAssembly.Module }', { cause: e });
+      `if ${beside} not served beside this script, pass { wasm: URL | bytes | WebAssembly.Module }`, { cause: e });
   }
   const host: ImportHost = {
     mem: undefined,
@@ -122,5 +136,9 @@ export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
   // global `Response`, and in Node the first look at it loads the whole fetch implementation (undici),
   // which measured ~40 ms of a cold start.
   const instance = await WebAssembly.instantiate(module, createImports(module, host) as WebAssembly.Imports);
-  return new RawOpenSSL(instance, host);
+  const raw = new RawOpenSSL(instance, host);
+  if (options.line !== undefined && raw.line !== options.line) {
+    throw new TypeError(`loadRaw: line '${options.line}' was asked for, but the module given as wasm is of the ${raw.line} line`);
+  }
+  return raw;
 }

@@ -12,7 +12,7 @@ import { probe, recorder, type ProbeResult } from './probe.ts';
 /** What serve.mjs tells the page: the relay, the servers on its allow-list, whom to trust. */
 interface LabConfig {
   relay: string;                                            // ws://127.0.0.1:PORT/
-  servers: { id: string; label: string; target: string }[]; // the relay's allow-list
+  servers: { id: string; label: string; target: string; ech?: string }[]; // the relay's allow-list; ech: the ECHConfigList (base64)
   serverName: string;                                       // SNI and the name checked against the certificate
   ca: string;                                               // PEM of the CA that signed the servers' certificate
 }
@@ -63,6 +63,7 @@ function showProbe(slot: 'full' | 'resumed', title: string, r: ProbeResult, serv
     ['time', 'handshake', r.handshakeMs === null ? '-' : `${fmt(r.handshakeMs)} (ClientHello to done)`],
     ['bytes', 'handshake bytes', `${handshakeBytes(r).toLocaleString('en')} in ${count(r.steps.filter(s => s.kind === 'handshake').length, 'message')}`],
     ['server', 'server says', r.error ? '-' : r.server],
+    ...(r.ech ? [['ech', 'Encrypted Client Hello', `${r.ech.status}: inner ${r.ech.inner ?? '-'} (hidden), outer ${r.ech.outer ?? '-'}`] as [string, string, string]] : []),
   ];
   const dl = panel.querySelector('dl')!;
   dl.replaceChildren();
@@ -110,9 +111,19 @@ function showKeylog(): void {
 async function main(): Promise<void> {
   const config = await (await fetch('./config.json', { cache: 'no-store' })).json() as LabConfig;
   for (const s of config.servers) server.add(new Option(`${s.label} — ${s.target}`, s.id));
-  const openssl = await OpenSSL.load(); // openssl-simd.wasm (or openssl.wasm) beside lab.js
-  $('version-line').textContent = `${openssl.version}, in WebAssembly`;
-  (globalThis as { labStats?: unknown }).labStats = () => openssl.stats(); // for the test's leak check
+  const openssl35 = await OpenSSL.load(); // openssl-simd.wasm (or openssl.wasm) beside lab.js
+  $('version-line').textContent = `${openssl35.version}, in WebAssembly`;
+  // The server with Encrypted Client Hello needs the OpenSSL 4.0 line: loaded (4.0/ beside lab.js) when first chosen.
+  let openssl40: Promise<OpenSSL> | undefined;
+  let loaded40: OpenSSL | undefined;
+  const instanceFor = async (s: { ech?: string }) => s.ech ? (loaded40 = await (openssl40 ??= OpenSSL.load({ line: '4.0' }))) : openssl35;
+  const openssl = openssl35;
+  // For the test's leak check: both instances' handles (the 4.0 one once loaded).
+  (globalThis as { labStats?: unknown }).labStats = () => {
+    const all = [openssl35, ...(loaded40 ? [loaded40] : [])].map(o => o.stats());
+    return { handles: Object.fromEntries(Object.keys(all[0].handles).map(k => [k, all.reduce((n, s) => n + s.handles[k as keyof typeof s.handles], 0)])),
+      finalized: all.reduce((n, s) => n + s.finalized, 0) };
+  };
 
   const chosen = () => config.servers.find(s => s.id === server.value)!;
   const route = () => { $('route').textContent = `this page → ${config.relay} → ${chosen().target}`; };
@@ -120,17 +131,19 @@ async function main(): Promise<void> {
   route();
 
   /** Runs probes with a fresh context of the chosen version and group; the context is freed after. */
-  const withContext = async (work: (context: Context) => Promise<void>) => {
+  const withContext = async (work: (context: Context, openssl: OpenSSL) => Promise<void>) => {
     setState('running', 'connecting…');
-    let context: Context;
+    let context: Context, openssl: OpenSSL;
     try {
+      openssl = await instanceFor(chosen());
+      $('version-line').textContent = `${openssl.version}, in WebAssembly`;
       context = newContext(openssl, config);
     } catch (e) {
       setState('error', `${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     try {
-      await work(context);
+      await work(context, openssl);
     } catch (e) {
       const next = hint(chosen().id);
       setState('error', `failed: ${e instanceof Error ? e.message : String(e)}${next ? ` (${next})` : ''}`);
@@ -142,25 +155,25 @@ async function main(): Promise<void> {
   const url = () => `${config.relay}?target=${chosen().target}`;
   const collect = (r: ProbeResult) => { keylogLines.push(...r.keylog); return r; };
 
-  const inspector = new SessionInspector(openssl, $('inspector'), der => void withContext(async context => {
+  const inspector = new SessionInspector(openssl, $('inspector'), der => void withContext(async (context, openssl) => {
     const s = chosen();
     $('compare').replaceChildren(); // the bars compare a pair; this is one handshake
-    const r = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: der }));
+    const r = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: der, ech: s.ech }));
     showProbe('resumed', `with the inspected session: ${r.reused ? 'resumed' : 'not resumed (a full handshake)'}`, r, s.id);
     if (r.error) throw new Error(r.error);
     setState('done', r.reused ? 'resumed with the inspected session' : 'the server did not resume the session: a full handshake instead');
   }));
 
-  const runPair = () => withContext(async context => {
+  const runPair = () => withContext(async (context, openssl) => {
     const s = chosen();
     for (const slot of ['full', 'resumed']) for (const part of ['.ladder-box', 'dl', '.error']) $(slot).querySelector(part)!.replaceChildren();
-    const full = collect(await probe({ openssl, context, url: url(), serverName: config.serverName }));
+    const full = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, ech: s.ech }));
     showProbe('full', 'full handshake', full, s.id);
     $('compare').replaceChildren();
     if (full.error) throw new Error(full.error);
     if (!full.session) throw new Error('the server gave no session to resume with');
     inspector.show(full.session, `from the full handshake with ${s.id} (${full.session.length} bytes of DER)`);
-    const resumed = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: full.session }));
+    const resumed = collect(await probe({ openssl, context, url: url(), serverName: config.serverName, session: full.session, ech: s.ech }));
     showProbe('resumed', resumed.reused ? 'resumed handshake' : 'second handshake (not resumed)', resumed, s.id);
     showComparison([['full', full], [resumed.reused ? 'resumed' : 'second', resumed]]);
     if (resumed.error) throw new Error(resumed.error);

@@ -4,7 +4,8 @@
 // is ..." or "Reused, ...") and then closing:
 //   - s_server:  the native `openssl s_server -www` (the system's OpenSSL, 3.0 on Debian 12),
 //   - node-tls:  Node's own tls.createServer (Node's OpenSSL),
-//   - wasm:      openssl-wasm's createServer in Node (dist/node.js: OpenSSL 3.5, so X25519MLKEM768).
+//   - wasm:      openssl-wasm's createServer in Node (dist/node.js: OpenSSL 3.5, so X25519MLKEM768),
+//   - wasm-ech:  the same on the OpenSSL 4.0 line, with an Encrypted Client Hello key.
 // Three OpenSSL builds on the server side: what a group or version does differs between them.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -85,6 +86,27 @@ async function startNodeTls() {
   return { ...l, stop: async () => { for (const s of sockets) s.destroy(); await l.stop(); } };
 }
 
+/**
+ * openssl-wasm's createServer on the OpenSSL 4.0 line with an Encrypted Client Hello key; `ech` is
+ * its ECHConfigList in base64, what its HTTPS DNS record would publish, given to the page.
+ */
+async function startWasmEch() {
+  const dist = join(root, 'dist/node.js');
+  const { createServer, OpenSSL } = await import(new URL(`file://${dist}`).href).catch(e => {
+    throw new Error(`could not load ${dist} (run ./build.sh): ${e.message}`);
+  });
+  const openssl = await OpenSSL.load({ line: '4.0' });
+  const echKey = openssl.generateEchKey({ publicName: 'server.test' }); // a name the certificate also covers
+  const ech = Buffer.from(openssl.echConfigList([echKey])).toString('base64');
+  const server = createServer({ openssl, cert: readFileSync(fixture('server.pem'), 'utf8'), key: readFileSync(fixture('server.key'), 'utf8'),
+    contextOptions: { echKeys: [echKey] } }, answerLikeSServer);
+  server.on('tlsClientError', () => undefined);
+  const sockets = new Set();
+  server.on('connection', s => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  const l = await listen(server);
+  return { ...l, ech, stop: async () => { for (const s of sockets) s.destroy(); await l.stop(); } };
+}
+
 async function startWasmTls() {
   const dist = join(root, 'dist/node.js');
   const { createServer } = await import(new URL(`file://${dist}`).href).catch(e => {
@@ -109,11 +131,12 @@ export async function startPeers() {
     ['s_server', () => startSServer(), `openssl s_server -www (native, ${system})`],
     ['node-tls', () => startNodeTls(), `Node tls.createServer (Node ${process.version}, OpenSSL ${process.versions.openssl})`],
     ['wasm', () => startWasmTls(), 'openssl-wasm createServer in Node (OpenSSL 3.5)'],
+    ['wasm-ech', () => startWasmEch(), 'openssl-wasm createServer in Node (OpenSSL 4.0, Encrypted Client Hello)'],
   ];
   try {
     for (const [id, start, label] of kinds) {
       const p = await start();
-      peers.push({ id, label, target: `127.0.0.1:${p.port}`, stop: p.stop, output: p.output });
+      peers.push({ id, label, target: `127.0.0.1:${p.port}`, stop: p.stop, output: p.output, ...(p.ech ? { ech: p.ech } : {}) });
     }
   } catch (e) {
     for (const p of peers) await p.stop().catch(() => undefined);

@@ -34,6 +34,8 @@ export interface ProbeResult {
   session: Uint8Array | null;
   /** Why it failed, or null. */
   error: string | null;
+  /** Encrypted Client Hello (4.0 line, a server with ECH): the status and the two names; null without. */
+  ech: { status: string; inner: string | null; outer: string | null } | null;
 }
 
 export interface ProbeOptions {
@@ -43,6 +45,8 @@ export interface ProbeOptions {
   serverName: string;
   /** A session to offer (DER). */
   session?: Uint8Array;
+  /** The server's ECHConfigList (base64), to use Encrypted Client Hello (an OpenSSL 4.0 instance). */
+  ech?: string;
 }
 
 async function readAll(stream: TLSStream): Promise<string> {
@@ -62,7 +66,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const since = () => Math.round((performance.now() - start) * 10) / 10;
   const r: ProbeResult = {
     steps: [], keylog: [], connectMs: null, secureAt: null, handshakeMs: null,
-    protocol: null, cipher: null, group: null, reused: false, server: '', session: null, error: null,
+    protocol: null, cipher: null, group: null, reused: false, server: '', session: null, error: null, ech: null,
   };
   current = {
     message: m => { const s = stepOf(m, since()); if (s) r.steps.push(s); },
@@ -71,6 +75,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   try {
     const stream = await connectWebSocket(o.url, {
       openssl: o.openssl, context: o.context, serverName: o.serverName, session: o.session,
+      ...(o.ech ? { ech: { configList: o.ech } } : {}),
       onSession: s => { r.session = s.toDER(); }, // lent for the call: export it now
       handshakeTimeout: 10_000,
     });
@@ -90,6 +95,8 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     // The connection is freed when the stream ends: read what we show now.
     const c = stream.connection;
     Object.assign(r, { protocol: c.protocol, cipher: c.cipher, group: c.group, reused: c.sessionReused });
+    const ech = o.ech ? c.ech : null;
+    if (ech) r.ech = { status: ech.status, inner: ech.innerServerName, outer: ech.outerServerName };
     const writer = stream.writable.getWriter();
     await writer.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
     const reply = await readAll(stream); // the server answers, then closes (close_notify)

@@ -20,7 +20,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'examples/browser');
 export const outdir = join(root, 'build/browser');
 
-/** Bundles the page into build/browser/: index.html, lab.js, openssl.wasm, openssl-simd.wasm. */
+/** Bundles the page into build/browser/: index.html, lab.js, openssl.wasm, openssl-simd.wasm and 4.0/'s. */
 export async function buildPage() {
   if (!existsSync(join(root, 'dist/openssl-simd.wasm'))) throw new Error('dist/openssl-simd.wasm is missing: run ./build.sh');
   mkdirSync(outdir, { recursive: true });
@@ -35,7 +35,8 @@ export async function buildPage() {
     logLevel: 'warning',
   });
   copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
-  for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'dist', m), join(outdir, m));
+  mkdirSync(join(outdir, '4.0'), { recursive: true });
+  for (const m of ['openssl.wasm', 'openssl-simd.wasm', '4.0/openssl.wasm', '4.0/openssl-simd.wasm']) copyFileSync(join(root, 'dist', m), join(outdir, m));
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json' };
@@ -73,7 +74,7 @@ export async function startDemo({ port = 8000, log = line => console.log(line) }
   try {
     const peers = await startPeers();
     for (const p of peers) stops.push(() => p.stop());
-    const servers = peers.map(({ id, label, target }) => ({ id, label, target }));
+    const servers = peers.map(({ id, label, target, ech }) => ({ id, label, target, ...(ech ? { ech } : {}) }));
     // The allow-list is exactly these servers: the relay never connects anywhere a page names.
     const relay = await startRelay({ listen: '127.0.0.1:0', allow: servers.map(s => s.target), log });
     stops.push(() => relay.close());

@@ -5,6 +5,7 @@
 // connection's "early=<status> reused=<0|1>".
 //   SESSION_STORE_KEY=base64 early-data-server --redis PORT
 import { readFileSync } from 'node:fs';
+import { plainWasmURL } from '../lib/fixtures.ts';
 import { createClient } from 'redis';
 import { createServer, OpenSSL, RedisEarlyDataReplayStore, RedisTicketKeyRing, useEarlyDataReplayGuard } from '../../ts/node.ts';
 
@@ -17,7 +18,7 @@ const redis = createClient({ url: `redis://127.0.0.1:${arg('redis')}`, disableOf
 redis.on('error', e => console.error(`redis: ${e.message}`));
 await redis.connect();
 
-const ossl = await OpenSSL.load({ wasm: new URL('../../wasm/openssl.wasm', import.meta.url) });
+const ossl = await OpenSSL.load({ wasm: plainWasmURL }); // of the line under test (OPENSSL_WASM_LINE, inherited)
 const context = ossl.createContext({
   role: 'server', certificate: fixture('server.pem'), privateKey: fixture('server.key'), minVersion: 'TLSv1.3',
   maxEarlyData: 16384,

@@ -5,6 +5,7 @@
 // Redis holds only sealed values: the keys come from the environment, as a deployment would give them.
 //   SESSION_STORE_KEY=base64 fleet-server --redis PORT --mode tls12|tls13|tickets
 import { readFileSync } from 'node:fs';
+import { plainWasmURL } from '../lib/fixtures.ts';
 import { createClient } from 'redis';
 import { constants as C, createServer, OpenSSL, RedisSessionStore, RedisTicketKeyRing, useServerSessionStore, type ServerSessionStore } from '../../ts/node.ts';
 
@@ -19,7 +20,7 @@ const redis = createClient({ url: `redis://127.0.0.1:${arg('redis')}`, disableOf
 redis.on('error', e => console.error(`redis: ${e.message}`)); // reconnects by itself; lookups fail meanwhile
 await redis.connect();
 
-const ossl = await OpenSSL.load({ wasm: new URL('../../wasm/openssl.wasm', import.meta.url) });
+const ossl = await OpenSSL.load({ wasm: plainWasmURL }); // of the line under test (OPENSSL_WASM_LINE, inherited)
 const context = ossl.createContext({
   role: 'server', certificate: fixture('server.pem'), privateKey: fixture('server.key'),
   maxVersion: mode === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',

@@ -1,7 +1,7 @@
 // Running the `openssl-wasm` command in tests (Node and Deno): main() in-process with bounded
 // standard streams, real processes, the esbuild bundle of ts/cli.ts, and the in-process s_server.
 import { spawn } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type CliIO } from '../../ts/cli/main.ts';
@@ -98,13 +98,14 @@ export function proc(cmd: string, args: string[], options: { input?: string | Ui
 }
 
 let bundled: Promise<string> | undefined;
-/** ts/cli.ts bundled with esbuild into a temp dir, the two modules beside it (once per run). */
+/** ts/cli.ts bundled with esbuild into a temp dir, both lines' modules beside it (once per run). */
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
     const { build } = await import('esbuild');
     const dir = tempDir().path;
     await build({ entryPoints: { cli: join(root, 'ts/cli.ts') }, outdir: dir, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning' });
-    for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(root, 'wasm', m), join(dir, m));
+    mkdirSync(join(dir, '4.0'));
+    for (const m of ['openssl.wasm', 'openssl-simd.wasm', '4.0/openssl.wasm', '4.0/openssl-simd.wasm']) copyFileSync(join(root, 'wasm', m), join(dir, m));
     return join(dir, 'cli.js');
   })();
   return bundled;

@@ -1,5 +1,6 @@
 // Native peers for interop tests (Node and Deno only): Debian's openssl CLI, on 127.0.0.1, each
 // process and each wait bounded.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,12 @@ export type Peer = Child;
 
 const run = (cmd: string, args: string[]): Peer => startChild(cmd, args, { stdin: 'pipe' });
 
-/** `openssl s_server` on a free port of 127.0.0.1 with the test certificate; resolves once listening. */
-export async function sServer(extra: string[]): Promise<Peer & { port: number }> {
-  const peer = run('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', fixturePath('server.pem'),
+/**
+ * `openssl s_server` on a free port of 127.0.0.1 with the test certificate; resolves once listening.
+ * `program`: another openssl than Debian's (nativeOpenSSL4()).
+ */
+export async function sServer(extra: string[], program = 'openssl'): Promise<Peer & { port: number }> {
+  const peer = run(program, ['s_server', '-accept', '127.0.0.1:0', '-cert', fixturePath('server.pem'),
     '-key', fixturePath('server.key'), '-naccept', '16', ...extra]);
   let port: number;
   try {
@@ -30,8 +34,8 @@ export async function sServer(extra: string[]): Promise<Peer & { port: number }>
 }
 
 /** `openssl s_client`, with stdin kept open until `closeWhen` holds on its output (bounded). */
-export async function sClient(args: string[], closeWhen: (out: string) => boolean, ms = 10_000): Promise<string> {
-  const peer = run('openssl', ['s_client', ...args]);
+export async function sClient(args: string[], closeWhen: (out: string) => boolean, ms = 10_000, program = 'openssl'): Promise<string> {
+  const peer = run(program, ['s_client', ...args]);
   try {
     await until(() => closeWhen(peer.output()) || peer.proc.exitCode !== null, ms, 's_client');
     peer.proc.stdin!.end();
@@ -43,8 +47,8 @@ export async function sClient(args: string[], closeWhen: (out: string) => boolea
 }
 
 /** `openssl` with the given arguments and stdin; resolves with its output and exit code. */
-export async function openssl(args: string[], input?: Uint8Array | string): Promise<{ code: number; out: string }> {
-  const peer = run('openssl', args);
+export async function openssl(args: string[], input?: Uint8Array | string, program = 'openssl'): Promise<{ code: number; out: string }> {
+  const peer = run(program, args);
   peer.proc.stdin!.end(input ?? '');
   await until(() => peer.proc.exitCode !== null, 10_000, `openssl ${args[0]}`);
   return { code: peer.proc.exitCode!, out: peer.output() };
@@ -53,4 +57,27 @@ export async function openssl(args: string[], input?: Uint8Array | string): Prom
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'openssl-wasm-test-'));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+let native4: Promise<string> | undefined;
+/**
+ * The `openssl` program of the pinned OpenSSL 4.0 built natively (scripts/build-native-openssl.sh,
+ * cached): the ECH peer, since Debian's openssl has no ECH. A cold build takes minutes, longer than a
+ * test may: `npm test` builds it before the 4.0 runs; by hand, run the script once first.
+ */
+export function nativeOpenSSL4(): Promise<string> {
+  native4 ??= new Promise((resolve, reject) => {
+    const script = fileURLToPath(new URL('../../scripts/build-native-openssl.sh', import.meta.url));
+    const p = spawn('bash', [script, '--cached'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout!.on('data', d => { out += d; });
+    p.stderr!.on('data', d => { err += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.once('exit', code => {
+      clearTimeout(timer);
+      if (code === 0 && out.trim()) resolve(out.trim());
+      else reject(new Error(`native OpenSSL 4.0 (the ECH peer) is not available: ${err.trim() || `exit code ${String(code)}`}`));
+    });
+  });
+  return native4;
 }

@@ -20,11 +20,14 @@ export async function fixture(name: string): Promise<string> {
 }
 
 import { supportsSimd } from '../../ts/loader.ts';
+import { testLine } from './line.ts';
 
 /**
  * The module under test: the one build.sh wrote (not the packaged copy) that the loader picks by
- * default in this runtime: the SIMD build wherever SIMD128 is supported, as in every runtime here.
+ * default in this runtime: the SIMD build wherever SIMD128 is supported, as in every runtime here;
+ * of the line under test (test/lib/line.ts).
  */
-export const simdWasmURL = new URL('../../wasm/openssl-simd.wasm', import.meta.url);
-export const plainWasmURL = new URL('../../wasm/openssl.wasm', import.meta.url);
+// Literal URLs, one per module: vite turns `new URL(\`...${x}...\`, import.meta.url)` into a glob import.
+export const simdWasmURL = testLine === '3.5' ? new URL('../../wasm/openssl-simd.wasm', import.meta.url) : new URL('../../wasm/4.0/openssl-simd.wasm', import.meta.url);
+export const plainWasmURL = testLine === '3.5' ? new URL('../../wasm/openssl.wasm', import.meta.url) : new URL('../../wasm/4.0/openssl.wasm', import.meta.url);
 export const wasmURL = supportsSimd() ? simdWasmURL : plainWasmURL;

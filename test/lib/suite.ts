@@ -3,6 +3,7 @@
 // so every test is written once. Keep this file free of runtime-specific imports.
 
 import { OpenSSL } from '../../ts/index.ts';
+import { testLine } from './line.ts';
 
 export type TestFn = () => void | Promise<void>;
 export interface TestOptions {
@@ -69,11 +70,13 @@ export function allSuites(runtime: Runtime): readonly Suite[] {
 // test loaded, and those earlier tests loaded and shared (a suite's cached instance), so a test on
 // a shared instance is checked as one on its own. Instances are held weakly: one the garbage
 // collector has taken holds nothing.
+// Loads that name no line (the adapters' default instance, OpenSSL.load() itself) get the line
+// under test, so that the whole suite runs on it.
 let loading: OpenSSL[] | null = null;
 const everLoaded: WeakRef<OpenSSL>[] = [];
 const load = OpenSSL.load.bind(OpenSSL);
 OpenSSL.load = async options => {
-  const ossl = await load(options);
+  const ossl = await load({ line: testLine, ...options });
   loading?.push(ossl);
   everLoaded.push(new WeakRef(ossl));
   return ossl;

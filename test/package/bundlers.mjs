@@ -1,13 +1,13 @@
 // How each bundler turns the installed package into a page, each with its command line and no
 // configuration file: the page entry is the smoke (smoke.mjs in the temp project, which imports the
-// bare 'openssl-wasm'), and the loader's two literal `new URL('./openssl[-simd].wasm',
-// import.meta.url)` expressions are what each bundler must follow to ship the modules.
+// bare 'openssl-wasm'), and the loader's four literal `new URL('./[4.0/]openssl[-simd].wasm',
+// import.meta.url)` expressions are what each bundler must follow to ship the modules of both lines.
 //   Vite 8 (build and dev server), webpack 5: follow them, emit the .wasm files, rewrite the URLs.
 //   Rollup 4 (with @rollup/plugin-node-resolve, without which it cannot find a bare import) and
-//   esbuild: leave them pointing beside the bundle; the README says to copy the two files there,
+//   esbuild: leave them pointing beside the bundle; the README says to copy the files there,
 //   and these tests do exactly that.
 // Each build returns { dir, script, notes }: the directory to serve and the page's <script> tag.
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const moduleScript = (src) => `<script type="module" src="${src}" onerror="fail('could not load ${src}')"></script>`;
@@ -15,19 +15,23 @@ export const moduleScript = (src) => `<script type="module" src="${src}" onerror
 // which a module script does not set.
 const classicScript = (src) => `<script src="${src}" onerror="fail('could not load ${src}')"></script>`;
 
-/** Copies the installed package's two modules into `dir`, as the README tells Rollup and esbuild users. */
+/** The package's modules: each OpenSSL line's two (3.5's beside the bundle, 4.0's in 4.0/). */
+export const MODULES = ['openssl.wasm', 'openssl-simd.wasm', '4.0/openssl.wasm', '4.0/openssl-simd.wasm'];
+
+/** Copies the installed package's modules into `dir`, as the README tells Rollup and esbuild users. */
 export function copyModules(installed, dir) {
-  for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(installed, 'dist', m), join(dir, m));
+  mkdirSync(join(dir, '4.0'), { recursive: true });
+  for (const m of MODULES) copyFileSync(join(installed, 'dist', m), join(dir, m));
 }
 
 const wasmFiles = (dir) => readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.wasm')).map(String);
-/** Checks that a bundler emitted the package's two modules (by content: it renames them). */
+/** Checks that a bundler emitted the package's modules, both lines' (by content: it renames them). */
 function emittedBoth(dir, moduleNamed, bundler) {
   const files = wasmFiles(dir);
   const named = files.map((f) => `${f} (${moduleNamed(readFileSync(join(dir, f)))})`);
   const found = new Set(named.map((n) => n.slice(n.lastIndexOf('(') + 1, -1)));
-  if (files.length !== 2 || !found.has('openssl.wasm') || !found.has('openssl-simd.wasm')) {
-    throw new Error(`${bundler} emitted ${files.length} .wasm files${files.length ? `: ${named.join(', ')}` : ''}; expected the package's openssl.wasm and openssl-simd.wasm`);
+  if (files.length !== MODULES.length || !MODULES.every((m) => found.has(m))) {
+    throw new Error(`${bundler} emitted ${files.length} .wasm files${files.length ? `: ${named.join(', ')}` : ''}; expected the package's ${MODULES.join(', ')}`);
   }
   return named.join(', ');
 }
@@ -66,6 +70,6 @@ export const bundlers = {
     if (!existsSync(join(dir, 'smoke.js'))) throw new Error('rollup wrote no smoke.js');
     copyModules(installed, dir);
     writePage(join(dir, 'index.html'), moduleScript('./smoke.js'));
-    return { dir, notes: ['rollup -p @rollup/plugin-node-resolve; the two .wasm files copied beside smoke.js (Rollup has no asset handling of its own)'] };
+    return { dir, notes: ['rollup -p @rollup/plugin-node-resolve; the .wasm files copied beside smoke.js, those of 4.0 in 4.0/ (Rollup has no asset handling of its own)'] };
   },
 };

@@ -37,6 +37,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
+import { copyModules } from './bundlers.mjs';
 
 const EXAMPLE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
 const NOT_RUN = /^<!--\s*not run:\s*(.*?)\s*-->$/;
@@ -310,7 +311,7 @@ async function runChromium(block, ctx) {
   mkdirSync(web, { recursive: true });
   await build({ entryPoints: [join(project, `${base}.browser.mjs`)], outfile: join(web, 'example.js'), bundle: true, format: 'esm', platform: 'browser',
     target: 'es2022', logLevel: 'silent' });
-  for (const m of ['openssl.wasm', 'openssl-simd.wasm']) copyFileSync(join(installed, 'dist', m), join(web, m));
+  copyModules(installed, web); // both lines' modules, beside the bundle as the README says
   writeFileSync(join(web, 'index.html'), '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n<script type="module" src="./example.js"></script>\n');
   const server = await serve(web);
   const browser = await launchBrowser();

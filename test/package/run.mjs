@@ -38,7 +38,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer as createNetServer } from 'node:net';
 import { build } from 'esbuild';
-import { bundlers, copyModules, moduleScript } from './bundlers.mjs';
+import { bundlers, copyModules, moduleScript, MODULES } from './bundlers.mjs';
 import { readmeImports } from './readme-imports.mjs';
 import { exampleTestName, readmeBlocks, runReadmeExamples } from './readme-examples.mjs';
 
@@ -255,7 +255,7 @@ async function packAndInstall() {
 
 // ---- 2. the installed package's contents ------------------------------------------------------
 function checkContents() {
-  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/openssl.wasm', 'dist/openssl-simd.wasm']) {
+  for (const f of ['dist/index.js', 'dist/index.d.ts', ...MODULES.map((m) => `dist/${m}`)]) {
     const p = join(installed, f);
     setupCheck(existsSync(p) && statSync(p).size > 0, `installed package has ${f}`, 'missing or empty');
   }
@@ -465,7 +465,7 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 let moduleHashes;
 /** Which of the installed package's two modules `bytes` are, by content. */
 function moduleNamed(bytes) {
-  moduleHashes ??= new Map(['openssl.wasm', 'openssl-simd.wasm'].map((m) => [sha256(readFileSync(join(installed, 'dist', m))), m]));
+  moduleHashes ??= new Map(MODULES.map((m) => [sha256(readFileSync(join(installed, 'dist', m))), m]));
   return moduleHashes.get(sha256(bytes)) ?? 'not one of the package\'s modules';
 }
 /** Opens `url`, waits (bounded) for the smoke's result; passes if it passed and the SIMD module came as application/wasm. */
@@ -492,9 +492,9 @@ async function runPage(test, url, extra) {
     await withTimeout(Promise.all(bodies), LIMIT.page, 'reading the .wasm responses');
     extra.push(`fetched ${wasm.join('; ') || 'no .wasm'}`);
     // Chromium has SIMD128: the loader's default is the SIMD build, served as application/wasm.
-    if (result.ok && !wasm.some((w) => w.startsWith('200 application/wasm') && w.endsWith('(openssl-simd.wasm)'))) {
+    if (result.ok && !['openssl-simd.wasm', '4.0/openssl-simd.wasm'].every((m) => wasm.some((w) => w.startsWith('200 application/wasm') && w.endsWith(`(${m})`)))) {
       result.ok = false;
-      result.error = 'the smoke passed without fetching the package\'s openssl-simd.wasm as application/wasm';
+      result.error = 'the smoke passed without fetching the package\'s openssl-simd.wasm and 4.0/openssl-simd.wasm as application/wasm';
     }
     if (!result.ok) extra.push(...logs.slice(-8));
     report(test, result, extra);
@@ -528,7 +528,7 @@ async function testEsbuild() {
     report('chromium: esbuild', { ok: false, checks: [], error: `bundling: ${e.message}` });
     return;
   }
-  await servePage('chromium: esbuild', web, ['esbuild --bundle --format=esm; the two .wasm files copied beside smoke.js']);
+  await servePage('chromium: esbuild', web, ['esbuild --bundle --format=esm; the .wasm files copied beside smoke.js (4.0\'s in 4.0/)']);
 }
 async function testBundler(name) {
   const test = `chromium: ${name}`;

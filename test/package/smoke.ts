@@ -2,7 +2,8 @@
 // the bare specifier 'openssl-wasm' only (the raw-tls helpers import '../ts/index.ts', which
 // run.mjs redirects to 'openssl-wasm' when bundling), loads the module with NO options, so the
 // package's default location `new URL('./openssl-simd.wasm', import.meta.url)` is what gets tested,
-// then runs a full handshake and a resumed one (SSL_set_session) for TLS 1.3 and TLS 1.2.
+// then runs a full handshake and a resumed one (SSL_set_session) for TLS 1.3 and TLS 1.2; then the
+// same on the OpenSSL 4.0 line (`loadRaw({ line: '4.0' })`), which a page fetches only then.
 // It never throws: it reports { ok, checks, error? } as `globalThis.__opensslWasmSmoke` (for the
 // browser page) and as one `SMOKE_RESULT {json}` line on the console (for Node and Deno).
 import { constants as C, loadRaw, NULL, type RawOpenSSL } from 'openssl-wasm';
@@ -28,15 +29,17 @@ function freeEnds(raw: RawOpenSSL, ...ends: RawEnd[]): void {
   for (const e of ends) raw.capi.SSL_free(e.ssl);
 }
 
-async function fullThenResumed(name: string, version: number): Promise<void> {
-  const raw = await loadRaw(); // no options: the wasm comes from the package's default location
+async function fullThenResumed(protocol: string, version: number, line?: '4.0'): Promise<void> {
+  const name = line ? `${line} ${protocol}` : protocol;
+  // no options (or the line only): the wasm comes from the package's default location
+  const raw = await loadRaw(line ? { line } : undefined);
   const { capi, mem } = raw;
   const sctx = serverCtx(raw, serverPem, serverKey, version);
   const cctx = clientCtx(raw, caPem, version);
 
   const c1 = newEnd(raw, cctx, 'client'), s1 = newEnd(raw, sctx, 'server');
   handshake(raw, c1, s1);
-  expect(mem.readCString(capi.SSL_get_version(c1.ssl)), name, `${name} full: negotiated version`);
+  expect(mem.readCString(capi.SSL_get_version(c1.ssl)), protocol, `${name} full: negotiated version`);
   expect(capi.SSL_get_verify_result(c1.ssl), C.X509_V_OK, `${name} full: client verified the server certificate`);
   expect(capi.SSL_session_reused(c1.ssl), 0, `${name} full: SSL_session_reused (client)`);
   expect(capi.SSL_session_reused(s1.ssl), 0, `${name} full: SSL_session_reused (server)`);
@@ -56,7 +59,7 @@ async function fullThenResumed(name: string, version: number): Promise<void> {
   const c2 = newEnd(raw, cctx, 'client'), s2 = newEnd(raw, sctx, 'server');
   expect(capi.SSL_set_session(c2.ssl, session), 1, `${name} resumed: SSL_set_session`);
   handshake(raw, c2, s2);
-  expect(mem.readCString(capi.SSL_get_version(c2.ssl)), name, `${name} resumed: negotiated version`);
+  expect(mem.readCString(capi.SSL_get_version(c2.ssl)), protocol, `${name} resumed: negotiated version`);
   expect(capi.SSL_session_reused(c2.ssl), 1, `${name} resumed: SSL_session_reused (client)`);
   expect(capi.SSL_session_reused(s2.ssl), 1, `${name} resumed: SSL_session_reused (server)`);
   shutdown(raw, c2, s2);
@@ -77,6 +80,16 @@ async function smoke(): Promise<SmokeResult> {
     checks.push(`loadRaw() with no options: ${version}`);
     await fullThenResumed('TLSv1.3', C.TLS1_3_VERSION);
     await fullThenResumed('TLSv1.2', C.TLS1_2_VERSION);
+    // A page has fetched no module of the 4.0 line so far (browsers list what they fetched).
+    const fetchedWasm = () => typeof document === 'undefined' ? null
+      : performance.getEntriesByType('resource').filter(e => /\.wasm(\?|$)/.test(new URL(e.name).pathname)).length;
+    expect(fetchedWasm() ?? 1, 1, 'modules fetched before the 4.0 line is asked for');
+    const raw40 = await loadRaw({ line: '4.0' });
+    const version40 = raw40.mem.readCString(raw40.capi.OpenSSL_version(C.OPENSSL_VERSION)) ?? '(NULL)';
+    if (!/^OpenSSL 4\./.test(version40) || raw40.line !== '4.0') throw new Error(`loadRaw({ line: '4.0' }): unexpected OpenSSL_version ${version40}`);
+    checks.push(`loadRaw({ line: '4.0' }): ${version40}`);
+    await fullThenResumed('TLSv1.3', C.TLS1_3_VERSION, '4.0');
+    expect(fetchedWasm() ?? 2, 2, 'modules fetched once the 4.0 line is asked for');
     result.ok = true;
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error && !e.message.includes(e.cause.message) ? ` (cause: ${e.cause.message})` : '';

@@ -300,4 +300,19 @@ suite('browser TLS lab (Chromium)', test => {
       await noLeaks(page);
     });
   });
+
+  test('Encrypted Client Hello: against openssl-wasm\'s 4.0 server the page loads OpenSSL 4.0 and shows ECH success and both names, full and resumed', async () => {
+    await withLab(async ({ page, pageLog, relayLog, server }) => {
+      equal(await run(page, pageLog, { server: 'wasm-ech', version: 'TLSv1.3', group: 'X25519' }), 'done', await page.textContent('#status') ?? '');
+      match(await page.textContent('#version-line') ?? '', /^OpenSSL 4\.0\.\d+ .*, in WebAssembly$/);
+      const full = await fields(page, 'full'), resumed = await fields(page, 'resumed');
+      equal(full.ech, 'success: inner localhost (hidden), outer server.test');
+      equal(resumed.ech, 'success: inner localhost (hidden), outer server.test');
+      equal(resumed.reused, 'yes');
+      match(resumed.server, /^Reused, TLSv1\.3, /);
+      await page.locator('.pair').screenshot({ path: `${results}browser-lab-ech.png` });
+      relayWentOnlyTo(relayLog.slice(-2), [server('wasm-ech').target], 2);
+      await noLeaks(page);
+    });
+  });
 }, { runtimes: ['node'] });

@@ -31,5 +31,7 @@ import './entropy.suite.ts';
 import './ticket-callbacks.suite.ts';
 import './ticket-key-ring.suite.ts';
 import './credentials.suite.ts';
+import './ech.suite.ts';
+import './lines.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

@@ -25,3 +25,6 @@ import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
 import './node-session-events.suite.ts';
 import './node-options-parity.suite.ts';
+import './ech-native.suite.ts';
+import './ech-browser.suite.ts';
+import './ech-fleet.suite.ts';

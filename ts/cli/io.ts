@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
 import { OpenSSLError } from '../errors.ts';
 import { defaultInstance } from '../io/node.ts';
 import type { WasmSource } from '../loader.ts';
+import type { Line } from '../raw/lines.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 
 export interface CliIO {
@@ -19,6 +20,8 @@ export interface CliIO {
   signal?: AbortSignal;
   /** The module to load (default: openssl-simd.wasm or openssl.wasm beside the library), or an instance to use. */
   wasm?: WasmSource;
+  /** The OpenSSL line to load ('3.5' by default; a process takes it from OPENSSL_WASM_LINE). */
+  line?: Line;
   openssl?: OpenSSL;
 }
 
@@ -113,7 +116,7 @@ export function fileSize(path: string): number {
 export async function instance(io: CliIO): Promise<OpenSSL> {
   if (io.openssl) return io.openssl;
   try {
-    if (io.wasm !== undefined) return await OpenSSL.load({ wasm: io.wasm });
+    if (io.wasm !== undefined || io.line !== undefined) return await OpenSSL.load({ wasm: io.wasm, line: io.line });
     return await defaultInstance();
   } catch (e) {
     throw new CliError(`cannot load the module: ${oneLine(e)}`);

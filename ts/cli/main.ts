@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * The `openssl-wasm` command: `s_client`, `s_server`, `sess_id` and `version`, shaped like
+ * The `openssl-wasm` command: `s_client`, `s_server`, `sess_id`, `ech` and `version`, shaped like
  * OpenSSL's. main() takes the arguments after the program name and an IO, returns the exit code,
  * and never throws: user errors become one line on stderr.
  */
@@ -10,6 +10,8 @@ import { CliError, instance, oneLine, toBuffer, type CliIO } from './io.ts';
 import { sClient } from './s_client.ts';
 import { sServer } from './s_server.ts';
 import { sessId } from './sess_id.ts';
+import { ech } from './ech.ts';
+import { isLine } from '../raw/lines.ts';
 
 export type { CliIO } from './io.ts';
 
@@ -17,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: CliIO) => Promise<num
   s_client: { run: sClient, help: 'TLS client: connect, report the connection and sessions, relay standard input and output' },
   s_server: { run: sServer, help: 'TLS server: -www page, -WWW/-HTTP files, -rev, or relay standard input and output' },
   sess_id: { run: sessId, help: 'Read, print and convert TLS sessions (PEM, DER)' },
+  ech: { run: ech, help: 'Encrypted Client Hello keys: generate, print (OpenSSL 4.0 line: OPENSSL_WASM_LINE=4.0)' },
   version: { run: version, help: 'Print the OpenSSL version inside' },
 };
 
@@ -58,9 +61,17 @@ export async function main(argv: readonly string[], io: CliIO = nodeIO()): Promi
   }
 }
 
-/** Standard streams of this process (Node, or Deno through node:process). */
+/**
+ * Standard streams of this process (Node, or Deno through node:process), and the OpenSSL line
+ * OPENSSL_WASM_LINE names (3.5 when unset).
+ */
 export function nodeIO(signal?: AbortSignal): CliIO {
+  const line = process.env.OPENSSL_WASM_LINE;
+  if (line !== undefined && line !== '' && !isLine(line)) {
+    throw new CliError(`OPENSSL_WASM_LINE=${line}: the OpenSSL lines are 3.5 (the default) and 4.0`);
+  }
   return {
+    line: line || undefined,
     stdin: process.stdin as AsyncIterable<Buffer>,
     stdout: data => { process.stdout.write(toBuffer(data)); },
     stderr: text => { process.stderr.write(text); },

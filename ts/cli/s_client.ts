@@ -18,6 +18,8 @@ import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep,
 import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
+import { echReport } from './ech.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import { clientPsk, pskArgs, pskSessionOf, PSK_OPTIONS } from './psk.ts';
 import { caNamesBlock, newOrReused, peerCertificate, peerChain, renegotiationNote, sessionText, sigalgsLines, sslRef, sslSummary, tmpKeyLine, verifyDetail } from './ssl-print.ts';
 import { startTLS, STARTTLS_PROTOCOLS, type StartTLSProtocol } from './starttls.ts';
@@ -62,6 +64,13 @@ const OPTIONS: OptionSpec[] = [
   { name: 'quiet', kind: 'flag', help: 'No connection report; implies -ign_eof' },
   { name: 'ign_eof', kind: 'flag', help: 'Stay connected when standard input ends' },
   ...PSK_OPTIONS,
+  // Encrypted Client Hello, as native 4.0 (OPENSSL_WASM_LINE=4.0)
+  { name: 'ech_config_list', kind: 'value', arg: 'b64', help: 'The server\'s ECHConfigList, base64 (its HTTPS DNS record\'s ech=); -servername is then the inner name' },
+  { name: 'ech_outer_sni', kind: 'value', arg: 'name', help: 'The outer ClientHello\'s name (default: the ECHConfig\'s public_name)' },
+  { name: 'ech_no_outer_sni', kind: 'flag', help: 'No name in the outer ClientHello' },
+  { name: 'ech_outer_alpn', kind: 'value', arg: 'list', help: 'ALPN protocols of the outer ClientHello, comma-separated' },
+  { name: 'ech_grease', kind: 'flag', help: 'Send a GREASE ECH extension' },
+  { name: 'ech_grease_suite', kind: 'value', arg: 'suite', help: 'HPKE suite of the GREASE ECH' },
 ];
 
 const CONNECT_TIMEOUT = 30_000;
@@ -88,6 +97,8 @@ interface Setup {
   protohost: string | undefined;
   /** -keymatexport */
   keymat: Keymat | undefined;
+  /** -ech_* */
+  ech: ClientEchOptions | undefined;
 }
 
 /** What the connections of one run share: the latest session and the tickets per connection. */
@@ -175,8 +186,10 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
   const alpn = o.str('alpn')?.split(',').filter(p => p !== '');
   if (alpn && alpn.length === 0) throw new CliError('s_client: -alpn needs at least one protocol name');
   const psk = pskArgs(o);
+  const ech = echOptions(o);
 
   const ossl = await instance(io);
+  if (ech && ossl.line !== '4.0') throw new CliError('s_client: -ech_* options need the OpenSSL 4.0 line: run with OPENSSL_WASM_LINE=4.0');
   const verifyQuiet = brief || o.has('verify_quiet');
   const alertTraces = new WeakMap<Connection, string>();
   const sessions = new Sessions(o.str('sess_out'), out, t => io.stderr(t));
@@ -240,7 +253,7 @@ export async function sClient(argv: string[], io: CliIO): Promise<number> {
       showcerts: o.has('showcerts'),
       starttls: starttls as StartTLSProtocol | undefined,
       protohost: o.str('name') ?? o.str('xmpphost'),
-      keymat,
+      keymat, ech,
     };
     let reconnects = o.has('reconnect') ? 5 : 0;
     let full = true;
@@ -306,6 +319,7 @@ async function open(s: Setup, session: Session | null, earlyData?: Uint8Array): 
     context: s.context,
     rejectUnauthorized: false, // the context decides (-verify_return_error); no host-name check, as native
     session: session ?? undefined,
+    ...(s.ech ? { ech: s.ech } : {}),
     handshakeTimeout: HANDSHAKE_TIMEOUT,
     // Sent again after the handshake if the server rejects it (the engine's way; native drops it).
     ...(earlyData ? { earlyData } : {}),
@@ -366,7 +380,30 @@ function report(s: Setup, tls: TLSSocket, socket: net.Socket, full: boolean): vo
     out += sessionText(c, session => session.print());
   }
   if (s.keymat) out += keymatBlock(c, s.keymat);
-  s.out(`${out}---\n`);
+  out += '---\n';
+  // As native 4.0's print_stuff: the ECH block on the 4.0 line.
+  const echBlock = echReport(c);
+  if (echBlock) out += `${echBlock}---\n`;
+  s.out(out);
+}
+
+/** The -ech_* options as ConnectionOptions.ech, checked as native checks them. */
+function echOptions(o: Options): ClientEchOptions | undefined {
+  const configList = o.str('ech_config_list');
+  const outerAlpn = o.str('ech_outer_alpn')?.split(',').filter(p => p !== '');
+  if ((o.has('ech_outer_sni') || o.has('ech_outer_alpn') || o.has('ech_no_outer_sni')) && configList === undefined) {
+    throw new CliError('s_client: Can\'t use -ech_outer_sni nor -ech_outer_alpn nor -no_ech_outer_sni without -ech_config_list');
+  }
+  if (o.has('ech_outer_sni') && o.has('ech_no_outer_sni')) throw new CliError('s_client: can\'t set -ech_no_outer_sni and -ech_outer_sni together.');
+  const grease = o.str('ech_grease_suite') ?? o.has('ech_grease');
+  if (configList === undefined && !grease) return undefined;
+  return {
+    ...(configList !== undefined ? { configList } : {}),
+    ...(o.has('ech_outer_sni') ? { outerServerName: o.str('ech_outer_sni') } : {}),
+    ...(o.has('ech_no_outer_sni') ? { noOuterServerName: true } : {}),
+    ...(outerAlpn ? { outerAlpn } : {}),
+    ...(grease ? { grease } : {}),
+  };
 }
 
 /** print_stuff's early-data line, per SSL_get_early_data_status. */

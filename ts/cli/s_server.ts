@@ -16,6 +16,7 @@ import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './
 import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
 import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
+import { echReport } from './ech.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
 import { caNamesBlock, groupsLines, pointFormatsLine, renegotiationNote, sessionText, sharedCiphers, sigalgsLines, sslRef, sslSummary } from './ssl-print.ts';
 import { chainStore, sniSwitch } from './sni.ts';
@@ -67,6 +68,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'quiet', kind: 'flag', help: 'No server output (ACCEPT, connection reports, statistics)' },
   { name: 'brief', kind: 'flag', help: 'Like -quiet, with a connection summary on standard error' },
   ...PSK_SERVER_OPTIONS,
+  { name: 'ech_key', kind: 'value', arg: 'file', help: 'ECH PEM file (key pair and ECHConfig, as `ech` writes it): accept Encrypted Client Hello (OPENSSL_WASM_LINE=4.0)' },
 ];
 
 const HANDSHAKE_TIMEOUT = 30_000;
@@ -85,6 +87,8 @@ interface Server {
   brief: boolean;
   /** -keymatexport */
   keymat: Keymat | undefined;
+  /** -ech_key given */
+  echKeys: boolean;
   stop(): void;
 }
 
@@ -143,7 +147,11 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const trace = o.has('trace');
   const alertTraces = new WeakMap<Connection, string>();
 
+  const echKeyPath = o.str('ech_key');
+  const echKey = echKeyPath !== undefined ? readText(echKeyPath, 'ECH PEM file') : undefined;
+
   const ossl = await instance(io);
+  if (echKey !== undefined && ossl.line !== '4.0') throw new CliError('s_server: -ech_key needs the OpenSSL 4.0 line: run with OPENSSL_WASM_LINE=4.0');
   // As s_server: a hint, but not where only TLS 1.3 (which has none) may be negotiated.
   if (pskHint !== undefined && version === 'TLSv1.3') out('PSK warning: there is NO identity hint in TLSv1.3\n');
   const pskSession = psk && pskSessionOf('s_server', ossl, psk);
@@ -166,6 +174,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       recvMaxEarlyData: recvMaxEarly,
       alpn,
       keylog,
+      ...(echKey !== undefined ? { echKeys: [echKey] } : {}),
       sessionIdContext: sidCtx ?? NATIVE_SID_CTX,
       // As s_server: no cache with -no_cache, else a cache of 128.
       sessionCacheMode: o.has('no_cache') ? SSL_SESS_CACHE_OFF : undefined,
@@ -221,7 +230,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
   const done = new Promise<void>(r => { finished = r; });
   const maybeFinish = () => { if (stopping && open === 0) finished(); };
   const server: Server = {
-    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'), keymat,
+    io, ossl, argv, context, pump, out, quiet, brief: o.has('brief'), keymat, echKeys: echKey !== undefined,
     stop() {
       if (stopping) return;
       stopping = true;
@@ -391,6 +400,8 @@ function connectionInfo(s: Server, c: Connection): string {
   out += `CIPHER is ${c.cipher ?? '(NONE)'}\n`;
   if (c.sessionReused) out += 'Reused session-id\n';
   out += `${renegotiationNote(ref)}\n`;
+  // The 4.0 line, with -ech_key: what ECH did, in s_client's words (native prints it from its ECH callback).
+  if (s.echKeys) out += echReport(c);
   return s.keymat ? out + keymatBlock(c, s.keymat) : out;
 }
 

@@ -1,5 +1,6 @@
 import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { saveSession, takeSession, type SessionStore } from '../stores/session-store.ts';
@@ -19,6 +20,11 @@ export interface ClientConnectionPlan {
   /** Check the certificate's host name against serverName (default: when the context verifies). */
   checkHostName?: boolean;
   session?: Session | Uint8Array;
+  /**
+   * Encrypted Client Hello (OpenSSL 4.0 line): the server's ECHConfigList (base64, as in its HTTPS
+   * DNS record, or bytes) and the rest of ConnectionOptions.ech; serverName is then the hidden name.
+   */
+  ech?: ClientEchOptions;
   /** With `sessionKey`: take a session before connecting, save each new one. */
   sessionStore?: SessionStore;
   sessionKey?: string;
@@ -44,6 +50,7 @@ export async function prepareClientConnection(plan: ClientConnectionPlan): Promi
     const session = imported ?? (plan.session as Session | undefined);
     const connection = context.createConnection({
       serverName: plan.serverName, session, ...(plan.checkHostName === undefined ? {} : { checkHostName: plan.checkHostName }),
+      ...(plan.ech === undefined ? {} : { ech: plan.ech }),
     });
     const saveNewSession = store && key
       ? (s: Session) => { void saveSession(store, key, s).catch(e => plan.onStoreError?.(e)); }

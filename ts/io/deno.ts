@@ -7,6 +7,7 @@ import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import { connectOverStreams } from './client.ts';
 import { defaultInstance } from './default-instance.ts';
 import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
@@ -41,6 +42,11 @@ export interface DenoConnectOptions extends TLSStreamOptions {
   contextOptions?: Omit<ContextOptions, 'role'>;
   /** A session to resume: a Session or DER bytes. */
   session?: Session | Uint8Array;
+  /**
+   * Encrypted Client Hello (OpenSSL 4.0 line): the server's ECHConfigList and the rest of
+   * ConnectionOptions.ech; serverName is then the hidden, inner name. `stream.connection.ech` says how it went.
+   */
+  ech?: ClientEchOptions;
   /** Resume automatically from this store and save new sessions to it (see the Node adapter's). */
   sessionStore?: SessionStore;
   sessionKeySettings?: string;

@@ -13,6 +13,7 @@ import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
 import { contextOptionsFromNode, type NodeContextOptions } from './node-options.ts';
@@ -56,9 +57,15 @@ export interface ConnectOptions extends TLSSocketOptions {
    * name (X509_check_host) with Node's default rules.
    */
   checkServerIdentity?: (hostname: string, cert: DetailedPeerCertificate) => Error | undefined;
+  /**
+   * Encrypted Client Hello (OpenSSL 4.0 line: `openssl: await OpenSSL.load({ line: '4.0' })`):
+   * `{ configList }`, the server's ECHConfigList (base64 from its HTTPS DNS record, or bytes);
+   * servername is then the hidden, inner name. `socket.connection.ech` says how it went.
+   */
+  ech?: ClientEchOptions;
 }
 const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
-  'checkServerIdentity'];
+  'checkServerIdentity', 'ech'];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
@@ -110,7 +117,7 @@ export function connect(...args: unknown[]): TLSSocket {
     let connection: Connection, saveNewSession: ((s: Session) => void) | undefined;
     try {
       ({ connection, saveNewSession } = await prepareClientConnection({
-        ossl, context, session: options.session || undefined, sessionStore: store, sessionKey: key,
+        ossl, context, session: options.session || undefined, sessionStore: store, sessionKey: key, ech: options.ech,
         // As Node: the name is always checked, and the result shown by authorized/authorizationError;
         // rejectUnauthorized decides whether a mismatch ends the handshake. A ready context decides
         // for itself (the CLI's s_client checks no name, as native s_client).

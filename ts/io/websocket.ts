@@ -12,6 +12,7 @@ import type { Context, ContextOptions } from '../oo/context.ts';
 import { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { sessionKey, type SessionStore } from '../stores/session-store.ts';
+import type { ClientEchOptions } from '../oo/ech.ts';
 import { connectOverStreams } from './client.ts';
 import { defaultInstance } from './default-instance.ts';
 import type { ByteStreams, TLSStream, TLSStreamOptions } from './streams.ts';
@@ -226,6 +227,11 @@ export interface WebSocketConnectOptions extends TLSStreamOptions, WebSocketStre
   contextOptions?: Omit<ContextOptions, 'role'>;
   /** A session to resume: a Session or DER bytes. */
   session?: Session | Uint8Array;
+  /**
+   * Encrypted Client Hello (OpenSSL 4.0 line): the server's ECHConfigList and the rest of
+   * ConnectionOptions.ech; serverName is then the hidden, inner name. `stream.connection.ech` says how it went.
+   */
+  ech?: ClientEchOptions;
   /**
    * Resume automatically: take a session from the store before connecting and put each new one
    * there (TLS 1.3 tickets are used once). Keyed by the URL, the server name, ALPN and

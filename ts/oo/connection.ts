@@ -3,6 +3,9 @@ import { CallbackError, ReentrantCallError, type OpenSSLError } from '../errors.
 import { concat } from '../raw/bytes.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
+import { setExpectedPeer } from '../raw/lines.ts';
+import { alpnWire } from './context.ts';
+import { checkClientEch, configureClientEch, echRetryConfigs, echStatus, type ClientEchOptions, type EchStatus } from './ech.ts';
 import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
@@ -36,10 +39,15 @@ export interface ConnectionOptions {
    * receive() refuses more (default: the context's maxIncomingBytes, else 256 KiB).
    */
   maxIncomingBytes?: number;
+  /**
+   * Clients (OpenSSL 4.0 line): Encrypted Client Hello. serverName is then the inner, hidden name;
+   * the outer ClientHello carries the config's public_name (ts/oo/ech.ts).
+   */
+  ech?: ClientEchOptions;
 }
 
 // Every key of ConnectionOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
-const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1, maxIncomingBytes: 1 } satisfies Record<keyof ConnectionOptions, 1>);
+const CONNECTION_OPTIONS = Object.keys({ serverName: 1, checkHostName: 1, session: 1, onSession: 1, maxIncomingBytes: 1, ech: 1 } satisfies Record<keyof ConnectionOptions, 1>);
 
 /** Calls the session listeners of `connection` with a lent session (for the router, dispatch.ts). */
 export let notifySession: (connection: Connection, session: Session) => void;
@@ -148,8 +156,8 @@ export class Connection extends Handle<'SSL'> {
     const { capi, mem } = this.core;
     const ssl = this.pointer;
     if (this.context.role === 'server') {
-      if (o.serverName !== undefined || o.session !== undefined || o.checkHostName !== undefined) {
-        throw new TypeError('createConnection: serverName, checkHostName and session are client options (SSL_set_session(3): "only useful for TLS/SSL clients")');
+      if (o.serverName !== undefined || o.session !== undefined || o.checkHostName !== undefined || o.ech !== undefined) {
+        throw new TypeError('createConnection: serverName, checkHostName and session are client options (SSL_set_session(3): "only useful for TLS/SSL clients"); so is ech (a server\'s ECH keys are its context\'s echKeys)');
       }
       capi.SSL_set_accept_state(ssl);
       return;
@@ -161,13 +169,38 @@ export class Connection extends Handle<'SSL'> {
       mem.scope(s => {
         const name = s.cstring(o.serverName!);
         // SNI carries host names only, never IP addresses (RFC 6066, 3).
-        if (!/^[\d.]+$|:/.test(o.serverName!)) this.core.check(capi.SSL_set_tlsext_host_name(ssl, name), 'SSL_set_tlsext_host_name');
-        if (check) this.core.check(capi.SSL_set1_host(ssl, name), 'SSL_set1_host');
+        const isIpAddress = /^[\d.]+$|:/.test(o.serverName!);
+        if (!isIpAddress) this.core.check(capi.SSL_set_tlsext_host_name(ssl, name), 'SSL_set_tlsext_host_name');
+        if (check) this.core.check(setExpectedPeer(this.core.raw, ssl, name, isIpAddress), 'SSL_set1_host');
       });
     } else if (check) {
       throw new TypeError('createConnection: a client that verifies its peer needs serverName to check the certificate against; pass { checkHostName: false } to skip the host-name check');
     }
+    if (o.ech !== undefined) {
+      checkClientEch(o.ech, 'createConnection');
+      configureClientEch(this.core, ssl, o.ech, alpnWire);
+    }
     if (o.session !== undefined) this.setSession(o.session);
+  }
+
+  // ---- Encrypted Client Hello (OpenSSL 4.0 line)
+
+  /**
+   * The ECH outcome on this end (SSL_ech_get1_status): status 'success' with both names once an
+   * ECH handshake is done; null on the 3.5 line, which has no ECH.
+   */
+  get ech(): EchStatus | null {
+    const ssl = this.pointer;
+    return this.core.raw.line === '3.5' ? null : echStatus(this.core, ssl);
+  }
+
+  /**
+   * Clients: the ECHConfigList a server sent back when ECH failed or was GREASE (its retry_configs,
+   * SSL_ech_get1_retry_config), to connect again with; null if none, and on the 3.5 line.
+   */
+  get echRetryConfigs(): Uint8Array | null {
+    const ssl = this.pointer;
+    return this.core.raw.line === '3.5' ? null : echRetryConfigs(this.core, ssl);
   }
 
   // ---- bytes in and out

@@ -10,6 +10,7 @@ import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
 import { addRevocationLists, usePkcs12 } from './credentials.ts';
 import { configureClientPsk, configureServerPsk, type ClientPsk, type PskFindHandler } from './psk.ts';
+import { serverEchKeys, setServerEchKeys, type EchKeyInfo, type EchServerKey } from './ech.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 const VERSIONS: Record<TLSVersion, number> = { 'TLSv1.2': C.TLS1_2_VERSION, 'TLSv1.3': C.TLS1_3_VERSION };
@@ -120,6 +121,12 @@ export interface ContextOptions {
   maxEarlyData?: number;
   /** Servers: the hard limit on early data received (SSL_CTX_set_recv_max_early_data; OpenSSL's default 16384). */
   recvMaxEarlyData?: number;
+  // -- Encrypted Client Hello: servers, OpenSSL 4.0 line only (ts/oo/ech.ts)
+  /**
+   * Servers: ECH keys (ECH PEM files, as `openssl ech` writes and OpenSSL.generateEchKey returns),
+   * the context's whole ECH key store (SSL_CTX_set1_echstore); replace them with setEchKeys().
+   */
+  echKeys?: EchServerKey[];
 }
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
@@ -130,6 +137,7 @@ const CONTEXT_OPTIONS = Object.keys({
   onTrace: 1,
   psk: 1, onPskFind: 1, pskIdentityHint: 1,
   maxEarlyData: 1, recvMaxEarlyData: 1, // early data
+  echKeys: 1,
 } satisfies Record<keyof ContextOptions, 1>);
 
 /** One message seen by the message callback (SSL_CTX_set_msg_callback). */
@@ -281,6 +289,24 @@ export class Context extends Handle<'SSL_CTX'> {
     if (o.maxEarlyData !== undefined) this.maxEarlyData = o.maxEarlyData;
     if (o.recvMaxEarlyData !== undefined) this.recvMaxEarlyData = o.recvMaxEarlyData;
     this.#configurePsk(o);
+    if (o.echKeys !== undefined) {
+      if (this.role !== 'server') throw new TypeError('createContext: options.echKeys is for servers (clients pass ech to createConnection)');
+      this.setEchKeys(o.echKeys);
+    }
+  }
+
+  /**
+   * Servers (OpenSSL 4.0 line): replaces the ECH key store with `keys` (SSL_CTX_set1_echstore), for
+   * connections made from now on. To rotate, pass the new key and keep the old one with
+   * `retry: false` until clients no longer hold its config (its DNS record's TTL has passed).
+   */
+  setEchKeys(keys: readonly EchServerKey[]): void {
+    setServerEchKeys(this.core, this.pointer, keys, 'setEchKeys');
+  }
+
+  /** Servers (OpenSSL 4.0 line): the entries of the ECH key store, one per ECHConfig. */
+  get echKeys(): EchKeyInfo[] {
+    return serverEchKeys(this.core, this.pointer);
   }
 
   /** External PSKs: the client's options.psk, the server's onPskFind and pskIdentityHint (ts/oo/psk.ts). */

@@ -12,6 +12,8 @@ import { installDispatch } from './dispatch.ts';
 import { belongsTo, type HandleKind } from './handle.ts';
 import { Session } from './session.ts';
 import { makePskSession, type PskSessionOptions } from './psk.ts';
+import { echConfigList, echConfigListPEM, generateEchKey, type EchKeyOptions, type EchServerKey } from './ech.ts';
+import type { Line } from '../raw/lines.ts';
 
 export interface InstanceStats {
   /** Live handles (objects holding an OpenSSL reference) by type. */
@@ -45,6 +47,11 @@ export class OpenSSL {
     installDispatch(this.#core);
   }
 
+  /** The OpenSSL line of this instance: '3.5' or '4.0' (OpenSSL.load({ line })). */
+  get line(): Line {
+    return this.raw.line;
+  }
+
   /** OpenSSL's version text, e.g. 'OpenSSL 3.5.7 9 Jun 2026'. */
   get version(): string {
     return this.raw.mem.readCString(this.raw.capi.OpenSSL_version(C.OPENSSL_VERSION)) ?? '';
@@ -52,6 +59,32 @@ export class OpenSSL {
 
   createContext(options: ContextOptions): Context {
     return new Context(this.#core, options);
+  }
+
+  /**
+   * OpenSSL 4.0 line: a new ECH key pair and its ECHConfig, as the ECH PEM file (RFC 9934) that
+   * `openssl ech -public_name NAME -out FILE` writes: for a server context's echKeys, and for
+   * echConfigList(). It holds the private key: keep it as secret as a certificate's key.
+   */
+  generateEchKey(options: EchKeyOptions): string {
+    return generateEchKey(this.#core, options);
+  }
+
+  /**
+   * OpenSSL 4.0 line: the ECHConfigList of these keys (public halves only, in order), as bytes:
+   * base64 it for the `ech=` value of the server's HTTPS DNS record; clients pass either form as
+   * createConnection's ech.configList.
+   */
+  echConfigList(keys: readonly EchServerKey[]): Uint8Array {
+    return echConfigList(this.#core, keys);
+  }
+
+  /**
+   * OpenSSL 4.0 line: the public ECH PEM file of these keys (their ECHConfigList in one ECHCONFIG
+   * block, no private key), as `openssl ech -in FILE -out FILE` writes it.
+   */
+  echConfigListPEM(keys: readonly EchServerKey[]): string {
+    return echConfigListPEM(this.#core, keys);
   }
 
   /** A new, empty SSL_SESSION (SSL_SESSION_new). */

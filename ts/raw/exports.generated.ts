@@ -3,7 +3,11 @@ import type { FnPtr, Ptr } from './types.ts';
 
 export type ResultKind = 'u' | 'U' | 'v' | 'i';
 
-/** Every function wasm/openssl.wasm exports, under its OpenSSL name. */
+/** The OpenSSL lines: each builds its own modules from wasm/exports.txt. */
+export type Line = '3.5' | '4.0';
+export const LINES: readonly Line[] = ['3.5', '4.0'];
+
+/** Every function the modules of every line export, under its OpenSSL name. */
 export interface Capi {
   // ---- memory
   /** `void *malloc(size_t size)` */
@@ -95,7 +99,7 @@ export interface Capi {
   X509_up_ref(a: Ptr<'X509'>): number;
   /** `void X509_free(X509 *a)` */
   X509_free(a: Ptr<'X509'>): void;
-  /** `X509_NAME *X509_get_subject_name(const X509 *a)` */
+  /** `X509_NAME *X509_get_subject_name(const X509 *a)` (3.5), `const X509_NAME *X509_get_subject_name(const X509 *a)` (4.0) */
   X509_get_subject_name(a: Ptr<'X509'>): Ptr<'X509_NAME'>;
   /** `char *X509_NAME_oneline(const X509_NAME *a, char *buf, int size)` */
   X509_NAME_oneline(a: Ptr<'X509_NAME'>, buf: Ptr<'char'>, size: number): Ptr<'char'>;
@@ -103,7 +107,7 @@ export interface Capi {
   X509_verify_cert_error_string(n: number): Ptr<'char'>;
   /** `X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)` */
   SSL_CTX_get_cert_store(ctx: Ptr<'SSL_CTX'>): Ptr<'X509_STORE'>;
-  /** `int X509_STORE_add_cert(X509_STORE *store, X509 *x)` */
+  /** `int X509_STORE_add_cert(X509_STORE *store, X509 *x)` (3.5), `int X509_STORE_add_cert(X509_STORE *store, const X509 *x)` (4.0) */
   X509_STORE_add_cert(store: Ptr<'X509_STORE'>, x: Ptr<'X509'>): number;
   /** `EVP_PKEY *PEM_read_bio_PrivateKey(BIO *bp, EVP_PKEY **x, pem_password_cb cb, void *u)` */
   PEM_read_bio_PrivateKey(bp: Ptr<'BIO'>, x: Ptr<'EVP_PKEY*'>, cb: FnPtr<'pem_password_cb'>, u: Ptr<string>): Ptr<'EVP_PKEY'>;
@@ -694,6 +698,74 @@ export interface Capi {
   OSW_SSL_deny_early_data(s: Ptr<'SSL'>): void;
 }
 
+/** The functions only the OpenSSL 3.5 line's modules export. */
+export interface Capi35 {
+}
+
+/** The functions only the OpenSSL 4.0 line's modules export. */
+export interface Capi40 {
+  // ---- ssl
+  /** `int SSL_set1_dnsname(SSL *s, const char *dnsname)` (4.0) */
+  SSL_set1_dnsname(s: Ptr<'SSL'>, dnsname: Ptr<'char'>): number;
+  /** `int SSL_add1_dnsname(SSL *s, const char *dnsname)` (4.0) */
+  SSL_add1_dnsname(s: Ptr<'SSL'>, dnsname: Ptr<'char'>): number;
+  /** `int SSL_set1_ipaddr(SSL *s, const char *ipaddr)` (4.0) */
+  SSL_set1_ipaddr(s: Ptr<'SSL'>, ipaddr: Ptr<'char'>): number;
+  // ---- ech: Encrypted Client Hello, 4.0 only
+  /** `OSSL_ECHSTORE *OSSL_ECHSTORE_new(OSSL_LIB_CTX *libctx, const char *propq)` (4.0) */
+  OSSL_ECHSTORE_new(libctx: Ptr<'OSSL_LIB_CTX'>, propq: Ptr<'char'>): Ptr<'OSSL_ECHSTORE'>;
+  /** `void OSSL_ECHSTORE_free(OSSL_ECHSTORE *es)` (4.0) */
+  OSSL_ECHSTORE_free(es: Ptr<'OSSL_ECHSTORE'>): void;
+  /** `int OSW_ECHSTORE_new_config(OSSL_ECHSTORE *es, uint16_t echversion, uint16_t max_name_length, const char *public_name, const char *suite_text)` (4.0) */
+  OSW_ECHSTORE_new_config(es: Ptr<'OSSL_ECHSTORE'>, echversion: number, max_name_length: number, public_name: Ptr<'char'>, suite_text: Ptr<'char'>): number;
+  /** `int OSSL_ECHSTORE_write_pem(OSSL_ECHSTORE *es, int index, BIO *out)` (4.0) */
+  OSSL_ECHSTORE_write_pem(es: Ptr<'OSSL_ECHSTORE'>, index: number, out: Ptr<'BIO'>): number;
+  /** `int OSSL_ECHSTORE_read_echconfiglist(OSSL_ECHSTORE *es, BIO *in)` (4.0) */
+  OSSL_ECHSTORE_read_echconfiglist(es: Ptr<'OSSL_ECHSTORE'>, in_: Ptr<'BIO'>): number;
+  /** `int OSSL_ECHSTORE_get1_info(OSSL_ECHSTORE *es, int index, time_t *loaded_secs, char **public_name, char **echconfig, int *has_private, int *for_retry)` (4.0) */
+  OSSL_ECHSTORE_get1_info(es: Ptr<'OSSL_ECHSTORE'>, index: number, loaded_secs: Ptr<'i32'>, public_name: Ptr<'char*'>, echconfig: Ptr<'char*'>, has_private: Ptr<'i32'>, for_retry: Ptr<'i32'>): number;
+  /** `int OSSL_ECHSTORE_downselect(OSSL_ECHSTORE *es, int index)` (4.0) */
+  OSSL_ECHSTORE_downselect(es: Ptr<'OSSL_ECHSTORE'>, index: number): number;
+  /** `int OSSL_ECHSTORE_set1_key_and_read_pem(OSSL_ECHSTORE *es, EVP_PKEY *priv, BIO *in, int for_retry)` (4.0) */
+  OSSL_ECHSTORE_set1_key_and_read_pem(es: Ptr<'OSSL_ECHSTORE'>, priv: Ptr<'EVP_PKEY'>, in_: Ptr<'BIO'>, for_retry: number): number;
+  /** `int OSSL_ECHSTORE_read_pem(OSSL_ECHSTORE *es, BIO *in, int for_retry)` (4.0) */
+  OSSL_ECHSTORE_read_pem(es: Ptr<'OSSL_ECHSTORE'>, in_: Ptr<'BIO'>, for_retry: number): number;
+  /** `int OSSL_ECHSTORE_num_entries(const OSSL_ECHSTORE *es, int *numentries)` (4.0) */
+  OSSL_ECHSTORE_num_entries(es: Ptr<'OSSL_ECHSTORE'>, numentries: Ptr<'i32'>): number;
+  /** `int OSSL_ECHSTORE_num_keys(OSSL_ECHSTORE *es, int *numkeys)` (4.0) */
+  OSSL_ECHSTORE_num_keys(es: Ptr<'OSSL_ECHSTORE'>, numkeys: Ptr<'i32'>): number;
+  /** `int OSSL_ECHSTORE_flush_keys(OSSL_ECHSTORE *es, time_t age)` (4.0) */
+  OSSL_ECHSTORE_flush_keys(es: Ptr<'OSSL_ECHSTORE'>, age: number): number;
+  /** `int SSL_CTX_set1_echstore(SSL_CTX *ctx, OSSL_ECHSTORE *es)` (4.0) */
+  SSL_CTX_set1_echstore(ctx: Ptr<'SSL_CTX'>, es: Ptr<'OSSL_ECHSTORE'>): number;
+  /** `int SSL_set1_echstore(SSL *s, OSSL_ECHSTORE *es)` (4.0) */
+  SSL_set1_echstore(s: Ptr<'SSL'>, es: Ptr<'OSSL_ECHSTORE'>): number;
+  /** `OSSL_ECHSTORE *SSL_CTX_get1_echstore(const SSL_CTX *ctx)` (4.0) */
+  SSL_CTX_get1_echstore(ctx: Ptr<'SSL_CTX'>): Ptr<'OSSL_ECHSTORE'>;
+  /** `OSSL_ECHSTORE *SSL_get1_echstore(const SSL *s)` (4.0) */
+  SSL_get1_echstore(s: Ptr<'SSL'>): Ptr<'OSSL_ECHSTORE'>;
+  /** `int SSL_ech_set1_server_names(SSL *s, const char *inner_name, const char *outer_name, int no_outer)` (4.0) */
+  SSL_ech_set1_server_names(s: Ptr<'SSL'>, inner_name: Ptr<'char'>, outer_name: Ptr<'char'>, no_outer: number): number;
+  /** `int SSL_ech_set1_outer_server_name(SSL *s, const char *outer_name, int no_outer)` (4.0) */
+  SSL_ech_set1_outer_server_name(s: Ptr<'SSL'>, outer_name: Ptr<'char'>, no_outer: number): number;
+  /** `int SSL_ech_set1_outer_alpn_protos(SSL *s, const unsigned char *protos, const size_t protos_len)` (4.0) */
+  SSL_ech_set1_outer_alpn_protos(s: Ptr<'SSL'>, protos: Ptr<'u8'>, protos_len: number): number;
+  /** `int SSL_CTX_ech_set1_outer_alpn_protos(SSL_CTX *s, const unsigned char *protos, const size_t protos_len)` (4.0) */
+  SSL_CTX_ech_set1_outer_alpn_protos(s: Ptr<'SSL_CTX'>, protos: Ptr<'u8'>, protos_len: number): number;
+  /** `int SSL_ech_get1_status(SSL *s, char **inner_sni, char **outer_sni)` (4.0) */
+  SSL_ech_get1_status(s: Ptr<'SSL'>, inner_sni: Ptr<'char*'>, outer_sni: Ptr<'char*'>): number;
+  /** `int SSL_ech_set1_grease_suite(SSL *s, const char *suite)` (4.0) */
+  SSL_ech_set1_grease_suite(s: Ptr<'SSL'>, suite: Ptr<'char'>): number;
+  /** `int SSL_ech_set_grease_type(SSL *s, uint16_t type)` (4.0) */
+  SSL_ech_set_grease_type(s: Ptr<'SSL'>, type: number): number;
+  /** `int SSL_ech_get1_retry_config(SSL *s, unsigned char **ec, size_t *eclen)` (4.0) */
+  SSL_ech_get1_retry_config(s: Ptr<'SSL'>, ec: Ptr<'u8*'>, eclen: Ptr<'size_t'>): number;
+  /** `int SSL_set1_ech_config_list(SSL *ssl, const uint8_t *ecl, size_t ecl_len)` (4.0) */
+  SSL_set1_ech_config_list(ssl: Ptr<'SSL'>, ecl: Ptr<'u8'>, ecl_len: number): number;
+  /** `int PEM_read_bio(BIO *bp, char **name, char **header, unsigned char **data, long *len)` (4.0) */
+  PEM_read_bio(bp: Ptr<'BIO'>, name: Ptr<'char*'>, header: Ptr<'char*'>, data: Ptr<'u8*'>, len: Ptr<'i32'>): number;
+}
+
 /**
  * Each export and how its result comes back from wasm: u = unsigned 32-bit (needs >>> 0),
  * U = unsigned 64-bit (needs BigInt.asUintN), v = void, i = as is.
@@ -1032,4 +1104,44 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get_early_data_status: 'i',
   SSL_in_before: 'i',
   OSW_SSL_deny_early_data: 'v',
+};
+
+/** The same for the exports of one line only. */
+export const LINE_EXPORTS: {
+  readonly '3.5': Readonly<Record<keyof Capi35, ResultKind>>;
+  readonly '4.0': Readonly<Record<keyof Capi40, ResultKind>>;
+} = {
+  '3.5': {
+  },
+  '4.0': {
+    SSL_set1_dnsname: 'i',
+    SSL_add1_dnsname: 'i',
+    SSL_set1_ipaddr: 'i',
+    OSSL_ECHSTORE_new: 'u',
+    OSSL_ECHSTORE_free: 'v',
+    OSW_ECHSTORE_new_config: 'i',
+    OSSL_ECHSTORE_write_pem: 'i',
+    OSSL_ECHSTORE_read_echconfiglist: 'i',
+    OSSL_ECHSTORE_get1_info: 'i',
+    OSSL_ECHSTORE_downselect: 'i',
+    OSSL_ECHSTORE_set1_key_and_read_pem: 'i',
+    OSSL_ECHSTORE_read_pem: 'i',
+    OSSL_ECHSTORE_num_entries: 'i',
+    OSSL_ECHSTORE_num_keys: 'i',
+    OSSL_ECHSTORE_flush_keys: 'i',
+    SSL_CTX_set1_echstore: 'i',
+    SSL_set1_echstore: 'i',
+    SSL_CTX_get1_echstore: 'u',
+    SSL_get1_echstore: 'u',
+    SSL_ech_set1_server_names: 'i',
+    SSL_ech_set1_outer_server_name: 'i',
+    SSL_ech_set1_outer_alpn_protos: 'i',
+    SSL_CTX_ech_set1_outer_alpn_protos: 'i',
+    SSL_ech_get1_status: 'i',
+    SSL_ech_set1_grease_suite: 'i',
+    SSL_ech_set_grease_type: 'i',
+    SSL_ech_get1_retry_config: 'i',
+    SSL_set1_ech_config_list: 'i',
+    PEM_read_bio: 'i',
+  },
 };

@@ -1,0 +1,128 @@
+/**
+ * ECH keys shared by a fleet of servers through Redis (OpenSSL 4.0 line), as the ticket keys are
+ * (redis-store.ts): one ring at `${prefix}ech-keys`, sealed under the application's keys, holding
+ * each ECH key's PEM text and when it was made. The newest key is the one published (its
+ * ECHConfigList goes in the HTTPS DNS record) and sent in retry configs; the previous ones stay
+ * loaded, not for retry, so that clients holding a config from an older record still get through.
+ * Whichever server finds the newest too old makes the next one.
+ */
+import type { Context } from '../oo/context.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
+import { prefixOf, sealerFor, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
+import { SealedValueError, type ValueSealer } from './sealed-value.ts';
+
+export interface EchKeyRingOptions extends RedisStoreOptions {
+  /** The public_name of new keys: the outer name every client shows (the certificate must cover it). */
+  publicName: string;
+  /** HPKE suite of new keys (default X25519, HKDF-SHA256, AES-128-GCM). */
+  suite?: string;
+  /** Seconds before the next key is made (default one day). Publish its list within that time. */
+  rotateAfter?: number;
+  /** Previous keys kept loaded (default 2): cover the HTTPS record's TTL and resolvers' caches. */
+  keepPrevious?: number;
+  /** Clock in seconds (for tests). */
+  now?: () => number;
+  /** Told when the ring in Redis does not open (it is then replaced). Default: console.error. */
+  onError?(error: unknown): void;
+}
+
+interface EchRingEntry { pem: string; created: number }
+
+/** An ECH key ring in Redis; call refresh() on a schedule on every server. */
+export class RedisEchKeyRing {
+  readonly #prefix: string;
+  readonly #sealer: ValueSealer | null;
+  readonly #options: EchKeyRingOptions;
+  readonly #rotateAfter: number;
+  readonly #keep: number;
+  readonly #now: () => number;
+  readonly #report: (error: unknown) => void;
+
+  constructor(readonly client: RedisLike, readonly openssl: OpenSSL, options: EchKeyRingOptions) {
+    this.#sealer = sealerFor('RedisEchKeyRing', options, 'the ECH private keys, which decrypt every ClientHello');
+    this.#prefix = prefixOf('RedisEchKeyRing', options);
+    if (typeof options.publicName !== 'string' || options.publicName === '') throw new TypeError('RedisEchKeyRing: options.publicName is required');
+    this.#options = options;
+    this.#rotateAfter = options.rotateAfter ?? 24 * 3600;
+    this.#keep = options.keepPrevious ?? 2;
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#report = options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`));
+  }
+
+  get #key(): string {
+    return `${this.#prefix}ech-keys`;
+  }
+
+  /**
+   * Reads the ring (rotating it first if due), installs it in `contexts` (setEchKeys: the newest
+   * for retry, the rest not), and returns the newest key's ECHConfigList: what the HTTPS record's
+   * `ech=` should hold (base64).
+   */
+  async refresh(contexts: readonly Context[]): Promise<Uint8Array> {
+    const read = await this.#read();
+    let ring = read.ring;
+    if (ring.length === 0 || this.#now() - ring[0].created >= this.#rotateAfter) ring = await this.#rotate(ring);
+    else if (this.#sealer && read.sealedWith !== this.#sealer.currentId) await this.#write(ring);
+    const keys = ring.map((k, i) => ({ pem: k.pem, retry: i === 0 }));
+    for (const c of contexts) c.setEchKeys(keys);
+    return this.openssl.echConfigList([ring[0].pem]);
+  }
+
+  async #read(): Promise<{ ring: EchRingEntry[]; sealedWith: string | null }> {
+    const text = await this.client.get(this.#key);
+    if (!text) return { ring: [], sealedWith: null };
+    try {
+      if (!this.#sealer) return { ring: parseRing(text, this.#key), sealedWith: null };
+      const opened = await this.#sealer.open(text, this.#key);
+      try {
+        return { ring: parseRing(new TextDecoder().decode(opened.plaintext), this.#key), sealedWith: opened.keyId };
+      } finally {
+        opened.plaintext.fill(0);
+      }
+    } catch (e) {
+      this.#report(e);
+      return { ring: [], sealedWith: null };
+    }
+  }
+
+  async #rotate(ring: EchRingEntry[]): Promise<EchRingEntry[]> {
+    const { publicName, suite } = this.#options;
+    const pem = this.openssl.generateEchKey({ publicName, ...(suite === undefined ? {} : { suite }) });
+    const next = [{ pem, created: this.#now() }, ...ring].slice(0, this.#keep + 1);
+    if (await this.#write(next)) return next;
+    await new Promise(r => setTimeout(r, 50)); // another server is writing the ring: use that one
+    return (await this.#read()).ring;
+  }
+
+  /** Writes `ring` if this server takes the lock (one writer per period across the fleet); whether it did. */
+  async #write(ring: readonly EchRingEntry[]): Promise<boolean> {
+    const took = await this.client.set(`${this.#key}:lock`, '1', { EX: 10, NX: true });
+    if (took === null) return false;
+    const json = JSON.stringify(ring);
+    let value = json;
+    if (this.#sealer) {
+      const bytes = new TextEncoder().encode(json);
+      try {
+        value = await this.#sealer.seal(bytes, this.#key);
+      } finally {
+        bytes.fill(0);
+      }
+    }
+    // Keys outlive their use by one period, so a client with the last record still gets through.
+    await this.client.set(this.#key, value, { EX: this.#rotateAfter * (this.#keep + 2) });
+    return true;
+  }
+}
+
+function parseRing(text: string, label: string): EchRingEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(e => e && typeof e.pem === 'string' && typeof e.created === 'number')) {
+    throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
+  }
+  return parsed as EchRingEntry[];
+}
