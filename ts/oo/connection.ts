@@ -175,6 +175,8 @@ export class Connection extends Handle<'SSL'> {
     requireBytes(data, 'receive: data');
     const { capi, mem } = this.core;
     const rbio = this.#liveBio(this.#rbio);
+    // OpenSSL may be in the middle of a record read from this BIO: bytes go in once it returns.
+    this.#refuseBusy('receive');
     const waiting = capi.BIO_ctrl_pending(rbio);
     if (data.length > this.#maxIncoming - waiting) {
       throw new RangeError(`receive: ${data.length} more bytes would exceed this connection's limit of ${this.#maxIncoming} ` +
@@ -203,9 +205,11 @@ export class Connection extends Handle<'SSL'> {
     return this.#maxIncoming;
   }
 
-  /** Tells OpenSSL the peer's byte stream has ended (the transport closed). */
+  /** Tells OpenSSL the peer's byte stream has ended (the transport closed). Refused from a callback of the running operation, as receive(). */
   receiveEnd(): void {
-    this.core.capi.BIO_set_mem_eof_return(this.#liveBio(this.#rbio), 0);
+    const rbio = this.#liveBio(this.#rbio);
+    this.#refuseBusy('receiveEnd');
+    this.core.capi.BIO_set_mem_eof_return(rbio, 0);
   }
 
   /** Bytes OpenSSL has written for the peer and not yet handed over. */
@@ -216,9 +220,15 @@ export class Connection extends Handle<'SSL'> {
     return this.outgoingBytes > 0;
   }
 
-  /** Takes everything OpenSSL has written for the peer (possibly nothing). */
+  /**
+   * Takes everything OpenSSL has written for the peer (possibly nothing). Refused from a callback of
+   * this connection's own running operation (ReentrantCallError): OpenSSL may be part way through a
+   * flight, and what it writes next belongs after what it wrote before; take it once the call returns.
+   */
   takeOutgoing(): Uint8Array {
-    return this.#takeAll(this.#liveBio(this.#wbio));
+    const wbio = this.#liveBio(this.#wbio);
+    this.#refuseBusy('takeOutgoing');
+    return this.#takeAll(wbio);
   }
 
   /** Takes everything waiting in a memory BIO of this connection. */
