@@ -660,6 +660,8 @@ export class Connection extends Handle<'SSL'> {
   /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */
   clientHelloExtension(type: number): Uint8Array | null {
     const ssl = this.pointer;
+    // A wasm call would wrap 0x10000 to 0 and 'x' to 0: the wrong extension, silently.
+    if (!Number.isInteger(type) || type < 0 || type > 0xffff) throw new RangeError(`clientHelloExtension: the type is a 16-bit number, got ${String(type)}`);
     return this.core.borrowedBytes((pp, len) => {
       this.core.capi.SSL_client_hello_get0_ext(ssl, type, pp, len as Ptr<string> as Ptr<'size_t'>);
     });
@@ -670,6 +672,7 @@ export class Connection extends Handle<'SSL'> {
    * context's: on when the context was made with onMessage, which it then reaches.
    */
   set messageHook(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`messageHook must be true or false, got ${typeof on}`);
     const { capi } = this.core;
     const ssl = this.pointer;
     this.#messageHook = on;
