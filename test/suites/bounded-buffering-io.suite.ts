@@ -5,7 +5,7 @@
 import * as tls from 'node:tls';
 import { connectWebSocket, OpenSSL } from '../../ts/index.ts';
 import { listenDeno } from '../../ts/deno.ts';
-import { match, ok, rejects } from '../lib/assert.ts';
+import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { socketWriter, writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
@@ -69,6 +69,40 @@ suite('bounded buffering over sockets', test => {
       await new Promise(r => server.close(r));
     }
   });
+
+  test('connectWebSocket through the relay, the other way: a client writing 100 MB to a server that never reads is held back (bufferedAmount); linear memory stays flat', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const accepted: tls.TLSSocket[] = [];
+    const server = tls.createServer({ cert: pem('server.pem'), key: pem('server.key') }, socket => {
+      socket.on('error', () => undefined);
+      socket.pause(); // never reads: the kernel's buffers fill, then the relay's target socket, then the WebSocket
+      accepted.push(socket);
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const relay = await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]);
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    const WebSocket = await webSocketClass();
+    try {
+      const stream = await connectWebSocket(`${relay.url}?target=127.0.0.1:${port}`, { openssl: ossl, context, serverName: 'localhost', WebSocket });
+      await stream.handshake;
+      const before = heap(ossl);
+      const writer = stream.writable.getWriter();
+      const run = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500);
+      ok(run.stalled, `the client's writes are blocked (${run.written} bytes written)`);
+      ok(run.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${run.written >> 20} MiB of 100`);
+      ok(heap(ossl) - before <= MiB, `linear memory in use grew by ${heap(ossl) - before} bytes`);
+      equal(stream.connection.outgoingBytes, 0, 'nothing waits in the write BIO');
+      // abort() ends it although a write is stuck behind a peer that never reads (it once waited for it forever).
+      await writer.abort(new Error('test over')).catch(() => undefined);
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
+    } finally {
+      for (const s of accepted) s.destroy();
+      context.free();
+      await relay.stop();
+      await new Promise(r => server.close(r));
+    }
+  });
 }, { runtimes: ['node', 'deno'] });
 
 suite('bounded buffering over sockets: Deno adapter', test => {
@@ -98,6 +132,44 @@ suite('bounded buffering over sockets: Deno adapter', test => {
       client.destroy();
       listener.close();
       await serving;
+      context.free();
+    }
+  });
+
+  test('listenDeno, the other way: a server application writing 100 MB to a client that never reads is held back; linear memory stays flat', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    let run: Promise<{ written: number; stalled: boolean; before: number; outgoing: number; after: number }> | null = null;
+    const serving = (async () => {
+      for await (const stream of listener) {
+        run = (async () => {
+          await stream.handshake;
+          const before = heap(ossl);
+          const writer = stream.writable.getWriter();
+          const r = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500);
+          const result = { ...r, before, after: heap(ossl), outgoing: stream.connection.outgoingBytes };
+          writer.abort(new Error('test over')).catch(() => undefined);
+          return result;
+        })();
+      }
+    })().catch(() => undefined);
+    const client = tls.connect({ host: '127.0.0.1', port: listener.addr.port, servername: 'localhost', ca: pem('ca.pem') });
+    client.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => { client.once('secureConnect', resolve); client.once('error', reject); });
+      client.pause(); // never reads
+      await until(() => run !== null, 5000, 'the server handshake');
+      const r = await run!;
+      ok(r.stalled, `the server's writes are blocked (${r.written} bytes written)`);
+      ok(r.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${r.written >> 20} MiB of 100`);
+      ok(r.after - r.before <= MiB, `linear memory in use grew by ${r.after - r.before} bytes`);
+      equal(r.outgoing, 0, 'nothing waits in the write BIO');
+    } finally {
+      client.destroy();
+      listener.close();
+      await serving;
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
       context.free();
     }
   });

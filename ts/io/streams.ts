@@ -43,6 +43,17 @@ export interface TLSStream {
   readonly connection: Connection;
 }
 
+/** `p`, or a rejection with the abort's reason as soon as `signal` fires (none: just `p`). */
+function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** The error a stream ends with when its connection was freed while it ran. */
 function freedUnderStream(): FreedHandleError {
   return new FreedHandleError('the TLS stream\'s connection was freed while the stream was running (connection.free() in a ' +
@@ -129,10 +140,13 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     cancel() { discarding = true; wake(); },
   }, { highWaterMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
+    async write(chunk, controller) {
       if (done) throw new Error('the TLS connection is closed');
       engine.write(chunk);
-      await writing;
+      // An abort waits for the write in flight to settle (WritableStream's rule); a network that
+      // never takes the bytes (a peer that stopped reading) would hold both forever. The signal
+      // fires as soon as abort() is called.
+      await unlessAborted(writing, controller.signal);
     },
     async close() {
       engine.close();

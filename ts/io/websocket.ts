@@ -124,7 +124,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
     cancel() { ended = true; setPaused(false); shut(1000, ''); },
   }, { highWaterMark: receiveMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
+    async write(chunk, controller) {
       if (ws.readyState !== OPEN) {
         // Closing: the close event (soon) says why, e.g. the relay's code and reason.
         if (ws.readyState !== CONNECTING) await Promise.race([socketClosed, new Promise(r => setTimeout(r, 1000))]);
@@ -132,7 +132,9 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
       }
       for (let at = 0; at < chunk.length; at += maxMessage) ws.send(chunk.subarray(at, at + maxMessage));
       // Nothing fires when bufferedAmount falls: poll, gently, while above the mark.
-      while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN) await new Promise(r => setTimeout(r, 10));
+      // An abort (signalled at once) ends the wait: it would otherwise wait for this write, forever
+      // if the peer never reads.
+      while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN && !controller.signal?.aborted) await new Promise(r => setTimeout(r, 10));
     },
     async close() {
       shut(1000, '');
