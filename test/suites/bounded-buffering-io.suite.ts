@@ -9,12 +9,19 @@ import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { socketWriter, writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
-import { until } from '../io/peers.ts';
+import { fixturePath, until } from '../io/peers.ts';
+import { startChild, whenReady } from '../io/process.ts';
+import { fileURLToPath } from 'node:url';
 import { runRelay } from '../io/relay.ts';
 import { pem } from '../io/node-tls.ts';
 import { webSocketClass } from '../io/websocket-class.ts';
 
 const KiB = 1024, MiB = 1024 * KiB;
+
+/** A TLS peer in a Node process of its own that never reads after its handshake (test/io/stalled-peer.mjs). */
+function stalledPeer(args: string[]) {
+  return startChild('node', [fileURLToPath(new URL('../io/stalled-peer.mjs', import.meta.url)), ...args]);
+}
 
 function heap(ossl: OpenSSL): number {
   return ossl.stats().heapInUse;
@@ -72,17 +79,14 @@ suite('bounded buffering over sockets', test => {
 
   test('connectWebSocket through the relay, the other way: a client writing 100 MB to a server that never reads is held back (bufferedAmount); linear memory stays flat', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
-    const accepted: tls.TLSSocket[] = [];
-    const server = tls.createServer({ cert: pem('server.pem'), key: pem('server.key') }, socket => {
-      socket.on('error', () => undefined);
-      socket.pause(); // never reads: the kernel's buffers fill, then the relay's target socket, then the WebSocket
-      accepted.push(socket);
-    });
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const relay = await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]);
+    const peer = stalledPeer(['server', fixturePath('server.pem'), fixturePath('server.key')]);
+    const relayed = (async () => {
+      const port = Number((await whenReady(peer, /listening (\d+)/, 10_000, 'the stalled server'))[1]);
+      return { port, relay: await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]) };
+    })();
     const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
     const WebSocket = await webSocketClass();
+    const { port, relay } = await relayed;
     try {
       const stream = await connectWebSocket(`${relay.url}?target=127.0.0.1:${port}`, { openssl: ossl, context, serverName: 'localhost', WebSocket });
       await stream.handshake;
@@ -97,10 +101,9 @@ suite('bounded buffering over sockets', test => {
       await writer.abort(new Error('test over')).catch(() => undefined);
       await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
     } finally {
-      for (const s of accepted) s.destroy();
       context.free();
       await relay.stop();
-      await new Promise(r => server.close(r));
+      await peer.stop();
     }
   });
 }, { runtimes: ['node', 'deno'] });
@@ -143,33 +146,36 @@ suite('bounded buffering over sockets: Deno adapter', test => {
     let run: Promise<{ written: number; stalled: boolean; before: number; outgoing: number; after: number }> | null = null;
     const serving = (async () => {
       for await (const stream of listener) {
+        let ended: unknown = null;
+        stream.closed.catch((e: unknown) => { ended = e; });
         run = (async () => {
           await stream.handshake;
           const before = heap(ossl);
           const writer = stream.writable.getWriter();
-          const r = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500);
+          const r = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500).catch((e: Error) => {
+            throw new Error(`a write failed: ${e.message}; the stream ended with ${String(ended)}`);
+          });
           const result = { ...r, before, after: heap(ossl), outgoing: stream.connection.outgoingBytes };
-          writer.abort(new Error('test over')).catch(() => undefined);
+          await writer.abort(new Error('test over')).catch(() => undefined); // a write stuck behind the peer does not hold it
           return result;
         })();
+        run.catch(() => undefined); // awaited by the test
       }
     })().catch(() => undefined);
-    const client = tls.connect({ host: '127.0.0.1', port: listener.addr.port, servername: 'localhost', ca: pem('ca.pem') });
-    client.on('error', () => undefined);
+    const peer = stalledPeer(['client', String(listener.addr.port), fixturePath('ca.pem')]);
     try {
-      await new Promise<void>((resolve, reject) => { client.once('secureConnect', resolve); client.once('error', reject); });
-      client.pause(); // never reads
+      await whenReady(peer, /secure/, 10_000, 'the stalled client');
       await until(() => run !== null, 5000, 'the server handshake');
-      const r = await run!;
+      const r = await run!.catch((e: Error) => { throw new Error(`${e.message}; the peer said: ${peer.output()} (exit ${peer.exitCode()})`); });
       ok(r.stalled, `the server's writes are blocked (${r.written} bytes written)`);
       ok(r.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${r.written >> 20} MiB of 100`);
       ok(r.after - r.before <= MiB, `linear memory in use grew by ${r.after - r.before} bytes`);
       equal(r.outgoing, 0, 'nothing waits in the write BIO');
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the aborted stream to free its connection');
     } finally {
-      client.destroy();
+      await peer.stop();
       listener.close();
       await serving;
-      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
       context.free();
     }
   });
