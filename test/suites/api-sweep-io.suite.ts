@@ -77,3 +77,39 @@ suite('public API sweep: Node and Deno entries', test => {
     }
   });
 }, { runtimes: ['node', 'deno'] });
+
+suite('public API sweep: twice', test => {
+  test("TLSSocket.destroy() and TLSServer.close() twice: the second does nothing (destroy) or says the server is not running (close), as Node's", async () => {
+    const o = await load();
+    const p = await pki();
+    const server = nodeEntry.createServer({ openssl: o, cert: p.cert, key: p.key }, s => s.on('error', () => undefined));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const sock = nodeEntry.connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca: p.ca } });
+    await new Promise<void>((resolve, reject) => { sock.once('secureConnect', () => resolve()); sock.once('error', reject); });
+    sock.destroy();
+    sock.destroy();
+    assert.equal(sock.connection?.alive ?? false, false);
+    await new Promise(r => sock.once('close', r));
+    const first = await new Promise<Error | undefined>(r => server.close(e => r(e)));
+    assert.equal(first, undefined);
+    const second = await new Promise<Error | undefined>(r => server.close(e => r(e)));
+    assert.ok(second instanceof Error && /not running/i.test(second.message), `the second close says so: ${String(second)}`);
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+}, { runtimes: ['node', 'deno'] });
+
+suite('public API sweep: twice (Deno)', test => {
+  test('listenDeno: close() twice does nothing the second time', async () => {
+    const o = await load();
+    const p = await pki();
+    const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+    try {
+      const listener = denoEntry.listenDeno({ hostname: '127.0.0.1', port: 0, context });
+      listener.close();
+      listener.close();
+    } finally {
+      context.free();
+    }
+  });
+}, { runtimes: ['deno'] });

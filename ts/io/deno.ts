@@ -74,9 +74,11 @@ export function listenDeno(options: DenoListenOptions): AsyncIterable<TLSStream>
   checkGivenContext('listenDeno', options.context, undefined);
   if (options.context.role !== 'server') throw new TypeError('listenDeno: options.context must be a server context');
   const listener = Deno.listen({ hostname: options.hostname ?? '127.0.0.1', port: options.port });
+  let closed = false;
   return {
     addr: listener.addr,
-    close: () => listener.close(),
+    // Twice is once (Deno's own close() throws BadResource the second time).
+    close: () => { if (!closed) { closed = true; listener.close(); } },
     async *[Symbol.asyncIterator]() {
       for await (const conn of listener) yield tlsOverStreams(options.context.createConnection(), conn, options);
     },
