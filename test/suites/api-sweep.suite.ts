@@ -612,6 +612,30 @@ suite('public API sweep', test => {
     }
   });
 
+  test('takeSession and saveSession: wrong arguments are refused before the store is touched (a stored session is never deleted for them)', async () => {
+    const w = await makeWorld();
+    try {
+      const store = new api.MemorySessionStore();
+      const der = w.other.session.toDER();
+      store.set('k', der);
+      await assert.rejects(api.takeSession(store, 'k', {} as never), TypeError);
+      await assert.rejects(api.takeSession(store, 'k', null as never), TypeError);
+      await assert.rejects(api.saveSession(store, 'k', 5 as never), TypeError);
+      assert.deepEqual(store.get('k'), der, 'the stored session is still there, unchanged');
+      const s = await api.takeSession(store, 'k', w.o);
+      assert.ok(s !== null && w.o.owns(s), 'and the right instance takes it');
+      s!.free();
+      // A stored value larger than any session is refused without being copied, and deleted as bad.
+      const memory = w.o.stats().memorySize;
+      store.set('big', new Uint8Array(64 << 20));
+      assert.equal(await api.takeSession(store, 'big', w.o), null);
+      assert.equal(store.get('big'), undefined, 'the bad value is deleted');
+      assert.equal(w.o.stats().memorySize, memory, 'linear memory did not grow');
+    } finally {
+      w.free();
+    }
+  });
+
   test('receive() and takeOutgoing() from a callback of the running operation: a ReentrantCallError; nothing is lost', async () => {
     const w = await makeWorld();
     try {
@@ -732,8 +756,10 @@ const EXPORTS: Record<string, ExportRow | string> = {
   webSocketStreams: 'WebSocket suites (a WebSocketLike is needed)',
   connectWebSocket: 'WebSocket suites',
   // stores
-  MemorySessionStore: 'no handles; stores suite', FileSessionStore: 'no handles; stores-io suite', IndexedDBSessionStore: 'no handles; indexeddb suite',
-  sessionKey: 'strings only; stores suite', takeSession: 'asynchronous; stores suite (a refused value is deleted)', saveSession: 'asynchronous; stores suite',
+  MemorySessionStore: { wrong: [() => new api.MemorySessionStore(0), () => new api.MemorySessionStore().set('k', 'der' as never), () => new api.MemorySessionStore().set(5 as never, bytes(1))] },
+  FileSessionStore: 'no handles; stores-io suite', IndexedDBSessionStore: 'no handles; indexeddb suite',
+  sessionKey: { wrong: [() => api.sessionKey(null as never), () => api.sessionKey({} as never), () => api.sessionKey({ host: 'h', port: 70000 })] },
+  takeSession: 'asynchronous: its own test below', saveSession: 'asynchronous: its own test below',
   useServerSessionStore: {
     foreign: [w => api.useServerSessionStore(w.o, w.other.server, new api.MemorySessionStore() as never)],
     wrong: [w => api.useServerSessionStore(w.o, w.client, {} as never)],
