@@ -228,6 +228,8 @@ const CONTEXT: Table<Context> = {
     use: (x, w) => x.addTrustedCertificates(w.pki.ca),
     // Text that is not PEM is bad input, not misuse: an OpenSSLError with the PEM stack (objects suite).
     wrong: [x => x.addTrustedCertificates(5 as never), x => x.addTrustedCertificates([5] as never)],
+    // More certificates than one text may hold: refused, none taken (they were once dropped past 1000, silently).
+    oversized: [(x, w) => x.addTrustedCertificates(`${w.pki.ca}\n`.repeat(1001))],
   },
   verifyPeer: getter('verifyPeer'),
   maxIncomingBytes: getter('maxIncomingBytes'),
