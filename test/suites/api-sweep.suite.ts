@@ -586,6 +586,12 @@ suite('public API sweep', test => {
       const dead = w.client.createConnection({ serverName: 'localhost' });
       dead.free();
       expectThrow(problems, 'new TLSEngine(freed)', () => new TLSEngine(dead, events()), FreedHandleError);
+      // Twice on one connection: refused, the first engine unharmed; so is a TLS stream over it.
+      const once = w.client.createConnection({ serverName: 'localhost' });
+      new TLSEngine(once, events());
+      expectThrow(problems, 'new TLSEngine(a connection another engine drives)', () => new TLSEngine(once, events()), TypeError);
+      expectThrow(problems, 'tlsOverStreams(a connection an engine drives)', () => api.tlsOverStreams(once, pipePair()[0]), TypeError);
+      once.free();
       for (const [name, row] of Object.entries(TLS_ENGINE)) {
         if (isInternal(row)) continue;
         const c = w.client.createConnection({ serverName: 'localhost' });

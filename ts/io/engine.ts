@@ -23,6 +23,16 @@ export interface EngineEvents {
   earlyData?(bytes: Uint8Array): void;
 }
 
+/** Connections a TLSEngine drives: one engine each. */
+const driven = new WeakSet<Connection>();
+
+/** Throws unless `connection` is free to be driven: two engines on one would each run its handshake and take the other's bytes. */
+export function assertNotDriven(where: string, connection: Connection): void {
+  if (driven.has(connection)) {
+    throw new TypeError(`${where}: this Connection is already driven by a TLSEngine (a TLS stream or socket); make a new one with context.createConnection()`);
+  }
+}
+
 /** The most plaintext handed to OpenSSL in one write: 16 records. */
 const WRITE_SLICE = 16 * 16384;
 
@@ -78,6 +88,8 @@ export class TLSEngine {
     const early = options.earlyData;
     if (early !== undefined && !(early instanceof Uint8Array)) throw new TypeError('TLSEngine: options.earlyData must be a Uint8Array');
     if (early !== undefined && connection.context.role !== 'client') throw new TypeError('TLSEngine: options.earlyData is for clients; a server gets early data through the earlyData event');
+    assertNotDriven('TLSEngine', connection); // after the arguments' own checks
+    driven.add(connection);
     this.#earlyToSend = early && early.length > 0 ? early : null;
     this.#readingEarly = connection.context.role === 'server' && connection.context.maxEarlyData > 0;
     if (events.session) {

@@ -1,7 +1,7 @@
 import type { Connection } from '../oo/connection.ts';
 import type { Session } from '../oo/session.ts';
 import { FreedHandleError } from '../oo/handle.ts';
-import { TLSEngine } from './engine.ts';
+import { assertNotDriven, TLSEngine } from './engine.ts';
 
 /** A byte stream pair to and from the peer: a TCP connection's, a WebSocket's, a pipe's. */
 export interface ByteStreams {
@@ -68,6 +68,7 @@ function freedUnderStream(): FreedHandleError {
 export function tlsOverStreams(connection: Connection, network: ByteStreams, options: TLSStreamOptions = {}): TLSStream {
   // Before the network streams are locked: a refused call leaves them to the caller.
   if (!connection.alive) throw new FreedHandleError('tlsOverStreams: this Connection was freed; make a new one with context.createConnection()');
+  assertNotDriven('tlsOverStreams', connection);
   const highWaterMark = options.plaintextHighWaterMark ?? 64 * 1024;
   if (!(Number.isSafeInteger(highWaterMark) && highWaterMark >= 0)) {
     if (connection.alive) connection.free(); // as when the stream fails: the connection is the stream's
