@@ -758,7 +758,10 @@ const EXPORTS: Record<string, ExportRow | string> = {
     freed: [w => api.tlsOverStreams(freedConnection(w), pipePair()[0])],
     wrong: [w => withPair(w, c => api.tlsOverStreams(c, pipePair()[0], { plaintextHighWaterMark: -1 }))],
   },
-  webSocketStreams: 'WebSocket suites (a WebSocketLike is needed)',
+  webSocketStreams: {
+    // Twice on one socket: refused (a second pair would take every message too, and close it).
+    wrong: [() => { const ws = openSocket(); void api.webSocketStreams(ws); return api.webSocketStreams(ws); }],
+  },
   connectWebSocket: 'WebSocket suites',
   // stores
   MemorySessionStore: { wrong: [() => new api.MemorySessionStore(0), () => new api.MemorySessionStore().set('k', 'der' as never), () => new api.MemorySessionStore().set(5 as never, bytes(1))] },
@@ -786,4 +789,12 @@ function withPair<R>(w: World, fn: (c: Connection, s: Connection) => R): R {
   } finally {
     for (const h of [c, s]) if (h.alive) h.free();
   }
+}
+
+/** A WebSocketLike that is open and does nothing: enough for webSocketStreams to adapt it. */
+function openSocket(): api.WebSocketLike {
+  return {
+    binaryType: 'blob', readyState: 1, bufferedAmount: 0,
+    send() {}, close() {}, addEventListener() {}, removeEventListener() {},
+  } as unknown as api.WebSocketLike;
 }

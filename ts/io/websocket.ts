@@ -58,6 +58,8 @@ export interface WebSocketStreamsOptions {
 }
 
 const CONNECTING = 0, OPEN = 1;
+/** The WebSockets webSocketStreams has made streams of. */
+const adapted = new WeakSet<object>();
 
 /** A close reason as the WebSocket API accepts it: at most 123 bytes of UTF-8. */
 function closeReason(text: string): string {
@@ -92,6 +94,9 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
   if (!(Number.isInteger(maxMessage) && maxMessage > 0)) throw new RangeError(`maxMessageSize must be a positive integer, got ${maxMessage}`);
   if (!(Number.isSafeInteger(receiveMark) && receiveMark >= 0)) throw new RangeError(`receiveHighWaterMark must be a number of bytes, got ${receiveMark}`);
   if (!(Number.isSafeInteger(maxQueue) && maxQueue > 0)) throw new RangeError(`maxReceiveQueue must be a positive number of bytes, got ${maxQueue}`);
+  // Two stream pairs on one socket would each take every message and each close it.
+  if (adapted.has(ws)) throw new TypeError('webSocketStreams: this WebSocket already has its streams; use those (one pair per socket)');
+  adapted.add(ws);
   ws.binaryType = 'arraybuffer';
 
   let incoming!: ReadableStreamDefaultController<Uint8Array>;
