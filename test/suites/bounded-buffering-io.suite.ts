@@ -5,16 +5,23 @@
 import * as tls from 'node:tls';
 import { connectWebSocket, OpenSSL } from '../../ts/index.ts';
 import { listenDeno } from '../../ts/deno.ts';
-import { match, ok, rejects } from '../lib/assert.ts';
+import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { socketWriter, writeUntilStalled } from '../lib/flow.ts';
 import { suite } from '../lib/suite.ts';
-import { until } from '../io/peers.ts';
+import { fixturePath, until } from '../io/peers.ts';
+import { startChild, whenReady } from '../io/process.ts';
+import { fileURLToPath } from 'node:url';
 import { runRelay } from '../io/relay.ts';
 import { pem } from '../io/node-tls.ts';
 import { webSocketClass } from '../io/websocket-class.ts';
 
 const KiB = 1024, MiB = 1024 * KiB;
+
+/** A TLS peer in a Node process of its own that never reads after its handshake (test/io/stalled-peer.mjs). */
+function stalledPeer(args: string[]) {
+  return startChild('node', [fileURLToPath(new URL('../io/stalled-peer.mjs', import.meta.url)), ...args]);
+}
 
 function heap(ossl: OpenSSL): number {
   return ossl.stats().heapInUse;
@@ -69,6 +76,36 @@ suite('bounded buffering over sockets', test => {
       await new Promise(r => server.close(r));
     }
   });
+
+  test('connectWebSocket through the relay, the other way: a client writing 100 MB to a server that never reads is held back (bufferedAmount); linear memory stays flat', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const peer = stalledPeer(['server', fixturePath('server.pem'), fixturePath('server.key')]);
+    const relayed = (async () => {
+      const port = Number((await whenReady(peer, /listening (\d+)/, 10_000, 'the stalled server'))[1]);
+      return { port, relay: await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]) };
+    })();
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    const WebSocket = await webSocketClass();
+    const { port, relay } = await relayed;
+    try {
+      const stream = await connectWebSocket(`${relay.url}?target=127.0.0.1:${port}`, { openssl: ossl, context, serverName: 'localhost', WebSocket });
+      await stream.handshake;
+      const before = heap(ossl);
+      const writer = stream.writable.getWriter();
+      const run = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500);
+      ok(run.stalled, `the client's writes are blocked (${run.written} bytes written)`);
+      ok(run.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${run.written >> 20} MiB of 100`);
+      ok(heap(ossl) - before <= MiB, `linear memory in use grew by ${heap(ossl) - before} bytes`);
+      equal(stream.connection.outgoingBytes, 0, 'nothing waits in the write BIO');
+      // abort() ends it although a write is stuck behind a peer that never reads (it once waited for it forever).
+      await writer.abort(new Error('test over')).catch(() => undefined);
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
+    } finally {
+      context.free();
+      await relay.stop();
+      await peer.stop();
+    }
+  });
 }, { runtimes: ['node', 'deno'] });
 
 suite('bounded buffering over sockets: Deno adapter', test => {
@@ -96,6 +133,47 @@ suite('bounded buffering over sockets: Deno adapter', test => {
       ok(accepted[0]!.incoming() <= accepted[0]!.limit);
     } finally {
       client.destroy();
+      listener.close();
+      await serving;
+      context.free();
+    }
+  });
+
+  test('listenDeno, the other way: a server application writing 100 MB to a client that never reads is held back; linear memory stays flat', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    let run: Promise<{ written: number; stalled: boolean; before: number; outgoing: number; after: number }> | null = null;
+    const serving = (async () => {
+      for await (const stream of listener) {
+        let ended: unknown = null;
+        stream.closed.catch((e: unknown) => { ended = e; });
+        run = (async () => {
+          await stream.handshake;
+          const before = heap(ossl);
+          const writer = stream.writable.getWriter();
+          const r = await writeUntilStalled(chunk => writer.write(chunk), 100 * MiB, 1500).catch((e: Error) => {
+            throw new Error(`a write failed: ${e.message}; the stream ended with ${String(ended)}`);
+          });
+          const result = { ...r, before, after: heap(ossl), outgoing: stream.connection.outgoingBytes };
+          await writer.abort(new Error('test over')).catch(() => undefined); // a write stuck behind the peer does not hold it
+          return result;
+        })();
+        run.catch(() => undefined); // awaited by the test
+      }
+    })().catch(() => undefined);
+    const peer = stalledPeer(['client', String(listener.addr.port), fixturePath('ca.pem')]);
+    try {
+      await whenReady(peer, /secure/, 10_000, 'the stalled client');
+      await until(() => run !== null, 5000, 'the server handshake');
+      const r = await run!.catch((e: Error) => { throw new Error(`${e.message}; the peer said: ${peer.output()} (exit ${peer.exitCode()})`); });
+      ok(r.stalled, `the server's writes are blocked (${r.written} bytes written)`);
+      ok(r.written < 64 * MiB, `only what the socket buffers and queues hold got through: ${r.written >> 20} MiB of 100`);
+      ok(r.after - r.before <= MiB, `linear memory in use grew by ${r.after - r.before} bytes`);
+      equal(r.outgoing, 0, 'nothing waits in the write BIO');
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the aborted stream to free its connection');
+    } finally {
+      await peer.stop();
       listener.close();
       await serving;
       context.free();

@@ -218,6 +218,56 @@ suite('bounded buffering: Web Streams adapter', test => {
     for (const o of [ossl, peer]) equal(o.stats().handles.Connection, 0, 'both streams freed their connections');
   });
 
+  test('the other way: an application writing 100 MB to a peer that stops reading the network is held back: its writes block, linear memory stays bounded', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3');
+    // The network to the peer, with a gate: closed, nothing more is taken from it (a peer whose
+    // application and kernel buffers are full), so what the client writes has nowhere to go.
+    let gate: Promise<void> | null = null;
+    let open = () => {};
+    const toPeer = new TransformStream<Uint8Array, Uint8Array>({ async transform(chunk, c) { if (gate) await gate; c.enqueue(chunk); } });
+    const back = new TransformStream<Uint8Array, Uint8Array>();
+    const client = tlsOverStreams(cctx.createConnection({ serverName: 'localhost' }), { readable: back.readable, writable: toPeer.writable });
+    const server = tlsOverStreams(sctx.createConnection(), { readable: toPeer.readable, writable: back.writable });
+    await Promise.all([client.handshake, server.handshake]);
+    gate = new Promise<void>(r => { open = r; });
+    const before = memory(ossl);
+    const writer = client.writable.getWriter();
+    const run = await writeUntilStalled(chunk => writer.write(chunk));
+    ok(run.stalled, `the writer is blocked (${run.written} bytes written)`);
+    ok(run.written < 2 * MiB, `only what the queues hold got through: ${run.written} of 100 MiB`);
+    const after = memory(ossl);
+    // Each write's records are taken out of the memory BIO as they are made: they wait in the
+    // network's queue (JavaScript), not in linear memory.
+    ok(after.heap - before.heap <= MiB, `heap in use grew by ${after.heap - before.heap} bytes`);
+    ok(after.size <= Math.max(before.size, 32 * MiB), `linear memory is ${after.size >> 20} MiB`);
+    equal(client.connection.outgoingBytes, 0, 'nothing waits in the write BIO');
+
+    // The peer reads again: the writer goes on (it was held back, not failed).
+    open();
+    gate = null;
+    const reader = server.readable.getReader();
+    let read = 0;
+    const reading = (async () => {
+      while (read < run.written + 64 * KiB) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        read += value.length;
+      }
+    })();
+    await run.pending;
+    await reading;
+    ok(read >= run.written + 64 * KiB, 'everything written arrived');
+    // A clean close both ways: close_notify, which the peer's reader sees as the end.
+    await writer.close();
+    while (!(await reader.read()).done) { /* the rest */ }
+    await server.writable.close();
+    await Promise.all([client.closed, server.closed]);
+    cctx.free();
+    sctx.free();
+    for (const o of [ossl, peer]) equal(o.stats().handles.Connection, 0, 'both streams freed their connections');
+  });
+
   test('a transport that fails while the reader is behind fails the stream at once (its error is not left unread)', async () => {
     const ossl = await load();
     const sctx = await serverContext(ossl, 'TLSv1.3'), cctx = await clientContext(ossl, 'TLSv1.3');

@@ -18,6 +18,7 @@ import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';
 import './engine.suite.ts';
 import './reentry.suite.ts';
+import './api-sweep.suite.ts';
 import './callback-errors.suite.ts';
 import './instances.suite.ts';
 import './early-data.suite.ts';

@@ -3,6 +3,7 @@
 import './interop-native.suite.ts';
 import './deno-adapter.suite.ts';
 import './reentry-io.suite.ts';
+import './api-sweep-io.suite.ts';
 import './stores-io.suite.ts';
 import './cli.suite.ts';
 import './cli-client.suite.ts';

@@ -149,6 +149,10 @@ const ACTIONS: Action[] = [
   { name: 'read', frees: false, act: self => self.read() },
   { name: 'write', frees: false, act: self => self.write('x') },
   { name: 'setSession', frees: false, act: self => self.setSession(null) },
+  // Bytes in and out are refused as well: OpenSSL is part way through a record or a flight.
+  { name: 'receive', frees: false, act: self => self.receive(new Uint8Array(1)) },
+  { name: 'receiveEnd', frees: false, act: self => self.receiveEnd() },
+  { name: 'takeOutgoing', frees: false, act: self => self.takeOutgoing() },
 ];
 
 async function scenario(o: OpenSSL, kind: Kind, action: Action): Promise<void> {

@@ -10,6 +10,7 @@ import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import type { ClientEchOptions } from '../oo/ech.ts';
 import { connectOverStreams } from './client.ts';
 import { defaultInstance } from './default-instance.ts';
+import { checkGivenContext } from './given-context.ts';
 import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
 
 /** The part of Deno's API this adapter uses (so the package needs no Deno type definitions). */
@@ -54,6 +55,7 @@ export interface DenoConnectOptions extends TLSStreamOptions {
 
 /** Connects with Deno.connect and runs TLS over it. */
 export async function connectDeno(options: DenoConnectOptions): Promise<TLSStream> {
+  checkGivenContext('connectDeno', options.context, options.openssl);
   const ossl = await instance(options.openssl);
   const hostname = options.hostname ?? 'localhost';
   const owned = options.context ? null : ossl.createContext({ ...options.contextOptions, role: 'client' });
@@ -75,11 +77,14 @@ export interface DenoListenOptions extends TLSStreamOptions {
 
 /** Listens with Deno.listen; iterate it for a TLSStream per accepted connection. */
 export function listenDeno(options: DenoListenOptions): AsyncIterable<TLSStream> & { addr: { hostname: string; port: number }; close(): void } {
+  checkGivenContext('listenDeno', options.context, undefined);
   if (options.context.role !== 'server') throw new TypeError('listenDeno: options.context must be a server context');
   const listener = Deno.listen({ hostname: options.hostname ?? '127.0.0.1', port: options.port });
+  let closed = false;
   return {
     addr: listener.addr,
-    close: () => listener.close(),
+    // Twice is once (Deno's own close() throws BadResource the second time).
+    close: () => { if (!closed) { closed = true; listener.close(); } },
     async *[Symbol.asyncIterator]() {
       for await (const conn of listener) yield tlsOverStreams(options.context.createConnection(), conn, options);
     },

@@ -1,5 +1,6 @@
 import type { Connection, Progress } from '../oo/connection.ts';
 import type { Session } from '../oo/session.ts';
+import { FreedHandleError } from '../oo/handle.ts';
 
 /** What a TLSEngine produces; an adapter maps these onto its runtime's I/O. */
 export interface EngineEvents {
@@ -21,6 +22,19 @@ export interface EngineEvents {
    */
   earlyData?(bytes: Uint8Array): void;
 }
+
+/** Connections a TLSEngine drives: one engine each. */
+const driven = new WeakSet<Connection>();
+
+/** Throws unless `connection` is free to be driven: two engines on one would each run its handshake and take the other's bytes. */
+export function assertNotDriven(where: string, connection: Connection): void {
+  if (driven.has(connection)) {
+    throw new TypeError(`${where}: this Connection is already driven by a TLSEngine (a TLS stream or socket); make a new one with context.createConnection()`);
+  }
+}
+
+/** The most plaintext handed to OpenSSL in one write: 16 records. */
+const WRITE_SLICE = 16 * 16384;
 
 /** How a TLSEngine starts. */
 export interface EngineOptions {
@@ -70,9 +84,12 @@ export class TLSEngine {
   #readingEarly: boolean;
 
   constructor(readonly connection: Connection, private readonly events: EngineEvents, options: EngineOptions = {}) {
+    if (!connection.alive) throw new FreedHandleError('TLSEngine: this Connection was freed; make a new one with context.createConnection()');
     const early = options.earlyData;
     if (early !== undefined && !(early instanceof Uint8Array)) throw new TypeError('TLSEngine: options.earlyData must be a Uint8Array');
     if (early !== undefined && connection.context.role !== 'client') throw new TypeError('TLSEngine: options.earlyData is for clients; a server gets early data through the earlyData event');
+    assertNotDriven('TLSEngine', connection); // after the arguments' own checks
+    driven.add(connection);
     this.#earlyToSend = early && early.length > 0 ? early : null;
     this.#readingEarly = connection.context.role === 'server' && connection.context.maxEarlyData > 0;
     if (events.session) {
@@ -104,6 +121,7 @@ export class TLSEngine {
    * applies backpressure by not reading the network, not by holding back here.
    */
   receive(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('TLSEngine.receive: bytes must be a Uint8Array');
     if (this.#finished) return;
     this.#run(() => {
       for (let at = 0; at < bytes.length && !this.#finished;) {
@@ -127,6 +145,7 @@ export class TLSEngine {
 
   /** Plaintext to send; held until the handshake completes. */
   write(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('TLSEngine.write: bytes must be a Uint8Array');
     if (this.#finished || this.#closing) throw new Error('write after the TLS connection was closed');
     this.#pending.push(bytes);
     this.#run(() => this.#advance());
@@ -179,8 +198,15 @@ export class TLSEngine {
       return;
     }
     while (this.#pending.length) {
-      if (conn.write(this.#pending[0]) !== 'done') break;
-      this.#pending.shift();
+      // In slices, each one's records taken out before the next is written: OpenSSL writes a whole
+      // call into the memory BIO, so a 1 GB write would need 1 GB of linear memory (which never
+      // shrinks), and fail the connection with an OutOfMemoryError beyond what it can hold.
+      const next = this.#pending[0];
+      const slice = next.length > WRITE_SLICE ? next.subarray(0, WRITE_SLICE) : next;
+      if (conn.write(slice) !== 'done') break;
+      this.#flush();
+      if (slice === next) this.#pending.shift();
+      else this.#pending[0] = next.subarray(slice.length);
     }
     const { data, state } = conn.read();
     this.#flush();

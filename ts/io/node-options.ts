@@ -7,6 +7,8 @@
 import { hkdfSync } from 'node:crypto';
 import type { Context, ContextOptions, TLSVersion } from '../oo/context.ts';
 import type { SecureContext } from './node-secure-context.ts';
+import type { OpenSSL } from '../oo/openssl.ts';
+import { checkGivenContext } from './given-context.ts';
 
 type PEM = string | Uint8Array;
 
@@ -56,8 +58,9 @@ export const NODE_CONTEXT_OPTIONS = Object.keys({
  * ready `context`. A setting given both ways is a TypeError, as is any of Node's context options
  * (or contextOptions) beside a ready `context`.
  */
-export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'> },
+export function contextOptionsFromNode(where: string, o: NodeContextOptions & { context?: Context; contextOptions?: Omit<ContextOptions, 'role'>; openssl?: OpenSSL },
   role: 'client' | 'server', extra: Partial<ContextOptions>): ContextOptions | null {
+  checkGivenContext(where, o.context, o.openssl);
   const given = NODE_CONTEXT_OPTIONS.filter(k => (o as Record<string, unknown>)[k] !== undefined);
   refuseUnsupported(where, o);
   if (o.context && (given.length || o.contextOptions)) {

@@ -1,6 +1,7 @@
 import type { Connection } from '../oo/connection.ts';
 import type { Session } from '../oo/session.ts';
-import { TLSEngine } from './engine.ts';
+import { FreedHandleError } from '../oo/handle.ts';
+import { assertNotDriven, TLSEngine } from './engine.ts';
 
 /** A byte stream pair to and from the peer: a TCP connection's, a WebSocket's, a pipe's. */
 export interface ByteStreams {
@@ -42,11 +43,32 @@ export interface TLSStream {
   readonly connection: Connection;
 }
 
+/** `p`, or a rejection with the abort's reason as soon as `signal` fires (none: just `p`). */
+function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The error a stream ends with when its connection was freed while it ran. */
+function freedUnderStream(): FreedHandleError {
+  return new FreedHandleError('the TLS stream\'s connection was freed while the stream was running (connection.free() in a ' +
+    'listener such as onSession, or by the program); the stream ends here. The stream frees its connection itself: ' +
+    'to end it, close its writable (close_notify) or cancel its readable and abort its writable');
+}
+
 /**
  * Runs `connection` over `network`. The connection is freed when the stream finishes, for good or
  * ill; read what you need of it (sessionReused, protocol, ...) once `handshake` has resolved.
  */
 export function tlsOverStreams(connection: Connection, network: ByteStreams, options: TLSStreamOptions = {}): TLSStream {
+  // Before the network streams are locked: a refused call leaves them to the caller.
+  if (!connection.alive) throw new FreedHandleError('tlsOverStreams: this Connection was freed; make a new one with context.createConnection()');
+  assertNotDriven('tlsOverStreams', connection);
   const highWaterMark = options.plaintextHighWaterMark ?? 64 * 1024;
   if (!(Number.isSafeInteger(highWaterMark) && highWaterMark >= 0)) {
     if (connection.alive) connection.free(); // as when the stream fails: the connection is the stream's
@@ -100,7 +122,11 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     secure: () => { clearTimeout(timer); settle.resolve(); },
     session: s => options.onSession?.(s),
     peerClosed: () => { try { plain.close(); } catch { /* already closed */ } finish(); },
-    error: e => { try { plain.error(e); } catch { /* already errored */ } finish(e); },
+    error: e => {
+      const error = connection.alive ? e : freedUnderStream(); // the stream frees it only in finish()
+      try { plain.error(error); } catch { /* already errored */ }
+      finish(error);
+    },
   }, options.earlyData === undefined ? {} : { earlyData: options.earlyData });
   const timeoutMs = options.handshakeTimeout ?? 30_000;
   const timer = setTimeout(() => {
@@ -115,10 +141,13 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     cancel() { discarding = true; wake(); },
   }, { highWaterMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
+    async write(chunk, controller) {
       if (done) throw new Error('the TLS connection is closed');
       engine.write(chunk);
-      await writing;
+      // An abort waits for the write in flight to settle (WritableStream's rule); a network that
+      // never takes the bytes (a peer that stopped reading) would hold both forever. The signal
+      // fires as soon as abort() is called.
+      await unlessAborted(writing, controller.signal);
     },
     async close() {
       engine.close();
@@ -145,13 +174,17 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
         if (engine.finished) break;
       }
       if (!done) {
-        // No close_notify before the end of the transport: a truncation, reported as one.
-        const e = new Error('the transport closed before the TLS connection was closed (no close_notify)');
+        // The connection freed under the stream (by a listener, or the program), or else no
+        // close_notify before the end of the transport: a truncation. Each reported as what it is.
+        const e = connection.alive
+          ? new Error('the transport closed before the TLS connection was closed (no close_notify)')
+          : freedUnderStream();
         try { plain.error(e); } catch { /* */ }
         finish(e);
       }
     } catch (e) {
-      if (!done) { try { plain.error(e); } catch { /* */ } finish(e as Error); }
+      const error = connection.alive ? e as Error : freedUnderStream();
+      if (!done) { try { plain.error(error); } catch { /* */ } finish(error); }
     }
   })();
   engine.start();

@@ -59,6 +59,8 @@ export interface WebSocketStreamsOptions {
 }
 
 const CONNECTING = 0, OPEN = 1;
+/** The WebSockets webSocketStreams has made streams of. */
+const adapted = new WeakSet<object>();
 
 /** A close reason as the WebSocket API accepts it: at most 123 bytes of UTF-8. */
 function closeReason(text: string): string {
@@ -93,6 +95,9 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
   if (!(Number.isInteger(maxMessage) && maxMessage > 0)) throw new RangeError(`maxMessageSize must be a positive integer, got ${maxMessage}`);
   if (!(Number.isSafeInteger(receiveMark) && receiveMark >= 0)) throw new RangeError(`receiveHighWaterMark must be a number of bytes, got ${receiveMark}`);
   if (!(Number.isSafeInteger(maxQueue) && maxQueue > 0)) throw new RangeError(`maxReceiveQueue must be a positive number of bytes, got ${maxQueue}`);
+  // Two stream pairs on one socket would each take every message and each close it.
+  if (adapted.has(ws)) throw new TypeError('webSocketStreams: this WebSocket already has its streams; use those (one pair per socket)');
+  adapted.add(ws);
   ws.binaryType = 'arraybuffer';
 
   let incoming!: ReadableStreamDefaultController<Uint8Array>;
@@ -125,7 +130,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
     cancel() { ended = true; setPaused(false); shut(1000, ''); },
   }, { highWaterMark: receiveMark, size: chunk => chunk.byteLength });
   const writable = new WritableStream<Uint8Array>({
-    async write(chunk) {
+    async write(chunk, controller) {
       if (ws.readyState !== OPEN) {
         // Closing: the close event (soon) says why, e.g. the relay's code and reason.
         if (ws.readyState !== CONNECTING) await Promise.race([socketClosed, new Promise(r => setTimeout(r, 1000))]);
@@ -133,7 +138,9 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamsOpt
       }
       for (let at = 0; at < chunk.length; at += maxMessage) ws.send(chunk.subarray(at, at + maxMessage));
       // Nothing fires when bufferedAmount falls: poll, gently, while above the mark.
-      while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN) await new Promise(r => setTimeout(r, 10));
+      // An abort (signalled at once) ends the wait: it would otherwise wait for this write, forever
+      // if the peer never reads.
+      while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN && !controller.signal?.aborted) await new Promise(r => setTimeout(r, 10));
     },
     async close() {
       shut(1000, '');

@@ -215,6 +215,8 @@ export class Connection extends Handle<'SSL'> {
     requireBytes(data, 'receive: data');
     const { capi, mem } = this.core;
     const rbio = this.#liveBio(this.#rbio);
+    // OpenSSL may be in the middle of a record read from this BIO: bytes go in once it returns.
+    this.#refuseBusy('receive');
     const waiting = capi.BIO_ctrl_pending(rbio);
     if (data.length > this.#maxIncoming - waiting) {
       throw new RangeError(`receive: ${data.length} more bytes would exceed this connection's limit of ${this.#maxIncoming} ` +
@@ -243,9 +245,11 @@ export class Connection extends Handle<'SSL'> {
     return this.#maxIncoming;
   }
 
-  /** Tells OpenSSL the peer's byte stream has ended (the transport closed). */
+  /** Tells OpenSSL the peer's byte stream has ended (the transport closed). Refused from a callback of the running operation, as receive(). */
   receiveEnd(): void {
-    this.core.capi.BIO_set_mem_eof_return(this.#liveBio(this.#rbio), 0);
+    const rbio = this.#liveBio(this.#rbio);
+    this.#refuseBusy('receiveEnd');
+    this.core.capi.BIO_set_mem_eof_return(rbio, 0);
   }
 
   /** Bytes OpenSSL has written for the peer and not yet handed over. */
@@ -256,9 +260,15 @@ export class Connection extends Handle<'SSL'> {
     return this.outgoingBytes > 0;
   }
 
-  /** Takes everything OpenSSL has written for the peer (possibly nothing). */
+  /**
+   * Takes everything OpenSSL has written for the peer (possibly nothing). Refused from a callback of
+   * this connection's own running operation (ReentrantCallError): OpenSSL may be part way through a
+   * flight, and what it writes next belongs after what it wrote before; take it once the call returns.
+   */
   takeOutgoing(): Uint8Array {
-    return this.#takeAll(this.#liveBio(this.#wbio));
+    const wbio = this.#liveBio(this.#wbio);
+    this.#refuseBusy('takeOutgoing');
+    return this.#takeAll(wbio);
   }
 
   /** Takes everything waiting in a memory BIO of this connection. */
@@ -725,6 +735,8 @@ export class Connection extends Handle<'SSL'> {
   /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */
   clientHelloExtension(type: number): Uint8Array | null {
     const ssl = this.pointer;
+    // A wasm call would wrap 0x10000 to 0 and 'x' to 0: the wrong extension, silently.
+    if (!Number.isInteger(type) || type < 0 || type > 0xffff) throw new RangeError(`clientHelloExtension: the type is a 16-bit number, got ${String(type)}`);
     return this.core.borrowedBytes((pp, len) => {
       this.core.capi.SSL_client_hello_get0_ext(ssl, type, pp, len as Ptr<string> as Ptr<'size_t'>);
     });
@@ -735,6 +747,7 @@ export class Connection extends Handle<'SSL'> {
    * context's: on when the context was made with onMessage, which it then reaches.
    */
   set messageHook(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`messageHook must be true or false, got ${typeof on}`);
     const { capi } = this.core;
     const ssl = this.pointer;
     this.#messageHook = on;

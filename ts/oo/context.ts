@@ -506,6 +506,7 @@ export class Context extends Handle<'SSL_CTX'> {
    * connection.waitFor() is done. The handler gets the ClientHello lent for the call. null removes it.
    */
   setClientHelloHandler(handler: ClientHelloHandler | null): void {
+    void this.pointer; // a freed context says so first, whatever its role
     if (this.role !== 'server') throw new TypeError('setClientHelloHandler is for servers');
     if (handler !== null && typeof handler !== 'function') throw new TypeError('setClientHelloHandler: handler must be a function or null');
     const { capi } = this.core;

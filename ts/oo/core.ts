@@ -139,12 +139,18 @@ export class Core {
     const { capi } = this;
     const certs: Ptr<'X509'>[] = [];
     this.withReadBio(pem, bio => {
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i <= MAX_PEM_CERTIFICATES; i++) {
         const x = capi.PEM_read_bio_X509(bio, NULL, NULL, NULL);
         if (x === NULL) break;
         certs.push(x);
       }
     });
+    // Bounded, and said so: certificates past the bound were once dropped without a word.
+    if (certs.length > MAX_PEM_CERTIFICATES) {
+      for (const x of certs) capi.X509_free(x);
+      capi.ERR_clear_error();
+      throw new RangeError(`${name} holds more than ${MAX_PEM_CERTIFICATES} PEM certificates; pass fewer (a system bundle holds a few hundred)`);
+    }
     // Reading stops at the end of the input with a "no start line" error: expected once we have some.
     if (certs.length === 0) this.fail(`${name} holds no PEM certificate (PEM_read_bio_X509)`);
     capi.ERR_clear_error();
@@ -178,6 +184,9 @@ export class Core {
     });
   }
 }
+
+/** The most certificates one PEM text may hold (createContext's certificate or ca, addTrustedCertificates). */
+export const MAX_PEM_CERTIFICATES = 1000;
 
 /** Bytes from a string (UTF-8) or bytes, for the id-context and ALPN setters. */
 export function toBytes(v: string | Uint8Array, name: string): Uint8Array {

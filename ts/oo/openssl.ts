@@ -15,6 +15,24 @@ import { makePskSession, type PskSessionOptions } from './psk.ts';
 import { echConfigList, echConfigListPEM, generateEchKey, type EchKeyOptions, type EchServerKey } from './ech.ts';
 import type { Line } from '../raw/lines.ts';
 
+/**
+ * The largest session sessionFromDER reads. A session's DER holds at most the peer's leaf
+ * certificate (OpenSSL refuses a peer's whole list above 100 KiB by default, SSL_CTX_set_max_cert_list),
+ * a ticket (at most 64 KiB on the wire) and a few short fields: 4 MiB is far beyond any real one.
+ * Without a bound, a stored value of 1 GB would be copied into linear memory, which never shrinks,
+ * only to be refused by the decoder.
+ */
+export const MAX_SESSION_DER_BYTES = 4 * 1024 * 1024;
+/** The longest text sessionFromPEM reads: the largest DER in base64, with room for text around it. */
+export const MAX_SESSION_PEM_CHARS = 8 * 1024 * 1024;
+
+function refuseOversized(what: string, size: number, unit: string, max: number): void {
+  if (size > max) {
+    throw new RangeError(`${what} is ${size} ${unit}, more than any session (at most ${max} are read); ` +
+      'nothing was copied into linear memory: check where the value came from (a store holding something else?)');
+  }
+}
+
 export interface InstanceStats {
   /** Live handles (objects holding an OpenSSL reference) by type. */
   handles: Record<HandleKind, number>;
@@ -109,6 +127,7 @@ export class OpenSSL {
    */
   sessionFromDER(der: Uint8Array): Session {
     requireBytes(der, 'sessionFromDER: der');
+    refuseOversized('sessionFromDER: der', der.length, 'bytes', MAX_SESSION_DER_BYTES);
     const { capi, mem } = this.raw;
     let used = 0;
     const p = mem.scope(s => {
@@ -135,6 +154,7 @@ export class OpenSSL {
    */
   sessionFromPEM(pem: string): Session {
     if (typeof pem !== 'string') throw new TypeError('sessionFromPEM: pem must be a string');
+    refuseOversized('sessionFromPEM: pem', pem.length, 'characters', MAX_SESSION_PEM_CHARS);
     const core = this.#core, { capi } = this.raw;
     capi.ERR_clear_error();
     const { p, rest } = core.withReadBio(pem, bio => {

@@ -18,6 +18,7 @@ export function transfer(from: Connection, to: Connection): number {
  * Returns the plaintext each side read on the way.
  */
 export function handshakeInMemory(client: Connection, server: Connection, maxRounds = 32): { client: Uint8Array; server: Uint8Array } {
+  checkRounds('handshakeInMemory', maxRounds);
   let cDone = false, sDone = false;
   for (let round = 0; !(cDone && sDone); round++) {
     if (round === maxRounds) throw new Error(`handshakeInMemory: no completion after ${maxRounds} rounds`);
@@ -48,6 +49,7 @@ function step(self: Connection, peer: Connection): boolean {
 
 /** Moves bytes both ways and reads on both sides until nothing more moves. */
 export function settle(a: Connection, b: Connection, maxRounds = 32): { client: Uint8Array; server: Uint8Array } {
+  checkRounds('settle', maxRounds);
   const readA: Uint8Array[] = [], readB: Uint8Array[] = [];
   for (let round = 0; ; round++) {
     if (round === maxRounds) throw new Error(`settle: still moving after ${maxRounds} rounds`);
@@ -58,4 +60,11 @@ export function settle(a: Connection, b: Connection, maxRounds = 32): { client: 
     if (moved === 0 && ra.data.length === 0 && rb.data.length === 0) break;
   }
   return { client: concat(readA), server: concat(readB) };
+}
+
+/** The loops above end after maxRounds: anything but a positive whole number (NaN, '32') would never end them. */
+function checkRounds(where: string, maxRounds: unknown): void {
+  if (typeof maxRounds !== 'number' || !Number.isSafeInteger(maxRounds) || maxRounds < 1) {
+    throw new RangeError(`${where}: maxRounds must be a whole number of at least 1, got ${String(maxRounds)}`);
+  }
 }

@@ -62,7 +62,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.#getBytes((p, len) => this.core.capi.SSL_SESSION_get_id(p, len));
   }
   set id(value: Uint8Array) {
-    this.#setBytes(value, 'id', (p, buf, n) => this.core.capi.SSL_SESSION_set1_id(p, buf, n), 'SSL_SESSION_set1_id');
+    this.#setBytes(value, 'id', (p, buf, n) => this.core.capi.SSL_SESSION_set1_id(p, buf, n), 'SSL_SESSION_set1_id', 32 /* SSL_MAX_SSL_SESSION_ID_LENGTH */);
   }
 
   /** The session id context the session was made under. */
@@ -71,7 +71,7 @@ export class Session extends Handle<'SSL_SESSION'> {
   }
   set idContext(value: Uint8Array | string) {
     this.#setBytes(toBytes(value, 'idContext'), 'idContext',
-      (p, buf, n) => this.core.capi.SSL_SESSION_set1_id_context(p, buf, n), 'SSL_SESSION_set1_id_context');
+      (p, buf, n) => this.core.capi.SSL_SESSION_set1_id_context(p, buf, n), 'SSL_SESSION_set1_id_context', 32 /* SSL_MAX_SID_CTX_LENGTH */);
   }
 
   // ---- what was negotiated
@@ -101,6 +101,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.core.mem.readCString(this.core.capi.SSL_SESSION_get0_hostname(this.pointer));
   }
   set hostName(value: string | null) {
+    if (value !== null && typeof value !== 'string') throw new TypeError(`hostName must be a string or null, got ${typeof value}`);
     const { capi, mem } = this.core;
     mem.scope(s => this.core.check(
       capi.SSL_SESSION_set1_hostname(this.pointer, value === null ? NULL : s.cstring(value)), 'SSL_SESSION_set1_hostname'));
@@ -114,7 +115,8 @@ export class Session extends Handle<'SSL_SESSION'> {
   }
   set alpn(value: string | null) {
     const bytes = value === null ? new Uint8Array(0) : toBytes(value, 'alpn');
-    this.#setBytes(bytes, 'alpn', (p, buf, n) => this.core.capi.SSL_SESSION_set1_alpn_selected(p, buf, n), 'SSL_SESSION_set1_alpn_selected');
+    // RFC 7301 3.1: a protocol name is 1 to 255 bytes.
+    this.#setBytes(bytes, 'alpn', (p, buf, n) => this.core.capi.SSL_SESSION_set1_alpn_selected(p, buf, n), 'SSL_SESSION_set1_alpn_selected', 255);
   }
 
   /** The peer's certificate (DER), or null. */
@@ -233,8 +235,10 @@ export class Session extends Handle<'SSL_SESSION'> {
     });
   }
 
-  #setBytes(value: Uint8Array, name: string, set: (p: Ptr<'SSL_SESSION'>, buf: Ptr<'u8'>, n: number) => number, what: string): void {
+  /** `max`: OpenSSL's (or the protocol's) limit, checked before the bytes are copied into linear memory. */
+  #setBytes(value: Uint8Array, name: string, set: (p: Ptr<'SSL_SESSION'>, buf: Ptr<'u8'>, n: number) => number, what: string, max = Infinity): void {
     if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+    if (value.length > max) throw new RangeError(`${name} is at most ${max} bytes, got ${value.length}`);
     const p = this.pointer;
     this.core.mem.scope(s => this.core.check(set(p, s.bytes(value, false, name), value.length), what));
   }

@@ -2,6 +2,7 @@ import * as C from '../raw/constants.ts';
 import type { ClientHello } from '../oo/client-hello.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
+import { ForeignHandleError } from '../oo/handle.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 
@@ -41,7 +42,7 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
   if (context.role !== 'server') throw new TypeError('useServerSessionStore: context must be a server context');
   // The sessions it answers with are made by `ossl`: they must be of the context's own instance.
   if (!ossl.owns(context)) {
-    throw new TypeError('useServerSessionStore: context belongs to another OpenSSL instance than ossl; pass the instance that made it (sessions move between instances only as bytes)');
+    throw new ForeignHandleError('useServerSessionStore: context belongs to another OpenSSL instance than ossl; pass the instance that made it (sessions move between instances only as bytes)');
   }
   const timeout = options.lookupTimeoutMs ?? 1000;
   const report = options.onError ?? ((e, op) => console.error(`openssl-wasm: session store ${op} failed:`, e));

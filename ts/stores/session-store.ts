@@ -1,5 +1,5 @@
 import type { OpenSSL } from '../oo/openssl.ts';
-import type { Session } from '../oo/session.ts';
+import { Session } from '../oo/session.ts';
 import { OutOfMemoryError } from '../errors.ts';
 
 /**
@@ -31,6 +31,10 @@ export interface SessionKeyParts {
 
 /** The store key for a connection: host, port, SNI, ALPN and the security settings. */
 export function sessionKey(p: SessionKeyParts): string {
+  if (p === null || typeof p !== 'object') throw new TypeError('sessionKey: expected { host, port, serverName?, alpn?, settings? }');
+  if (typeof p.host !== 'string' || p.host === '') throw new TypeError('sessionKey: host must be a non-empty string');
+  if (!Number.isInteger(p.port) || p.port < 0 || p.port > 65535) throw new RangeError(`sessionKey: port must be 0 to 65535, got ${String(p.port)}`);
+  if (p.serverName !== undefined && typeof p.serverName !== 'string') throw new TypeError('sessionKey: serverName must be a string');
   return JSON.stringify([p.host.toLowerCase(), p.port, (p.serverName ?? p.host).toLowerCase(), p.alpn ?? [], p.settings ?? '']);
 }
 
@@ -40,6 +44,8 @@ export function sessionKey(p: SessionKeyParts): string {
  * does not parse, or has expired, is deleted.
  */
 export async function takeSession(store: SessionStore, key: string, ossl: OpenSSL, now = Date.now() / 1000): Promise<Session | null> {
+  // Checked first: a wrong `ossl` would otherwise fail the parse below, and the stored session be deleted as bad.
+  if (typeof (ossl as Partial<OpenSSL> | null)?.sessionFromDER !== 'function') throw new TypeError('takeSession: ossl must be an OpenSSL instance');
   const der = await store.get(key);
   if (!der) return null;
   let session: Session;
@@ -62,6 +68,7 @@ export async function takeSession(store: SessionStore, key: string, ossl: OpenSS
 
 /** Stores a session for `key` if it can be resumed. */
 export async function saveSession(store: SessionStore, key: string, session: Session): Promise<void> {
+  if (!(session instanceof Session)) throw new TypeError('saveSession: session must be a Session');
   if (session.isResumable) await store.set(key, session.toDER());
 }
 
@@ -83,6 +90,8 @@ export class MemorySessionStore implements SessionStore {
     return der;
   }
   set(key: string, der: Uint8Array): void {
+    if (typeof key !== 'string') throw new TypeError('MemorySessionStore.set: key must be a string');
+    if (!(der instanceof Uint8Array)) throw new TypeError('MemorySessionStore.set: der must be a Uint8Array');
     this.#entries.delete(key);
     this.#entries.set(key, der.slice());
     while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);

@@ -1,0 +1,115 @@
+// The public API sweep (api-sweep.suite.ts) for what the Node and Deno entries add: every export
+// has a row (a new one without a row fails here), and each adapter given a ready context refuses
+// a freed one (FreedHandleError) and, beside `openssl`, another instance's (ForeignHandleError)
+// when called, not at its first connection. Node and Deno (sockets).
+import * as api from '../../ts/index.ts';
+import * as nodeEntry from '../../ts/node.ts';
+import * as denoEntry from '../../ts/deno.ts';
+import { ForeignHandleError, FreedHandleError, type Context, type OpenSSL } from '../../ts/index.ts';
+import * as assert from '../lib/assert.ts';
+import { suite } from '../lib/suite.ts';
+import { load, pki } from '../lib/tls.ts';
+
+/** What each export an entry adds beside the main one is, and where its misuse is tested. */
+const NODE_EXPORTS: Record<string, string> = {
+  connect: 'below (a given context), node-adapter suite (options)',
+  createServer: 'below (a given context), node-adapter suite (options)',
+  TLSSocket: 'node-adapter suite (made by connect and createServer)',
+  nodeTicketKey: 'node-adapter suite (48 bytes, as Node)',
+  defaultInstance: 'default-instance suite',
+};
+const DENO_EXPORTS: Record<string, string> = {
+  connectDeno: 'below (a given context); deno-adapter suite',
+  listenDeno: 'below (a given context); deno-adapter suite',
+  defaultInstance: 'default-instance suite',
+};
+
+/** The names an entry exports beyond the main entry's. */
+const added = (entry: object) => Object.keys(entry).filter(k => !(k in api)).sort();
+
+/** A server and a client context of `o`, and one of each freed. */
+async function contexts(o: OpenSSL) {
+  const p = await pki();
+  const make = (role: 'client' | 'server'): Context => o.createContext(role === 'client' ? { role, ca: p.ca } : { role, certificate: p.cert, privateKey: p.key });
+  const freed = { client: make('client'), server: make('server') };
+  freed.client.free();
+  freed.server.free();
+  const live = { client: make('client'), server: make('server') };
+  return { freed, live, free() { live.client.free(); live.server.free(); } };
+}
+
+suite('public API sweep: Node and Deno entries', test => {
+  test('every export the Node and Deno entries add has a row in the sweep', () => {
+    assert.deepEqual(added(nodeEntry), Object.keys(NODE_EXPORTS).sort(), 'ts/node.ts: a new export needs a row here');
+    assert.deepEqual(added(denoEntry), Object.keys(DENO_EXPORTS).sort(), 'ts/deno.ts: a new export needs a row here');
+  });
+
+  test('connect and createServer refuse a freed context, and one of another instance than options.openssl, when called', async () => {
+    const [a, b] = await Promise.all([load(), load()]);
+    const mine = await contexts(a), theirs = await contexts(b);
+    try {
+      const port = 9; // never reached: every call here is refused before it connects
+      assert.throws(() => nodeEntry.connect({ port, host: '127.0.0.1', openssl: a, context: mine.freed.client }), FreedHandleError);
+      assert.throws(() => nodeEntry.connect({ port, host: '127.0.0.1', context: mine.freed.client }), FreedHandleError);
+      const e = assert.throws(() => nodeEntry.connect({ port, host: '127.0.0.1', openssl: a, context: theirs.live.client }), ForeignHandleError);
+      assert.match((e as Error).message, /^connect: options\.context belongs to another OpenSSL instance than options\.openssl/);
+      assert.throws(() => nodeEntry.createServer({ context: mine.freed.server }), FreedHandleError);
+      assert.throws(() => nodeEntry.createServer({ openssl: a, context: theirs.live.server }), ForeignHandleError);
+      // The instance's own live context is still taken (made into a server that is not started).
+      nodeEntry.createServer({ openssl: a, context: mine.live.server });
+      assert.deepEqual(a.stats().handles, { Context: 2, Connection: 0, Session: 0 }, 'nothing was made by the refused calls');
+    } finally {
+      mine.free();
+      theirs.free();
+    }
+  });
+
+  test('connectDeno and listenDeno refuse a freed context, and connectDeno one of another instance than options.openssl', async () => {
+    const [a, b] = await Promise.all([load(), load()]);
+    const mine = await contexts(a), theirs = await contexts(b);
+    try {
+      await assert.rejects(denoEntry.connectDeno({ hostname: '127.0.0.1', port: 9, openssl: a, context: mine.freed.client }), FreedHandleError);
+      await assert.rejects(denoEntry.connectDeno({ hostname: '127.0.0.1', port: 9, openssl: a, context: theirs.live.client }), ForeignHandleError);
+      assert.throws(() => denoEntry.listenDeno({ port: 0, context: mine.freed.server }), FreedHandleError);
+    } finally {
+      mine.free();
+      theirs.free();
+    }
+  });
+}, { runtimes: ['node', 'deno'] });
+
+suite('public API sweep: twice', test => {
+  test("TLSSocket.destroy() and TLSServer.close() twice: the second does nothing (destroy) or says the server is not running (close), as Node's", async () => {
+    const o = await load();
+    const p = await pki();
+    const server = nodeEntry.createServer({ openssl: o, cert: p.cert, key: p.key }, s => s.on('error', () => undefined));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const sock = nodeEntry.connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca: p.ca } });
+    await new Promise<void>((resolve, reject) => { sock.once('secureConnect', () => resolve()); sock.once('error', reject); });
+    sock.destroy();
+    sock.destroy();
+    assert.equal(sock.connection?.alive ?? false, false);
+    await new Promise(r => sock.once('close', r));
+    const first = await new Promise<Error | undefined>(r => server.close(e => r(e)));
+    assert.equal(first, undefined);
+    const second = await new Promise<Error | undefined>(r => server.close(e => r(e)));
+    assert.ok(second instanceof Error && /not running/i.test(second.message), `the second close says so: ${String(second)}`);
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+}, { runtimes: ['node', 'deno'] });
+
+suite('public API sweep: twice (Deno)', test => {
+  test('listenDeno: close() twice does nothing the second time', async () => {
+    const o = await load();
+    const p = await pki();
+    const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+    try {
+      const listener = denoEntry.listenDeno({ hostname: '127.0.0.1', port: 0, context });
+      listener.close();
+      listener.close();
+    } finally {
+      context.free();
+    }
+  });
+}, { runtimes: ['deno'] });

@@ -1,0 +1,800 @@
+// The public API, swept member by member as an attacker would: every public method, getter and
+// setter of Connection, Context, Session, OpenSSL, TLSEngine and ClientHello, and every export of
+// the main entry, is in a table saying how it is used, and each is then called after free (a
+// FreedHandleError; the instance goes on), with a handle of another instance (a ForeignHandleError),
+// with wrong types (a TypeError or RangeError, never silence) and oversized input (a RangeError or
+// an OutOfMemoryError, never a trap). The tables are checked against the prototypes and the
+// module's exports: a member or export added without a row here fails the sweep, so it stays whole.
+// Every test ends with the harness's leak check (no handle left in any instance).
+import * as api from '../../ts/index.ts';
+import {
+  ClientHello, Connection, Context, ForeignHandleError, FreedHandleError, OpenSSL, OutOfMemoryError, ReentrantCallError,
+  Session, TLSEngine, handshakeInMemory, type EngineEvents,
+} from '../../ts/index.ts';
+import * as assert from '../lib/assert.ts';
+import { pipePair } from '../lib/memory-pair.ts';
+import { suite } from '../lib/suite.ts';
+import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
+
+/** What a sweep of one instance works with: contexts of each role, and the other instance's handles. */
+interface World {
+  o: OpenSSL;
+  pki: { ca: string; cert: string; key: string };
+  client: Context;
+  server: Context;
+  /** Handles of another instance, for the ForeignHandleError checks. */
+  other: { o: OpenSSL; client: Context; server: Context; session: Session; connection: Connection };
+}
+
+type ErrorClass = new (...args: never[]) => Error;
+
+/** One row: how a member is used, and what it must do when misused. */
+interface Row<T> {
+  /** A valid use of the member on a live handle (a getter read, a setter given a valid value). */
+  use(h: T, w: World): unknown;
+  /** Which connection (Connection rows) or context (Context rows) the row is for: a server's, or (default) either for contexts and a client's for connections. */
+  role?: 'client' | 'server';
+  /** Why it does not throw FreedHandleError after free (what it reads is not OpenSSL's), if it does not. */
+  afterFree?: string;
+  /** Calls with a handle of the other instance: each throws a ForeignHandleError. */
+  foreign?: ((h: T, w: World) => unknown)[];
+  /** Calls with arguments of the wrong type or shape: each throws a TypeError or a RangeError. */
+  wrong?: ((h: T, w: World) => unknown)[];
+  /** Calls with oversized input: each throws a RangeError naming the limit, or an OutOfMemoryError. */
+  oversized?: ((h: T, w: World) => unknown)[];
+}
+
+/** A member that is not the program's to call (marked @internal), with the reason. */
+interface Internal { internal: string }
+type Table<T> = Record<string, Row<T> | Internal>;
+
+const isInternal = <T>(r: Row<T> | Internal): r is Internal => 'internal' in r;
+const read = <T>(name: string) => (h: T) => (h as Record<string, unknown>)[name];
+const getter = <T>(name: string, extra: Omit<Row<T>, 'use'> = {}): Row<T> => ({ use: read<T>(name), ...extra });
+
+/** Every own member of a class's prototype chain up to Object, and the public fields of an instance. */
+function membersOf(proto: object, instance?: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const n of Object.getOwnPropertyNames(p)) if (n !== 'constructor') names.add(n);
+    for (const s of Object.getOwnPropertySymbols(p)) names.add(s === Symbol.dispose ? '[Symbol.dispose]' : String(s));
+  }
+  for (const n of Object.keys(instance ?? {})) names.add(n);
+  return [...names].sort();
+}
+
+/** Asserts the table has a row for every member and none for a member that is gone. */
+function assertComplete(what: string, table: Record<string, unknown>, members: string[]): void {
+  const missing = members.filter(m => !(m in table));
+  const stale = Object.keys(table).filter(k => !members.includes(k));
+  assert.deepEqual({ missing, stale }, { missing: [], stale: [] },
+    `${what}: every public member has a row in the sweep's table (add one for a new member: how it is used, and how it fails)`);
+}
+
+/** The outcome of fn as text: 'ok', or the error's class and message. */
+function outcome(fn: () => unknown): { ok: true } | { ok: false; error: unknown } {
+  try {
+    const r = fn();
+    if (r instanceof Promise) r.catch(() => undefined);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+const describe = (e: unknown) => e instanceof Error ? `${e.name}: ${e.message.slice(0, 160)}` : String(e);
+
+/** Checks one misuse: it must throw one of `classes`; a problem is recorded otherwise. */
+function expectThrow(problems: string[], label: string, fn: () => unknown, ...classes: ErrorClass[]): unknown {
+  const r = outcome(fn);
+  if (r.ok) problems.push(`${label}: accepted silently`);
+  else if (!classes.some(c => r.error instanceof c)) problems.push(`${label}: ${describe(r.error)} (wanted ${classes.map(c => c.name).join(' or ')})`);
+  else if (!(r.error as Error).message) problems.push(`${label}: an error without a message`);
+  return r.ok ? undefined : r.error;
+}
+
+/** Fails with every problem found, one a line. */
+function noProblems(problems: string[]): void {
+  if (problems.length) throw new assert.AssertionError(`${problems.length} problem(s):\n${problems.join('\n')}`);
+}
+
+/** Lets a 1 GiB buffer be made where the runtime allows it (cheap: it is never written). */
+function gigabyte(): Uint8Array {
+  return new Uint8Array(1 << 30);
+}
+
+const bytes = (n: number) => new Uint8Array(n);
+
+/**
+ * Runs a use that this handle's state refuses (a client's readEarlyData, a handshake already
+ * under way): its TypeError is the documented answer; a FreedHandleError goes on to the sweep.
+ */
+function refusedForState(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FreedHandleError || !(e instanceof TypeError)) throw e;
+  }
+}
+
+// ---- the tables
+
+const HANDLE_ROWS = {
+  pointer: getter<{ pointer: unknown }>('pointer'),
+  alive: getter('alive', { afterFree: 'says false: that is what it is for' }),
+  owned: getter('owned', { afterFree: 'whether it owned a reference: a JavaScript field' }),
+  kind: getter('kind', { afterFree: 'a JavaScript field naming the type' }),
+  tracker: { internal: "the instance's handle tracker (a protected field)" },
+  free: { use: (h: { free(): void }) => h.free() } as Row<never>,
+  revoke: { internal: 'ends a borrowed handle when its callback returns' },
+  '[Symbol.dispose]': {
+    use: (h: { [Symbol.dispose](): void }) => h[Symbol.dispose](),
+    afterFree: '`using` after an explicit free() is allowed (documented): it frees only what is alive',
+  },
+};
+
+const CONNECTION: Table<Connection> = {
+  ...(HANDLE_ROWS as unknown as Table<Connection>),
+  core: { internal: "the instance's shared state (a private field)" },
+  context: getter('context', { afterFree: 'the Context it was made from: a JavaScript field' }),
+  onSession: getter('onSession', { afterFree: 'the onSession option: a JavaScript field' }),
+  receive: {
+    use: c => c.receive(bytes(0)),
+    wrong: [c => c.receive('x' as never), c => c.receive(null as never), c => c.receive([1, 2] as never), c => c.receive(new ArrayBuffer(4) as never)],
+    oversized: [c => c.receive(gigabyte())],
+  },
+  incomingBytes: getter('incomingBytes'),
+  incomingCapacity: getter('incomingCapacity'),
+  maxIncomingBytes: getter('maxIncomingBytes'),
+  receiveEnd: { use: c => c.receiveEnd() },
+  outgoingBytes: getter('outgoingBytes'),
+  wantsWrite: getter('wantsWrite'),
+  takeOutgoing: { use: c => c.takeOutgoing() },
+  handshake: { use: c => c.handshake() },
+  isHandshakeDone: getter('isHandshakeDone'),
+  write: {
+    use: c => c.write('x'),
+    wrong: [c => c.write(5 as never), c => c.write(null as never), c => c.write({ length: 1 } as never)],
+  },
+  read: { use: c => c.read() },
+  shutdown: { use: c => c.shutdown() },
+  shutdownState: {
+    use: c => { c.shutdownState = c.shutdownState; },
+    wrong: [c => { c.shutdownState = 'x' as never; }, c => { c.shutdownState = 4; }],
+  },
+  pending: getter('pending'),
+  waitFor: { internal: "the client-hello handler's registration of its asynchronous work" },
+  error: getter('error'),
+  setSession: {
+    use: c => c.setSession(null),
+    foreign: [(c, w) => c.setSession(w.other.session)],
+    wrong: [c => c.setSession('x' as never), c => c.setSession({} as never)],
+  },
+  addSessionListener: { use: c => c.addSessionListener(() => undefined)(), wrong: [c => c.addSessionListener(5 as never)] },
+  clientHello: getter('clientHello'),
+  session: { use: c => c.session?.free() },
+  sessionReused: getter('sessionReused'),
+  protocol: getter('protocol'),
+  cipher: getter('cipher'),
+  group: getter('group'),
+  alpn: getter('alpn'),
+  serverName: getter('serverName'),
+  peerCertificate: getter('peerCertificate'),
+  verifyResult: getter('verifyResult'),
+  onTrace: {
+    use: c => { c.onTrace = null; },
+    wrong: [c => { c.onTrace = 5 as never; }, c => { c.onTrace = 'x' as never; }],
+  },
+  exportKeyingMaterial: {
+    use: c => c.exportKeyingMaterial(32, 'EXPERIMENTAL sweep'),
+    wrong: [c => c.exportKeyingMaterial('32' as never, 'x'), c => c.exportKeyingMaterial(32, 5 as never), c => c.exportKeyingMaterial(32, 'x', 'ctx' as never)],
+    oversized: [c => c.exportKeyingMaterial(1 << 30, 'x'), c => c.exportKeyingMaterial(65537, 'x')],
+  },
+  finished: getter('finished'),
+  peerFinished: getter('peerFinished'),
+  sessionTicket: getter('sessionTicket'),
+  peerCertificateDetails: { use: c => c.peerCertificateDetails(true) },
+  useContextCertificate: {
+    role: 'server',
+    use: (c, w) => c.useContextCertificate(w.server),
+    foreign: [(c, w) => c.useContextCertificate(w.other.server)],
+    wrong: [c => c.useContextCertificate({} as never), c => c.useContextCertificate(null as never), (c, w) => c.useContextCertificate(w.client)],
+  },
+  verifyWithoutRejecting: { use: c => c.verifyWithoutRejecting() },
+  clientHelloExtension: {
+    role: 'server',
+    use: c => c.clientHelloExtension(0),
+    wrong: [c => c.clientHelloExtension('x' as never), c => c.clientHelloExtension(-1), c => c.clientHelloExtension(0x10000)],
+  },
+  messageHook: {
+    use: c => { c.messageHook = false; },
+    wrong: [c => { c.messageHook = 'no' as never; }, c => { c.messageHook = 0 as never; }],
+  },
+  localCertificateDetails: getter('localCertificateDetails'),
+  clientRandom: getter('clientRandom'),
+  serverRandom: getter('serverRandom'),
+  masterKey: { use: c => c.masterKey() },
+  writeEarlyData: { use: c => refusedForState(() => c.writeEarlyData('x')), wrong: [c => c.writeEarlyData(5 as never)] },
+  readEarlyData: { role: 'server', use: c => refusedForState(() => c.readEarlyData()) },
+  earlyDataStatus: getter('earlyDataStatus'),
+  earlyDataWritten: getter('earlyDataWritten'),
+  denyEarlyData: { role: 'server', use: c => c.denyEarlyData() },
+};
+
+const CONTEXT: Table<Context> = {
+  ...(HANDLE_ROWS as unknown as Table<Context>),
+  core: { internal: "the instance's shared state (a private field)" },
+  role: getter('role', { afterFree: "the role it was made with: a JavaScript field" }),
+  addTrustedCertificates: {
+    use: (x, w) => x.addTrustedCertificates(w.pki.ca),
+    // Text that is not PEM is bad input, not misuse: an OpenSSLError with the PEM stack (objects suite).
+    wrong: [x => x.addTrustedCertificates(5 as never), x => x.addTrustedCertificates([5] as never)],
+    // More certificates than one text may hold: refused, none taken (they were once dropped past 1000, silently).
+    oversized: [(x, w) => x.addTrustedCertificates(`${w.pki.ca}\n`.repeat(1001))],
+  },
+  verifyPeer: getter('verifyPeer'),
+  maxIncomingBytes: getter('maxIncomingBytes'),
+  createConnection: {
+    use: x => x.createConnection(x.role === 'client' ? { serverName: 'localhost' } : {}).free(),
+    foreign: [(x, w) => x.createConnection({ serverName: 'localhost', session: w.other.session })],
+    wrong: [x => x.createConnection(5 as never), x => x.createConnection({ bogus: 1 } as never), x => x.createConnection({ serverName: 5 } as never),
+      x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 'big' } as never)],
+    oversized: [x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 2 ** 60 })],
+  },
+  sessionCacheMode: { use: x => { x.sessionCacheMode = x.sessionCacheMode; }, wrong: [x => { x.sessionCacheMode = 'x' as never; }, x => { x.sessionCacheMode = -1; }] },
+  sessionCacheSize: { use: x => { x.sessionCacheSize = x.sessionCacheSize; }, wrong: [x => { x.sessionCacheSize = 'x' as never; }], oversized: [x => { x.sessionCacheSize = 2 ** 40; }] },
+  sessionTimeout: { use: x => { x.sessionTimeout = x.sessionTimeout; }, wrong: [x => { x.sessionTimeout = 1.5; }], oversized: [x => { x.sessionTimeout = 2 ** 40; }] },
+  numTickets: { use: x => { x.numTickets = x.numTickets; }, wrong: [x => { x.numTickets = 'x' as never; }], oversized: [x => { x.numTickets = 2 ** 40; }] },
+  sessionIdContext: {
+    use: x => { x.sessionIdContext = 'sweep'; },
+    wrong: [x => { x.sessionIdContext = 5 as never; }],
+    oversized: [x => { x.sessionIdContext = bytes(33); }, x => { x.sessionIdContext = gigabyte(); }],
+  },
+  setSessionCallbacks: { use: x => x.setSessionCallbacks({}), wrong: [x => x.setSessionCallbacks(5 as never), x => x.setSessionCallbacks(null as never)] },
+  setClientHelloHandler: { role: 'server', use: x => x.setClientHelloHandler(null), wrong: [x => x.setClientHelloHandler(5 as never)] },
+  setTicketKeys: {
+    use: x => x.setTicketKeys([]),
+    wrong: [x => x.setTicketKeys('x' as never), x => x.setTicketKeys([{}] as never), x => x.setTicketKeys([null] as never)],
+    oversized: [x => x.setTicketKeys(Array.from({ length: 17 }, () => ({ name: bytes(16), aesKey: bytes(32), hmacKey: bytes(32) })))],
+  },
+  wantNewSessions: { internal: 'a server connection with onSession turns on the new-session callback' },
+  options: getter('options'),
+  setOptions: { use: x => x.setOptions(0n), wrong: [x => x.setOptions(1 as never)] },
+  clearOptions: { use: x => x.clearOptions(0n), wrong: [x => x.clearOptions('1' as never)] },
+  minVersion: { use: x => { x.minVersion = 'TLSv1.2'; }, wrong: [x => { x.minVersion = 'TLSv9' as never; }, x => { x.minVersion = 771 as never; }] },
+  maxVersion: { use: x => { x.maxVersion = null; }, wrong: [x => { x.maxVersion = 'SSLv3' as never; }] },
+  addSession: {
+    use: (x, w) => { const s = w.o.newSession(); try { x.addSession(s); } finally { s.free(); } },
+    foreign: [(x, w) => x.addSession(w.other.session)],
+    wrong: [x => x.addSession('x' as never), x => x.addSession(null as never)],
+  },
+  removeSession: {
+    use: (x, w) => { const s = w.o.newSession(); try { x.removeSession(s); } finally { s.free(); } },
+    foreign: [(x, w) => x.removeSession(w.other.session)],
+    wrong: [x => x.removeSession({} as never)],
+  },
+  flushSessions: { use: x => x.flushSessions(), wrong: [x => x.flushSessions('now' as never), x => x.flushSessions(-1)] },
+  sessionStats: getter('sessionStats'),
+  maxEarlyData: {
+    role: 'server', use: x => { x.maxEarlyData = x.maxEarlyData; },
+    wrong: [x => { x.maxEarlyData = 'x' as never; }], oversized: [x => { x.maxEarlyData = 2 ** 32; }],
+  },
+  recvMaxEarlyData: {
+    role: 'server', use: x => { x.recvMaxEarlyData = x.recvMaxEarlyData; },
+    wrong: [x => { x.recvMaxEarlyData = null as never; }],
+  },
+  clientHelloHandler: getter('clientHelloHandler'),
+  assertMayUse: { internal: "the session checks of setSession, addSession and onGet's answer" },
+};
+
+const SESSION: Table<Session> = {
+  ...(HANDLE_ROWS as unknown as Table<Session>),
+  core: { internal: "the instance's shared state (a private field)" },
+  ref: { use: s => s.ref().free() },
+  dup: { use: s => s.dup().free() },
+  is: {
+    use: (s, w) => assert.equal(s.is(w.other.session), false, "another instance's session is never the same one"),
+  },
+  referenceCount: getter('referenceCount'),
+  cacheOwner: getter('cacheOwner'),
+  id: { use: s => { s.id = s.id; }, wrong: [s => { s.id = 'x' as never; }], oversized: [s => { s.id = bytes(33); }, s => { s.id = gigabyte(); }] },
+  idContext: { use: s => { s.idContext = 'sweep'; }, wrong: [s => { s.idContext = 5 as never; }], oversized: [s => { s.idContext = bytes(33); }] },
+  protocolVersion: getter('protocolVersion'),
+  protocol: getter('protocol'),
+  cipher: getter('cipher'),
+  cipherStandardName: getter('cipherStandardName'),
+  hostName: { use: s => { s.hostName = 'localhost'; }, wrong: [s => { s.hostName = 5 as never; }] },
+  alpn: { use: s => { s.alpn = 'h2'; }, wrong: [s => { s.alpn = 5 as never; }], oversized: [s => { s.alpn = 'x'.repeat(256); }] },
+  peerCertificate: getter('peerCertificate'),
+  time: { use: s => { s.time = s.time; }, wrong: [s => { s.time = 'x' as never; }, s => { s.time = -1; }], oversized: [s => { s.time = 2 ** 40; }] },
+  timeout: { use: s => { s.timeout = 300; }, wrong: [s => { s.timeout = 1.5; }], oversized: [s => { s.timeout = 2 ** 40; }] },
+  hasTicket: getter('hasTicket'),
+  ticket: getter('ticket'),
+  ticketLifetimeHint: getter('ticketLifetimeHint'),
+  maxEarlyData: getter('maxEarlyData'),
+  isResumable: getter('isResumable'),
+  ticketAppData: { use: s => { s.ticketAppData = 'sweep'; }, wrong: [s => { s.ticketAppData = 5 as never; }] },
+  toDER: { use: s => s.toDER() },
+  toPEM: { use: s => s.toPEM() },
+  print: { use: s => s.print() },
+  printKeylog: { use: s => s.printKeylog() },
+};
+
+const OPENSSL: Table<OpenSSL> = {
+  raw: getter('raw', { afterFree: 'an instance is never freed' }),
+  version: getter('version', { afterFree: 'an instance is never freed' }),
+  createContext: {
+    use: o => o.createContext({ role: 'client', verifyPeer: false }).free(),
+    afterFree: 'an instance is never freed',
+    wrong: [o => o.createContext(null as never), o => o.createContext({ role: 'proxy' } as never), o => o.createContext({ role: 'client', bogus: 1 } as never)],
+    oversized: [o => o.createContext({ role: 'client', verifyPeer: false, maxIncomingBytes: 2 ** 60 })],
+  },
+  newSession: { use: o => o.newSession().free(), afterFree: 'an instance is never freed' },
+  pskSession: {
+    use: o => o.pskSession({ key: bytes(32) }).free(), afterFree: 'an instance is never freed',
+    wrong: [o => o.pskSession(5 as never), o => o.pskSession({ key: 'k' } as never)],
+    oversized: [o => o.pskSession({ key: bytes(1 << 20) })],
+  },
+  sessionFromDER: {
+    use: (o, w) => o.sessionFromDER(w.other.session.toDER()).free(), // sessions move between instances as bytes
+    afterFree: 'an instance is never freed',
+    wrong: [o => o.sessionFromDER('x' as never), o => o.sessionFromDER(null as never)],
+    oversized: [o => o.sessionFromDER(gigabyte())],
+  },
+  sessionFromPEM: {
+    use: (o, w) => o.sessionFromPEM(w.other.session.toPEM()).free(),
+    afterFree: 'an instance is never freed',
+    wrong: [o => o.sessionFromPEM(5 as never), o => o.sessionFromPEM(bytes(4) as never)],
+    oversized: [o => o.sessionFromPEM('-'.repeat(64 << 20))],
+  },
+  owns: {
+    use: (o, w) => assert.equal(o.owns(w.other.session), false), afterFree: 'an instance is never freed',
+  },
+  stats: { use: o => o.stats(), afterFree: 'an instance is never freed' },
+};
+
+/** A world: an instance with a client and a server context, and another instance's handles. */
+async function makeWorld(): Promise<World & { free(): void }> {
+  const [o, b] = await Promise.all([load(), load()]);
+  const client = await clientContext(o, 'TLSv1.3'), server = await serverContext(o, 'TLSv1.3');
+  const oc = await clientContext(b, 'TLSv1.2'), os = await serverContext(b, 'TLSv1.2');
+  const { c, s } = connect(oc, os);
+  const session = c.session!;
+  const w: World = { o, pki: await pki(), client, server, other: { o: b, client: oc, server: os, session, connection: c } };
+  return {
+    ...w,
+    free() {
+      close(c, s);
+      for (const h of [session, oc, os, client, server]) h.free();
+    },
+  };
+}
+
+/** A connected pair of `w`, for one row; freed by the caller. */
+function pair(w: World): { c: Connection; s: Connection; free(): void } {
+  const c = w.client.createConnection({ serverName: 'localhost' }), s = w.server.createConnection();
+  handshakeInMemory(c, s);
+  return { c, s, free() { for (const h of [c, s]) if (h.alive) h.free(); } };
+}
+
+/**
+ * Sweeps one table: for every row, a valid use on a live handle (it must not throw: the row is
+ * right), then the same use after free (FreedHandleError), then foreign handles, wrong types and
+ * oversized input. Collects every problem, so a failure lists them all.
+ */
+async function sweep<T>(w: World, what: string, table: Table<T>, make: (row: Row<T>) => { h: T; free(): void },
+  freed: (row: Row<T>) => T | null, skip: (row: Row<T>) => boolean = () => false): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, row] of Object.entries(table)) {
+    if (isInternal(row) || skip(row)) continue;
+    const label = `${what}.${name}`;
+    // A valid use on a live handle.
+    let live = make(row);
+    try {
+      await row.use(live.h, w);
+    } catch (e) {
+      problems.push(`${label}: the valid use threw ${describe(e)} (fix the row)`);
+    } finally {
+      live.free();
+    }
+    // After free.
+    const dead = freed(row);
+    if (dead !== null) {
+      const r = outcome(() => row.use(dead, w));
+      if (row.afterFree === undefined) {
+        if (r.ok) problems.push(`${label}: used after free without an error`);
+        else if (!(r.error instanceof FreedHandleError)) problems.push(`${label}: after free, ${describe(r.error)} (wanted FreedHandleError)`);
+      } else if (!r.ok && !(r.error instanceof FreedHandleError)) {
+        problems.push(`${label}: after free, ${describe(r.error)}`);
+      }
+    }
+    for (const [kind, calls, classes] of [
+      ['foreign handle', row.foreign ?? [], [ForeignHandleError]],
+      ['wrong type', row.wrong ?? [], [TypeError, RangeError]],
+      ['oversized', row.oversized ?? [], [RangeError, OutOfMemoryError]],
+    ] as const) {
+      calls.forEach((call, i) => {
+        live = make(row);
+        try {
+          const before = w.o.stats().handles;
+          expectThrow(problems, `${label} (${kind} ${i + 1})`, () => call(live.h, w), ...(classes as unknown as ErrorClass[]));
+          const after = w.o.stats().handles;
+          if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${label} (${kind} ${i + 1}): the refused call left handles behind`);
+        } finally {
+          live.free();
+        }
+      });
+    }
+  }
+  // The instance goes on: a connection carries data.
+  const p = pair(w);
+  assert.equal(p.c.write('still fine'), 'done');
+  api.transfer(p.c, p.s);
+  assert.equal(new TextDecoder().decode(p.s.read().data), 'still fine');
+  p.free();
+  return problems;
+}
+
+suite('public API sweep', test => {
+  test('every public member of every class has a row in the sweep (a new member without one fails here)', async () => {
+    const w = await makeWorld();
+    try {
+      const c = w.client.createConnection({ serverName: 'localhost' });
+      const sess = w.o.newSession();
+      assertComplete('Connection', CONNECTION, membersOf(Connection.prototype, c));
+      assertComplete('Context', CONTEXT, membersOf(Context.prototype, w.client));
+      assertComplete('Session', SESSION, membersOf(Session.prototype, sess));
+      assertComplete('OpenSSL', OPENSSL, membersOf(OpenSSL.prototype, w.o));
+      const engine = new TLSEngine(c, { transmit: () => undefined, plaintext: () => undefined, secure: () => undefined, peerClosed: () => undefined, error: () => undefined });
+      assertComplete('TLSEngine', TLS_ENGINE, membersOf(TLSEngine.prototype, engine));
+      assertComplete('ClientHello', CLIENT_HELLO, membersOf(ClientHello.prototype));
+      assertComplete('the main entry', EXPORTS, Object.keys(api));
+      c.free();
+      sess.free();
+    } finally {
+      w.free();
+    }
+  });
+
+  test('Connection: after free, foreign handles, wrong types, oversized input: a clear error for each, the instance goes on', async () => {
+    const w = await makeWorld();
+    try {
+      const problems = await sweep<Connection>(w, 'Connection', CONNECTION, row => {
+        const p = pair(w);
+        const h = row.role === 'server' ? p.s : p.c;
+        return { h, free: p.free };
+      }, row => {
+        const h = row.role === 'server' ? w.server.createConnection() : w.client.createConnection({ serverName: 'localhost' });
+        h.free();
+        return h;
+      });
+      noProblems(problems);
+    } finally {
+      w.free();
+    }
+  });
+
+  test('Context: after free, foreign handles, wrong types, oversized input: a clear error for each, the instance goes on', async () => {
+    const w = await makeWorld();
+    try {
+      for (const role of ['client', 'server'] as const) {
+        const make = () => w.o.createContext(role === 'client' ? { role, ca: w.pki.ca } : { role, certificate: w.pki.cert, privateKey: w.pki.key });
+        const problems = await sweep<Context>(w, `Context (${role})`, CONTEXT, () => {
+          const h = make();
+          return { h, free: () => { if (h.alive) h.free(); } };
+        }, () => {
+          const h = make();
+          h.free();
+          return h;
+        }, row => row.role !== undefined && row.role !== role); // a server's setting is a TypeError on a client (objects suite)
+        noProblems(problems);
+      }
+    } finally {
+      w.free();
+    }
+  });
+
+  test('Session: after free, wrong types, oversized input: a clear error for each, the instance goes on', async () => {
+    const w = await makeWorld();
+    try {
+      const fresh = () => {
+        const p = pair(w);
+        const h = p.c.session!;
+        p.free();
+        return h;
+      };
+      const problems = await sweep<Session>(w, 'Session', SESSION, () => {
+        const h = fresh();
+        return { h, free: () => { if (h.alive) h.free(); } };
+      }, () => {
+        const h = fresh();
+        h.free();
+        return h;
+      });
+      noProblems(problems);
+    } finally {
+      w.free();
+    }
+  });
+
+  test('OpenSSL: wrong types and oversized input are refused clearly; a refused 1 GiB session does not grow linear memory', async () => {
+    const w = await makeWorld();
+    try {
+      const memory = w.o.stats().memorySize;
+      const problems = await sweep<OpenSSL>(w, 'OpenSSL', OPENSSL, () => ({ h: w.o, free: () => undefined }), () => null);
+      noProblems(problems);
+      assert.equal(w.o.stats().memorySize, memory, 'nothing of the 1 GiB was copied into linear memory');
+    } finally {
+      w.free();
+    }
+  });
+
+  test('Connection.write of 1 GiB: an OutOfMemoryError named as such, sticky on that connection; the instance goes on', async () => {
+    const w = await makeWorld();
+    try {
+      const p = pair(w);
+      // OpenSSL writes all of it into the memory BIO at once: more than linear memory holds. An
+      // allocation failing half way through a record is fatal for the connection, as in OpenSSL.
+      const e = assert.throws(() => p.c.write(gigabyte()), OutOfMemoryError);
+      assert.match((e as Error).message, /out of memory/);
+      assert.equal(p.c.error, e, 'the connection keeps the error');
+      p.free();
+      const q = pair(w);
+      assert.equal(q.c.write('after'), 'done');
+      api.transfer(q.c, q.s);
+      assert.equal(new TextDecoder().decode(q.s.read().data), 'after', 'another connection of the instance carries data');
+      q.free();
+    } finally {
+      w.free();
+    }
+  });
+
+  test('TLSEngine.write of 256 MiB goes out in slices: linear memory grows by one slice, not by the data', async () => {
+    const w = await makeWorld();
+    try {
+      const c = w.client.createConnection({ serverName: 'localhost' }), s = w.server.createConnection();
+      handshakeInMemory(c, s);
+      s.free();
+      let sent = 0, transmits = 0;
+      const errors: Error[] = [];
+      const engine = new TLSEngine(c, {
+        transmit: b => { sent += b.length; transmits++; }, plaintext: () => undefined, secure: () => undefined,
+        peerClosed: () => undefined, error: e => errors.push(e),
+      });
+      engine.start();
+      const memory = w.o.stats().memorySize;
+      const size = 256 << 20;
+      engine.write(new Uint8Array(size));
+      assert.deepEqual(errors.map(describe), []);
+      assert.ok(sent > size, `all of it went out, encrypted (${sent} bytes)`);
+      assert.ok(transmits > 1, 'in more than one piece');
+      const grown = w.o.stats().memorySize - memory;
+      assert.ok(grown <= 4 << 20, `linear memory grew by ${grown} bytes`);
+      c.free();
+    } finally {
+      w.free();
+    }
+  });
+
+  test('TLSEngine and the free functions: after free, wrong types; each a clear error', async () => {
+    const w = await makeWorld();
+    try {
+      const problems: string[] = [];
+      const events = (): EngineEvents => ({ transmit: () => undefined, plaintext: () => undefined, secure: () => undefined, peerClosed: () => undefined, error: () => undefined });
+      // A TLSEngine over a freed connection: refused when made, or its first step reports the error.
+      const dead = w.client.createConnection({ serverName: 'localhost' });
+      dead.free();
+      expectThrow(problems, 'new TLSEngine(freed)', () => new TLSEngine(dead, events()), FreedHandleError);
+      // Twice on one connection: refused, the first engine unharmed; so is a TLS stream over it.
+      const once = w.client.createConnection({ serverName: 'localhost' });
+      new TLSEngine(once, events());
+      expectThrow(problems, 'new TLSEngine(a connection another engine drives)', () => new TLSEngine(once, events()), TypeError);
+      expectThrow(problems, 'tlsOverStreams(a connection an engine drives)', () => api.tlsOverStreams(once, pipePair()[0]), TypeError);
+      once.free();
+      for (const [name, row] of Object.entries(TLS_ENGINE)) {
+        if (isInternal(row)) continue;
+        const c = w.client.createConnection({ serverName: 'localhost' });
+        const errors: Error[] = [];
+        const engine = new TLSEngine(c, { ...events(), error: e => errors.push(e) });
+        c.free(); // under the engine: each method reports it through 'error', or does nothing once finished
+        const r = outcome(() => row.use(engine, w));
+        if (!r.ok && !(r.error instanceof FreedHandleError) && !/closed/.test((r.error as Error).message)) problems.push(`TLSEngine.${name} over a freed connection: ${describe(r.error)}`);
+        if (errors.some(e => !(e instanceof FreedHandleError))) problems.push(`TLSEngine.${name}: reported ${errors.map(describe).join('; ')}`);
+        for (const [i, call] of (row.wrong ?? []).entries()) {
+          const c2 = w.client.createConnection({ serverName: 'localhost' });
+          const e2 = new TLSEngine(c2, events());
+          expectThrow(problems, `TLSEngine.${name} (wrong type ${i + 1})`, () => call(e2, w), TypeError, RangeError);
+          c2.free();
+        }
+      }
+      for (const [name, row] of Object.entries(EXPORTS)) {
+        if (typeof row === 'string') continue;
+        for (const [i, call] of (row.freed ?? []).entries()) expectThrow(problems, `${name} (after free ${i + 1})`, () => call(w), FreedHandleError);
+        for (const [i, call] of (row.foreign ?? []).entries()) expectThrow(problems, `${name} (foreign handle ${i + 1})`, () => call(w), ForeignHandleError);
+        for (const [i, call] of (row.wrong ?? []).entries()) expectThrow(problems, `${name} (wrong type ${i + 1})`, () => call(w), TypeError, RangeError);
+      }
+      noProblems(problems);
+    } finally {
+      w.free();
+    }
+  });
+
+  test('takeSession and saveSession: wrong arguments are refused before the store is touched (a stored session is never deleted for them)', async () => {
+    const w = await makeWorld();
+    try {
+      const store = new api.MemorySessionStore();
+      const der = w.other.session.toDER();
+      store.set('k', der);
+      await assert.rejects(api.takeSession(store, 'k', {} as never), TypeError);
+      await assert.rejects(api.takeSession(store, 'k', null as never), TypeError);
+      await assert.rejects(api.saveSession(store, 'k', 5 as never), TypeError);
+      assert.deepEqual(store.get('k'), der, 'the stored session is still there, unchanged');
+      const s = await api.takeSession(store, 'k', w.o);
+      assert.ok(s !== null && w.o.owns(s), 'and the right instance takes it');
+      s!.free();
+      // A stored value larger than any session is refused without being copied, and deleted as bad.
+      const memory = w.o.stats().memorySize;
+      store.set('big', new Uint8Array(64 << 20));
+      assert.equal(await api.takeSession(store, 'big', w.o), null);
+      assert.equal(store.get('big'), undefined, 'the bad value is deleted');
+      assert.equal(w.o.stats().memorySize, memory, 'linear memory did not grow');
+    } finally {
+      w.free();
+    }
+  });
+
+  test('receive() and takeOutgoing() from a callback of the running operation: a ReentrantCallError; nothing is lost', async () => {
+    const w = await makeWorld();
+    try {
+      const seen: string[] = [];
+      const c: Connection = w.client.createConnection({
+        serverName: 'localhost',
+        onSession: () => {
+          for (const [name, fn] of [['receive', () => c.receive(bytes(1))], ['takeOutgoing', () => c.takeOutgoing()]] as const) {
+            const r = outcome(fn);
+            seen.push(r.ok ? `${name}: ok` : `${name}: ${r.error instanceof ReentrantCallError ? 'ReentrantCallError' : describe(r.error)}`);
+          }
+        },
+      });
+      const s = w.server.createConnection();
+      handshakeInMemory(c, s);
+      assert.deepEqual(seen.slice(0, 2), ['receive: ReentrantCallError', 'takeOutgoing: ReentrantCallError']);
+      assert.ok(seen.length >= 2 && seen.length % 2 === 0);
+      // The refused calls took nothing away: the connection carries data both ways.
+      assert.equal(c.write('ping'), 'done');
+      api.transfer(c, s);
+      assert.equal(new TextDecoder().decode(s.read().data), 'ping');
+      close(c, s);
+    } finally {
+      w.free();
+    }
+  });
+
+  test('Web Streams: a connection freed under a running stream ends it with a FreedHandleError saying so, not a truncation', async () => {
+    const w = await makeWorld();
+    try {
+      for (const when of ['in onSession', 'by the program after the handshake'] as const) {
+        const [a, b] = pipePair();
+        let stream!: api.TLSStream;
+        stream = api.tlsOverStreams(w.client.createConnection({ serverName: 'localhost' }), a,
+          { onSession: () => { if (when === 'in onSession' && stream.connection.alive) stream.connection.free(); } });
+        const server = api.tlsOverStreams(w.server.createConnection(), b);
+        server.readable.pipeTo(new WritableStream()).catch(() => undefined);
+        await stream.handshake;
+        if (when !== 'in onSession') {
+          stream.connection.free();
+          // The server says something: the client's stream meets its freed connection.
+          const writer = server.writable.getWriter();
+          await writer.write(new TextEncoder().encode('hello'));
+          writer.releaseLock();
+        }
+        const e = await stream.closed.then(() => null, (e: unknown) => e);
+        assert.ok(e instanceof FreedHandleError, `${when}: a FreedHandleError, got ${describe(e)}`);
+        assert.match((e as Error).message, /connection was freed while the stream was running/);
+        assert.ok(!/transport closed before/.test((e as Error).message), 'not reported as a truncation');
+        await server.writable.abort(new Error('done')).catch(() => undefined);
+        await server.closed.catch(() => undefined);
+      }
+    } finally {
+      w.free();
+    }
+  });
+});
+
+// ---- TLSEngine, ClientHello and the module's exports
+
+const TLS_ENGINE: Table<TLSEngine> = {
+  connection: { internal: 'the Connection it drives: a JavaScript field' },
+  events: { internal: 'the listeners it was given (a private field)' },
+  secure: getter('secure'),
+  finished: getter('finished'),
+  start: { use: e => e.start() },
+  receive: { use: e => e.receive(bytes(1)), wrong: [e => e.receive('x' as never)] },
+  receiveEnd: { use: e => e.receiveEnd() },
+  write: { use: e => e.write(bytes(1)), wrong: [e => e.write(5 as never)] },
+  close: { use: e => e.close() },
+};
+
+const CLIENT_HELLO: Record<string, string> = {
+  sessionId: 'lent: after its handler, a TypeError naming the lending (reentry suite)',
+  extension: 'lent: a TypeError after its handler; 0x10000 refused (reentry suite)',
+  extensionTypes: 'lent, as above',
+  serverName: 'lent, as above',
+};
+
+/** What the sweep does with each export of the main entry: calls that must fail clearly, or why none. */
+interface ExportRow {
+  freed?: ((w: World) => unknown)[];
+  foreign?: ((w: World) => unknown)[];
+  wrong?: ((w: World) => unknown)[];
+}
+const freedConnection = (w: World) => { const c = w.client.createConnection({ serverName: 'localhost' }); c.free(); return c; };
+const EXPORTS: Record<string, ExportRow | string> = {
+  // classes swept above
+  OpenSSL: 'swept above', Context: 'swept above', Connection: 'swept above', Session: 'swept above', TLSEngine: 'swept above',
+  ClientHello: 'lent only; see CLIENT_HELLO',
+  // errors and constants: nothing to misuse
+  OpenSSLError: 'an error class', OutOfMemoryError: 'an error class', InstanceFailedError: 'an error class', CallbackError: 'an error class',
+  ReentrantCallError: 'an error class', FreedHandleError: 'an error class', ForeignHandleError: 'an error class', SealedValueError: 'an error class',
+  constants: 'numbers', NULL: 'a number', EXPORTED_FUNCTIONS: 'a list of names',
+  // the raw layer: OpenSSL exactly as it is, by design unchecked (the loader suite covers loading)
+  loadRaw: 'raw layer (loader suite)', supportsSimd: 'takes nothing', RawOpenSSL: 'raw layer', WasmMemory: 'raw layer (input-boundaries suite)',
+  MemoryScope: 'raw layer', ptr: 'raw layer', drainErrorStack: 'raw layer', openSSLError: 'raw layer',
+  // object-layer helpers
+  transfer: {
+    freed: [w => api.transfer(freedConnection(w), w.other.connection)],
+    wrong: [w => api.transfer(null as never, w.other.connection)],
+  },
+  handshakeInMemory: {
+    freed: [w => api.handshakeInMemory(freedConnection(w), w.server.createConnection())],
+    wrong: [w => withPair(w, (c, s) => api.handshakeInMemory(c, s, Number.NaN)), w => withPair(w, (c, s) => api.handshakeInMemory(c, s, '32' as never)),
+      w => withPair(w, (c, s) => api.handshakeInMemory(c, s, 0))],
+  },
+  settle: {
+    freed: [w => api.settle(freedConnection(w), w.other.connection)],
+    wrong: [w => withPair(w, (c, s) => api.settle(c, s, Infinity))],
+  },
+  // adapters (their own suites run them over real transports)
+  tlsOverStreams: {
+    freed: [w => api.tlsOverStreams(freedConnection(w), pipePair()[0])],
+    wrong: [w => withPair(w, c => api.tlsOverStreams(c, pipePair()[0], { plaintextHighWaterMark: -1 }))],
+  },
+  webSocketStreams: {
+    // Twice on one socket: refused (a second pair would take every message too, and close it).
+    wrong: [() => { const ws = openSocket(); void api.webSocketStreams(ws); return api.webSocketStreams(ws); }],
+  },
+  connectWebSocket: 'WebSocket suites',
+  // stores
+  MemorySessionStore: { wrong: [() => new api.MemorySessionStore(0), () => new api.MemorySessionStore().set('k', 'der' as never), () => new api.MemorySessionStore().set(5 as never, bytes(1))] },
+  FileSessionStore: 'no handles; stores-io suite', IndexedDBSessionStore: 'no handles; indexeddb suite',
+  sessionKey: { wrong: [() => api.sessionKey(null as never), () => api.sessionKey({} as never), () => api.sessionKey({ host: 'h', port: 70000 })] },
+  takeSession: 'asynchronous: its own test below', saveSession: 'asynchronous: its own test below',
+  useServerSessionStore: {
+    foreign: [w => api.useServerSessionStore(w.o, w.other.server, new api.MemorySessionStore() as never)],
+    wrong: [w => api.useServerSessionStore(w.o, w.client, {} as never)],
+  },
+  clientHelloSessionId: {
+    wrong: [w => api.clientHelloSessionId(w.o, w.other.connection)],
+  },
+  useEarlyDataReplayGuard: {
+    wrong: [w => api.useEarlyDataReplayGuard(w.server, {} as never), w => api.useEarlyDataReplayGuard(w.client, { take: async () => true })],
+  },
+  RedisSessionStore: 'no handles; Redis suites', RedisTicketKeyRing: 'options checked in ticket-key-ring suite', RedisEarlyDataReplayStore: 'no handles; early-data-fleet suite',
+};
+
+/** Runs fn on a fresh connection pair of `w` (not handshaken), freeing it after. */
+function withPair<R>(w: World, fn: (c: Connection, s: Connection) => R): R {
+  const c = w.client.createConnection({ serverName: 'localhost' }), s = w.server.createConnection();
+  try {
+    return fn(c, s);
+  } finally {
+    for (const h of [c, s]) if (h.alive) h.free();
+  }
+}
+
+/** A WebSocketLike that is open and does nothing: enough for webSocketStreams to adapt it. */
+function openSocket(): api.WebSocketLike {
+  return {
+    binaryType: 'blob', readyState: 1, bufferedAmount: 0,
+    send() {}, close() {}, addEventListener() {}, removeEventListener() {},
+  } as unknown as api.WebSocketLike;
+}
