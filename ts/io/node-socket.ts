@@ -12,7 +12,7 @@ import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { TLSEngine } from './engine.ts';
-import { nodeError, nodePeerCertificate, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
+import { nodeError, nodePeerCertificate, verificationError, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
@@ -60,15 +60,22 @@ export class TLSSocket extends Duplex {
   readonly #host: string | undefined;
   /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
   readonly #requestedCert: boolean;
+  /**
+   * Clients on a context of their own: verification never stopped the handshake (it went on to
+   * the chain's end, as Node's VerifyCallback lets it), so an unverified peer is refused now.
+   */
+  readonly #rejectAfterHandshake: boolean;
 
   /**
    * @internal made by connect() and createServer(). `host`: the name a certificate is checked
    * against, for errors.
    */
   constructor(private readonly role: 'client' | 'server',
-    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array } = {}) {
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array;
+      rejectAfterHandshake?: boolean } = {}) {
     super({ allowHalfOpen: false });
     this.#requestedCert = options.requestedCert === true;
+    this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
@@ -100,7 +107,7 @@ export class TLSSocket extends Duplex {
         this.#snapshot(connection);
         const finish = () => {
           if (this.destroyed) return;
-          if (this.#refusedIdentity()) return;
+          if (this.#refusedVerification() || this.#refusedIdentity()) return;
           this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
           announced = true;
           // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
@@ -180,6 +187,18 @@ export class TLSSocket extends Duplex {
   /** @internal clients: the check Node's checkServerIdentity option adds after the handshake. */
   checkIdentityWith(check: () => Error | undefined, reject: boolean): void {
     this.#checkIdentity = { check, reject };
+  }
+
+  /**
+   * As Node's onConnectSecure: a peer whose certificate did not verify (SSL_get_verify_result, the
+   * last error of the whole chain) ends the socket with that error after the handshake. True when it did.
+   */
+  #refusedVerification(): boolean {
+    const info = this.#info, connection = this.connection;
+    if (!this.#rejectAfterHandshake || !info || info.authorizationError === undefined || !connection?.alive) return false;
+    info.authorized = false;
+    this.destroy(verificationError(connection.verifyResult, this.#host));
+    return true;
   }
 
   /**

@@ -76,7 +76,7 @@ export function connect(...args: unknown[]): TLSSocket {
   const checkIdentity = options.checkServerIdentity;
   if (checkIdentity !== undefined && typeof checkIdentity !== 'function') throw new TypeError('connect: options.checkServerIdentity must be a function');
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-    host: servername ?? host, earlyData: earlyDataBytes(options.earlyData) });
+    host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context });
   if (onSecure) tls.once('secureConnect', onSecure);
   if (checkIdentity) {
     const hostname = servername ?? host;
@@ -123,6 +123,11 @@ export function connect(...args: unknown[]): TLSSocket {
       if (owned?.alive) owned.free();
       throw e;
     }
+    // As Node (VerifyCallback in src/crypto/crypto_context.cc returns 1): on a context of its own,
+    // verification goes on to the chain's end, so authorizationError is the last error, which Node
+    // reports (a lone leaf of an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, after
+    // UNABLE_TO_GET_ISSUER_CERT_LOCALLY); the socket refuses an unverified server after the handshake.
+    if (owned) connection.verifyWithoutRejecting();
     const socket = options.socket ?? net.connect({ host, port: options.port! });
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));

@@ -664,7 +664,9 @@ export class Connection extends Handle<'SSL'> {
 
   /**
    * Asks the peer for a certificate (servers) and verifies what comes, recording the outcome in
-   * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1).
+   * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1),
+   * as Node does: verifyResult is then the chain's last error, a host-name mismatch only when the
+   * chain itself verified.
    */
   verifyWithoutRejecting(): void {
     const { capi } = this.core;
