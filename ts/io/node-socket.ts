@@ -86,6 +86,12 @@ export class TLSSocket extends Duplex {
 
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
+    if (this.destroyed) { // destroy() came while the connection was being made: nothing to attach it to
+      socket.destroy();
+      connection.free();
+      if (ownsContext?.alive) ownsContext.free();
+      return;
+    }
     this.#socket = socket;
     this.connection = connection;
     if (this.#trace) connection.onTrace = printTrace;
@@ -369,6 +375,15 @@ export class TLSSocket extends Duplex {
     const f = this.#live()?.peerFinished;
     return f ? Buffer.from(f) : undefined;
   }
+  /**
+   * The signature algorithms both ends share, in Node's form ('ECDSA+SHA256', 'RSA-PSS+SHA256',
+   * 'Ed25519+UNDEF', ...: Node's names for the usual key types, else OpenSSL's short name); [] before the handshake.
+   */
+  getSharedSigalgs(): string[] {
+    const c = this.#live();
+    if (!c) return [];
+    return c.sharedSignatureAlgorithms.map(a => `${SIGNATURE_NAMES[a.signNid] ?? a.sign ?? 'UNDEF'}+${a.hash ?? 'UNDEF'}`);
+  }
   /** Clients: the session ticket of the current session (SSL_SESSION_get0_ticket), or undefined. */
   getTLSTicket(): Buffer | undefined {
     const t = this.#announcing ? this.#announcing.ticket : this.#live()?.sessionTicket;
@@ -409,6 +424,9 @@ export class TLSSocket extends Duplex {
     }
   }
 }
+
+/** Node's names for signature key types (TLSWrap::GetSharedSigalgs), by NID. */
+const SIGNATURE_NAMES: Record<number, string> = { 6: 'RSA', 912: 'RSA-PSS', 116: 'DSA', 408: 'ECDSA', 1087: 'Ed25519', 1088: 'Ed448' };
 
 /** enableTrace's listener: SSL_trace's text, as Node writes it, to stderr. */
 function printTrace(text: string): void {

@@ -128,7 +128,7 @@ export function connect(...args: unknown[]): TLSSocket {
     // reports (a lone leaf of an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, after
     // UNABLE_TO_GET_ISSUER_CERT_LOCALLY); the socket refuses an unverified server after the handshake.
     if (owned) connection.verifyWithoutRejecting();
-    const socket = options.socket ?? net.connect({ host, port: options.port! });
+    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect({ host, port: options.port! }));
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
