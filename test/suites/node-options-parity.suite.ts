@@ -354,4 +354,71 @@ suite('Node adapter: options and members beside Node', test => {
     // destroy() before the connection was made: it is freed when made (it was left live before).
     await assertNoHandles(ossl, 'nothing kept, the early-destroyed client\'s connection included');
   });
+
+  test('pskCallback and pskIdentityHint: TLS 1.3 and TLS 1.2 PSK, our client and server beside Node\'s, each way, with Node\'s answers', async () => {
+    const ossl = await load();
+    const KEY = Buffer.from('d731ef57be09e5204f0b205b60627028', 'hex');
+    const hints: (string | null)[] = [];
+    const serverPsk = (_s: unknown, id: string) => id === 'TestUser' ? KEY : null;
+    const clientPsk = () => ({ psk: KEY, identity: 'TestUser' });
+    type Outcome = Record<string, unknown>;
+    const shape = (s: TLSSocket | nodeTls.TLSSocket): Outcome => ({ authorized: s.authorized, protocol: s.getProtocol(), cipher: s.getCipher()?.name });
+    const servers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const clients: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
+      ['ours', o => connect({ openssl: ossl, ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
+    ];
+    const tls12 = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' };
+    // [name, both ends' options, the client's, what the client sees]: under TLS 1.2 Node's default
+    // checkServerIdentity refuses the empty certificate (TLS 1.3's PSK counts as a resumption, so no check).
+    const cases: [string, object, object, Outcome][] = [
+      ['TLS 1.3', {}, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }],
+      ['TLS 1.2, checkServerIdentity accepting', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }],
+      ['TLS 1.2, the default identity check', tls12, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }],
+    ];
+    for (const [name, both, client, expected] of cases) {
+      for (const [sName, makeServer] of servers) {
+        for (const [cName, makeClient] of clients) {
+          const what = `${name}: ${cName} client, ${sName} server`;
+          let answer!: (v: Outcome) => void;
+          const serverSide = new Promise<Outcome>(r => { answer = r; });
+          const server = makeServer({ pskCallback: serverPsk, pskIdentityHint: 'the hint', ...both }, s => { answer(shape(s)); s.end('hi'); });
+          const port = await listen(server);
+          try {
+            const c = makeClient({ port, host: '127.0.0.1', pskCallback: clientPsk, ...both, ...client });
+            const seen = await new Promise<Outcome>(resolve => {
+              c.once('secureConnect', () => resolve(shape(c)));
+              c.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code }));
+            });
+            deepEqual(seen, expected, `${what}: the client`);
+            if (!('error' in expected)) {
+              deepEqual(await serverSide, { ...expected, authorized: false }, `${what}: the server (authorized: false, no client certificate asked for)`);
+            }
+            c.destroy();
+            await closed(c);
+          } finally {
+            await closeServer(server);
+          }
+        }
+      }
+    }
+    ok(hints.every(h => h === null), 'ours asks with the hint null, as Node under TLS 1.3');
+    // An unknown identity: no PSK, and a server without a certificate cannot go on.
+    const server = createServer({ openssl: ossl, pskCallback: () => null }, s => s.end());
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: clientPsk });
+      await new Promise(resolve => c.once('error', resolve));
+      await closed(c);
+    } finally {
+      await closeServer(server);
+    }
+    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskIdentityHint: 'x' }), TypeError);
+    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never }), TypeError);
+    throws(() => createServer({ openssl: ossl, pskCallback: 'no' as never }), TypeError);
+    await assertNoHandles(ossl, 'every PSK session given back');
+  });
 }, { runtimes: ['node', 'deno'] });

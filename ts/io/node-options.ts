@@ -48,6 +48,8 @@ export interface NodeContextOptions {
    * not built), 'TLSv1_2_method' and 'SSLv23_method' TLS 1.2 only (with their _client/_server forms).
    */
   secureProtocol?: string;
+  /** Servers: the PSK identity hint sent in TLS 1.2 (TLS 1.3 has none). */
+  pskIdentityHint?: string;
   /** PEM certificate revocation lists: the peer's whole chain is checked against them, as Node's. */
   crl?: PEM | PEM[];
   /** Clients: a SecureContext from createSecureContext(), instead of the options above. */
@@ -57,7 +59,7 @@ export interface NodeContextOptions {
 export const NODE_CONTEXT_OPTIONS = Object.keys({
   ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
   secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1, passphrase: 1, pfx: 1, crl: 1, secureContext: 1,
-  secureProtocol: 1,
+  secureProtocol: 1, pskIdentityHint: 1,
 } satisfies Record<keyof NodeContextOptions, 1>);
 
 /**
@@ -92,6 +94,10 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     if (pfx.passphrase !== undefined) mapped.pkcs12Passphrase = pfx.passphrase;
   }
   if (o.secureProtocol !== undefined) Object.assign(mapped, versionsOfMethod(o));
+  if (o.pskIdentityHint !== undefined) {
+    if (role !== 'server') throw new TypeError(`${where}: options.pskIdentityHint is a server's (the hint it sends in TLS 1.2)`);
+    mapped.pskIdentityHint = o.pskIdentityHint;
+  }
   if (o.crl !== undefined) mapped.crl = (Array.isArray(o.crl) ? o.crl : [o.crl]).map(pem => text(pem, 'crl'));
   if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
   if (o.minVersion !== undefined) mapped.minVersion = o.minVersion;
@@ -201,4 +207,12 @@ export function nodeTicketKey(keys: Uint8Array): { name: Uint8Array; aesKey: Uin
     hmacKey: derive(keys.subarray(16, 32), 'openssl-wasm ticket hmac'),
     aesKey: derive(keys.subarray(32, 48), 'openssl-wasm ticket aes'),
   };
+}
+
+/** Node's pskCallback answer as a key: a Buffer or other ArrayBufferView (1 to 512 bytes), checked. */
+export function pskKey(where: string, v: unknown): Uint8Array {
+  if (!ArrayBuffer.isView(v)) throw new TypeError(`${where}: pskCallback must give the key as a Buffer (or another ArrayBufferView)`);
+  const key = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (key.length === 0 || key.length > 512) throw new RangeError(`${where}: the PSK must be 1 to 512 bytes, got ${key.length}`);
+  return key;
 }

@@ -409,7 +409,10 @@ export class TLSSocket extends Duplex {
     const s = c.session;
     try {
       const verified = this.role === 'client' || this.#requestedCert;
-      const hasCert = c.peerCertificate !== null;
+      // As Node's VerifyPeerCertificate: no certificate is no error for a PSK handshake (a TLS 1.2
+      // PSK suite, or TLS 1.3 "resumed" without a certificate: an external PSK).
+      const psk = c.peerCertificate === null && (/(^|-)PSK-/.test(c.cipher ?? '') || (c.protocol === 'TLSv1.3' && c.sessionReused));
+      const hasCert = c.peerCertificate !== null || psk;
       const code = c.verifyResult.code;
       const authorizationError = !verified ? undefined
         : !hasCert ? 'UNABLE_TO_GET_ISSUER_CERT' : code !== 0 ? verifyErrorCode(code) : undefined;
