@@ -47,6 +47,8 @@ const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 
 export interface TLSServer extends net.Server {
   /** Replaces the ticket keys (Node's 48-byte format). */
   setTicketKeys(keys: Uint8Array): void;
+  /** Not supported: throws a TypeError (ticket keys are not kept readable; keep the bytes given to setTicketKeys). */
+  getTicketKeys(): never;
   /**
    * Node's addContext: the certificate for clients asking for `hostname` ('*' matches one label),
    * a server Context or Node's context options. The latest match wins; unused with SNICallback.
@@ -179,6 +181,11 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   server.setTicketKeys = keys => {
     const key = nodeTicketKey(keys);
     void ready.then(({ context }) => context.setTicketKeys([key]));
+  };
+  // Node returns its keys; here they live only inside OpenSSL (secrets are not kept in the clear).
+  server.getTicketKeys = () => {
+    throw new TypeError('getTicketKeys: ticket keys are not kept readable here; to share keys between servers, make 48 random bytes, ' +
+      'keep them yourself and give them to setTicketKeys() (or options.ticketKeys) on each');
   };
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   ready.catch(() => undefined);
