@@ -62,7 +62,7 @@ suite('Node adapter: Node tls API parity', test => {
         c.once('secureConnect', () => { group = c.connection!.group; });
         await once(c, 'secureConnect');
         equal(c.authorized, true, 'verified against the top-level ca');
-        equal(c.authorizationError, undefined);
+        equal(c.authorizationError, null, 'null, as Node\'s');
         equal(c.alpnProtocol, 'http/1.1');
         equal(c.getProtocol(), version);
         equal(c.getCipher()!.name, cipher);
@@ -146,7 +146,7 @@ suite('Node adapter: Node tls API parity', test => {
         sock.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
       });
       const seen = secure !== null ? { error: secure } : {
-        authorized: sock.authorized, authorizationError: sock.authorizationError ?? undefined,
+        authorized: sock.authorized, authorizationError: sock.authorizationError,
         cipher: sock.getCipher(), protocol: sock.getProtocol(), text: await text,
       };
       if (secure !== null) sock.destroy();
@@ -199,7 +199,7 @@ suite('Node adapter: Node tls API parity', test => {
         }
       }
       deepEqual([...codesSeen].sort(), ['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID',
-        'INVALID_PURPOSE', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'undefined'], 'each outcome met, Node\'s codes');
+        'INVALID_PURPOSE', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'null'], 'each outcome met, Node\'s codes');
     } finally {
       await server.close();
       await selfSigned.close();
@@ -380,7 +380,7 @@ suite('Node adapter: Node tls API parity', test => {
 
   test('requestCert and rejectUnauthorized on the server: authorized and authorizationError as Node sets them', async () => {
     const ossl = await load();
-    const seen: { authorized: boolean; error: string | undefined; cn: unknown }[] = [];
+    const seen: { authorized: boolean; error: string | null; cn: unknown }[] = [];
     const lax = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: false }, s => {
       const cert = s.getPeerCertificate() as { subject?: { CN?: string } };
       seen.push({ authorized: s.authorized, error: s.authorizationError, cn: cert.subject?.CN });
@@ -394,12 +394,12 @@ suite('Node adapter: Node tls API parity', test => {
         await once(c, 'end');
         c.destroy();
       }
-      deepEqual(seen, [{ authorized: true, error: undefined, cn: 'localhost' }, { authorized: false, error: 'UNABLE_TO_GET_ISSUER_CERT', cn: undefined }]);
+      deepEqual(seen, [{ authorized: true, error: null, cn: 'localhost' }, { authorized: false, error: 'UNABLE_TO_GET_ISSUER_CERT', cn: undefined }]);
       // This adapter's client presents cert and key as Node's does.
       const ours = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), cert: pem('server.pem'), key: pem('server.key') });
       ours.resume();
       await closed(ours);
-      deepEqual(seen[2], { authorized: true, error: undefined, cn: 'localhost' }, 'our client certificate verified');
+      deepEqual(seen[2], { authorized: true, error: null, cn: 'localhost' }, 'our client certificate verified');
     } finally {
       await closeServer(lax);
     }

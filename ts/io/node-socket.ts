@@ -316,9 +316,9 @@ export class TLSSocket extends Duplex {
   get authorized(): boolean {
     return this.#info?.authorized ?? false;
   }
-  /** Why it did not: Node's string code ('DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', ...), or undefined. */
-  get authorizationError(): string | undefined {
-    return this.#info?.authorizationError;
+  /** Why it did not: Node's string code ('DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', ...), or null as Node's. */
+  get authorizationError(): string | null {
+    return this.#info?.authorizationError ?? null;
   }
 
   /** The peer's certificate in Node's shape; with `detailed`, linked to its issuers. {} without one; null once closed. */
