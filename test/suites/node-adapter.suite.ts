@@ -209,6 +209,34 @@ suite('Node adapter: Node tls API parity', test => {
     equal(liveHandles(ossl), 0, 'every context and connection freed');
   });
 
+  test('a handshake failing after an unverified certificate has the failure\'s code, not the verification\'s, as Node\'s client', async () => {
+    const ossl = await load();
+    // TLS 1.2: the client has checked (and, going on as Node does, noted) the untrusted certificate
+    // before the server refuses it for having no certificate of its own.
+    const server = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: pem('ca.pem'), maxVersion: 'TLSv1.2' }, s => s.end());
+    try {
+      const codes: Record<string, string | undefined> = {};
+      for (const [name, make] of [['ours', () => connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', openssl: ossl, ca: pem('other-ca.pem') })],
+        ['node', () => nodeTls.connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: pem('other-ca.pem') })]] as const) {
+        const c = make();
+        c.on('data', () => undefined);
+        codes[name] = await new Promise<string | undefined>(resolve => {
+          c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code));
+          c.once('secureConnect', () => resolve('connected'));
+        });
+        c.destroy();
+        await closed(c);
+      }
+      // The same alert; its reason's text is OpenSSL 3.5's here ('ssl/tls alert ...'), 3.0's in Node 20 ('sslv3 alert ...').
+      // (Deno's node:tls is its own implementation, with its own codes: Node's answer is checked in Node.)
+      if (!('Deno' in globalThis)) match(codes.node ?? '', /^ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE$/, 'Node\'s client reports the alert');
+      equal(codes.ours, 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE', 'ours too, not the verification code it noted first');
+    } finally {
+      await server.close();
+    }
+    equal(liveHandles(ossl), 0);
+  });
+
   test('an OpenSSL failure has Node\'s derived code (ERR_SSL_...) beside the number', async () => {
     const ossl = await load();
     const http = net.createServer(s => { s.resume(); s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'); });

@@ -132,7 +132,10 @@ export class TLSSocket extends Duplex {
         else early.push(a);
       },
       peerClosed: () => { this.push(null); this.#endTransport(); },
-      error: e => this.destroy(this.#failure ?? nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
+      // A failed verification ends the handshake only on a context that rejects in OpenSSL (not one
+      // that verifies to the end, #rejectAfterHandshake): only then is it the failure's cause.
+      error: e => this.destroy(this.#failure ?? nodeError(e,
+        connection.alive && connection.context.verifyPeer && !this.#rejectAfterHandshake ? connection.verifyResult : null, this.#host)),
     }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
