@@ -1,6 +1,7 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
-// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext. Node and Deno (Node's own tls as the reference in Node
+// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext,
+// key/cert/pfx array forms, secureProtocol, getSharedSigalgs(), pskCallback, verification codes. Node and Deno (Node's own tls as the reference in Node
 // only: Deno's node:tls does not have these), with the openssl CLI.
 import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
@@ -420,5 +421,50 @@ suite('Node adapter: options and members beside Node', test => {
     throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never }), TypeError);
     throws(() => createServer({ openssl: ossl, pskCallback: 'no' as never }), TypeError);
     await assertNoHandles(ossl, 'every PSK session given back');
+  });
+
+  test('verification as Node reports it (the chain\'s last error; the name only for a chain that verified): each outcome on our server, beside Node\'s client in Node', async () => {
+    const ossl = await load();
+    const servers = {
+      good: { cert: pem('server.pem'), key: pem('server.key') },
+      selfSigned: { cert: pem('self-signed.pem'), key: pem('self-signed.key') },
+      expired: { cert: pem('expired.pem'), key: pem('expired.key') },
+    };
+    const cases: [keyof typeof servers, object, string | null][] = [
+      ['good', { ca: pem('ca.pem') }, null],
+      ['good', {}, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+      ['good', { ca: pem('other-ca.pem') }, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+      ['good', { ca: pem('ca.pem'), servername: 'wrong.test' }, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+      ['selfSigned', {}, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+      ['selfSigned', { servername: 'wrong.test' }, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+      ['expired', { ca: pem('ca.pem') }, 'CERT_HAS_EXPIRED'],
+    ];
+    for (const [which, o, code] of cases) {
+      const server = createServer({ openssl: ossl, ...servers[which] }, s => s.end());
+      const port = await listen(server);
+      try {
+        const what = `${which} ${JSON.stringify(Object.keys(o))}`;
+        // Each client is made when its turn comes (so no event is missed).
+        const clients: ((extra: object) => TLSSocket | nodeTls.TLSSocket)[] = [
+          extra => connect({ port, host: '127.0.0.1', servername: 'localhost', openssl: ossl, ...o, ...extra }),
+          ...inDeno ? [] : [(extra: object) => nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ...o, ...extra })]];
+        for (const [i, make] of clients.entries()) {
+          const who = i === 0 ? 'ours' : 'Node\'s';
+          const lax = make({ rejectUnauthorized: false });
+          deepEqual(await connected(lax, () => [lax.authorized, lax.authorizationError]), [code === null, code], `${what}: ${who} client, rejectUnauthorized: false`);
+          const strict = make({});
+          const outcome = await new Promise<string | null>(resolve => {
+            strict.once('secureConnect', () => resolve(null));
+            strict.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+          });
+          strict.destroy();
+          await closed(strict);
+          equal(outcome, code, `${what}: ${who} client, rejecting`);
+        }
+      } finally {
+        await closeServer(server);
+      }
+    }
+    await assertNoHandles(ossl, 'every connection freed, refused ones included');
   });
 }, { runtimes: ['node', 'deno'] });
