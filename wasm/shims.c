@@ -9,6 +9,7 @@
  *  - Heap accounting for leak tests.
  */
 #include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
@@ -289,10 +290,28 @@ EXPORT X509 *OSW_verify_trace_step(const SSL *s, int i, int *ok, int *depth, int
 
 /*
  * A verify callback that records the verification result (SSL_get_verify_result) but lets the
- * handshake go on, as Node's server does with requestCert and rejectUnauthorized: false.
+ * handshake go on, as Node's VerifyCallback does (src/crypto/crypto_context.cc): the result is then
+ * the chain's last error. Node checks the host name apart, only once the chain verified
+ * (checkServerIdentity), so a name mismatch (SSL_set1_host's check, made between the chain's own
+ * checks) does not hide an earlier chain error: the chain's error is put back. The first chain
+ * error is kept in the X509_STORE_CTX's ex_data, which is new for each verification.
  */
-static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) { (void)preverify_ok; (void)ctx; return 1; }
-EXPORT verify_cb OSW_verify_accept_cb(void) { return t_verify_accept; }
+static int osw_chain_error_idx = -1;
+static int t_verify_accept(int preverify_ok, X509_STORE_CTX *ctx) {
+  int err = X509_STORE_CTX_get_error(ctx);
+  if (preverify_ok || osw_chain_error_idx < 0) return 1;
+  if (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_EMAIL_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    int chain = (int)(intptr_t)X509_STORE_CTX_get_ex_data(ctx, osw_chain_error_idx);
+    if (chain != X509_V_OK) X509_STORE_CTX_set_error(ctx, chain);
+  } else {
+    X509_STORE_CTX_set_ex_data(ctx, osw_chain_error_idx, (void *)(intptr_t)err);
+  }
+  return 1;
+}
+EXPORT verify_cb OSW_verify_accept_cb(void) {
+  if (osw_chain_error_idx < 0) osw_chain_error_idx = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+  return t_verify_accept;
+}
 
 /* ---- experiments: SSL_trace (issue 12) ----------------------------------------------------------
  * `openssl s_client -trace` is SSL_set_msg_callback(con, SSL_trace) with a BIO as the callback's

@@ -1,6 +1,7 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
-// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext. Node and Deno (Node's own tls as the reference in Node
+// keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext,
+// key/cert/pfx array forms, secureProtocol, getSharedSigalgs(), pskCallback, verification codes. Node and Deno (Node's own tls as the reference in Node
 // only: Deno's node:tls does not have these), with the openssl CLI.
 import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
@@ -170,10 +171,12 @@ suite('Node adapter: options and members beside Node', test => {
       if (!inDeno) throws(() => nodeTls.createServer({ pfx, passphrase }), Error, `Node's tls refuses too (${passphrase})`);
       match((throws(() => createServer({ openssl: ossl, pfx, passphrase })) as Error).message, /pkcs12 could not be read/);
     }
-    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }] as never }), TypeError);
+    // Node's array form with one entry works (below); several (certificates of several key types in Node) are a TypeError here.
+    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }, pfx] }), TypeError);
     const make = [(o: object) => createServer({ openssl: ossl, ...o }, s => s.end('from pfx')) as unknown as nodeTls.Server,
       ...inDeno ? [] : [(o: object) => nodeTls.createServer(o, s => s.end('from pfx'))]];
-    for (const server of make.map(m => m({ pfx, passphrase: 'openssl-wasm-test' }))) {
+    const forms = [{ pfx, passphrase: 'openssl-wasm-test' }, { pfx: [{ buf: pfx, passphrase: 'openssl-wasm-test' }] }, { pfx: [pfx], passphrase: 'openssl-wasm-test' }];
+    for (const server of forms.flatMap(o => make.map(m => m(o)))) {
       const port = await listen(server);
       try {
         const c = connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' });
@@ -239,5 +242,229 @@ suite('Node adapter: options and members beside Node', test => {
     } finally {
       await closeServer(server);
     }
+  });
+
+  test('key and cert in Node\'s array forms ([pem], [{ pem, passphrase }]): a server our client and Node\'s verify; several entries a TypeError', async () => {
+    const ossl = await load();
+    const encrypted = await encryptedKey('array-pass');
+    const forms: Record<string, object> = {
+      '[pem]': { cert: [pem('server.pem')], key: [pem('server.key')] },
+      '[{ pem, passphrase }]': { cert: pem('server.pem'), key: [{ pem: encrypted, passphrase: 'array-pass' }] },
+      '[{ pem }] with options.passphrase': { cert: [pem('server.pem')], key: [{ pem: encrypted }], passphrase: 'array-pass' },
+    };
+    for (const [name, o] of Object.entries(forms)) {
+      const servers = [createServer({ openssl: ossl, ...o }, s => s.end('ok')) as unknown as nodeTls.Server,
+        ...inDeno ? [] : [nodeTls.createServer(o, s => s.end('ok'))]];
+      for (const server of servers) {
+        const port = await listen(server);
+        try {
+          const clients = [() => connect({ port, host: '127.0.0.1', openssl: ossl, ca: pem('ca.pem'), servername: 'localhost' }),
+            ...inDeno ? [] : [() => nodeTls.connect({ port, host: '127.0.0.1', ca: pem('ca.pem'), servername: 'localhost' })]];
+          for (const client of clients) {
+            const c = client();
+            equal(await connected(c, () => c.authorized), true, `${name}: verified`);
+          }
+        } finally {
+          await closeServer(server);
+        }
+      }
+    }
+    throws(() => createServer({ openssl: ossl, cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server.key'), pem('server-rsa.key')] }), TypeError);
+    throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ pem: pem('server.key'), passphrase: 5 }] as never }), TypeError);
+    throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ key: pem('server.key') }] as never }), TypeError);
+    await assertNoHandles(ossl, 'after the servers closed');
+  });
+
+  test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
+    const ossl = await load();
+    const servers = [createServer({ openssl: ossl, ...keyPair }, s => s.end()) as unknown as nodeTls.Server,
+      ...inDeno ? [] : [nodeTls.createServer(keyPair, s => s.end())]];
+    const expected: Record<string, string> = {
+      TLS_method: 'TLSv1.3', TLS_client_method: 'TLSv1.3', TLSv1_2_method: 'TLSv1.2', TLSv1_2_client_method: 'TLSv1.2', SSLv23_method: 'TLSv1.2',
+    };
+    for (const server of servers) {
+      const port = await listen(server);
+      try {
+        for (const [secureProtocol, version] of Object.entries(expected)) {
+          const ours = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, secureProtocol });
+          equal(await connected(ours, () => ours.getProtocol()), version, `ours, ${secureProtocol}`);
+          if (inDeno) continue;
+          const ref = nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, secureProtocol });
+          equal(await connected(ref, () => ref.getProtocol()), version, `Node's, ${secureProtocol}`);
+        }
+      } finally {
+        await closeServer(server);
+      }
+    }
+    // A server's too: TLSv1_2_method keeps a TLS 1.3 client to TLS 1.2.
+    const server = createServer({ openssl: ossl, ...keyPair, secureProtocol: 'TLSv1_2_server_method' }, s => s.end());
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false });
+      equal(await connected(c, () => c.getProtocol()), 'TLSv1.2');
+    } finally {
+      await closeServer(server);
+    }
+    const bad: [object, string][] = [
+      [{ secureProtocol: 'Nope' }, 'ERR_TLS_INVALID_PROTOCOL_METHOD'],
+      [{ secureProtocol: 'SSLv3_method' }, 'ERR_TLS_INVALID_PROTOCOL_METHOD'],
+      [{ secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.3' }, 'ERR_TLS_PROTOCOL_VERSION_CONFLICT'],
+    ];
+    for (const [o, code] of bad) {
+      if (!inDeno) equal((throws(() => nodeTls.createSecureContext(o)) as NodeJS.ErrnoException).code, code, `Node's code for ${JSON.stringify(o)}`);
+      const e = throws(() => createSecureContext({ openssl: ossl, ...o }), TypeError) as NodeJS.ErrnoException;
+      equal(e.code, code, `ours for ${JSON.stringify(o)}`);
+    }
+    // TLS 1.0 and 1.1 are not built: a TypeError naming what to use (Node makes a context that cannot connect).
+    match((throws(() => createSecureContext({ openssl: ossl, secureProtocol: 'TLSv1_1_method' }), TypeError) as Error).message, /TLSv1_2_method/);
+    await assertNoHandles(ossl, 'nothing kept once the servers closed');
+  });
+
+  test('getSharedSigalgs(): the signature algorithms both ends share, in Node\'s form, as Node\'s own server socket gives them', async () => {
+    const ossl = await load();
+    const seen: Record<string, string[]> = {};
+    const makers: [string, (cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', cb => createServer({ openssl: ossl, ...keyPair }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['node', (cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(keyPair, cb)] as [string, (cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    for (const [name, make] of makers) {
+      let answer!: (v: string[]) => void;
+      const serverSide = new Promise<string[]>(r => { answer = r; });
+      const server = make(s => { answer(s.getSharedSigalgs()); s.end(); });
+      const port = await listen(server);
+      try {
+        // The client offers Node's (OpenSSL 3.0's) list in both cases, so the shared lists compare.
+        const c = inDeno ? connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false })
+          : nodeTls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+        await once(c, 'secureConnect');
+        seen[name] = await serverSide; // before the client goes: the server's handshake ends after the client's
+        c.destroy();
+        await closed(c);
+      } finally {
+        await closeServer(server);
+      }
+    }
+    ok(seen.ours.includes('ECDSA+SHA256') && seen.ours.includes('RSA-PSS+SHA256'), seen.ours.join(' '));
+    for (const a of seen.ours) match(a, /^[\w-]+\+[\w-]+$/);
+    if (!inDeno) deepEqual(seen.ours, seen.node, 'as Node\'s server socket');
+    const c = connect({ port: 1, host: '127.0.0.1', openssl: ossl });
+    c.on('error', () => {});
+    deepEqual(c.getSharedSigalgs(), [], 'before the handshake');
+    c.destroy();
+    await closed(c);
+    // destroy() before the connection was made: it is freed when made (it was left live before).
+    await assertNoHandles(ossl, 'nothing kept, the early-destroyed client\'s connection included');
+  });
+
+  test('pskCallback and pskIdentityHint: TLS 1.3 and TLS 1.2 PSK, our client and server beside Node\'s, each way, with Node\'s answers', async () => {
+    const ossl = await load();
+    const KEY = Buffer.from('d731ef57be09e5204f0b205b60627028', 'hex');
+    const hints: (string | null)[] = [];
+    const serverPsk = (_s: unknown, id: string) => id === 'TestUser' ? KEY : null;
+    const clientPsk = () => ({ psk: KEY, identity: 'TestUser' });
+    type Outcome = Record<string, unknown>;
+    const shape = (s: TLSSocket | nodeTls.TLSSocket): Outcome => ({ authorized: s.authorized, protocol: s.getProtocol(), cipher: s.getCipher()?.name });
+    const servers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const clients: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
+      ['ours', o => connect({ openssl: ossl, ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
+    ];
+    const tls12 = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' };
+    // [name, both ends' options, the client's, what the client sees]: under TLS 1.2 Node's default
+    // checkServerIdentity refuses the empty certificate (TLS 1.3's PSK counts as a resumption, so no check).
+    const cases: [string, object, object, Outcome][] = [
+      ['TLS 1.3', {}, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }],
+      ['TLS 1.2, checkServerIdentity accepting', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }],
+      ['TLS 1.2, the default identity check', tls12, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }],
+    ];
+    for (const [name, both, client, expected] of cases) {
+      for (const [sName, makeServer] of servers) {
+        for (const [cName, makeClient] of clients) {
+          const what = `${name}: ${cName} client, ${sName} server`;
+          let answer!: (v: Outcome) => void;
+          const serverSide = new Promise<Outcome>(r => { answer = r; });
+          const server = makeServer({ pskCallback: serverPsk, pskIdentityHint: 'the hint', ...both }, s => { answer(shape(s)); s.end('hi'); });
+          const port = await listen(server);
+          try {
+            const c = makeClient({ port, host: '127.0.0.1', pskCallback: clientPsk, ...both, ...client });
+            const seen = await new Promise<Outcome>(resolve => {
+              c.once('secureConnect', () => resolve(shape(c)));
+              c.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code }));
+            });
+            deepEqual(seen, expected, `${what}: the client`);
+            if (!('error' in expected)) {
+              deepEqual(await serverSide, { ...expected, authorized: false }, `${what}: the server (authorized: false, no client certificate asked for)`);
+            }
+            c.destroy();
+            await closed(c);
+          } finally {
+            await closeServer(server);
+          }
+        }
+      }
+    }
+    ok(hints.every(h => h === null), 'ours asks with the hint null, as Node under TLS 1.3');
+    // An unknown identity: no PSK, and a server without a certificate cannot go on.
+    const server = createServer({ openssl: ossl, pskCallback: () => null }, s => s.end());
+    const port = await listen(server);
+    try {
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: clientPsk });
+      await new Promise(resolve => c.once('error', resolve));
+      await closed(c);
+    } finally {
+      await closeServer(server);
+    }
+    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskIdentityHint: 'x' }), TypeError);
+    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never }), TypeError);
+    throws(() => createServer({ openssl: ossl, pskCallback: 'no' as never }), TypeError);
+    await assertNoHandles(ossl, 'every PSK session given back');
+  });
+
+  test('verification as Node reports it (the chain\'s last error; the name only for a chain that verified): each outcome on our server, beside Node\'s client in Node', async () => {
+    const ossl = await load();
+    const servers = {
+      good: { cert: pem('server.pem'), key: pem('server.key') },
+      selfSigned: { cert: pem('self-signed.pem'), key: pem('self-signed.key') },
+      expired: { cert: pem('expired.pem'), key: pem('expired.key') },
+    };
+    const cases: [keyof typeof servers, object, string | null][] = [
+      ['good', { ca: pem('ca.pem') }, null],
+      ['good', {}, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+      ['good', { ca: pem('other-ca.pem') }, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+      ['good', { ca: pem('ca.pem'), servername: 'wrong.test' }, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+      ['selfSigned', {}, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+      ['selfSigned', { servername: 'wrong.test' }, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+      ['expired', { ca: pem('ca.pem') }, 'CERT_HAS_EXPIRED'],
+    ];
+    for (const [which, o, code] of cases) {
+      const server = createServer({ openssl: ossl, ...servers[which] }, s => s.end());
+      const port = await listen(server);
+      try {
+        const what = `${which} ${JSON.stringify(Object.keys(o))}`;
+        // Each client is made when its turn comes (so no event is missed).
+        const clients: ((extra: object) => TLSSocket | nodeTls.TLSSocket)[] = [
+          extra => connect({ port, host: '127.0.0.1', servername: 'localhost', openssl: ossl, ...o, ...extra }),
+          ...inDeno ? [] : [(extra: object) => nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ...o, ...extra })]];
+        for (const [i, make] of clients.entries()) {
+          const who = i === 0 ? 'ours' : 'Node\'s';
+          const lax = make({ rejectUnauthorized: false });
+          deepEqual(await connected(lax, () => [lax.authorized, lax.authorizationError]), [code === null, code], `${what}: ${who} client, rejectUnauthorized: false`);
+          const strict = make({});
+          const outcome = await new Promise<string | null>(resolve => {
+            strict.once('secureConnect', () => resolve(null));
+            strict.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+          });
+          strict.destroy();
+          await closed(strict);
+          equal(outcome, code, `${what}: ${who} client, rejecting`);
+        }
+      } finally {
+        await closeServer(server);
+      }
+    }
+    await assertNoHandles(ossl, 'every connection freed, refused ones included');
   });
 }, { runtimes: ['node', 'deno'] });

@@ -99,6 +99,18 @@ export function verifyErrorCode(code: number): string {
   return X509_ERROR_CODES[code] ?? 'UNSPECIFIED';
 }
 
+/**
+ * The Error Node's client ends the socket with when the server's certificate did not verify
+ * (TLSWrap's verifyError): OpenSSL's text for the X509_V_ERR_* number, and Node's code for it.
+ */
+export function verificationError(verify: { code: number; message: string }, host?: string): NodeTLSError {
+  const e = new Error(verify.message) as NodeTLSError;
+  e.code = verifyErrorCode(verify.code);
+  e.verifyCode = verify.code;
+  if (verify.code === 62) e.host = host;
+  return e;
+}
+
 /** An Error as Node's tls emits it: a string `code`, and OpenSSL's own details beside it. */
 export interface NodeTLSError extends Error {
   code: string;

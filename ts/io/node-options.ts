@@ -16,9 +16,12 @@ type PEM = string | Uint8Array;
 export interface NodeContextOptions {
   /** PEM CA certificates to trust (replacing none: this library has no default trust store). */
   ca?: PEM | PEM[];
-  /** PEM certificate (with its chain) and private key. */
-  cert?: PEM;
-  key?: PEM;
+  /**
+   * PEM certificate (with its chain) and private key; Node's array forms with one entry too
+   * (`[pem]`, `[{ pem, passphrase }]`). One certificate and key: not several of different key types.
+   */
+  cert?: PEM | PEM[];
+  key?: PEM | (PEM | { pem: PEM; passphrase?: string })[];
   /** ALPN protocols: an array of names (strings or bytes), or Node's wire format in one buffer. */
   ALPNProtocols?: string[] | Uint8Array[] | Uint8Array;
   minVersion?: TLSVersion;
@@ -40,8 +43,15 @@ export interface NodeContextOptions {
   sessionTimeout?: number;
   /** The passphrase of an encrypted PEM `key`, or of `pfx`. */
   passphrase?: string;
-  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key (one, as bytes; not Node's array form). */
-  pfx?: Uint8Array;
+  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key; Node's array form with one entry too (`[{ buf, passphrase }]`). */
+  pfx?: Uint8Array | (Uint8Array | { buf: Uint8Array; passphrase?: string })[];
+  /**
+   * OpenSSL's method name, as Node maps it to versions: 'TLS_method' TLS 1.2 to 1.3 (1.0 and 1.1 are
+   * not built), 'TLSv1_2_method' and 'SSLv23_method' TLS 1.2 only (with their _client/_server forms).
+   */
+  secureProtocol?: string;
+  /** Servers: the PSK identity hint sent in TLS 1.2 (TLS 1.3 has none). */
+  pskIdentityHint?: string;
   /** PEM certificate revocation lists: the peer's whole chain is checked against them, as Node's. */
   crl?: PEM | PEM[];
   /** Clients: a SecureContext from createSecureContext(), instead of the options above. */
@@ -51,6 +61,7 @@ export interface NodeContextOptions {
 export const NODE_CONTEXT_OPTIONS = Object.keys({
   ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
   secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1, passphrase: 1, pfx: 1, crl: 1, secureContext: 1,
+  secureProtocol: 1, pskIdentityHint: 1,
 } satisfies Record<keyof NodeContextOptions, 1>);
 
 /**
@@ -69,17 +80,26 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
   if (o.context) return null;
   const mapped: Partial<ContextOptions> = { ...extra };
   if (o.ca !== undefined) mapped.ca = (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem => text(pem, 'ca'));
-  if (o.cert !== undefined) mapped.certificate = text(o.cert, 'cert');
-  if (o.key !== undefined) mapped.privateKey = text(o.key, 'key');
-  if (o.pfx !== undefined) {
-    if (!(o.pfx instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of one PKCS#12 file (a Buffer); Node's array of { buf, passphrase } is not supported`);
-    mapped.pkcs12 = o.pfx;
-  }
   if (o.passphrase !== undefined) {
     if (typeof o.passphrase !== 'string') throw new TypeError(`${where}: options.passphrase must be a string`);
     if (o.key === undefined && o.pfx === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key or options.pfx, and neither is given`);
-    if (o.key !== undefined) mapped.privateKeyPassphrase = o.passphrase;
-    if (o.pfx !== undefined) mapped.pkcs12Passphrase = o.passphrase;
+  }
+  if (o.cert !== undefined) mapped.certificate = text(single(where, o.cert, 'cert'), 'cert');
+  if (o.key !== undefined) {
+    const key = withPassphrase(where, single(where, o.key, 'key'), 'key', 'pem', o.passphrase);
+    mapped.privateKey = text(key.value as PEM, 'key');
+    if (key.passphrase !== undefined) mapped.privateKeyPassphrase = key.passphrase;
+  }
+  if (o.pfx !== undefined) {
+    const pfx = withPassphrase(where, single(where, o.pfx, 'pfx'), 'pfx', 'buf', o.passphrase);
+    if (!(pfx.value instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of a PKCS#12 file (a Buffer)`);
+    mapped.pkcs12 = pfx.value;
+    if (pfx.passphrase !== undefined) mapped.pkcs12Passphrase = pfx.passphrase;
+  }
+  if (o.secureProtocol !== undefined) Object.assign(mapped, versionsOfMethod(o));
+  if (o.pskIdentityHint !== undefined) {
+    if (role !== 'server') throw new TypeError(`${where}: options.pskIdentityHint is a server's (the hint it sends in TLS 1.2)`);
+    mapped.pskIdentityHint = o.pskIdentityHint;
   }
   if (o.crl !== undefined) mapped.crl = (Array.isArray(o.crl) ? o.crl : [o.crl]).map(pem => text(pem, 'crl'));
   if (o.ALPNProtocols !== undefined) mapped.alpn = alpnNames(o.ALPNProtocols);
@@ -112,6 +132,48 @@ function refuseUnsupported(where: string, o: NodeContextOptions): void {
   if (o.secureContext !== undefined) {
     throw new TypeError(`${where}: options.secureContext is for connect(); give a server Node's key, cert, ... options, ` +
       'or options.context (a Context), and answer SNICallback or addContext with a SecureContext');
+  }
+}
+
+/**
+ * The one entry of Node's array form of key, cert or pfx (or the value itself). Several entries are
+ * certificates of different key types in Node; a context here holds one certificate and key.
+ */
+function single<T>(where: string, v: T | T[], name: string): T {
+  if (!Array.isArray(v)) return v;
+  if (v.length !== 1) {
+    throw new TypeError(`${where}: options.${name} as an array must have exactly one entry (got ${v.length}): ` +
+      'a context holds one certificate and key here, not one of each key type as in Node');
+  }
+  return v[0];
+}
+
+/** Node's `{ pem, passphrase }` (key) or `{ buf, passphrase }` (pfx) entry; the entry's passphrase before options.passphrase, as Node. */
+function withPassphrase(where: string, v: unknown, name: string, field: 'pem' | 'buf', fallback: string | undefined): { value: unknown; passphrase?: string } {
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return { value: v, passphrase: fallback };
+  const entry = v as Record<string, unknown>;
+  const unknown = Object.keys(entry).filter(k => k !== field && k !== 'passphrase');
+  if (unknown.length || entry[field] === undefined) throw new TypeError(`${where}: an options.${name} entry must be PEM/bytes or { ${field}, passphrase }${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`${where}: options.${name}[0].passphrase must be a string`);
+  return { value: entry[field], passphrase: (entry.passphrase as string | undefined) ?? fallback };
+}
+
+/** Node's secureProtocol (SecureContext::Init in src/crypto/crypto_context.cc) as versions; Node's codes for its errors. */
+function versionsOfMethod(o: NodeContextOptions): Pick<ContextOptions, 'minVersion' | 'maxVersion'> {
+  const method = o.secureProtocol;
+  const fail = (code: string, message: string) => Object.assign(new TypeError(message), { code });
+  if (typeof method !== 'string') throw fail('ERR_INVALID_ARG_TYPE', 'The "options.secureProtocol" property must be of type string');
+  const clash = o.minVersion ?? o.maxVersion;
+  if (clash !== undefined) throw fail('ERR_TLS_PROTOCOL_VERSION_CONFLICT', `TLS protocol version ${JSON.stringify(clash)} conflicts with secureProtocol ${JSON.stringify(method)}`);
+  const base = method.replace(/_(client|server)_method$/, '_method');
+  switch (base) {
+    case 'SSLv2_method': throw fail('ERR_TLS_INVALID_PROTOCOL_METHOD', 'SSLv2 methods disabled');
+    case 'SSLv3_method': throw fail('ERR_TLS_INVALID_PROTOCOL_METHOD', 'SSLv3 methods disabled');
+    case 'SSLv23_method': case 'TLSv1_2_method': return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' };
+    case 'TLS_method': return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
+    case 'TLSv1_method': case 'TLSv1_1_method':
+      throw fail('ERR_TLS_INVALID_PROTOCOL_METHOD', `${method}: TLS 1.0 and 1.1 are not built into this OpenSSL; use TLSv1_2_method or TLS_method`);
+    default: throw fail('ERR_TLS_INVALID_PROTOCOL_METHOD', `Unknown method: ${method}`);
   }
 }
 
@@ -148,4 +210,12 @@ export function nodeTicketKey(keys: Uint8Array): { name: Uint8Array; aesKey: Uin
     hmacKey: derive(keys.subarray(16, 32), 'openssl-wasm ticket hmac'),
     aesKey: derive(keys.subarray(32, 48), 'openssl-wasm ticket aes'),
   };
+}
+
+/** Node's pskCallback answer as a key: a Buffer or other ArrayBufferView (1 to 512 bytes), checked. */
+export function pskKey(where: string, v: unknown): Uint8Array {
+  if (!ArrayBuffer.isView(v)) throw new TypeError(`${where}: pskCallback must give the key as a Buffer (or another ArrayBufferView)`);
+  const key = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (key.length === 0 || key.length > 512) throw new RangeError(`${where}: the PSK must be 1 to 512 bytes, got ${key.length}`);
+  return key;
 }

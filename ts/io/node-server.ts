@@ -12,7 +12,7 @@ import { defaultInstance } from './node.ts';
 import { nodeError } from './node-certificate.ts';
 import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
-import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
+import { contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 
 /**
@@ -35,13 +35,20 @@ export interface ServerOptions extends TLSSocketOptions {
   SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContextAnswer) => void) => void;
   /** Node's 48 bytes (16 name, 16 HMAC secret, 16 AES secret): see nodeTicketKey in ts/io/node-options.ts. */
   ticketKeys?: Uint8Array;
+  /**
+   * Node's server PSK: `(socket, identity) => key` (a Buffer) or null for an unknown identity, in
+   * TLS 1.3 and TLS 1.2 PSK suites; the key is bound to SHA-256 as Node's.
+   */
+  pskCallback?: (socket: TLSSocket, identity: string) => ArrayBufferView | null;
 }
-const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys'];
+const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback'];
 
 /** tls.Server's additions to net.Server. */
 export interface TLSServer extends net.Server {
   /** Replaces the ticket keys (Node's 48-byte format). */
   setTicketKeys(keys: Uint8Array): void;
+  /** Not supported: throws a TypeError (ticket keys are not kept readable; keep the bytes given to setTicketKeys). */
+  getTicketKeys(): never;
   /**
    * Node's addContext: the certificate for clients asking for `hostname` ('*' matches one label),
    * a server Context or Node's context options. The latest match wins; unused with SNICallback.
@@ -85,8 +92,19 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   };
   const extraContexts: Context[] = [];
   let server: TLSServer;
+  const psk = options.pskCallback;
+  if (psk !== undefined && typeof psk !== 'function') throw new TypeError('createServer: options.pskCallback must be a function (socket, identity) => Buffer | null');
   const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
+    // OpenSSL takes its own reference of the session returned (onPskFind): this one goes after the call.
+    ...(psk ? { onPskFind: (identity: string, conn: Connection | null) => {
+      const sock = conn && sockets.get(conn);
+      const key = sock ? psk(sock, identity) : null;
+      if (key === null || key === undefined) return null;
+      const session = ossl.pskSession({ key: pskKey('createServer', key) });
+      queueMicrotask(() => session.free());
+      return session;
+    } } : {}),
     // Key-log lines are secrets: made into Buffers only for a listener, handed over outside OpenSSL's call.
     keylog: (line, conn) => {
       const sock = conn && sockets.get(conn);
@@ -163,6 +181,11 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   server.setTicketKeys = keys => {
     const key = nodeTicketKey(keys);
     void ready.then(({ context }) => context.setTicketKeys([key]));
+  };
+  // Node returns its keys; here they live only inside OpenSSL (secrets are not kept in the clear).
+  server.getTicketKeys = () => {
+    throw new TypeError('getTicketKeys: ticket keys are not kept readable here; to share keys between servers, make 48 random bytes, ' +
+      'keep them yourself and give them to setTicketKeys() (or options.ticketKeys) on each');
   };
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   ready.catch(() => undefined);

@@ -12,7 +12,7 @@ import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { TLSEngine } from './engine.ts';
-import { nodeError, nodePeerCertificate, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
+import { nodeError, nodePeerCertificate, verificationError, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
@@ -60,15 +60,22 @@ export class TLSSocket extends Duplex {
   readonly #host: string | undefined;
   /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
   readonly #requestedCert: boolean;
+  /**
+   * Clients on a context of their own: verification never stopped the handshake (it went on to
+   * the chain's end, as Node's VerifyCallback lets it), so an unverified peer is refused now.
+   */
+  readonly #rejectAfterHandshake: boolean;
 
   /**
    * @internal made by connect() and createServer(). `host`: the name a certificate is checked
    * against, for errors.
    */
   constructor(private readonly role: 'client' | 'server',
-    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array } = {}) {
+    options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array;
+      rejectAfterHandshake?: boolean } = {}) {
     super({ allowHalfOpen: false });
     this.#requestedCert = options.requestedCert === true;
+    this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
@@ -79,6 +86,12 @@ export class TLSSocket extends Duplex {
 
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
+    if (this.destroyed) { // destroy() came while the connection was being made: nothing to attach it to
+      socket.destroy();
+      connection.free();
+      if (ownsContext?.alive) ownsContext.free();
+      return;
+    }
     this.#socket = socket;
     this.connection = connection;
     if (this.#trace) connection.onTrace = printTrace;
@@ -100,7 +113,7 @@ export class TLSSocket extends Duplex {
         this.#snapshot(connection);
         const finish = () => {
           if (this.destroyed) return;
-          if (this.#refusedIdentity()) return;
+          if (this.#refusedVerification() || this.#refusedIdentity()) return;
           this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
           announced = true;
           // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
@@ -119,7 +132,10 @@ export class TLSSocket extends Duplex {
         else early.push(a);
       },
       peerClosed: () => { this.push(null); this.#endTransport(); },
-      error: e => this.destroy(this.#failure ?? nodeError(e, connection.alive && connection.context.verifyPeer ? connection.verifyResult : null, this.#host)),
+      // A failed verification ends the handshake only on a context that rejects in OpenSSL (not one
+      // that verifies to the end, #rejectAfterHandshake): only then is it the failure's cause.
+      error: e => this.destroy(this.#failure ?? nodeError(e,
+        connection.alive && connection.context.verifyPeer && !this.#rejectAfterHandshake ? connection.verifyResult : null, this.#host)),
     }, this.#earlyData ? { earlyData: this.#earlyData } : {});
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
@@ -180,6 +196,18 @@ export class TLSSocket extends Duplex {
   /** @internal clients: the check Node's checkServerIdentity option adds after the handshake. */
   checkIdentityWith(check: () => Error | undefined, reject: boolean): void {
     this.#checkIdentity = { check, reject };
+  }
+
+  /**
+   * As Node's onConnectSecure: a peer whose certificate did not verify (SSL_get_verify_result, the
+   * last error of the whole chain) ends the socket with that error after the handshake. True when it did.
+   */
+  #refusedVerification(): boolean {
+    const info = this.#info, connection = this.connection;
+    if (!this.#rejectAfterHandshake || !info || info.authorizationError === undefined || !connection?.alive) return false;
+    info.authorized = false;
+    this.destroy(verificationError(connection.verifyResult, this.#host));
+    return true;
   }
 
   /**
@@ -291,9 +319,9 @@ export class TLSSocket extends Duplex {
   get authorized(): boolean {
     return this.#info?.authorized ?? false;
   }
-  /** Why it did not: Node's string code ('DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', ...), or undefined. */
-  get authorizationError(): string | undefined {
-    return this.#info?.authorizationError;
+  /** Why it did not: Node's string code ('DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', ...), or null as Node's. */
+  get authorizationError(): string | null {
+    return this.#info?.authorizationError ?? null;
   }
 
   /** The peer's certificate in Node's shape; with `detailed`, linked to its issuers. {} without one; null once closed. */
@@ -350,6 +378,15 @@ export class TLSSocket extends Duplex {
     const f = this.#live()?.peerFinished;
     return f ? Buffer.from(f) : undefined;
   }
+  /**
+   * The signature algorithms both ends share, in Node's form ('ECDSA+SHA256', 'RSA-PSS+SHA256',
+   * 'Ed25519+UNDEF', ...: Node's names for the usual key types, else OpenSSL's short name); [] before the handshake.
+   */
+  getSharedSigalgs(): string[] {
+    const c = this.#live();
+    if (!c) return [];
+    return c.sharedSignatureAlgorithms.map(a => `${SIGNATURE_NAMES[a.signNid] ?? a.sign ?? 'UNDEF'}+${a.hash ?? 'UNDEF'}`);
+  }
   /** Clients: the session ticket of the current session (SSL_SESSION_get0_ticket), or undefined. */
   getTLSTicket(): Buffer | undefined {
     const t = this.#announcing ? this.#announcing.ticket : this.#live()?.sessionTicket;
@@ -375,7 +412,10 @@ export class TLSSocket extends Duplex {
     const s = c.session;
     try {
       const verified = this.role === 'client' || this.#requestedCert;
-      const hasCert = c.peerCertificate !== null;
+      // As Node's VerifyPeerCertificate: no certificate is no error for a PSK handshake (a TLS 1.2
+      // PSK suite, or TLS 1.3 "resumed" without a certificate: an external PSK).
+      const psk = c.peerCertificate === null && (/(^|-)PSK-/.test(c.cipher ?? '') || (c.protocol === 'TLSv1.3' && c.sessionReused));
+      const hasCert = c.peerCertificate !== null || psk;
       const code = c.verifyResult.code;
       const authorizationError = !verified ? undefined
         : !hasCert ? 'UNABLE_TO_GET_ISSUER_CERT' : code !== 0 ? verifyErrorCode(code) : undefined;
@@ -390,6 +430,9 @@ export class TLSSocket extends Duplex {
     }
   }
 }
+
+/** Node's names for signature key types (TLSWrap::GetSharedSigalgs), by NID. */
+const SIGNATURE_NAMES: Record<number, string> = { 6: 'RSA', 912: 'RSA-PSS', 116: 'DSA', 408: 'ECDSA', 1087: 'Ed25519', 1088: 'Ed448' };
 
 /** enableTrace's listener: SSL_trace's text, as Node writes it, to stderr. */
 function printTrace(text: string): void {

@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
-import type { Context } from '../oo/context.ts';
+import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
@@ -16,7 +16,7 @@ import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import type { ClientEchOptions } from '../oo/ech.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
-import { contextOptionsFromNode, type NodeContextOptions } from './node-options.ts';
+import { contextOptionsFromNode, pskKey, type NodeContextOptions } from './node-options.ts';
 import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
@@ -63,9 +63,14 @@ export interface ConnectOptions extends TLSSocketOptions {
    * servername is then the hidden, inner name. `socket.connection.ech` says how it went.
    */
   ech?: ClientEchOptions;
+  /**
+   * Node's client PSK: `(hint) => ({ psk, identity })` or null for none. Asked once, as the
+   * connection is made, with the hint null (see withClientPsk).
+   */
+  pskCallback?: (hint: string | null) => { psk: ArrayBufferView; identity: string } | null;
 }
 const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
-  'checkServerIdentity', 'ech'];
+  'checkServerIdentity', 'ech', 'pskCallback'];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
@@ -83,18 +88,26 @@ export function connect(...args: unknown[]): TLSSocket {
   const checkIdentity = options.checkServerIdentity;
   if (checkIdentity !== undefined && typeof checkIdentity !== 'function') throw new TypeError('connect: options.checkServerIdentity must be a function');
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-    host: servername ?? host, earlyData: earlyDataBytes(options.earlyData) });
+    host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context });
   if (onSecure) tls.once('secureConnect', onSecure);
+  const psk = options.pskCallback;
+  if (psk !== undefined && typeof psk !== 'function') throw new TypeError('connect: options.pskCallback must be a function (hint) => { psk, identity } | null');
   if (checkIdentity) {
     const hostname = servername ?? host;
     tls.checkIdentityWith(() => checkIdentity(hostname, tls.getPeerCertificate(true) as DetailedPeerCertificate), verify);
+  } else if (psk) {
+    // As Node: a TLS 1.2 PSK handshake (no certificate, not a resumption) still meets Node's default
+    // checkServerIdentity, which refuses the empty certificate; give checkServerIdentity to accept it.
+    const hostname = servername ?? host;
+    tls.checkIdentityWith(() => Object.keys(tls.getPeerCertificate() ?? {}).length ? undefined : emptyCertificateError(hostname), verify);
   }
-  const makeContext = (ossl: OpenSSL) => ossl.createContext({
+  const makeContext = (ossl: OpenSSL) => withClientPsk(ossl, psk, pskOptions => ossl.createContext({
     ...contextOptions!,
+    ...pskOptions,
     // The socket's own context: its keylog hook is this socket's. Key-log lines
     // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
     keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-  });
+  }));
   // As Node's tls.connect, bad keys and certificates throw from the call itself whenever the
   // instance is at hand (options.openssl, or the default instance once loaded); before the default
   // instance has loaded, they come as the socket's 'error'.
@@ -130,10 +143,40 @@ export function connect(...args: unknown[]): TLSSocket {
       if (owned?.alive) owned.free();
       throw e;
     }
-    const socket = options.socket ?? net.connect({ host, port: options.port! });
+    // As Node (VerifyCallback in src/crypto/crypto_context.cc returns 1): on a context of its own,
+    // verification goes on to the chain's end, so authorizationError is the last error, which Node
+    // reports (a lone leaf of an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, after
+    // UNABLE_TO_GET_ISSUER_CERT_LOCALLY); the socket refuses an unverified server after the handshake.
+    if (owned) connection.verifyWithoutRejecting();
+    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect({ host, port: options.port! }));
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
+}
+
+/**
+ * Node's client pskCallback as the context's PSK: asked once, when the context is made, with the
+ * hint null (TLS 1.3 has no hint, and Node asks with null there too; a TLS 1.2 server's hint is not
+ * passed). Its key becomes a PSK session (SHA-256, as Node's PSKs, which use OpenSSL's TLS 1.2
+ * callbacks in TLS 1.3 too); the context keeps a reference and this one is given back.
+ */
+function withClientPsk(ossl: OpenSSL, callback: ConnectOptions['pskCallback'], make: (o: Partial<ContextOptions>) => Context): Context {
+  const answer = callback?.(null);
+  if (answer === null || answer === undefined) return make({});
+  if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
+  const session = ossl.pskSession({ key: pskKey('connect', answer.psk) });
+  try {
+    return make({ psk: { identity: answer.identity, session } });
+  } finally {
+    session.free();
+  }
+}
+
+/** What Node's default checkServerIdentity answers for an empty certificate (lib/tls.js). */
+function emptyCertificateError(hostname: string): Error {
+  const reason = net.isIP(hostname) ? `IP: ${hostname} is not in the cert's list: ` : 'Cert does not contain a DNS name';
+  return Object.assign(new Error(`Hostname/IP does not match certificate's altnames: ${reason}`),
+    { code: 'ERR_TLS_CERT_ALTNAME_INVALID', reason, host: hostname, cert: {} });
 }
 
 function earlyDataBytes(v: Uint8Array | string | undefined): Uint8Array | undefined {

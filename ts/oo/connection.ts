@@ -725,7 +725,9 @@ export class Connection extends Handle<'SSL'> {
 
   /**
    * Asks the peer for a certificate (servers) and verifies what comes, recording the outcome in
-   * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1).
+   * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1),
+   * as Node does: verifyResult is then the chain's last error, a host-name mismatch only when the
+   * chain itself verified.
    */
   verifyWithoutRejecting(): void {
     const { capi } = this.core;
@@ -758,6 +760,25 @@ export class Connection extends Handle<'SSL'> {
   get localCertificateDetails(): CertificateInfo | null {
     const x = this.core.capi.SSL_get_certificate(this.pointer); // not a new reference: not freed
     return x === NULL ? null : describeX509(this.core, x);
+  }
+  /**
+   * The signature algorithms both ends share (SSL_get_shared_sigalgs), in preference order: each
+   * its signature NID with that NID's short name, and its hash's short name (OBJ_nid2sn; null for none).
+   */
+  get sharedSignatureAlgorithms(): { signNid: number; sign: string | null; hash: string | null }[] {
+    const { capi, mem } = this.core;
+    const ssl = this.pointer;
+    const n = capi.SSL_get_shared_sigalgs(ssl, 0, NULL, NULL, NULL, NULL, NULL);
+    return mem.scope(s => {
+      const sign = s.out<'i32'>(), hash = s.out<'i32'>();
+      const out: { signNid: number; sign: string | null; hash: string | null }[] = [];
+      for (let i = 0; i < n; i++) {
+        capi.SSL_get_shared_sigalgs(ssl, i, sign, hash, NULL, NULL, NULL);
+        const signNid = mem.readI32(sign), hashNid = mem.readI32(hash);
+        out.push({ signNid, sign: mem.readCString(capi.OBJ_nid2sn(signNid)), hash: hashNid === 0 ? null : mem.readCString(capi.OBJ_nid2sn(hashNid)) });
+      }
+      return out;
+    });
   }
   // ==== end of the Node-adapter block
 
