@@ -51,6 +51,9 @@ if [ -z "${SKIP_LIBS:-}" ]; then
   tarball=$(openssl-src/fetch.sh)
   stage "OpenSSL libraries (emcc)"
   libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
+  # What SKIP_LIBS=1 and scripts/build-openssl-fuzzers.sh take as the current libraries: only this
+  # build sets it (test:upstream and the reproducibility check call build-libs.sh too).
+  echo "$libs" > "$OPENSSL_WASM_CACHE/last-libs"
 else
   libs=$(cat "$OPENSSL_WASM_CACHE/last-libs")
 fi

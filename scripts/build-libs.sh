@@ -2,7 +2,9 @@
 # Builds libcrypto.a and libssl.a with emcc and prints the directory holding lib/ and include/.
 # Usage: scripts/build-libs.sh TARBALL "EMCC VERSION LINE"
 # Cached in $OPENSSL_WASM_CACHE/libs-<key>, the key hashing the pin, the patches, the configure flags
-# and the compiler version: a second run with nothing changed returns at once.
+# and the compiler version: a second run with nothing changed returns at once. It records nothing
+# else: build.sh, not its other callers (test-upstream.sh, check-reproducible.sh), writes last-libs.
+# The directory's time is set at each use: scripts/clean-cache.sh removes the ones unused for long.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tarball=$1; emcc_version=$2
@@ -26,7 +28,7 @@ out="$cache/libs-$OPENSSL_VERSION-$key"
 mkdir -p "$cache"
 if [ -f "$out/lib/libssl.a" ] && [ -f "$out/lib/libcrypto.a" ]; then
   log "cached: $out"
-  echo "$out" > "$cache/last-libs"
+  touch "$out"
   echo "$out"; exit 0
 fi
 
@@ -78,6 +80,5 @@ cp "$work/libcrypto.a" "$work/libssl.a" "$out.tmp/lib/"
 cp -r "$work/include" "$out.tmp/include"
 mv "$out.tmp" "$out"
 rm -rf "$work"
-echo "$out" > "$cache/last-libs"
 log "libraries in $out"
 echo "$out"
