@@ -8,8 +8,16 @@
 #                                                    (default ~/.cache/openssl-wasm; kept outside the clone)
 #   OPENSSL_WASM_AES_CONST_TIME=1                    constant-time AES (slower; see bench/README.md)
 #   SKIP_LIBS=1 / SKIP_MODULE=1                      (contributors) reuse what is there
+# ./build.sh --asan: only the AddressSanitizer modules, into build/asan/ (never shipped; for
+# `npm run fuzz -- --asan`), from the same libraries.
 set -euo pipefail
 cd "$(dirname "$0")"
+asan=""
+case "${1:-}" in
+  --asan) asan=1 ;;
+  "") ;;
+  *) echo "usage: ./build.sh [--asan]" >&2; exit 2 ;;
+esac
 root=$(pwd)
 export OPENSSL_WASM_CACHE=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
 # Debian's emscripten needs its JS dependencies (acorn, ...) from the system node path.
@@ -53,9 +61,16 @@ if [ -z "${SKIP_LIBS:-}" ]; then
   libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
   # What SKIP_LIBS=1 and scripts/build-openssl-fuzzers.sh take as the current libraries: only this
   # build sets it (test:upstream and the reproducibility check call build-libs.sh too).
-  echo "$libs" > "$OPENSSL_WASM_CACHE/last-libs"
+  [ -n "$asan" ] || echo "$libs" > "$OPENSSL_WASM_CACHE/last-libs"
 else
   libs=$(cat "$OPENSSL_WASM_CACHE/last-libs")
+fi
+
+if [ -n "$asan" ]; then
+  stage "wasm modules with AddressSanitizer (build/asan/, not shipped)"
+  scripts/link-module.sh "$libs" --asan
+  end_stage
+  exit 0
 fi
 
 if [ -z "${SKIP_MODULE:-}" ]; then

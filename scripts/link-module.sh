@@ -2,11 +2,23 @@
 # Links wasm/openssl.wasm and wasm/openssl-simd.wasm: wasm/shims.c plus the OpenSSL libraries, as
 # standalone modules (no emscripten JS glue; ts/loader supplies the few imports), exporting exactly
 # wasm/exports.txt.
-# Usage: scripts/link-module.sh LIBS_DIR   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
+# Usage: scripts/link-module.sh LIBS_DIR [--asan]   (LIBS_DIR holds lib/ and include/, from build-libs.sh)
+#   --asan  the same two modules with AddressSanitizer, into build/asan/ (never shipped; for
+#           `npm run fuzz -- --asan`): this project's C (wasm/shims.c, ticket-keys.c, heap-growth.c,
+#           wasm/simd/*.c) instrumented, every allocation (OpenSSL's too) with ASan's redzones and
+#           quarantine; OpenSSL's own code is not instrumented (the libraries are the shipped ones).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 libs=$1
 cd "$root"
+outdir=wasm asan=()
+if [ "${2:-}" = --asan ]; then
+  outdir=build/asan
+  # asan-support.c stands in for the JS glue ASan expects and adds a self-test; mallinfo() (the
+  # heapInUse of ossl.stats()) is answered from ASan's allocator, dlmalloc being replaced.
+  asan=(-fsanitize=address wasm/asan-support.c -Wl,--wrap=mallinfo)
+  mkdir -p "$outdir"
+fi
 exported=$(node scripts/exports.mjs --emcc)
 echo "    $(echo "$exported" | tr ',' '\n' | wc -l) exports from wasm/exports.txt"
 # The osw_js_* functions of wasm/shims.c come from JavaScript (ts/raw/imports.ts). emcc only accepts
@@ -22,14 +34,14 @@ link() {
   local out=$1; shift
   emcc -O2 -Wall -Werror \
     -I"$libs/include" -Iwasm \
-    "$@" wasm/shims.c wasm/ticket-keys.c wasm/heap-growth.c "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
+    "$@" wasm/shims.c wasm/ticket-keys.c wasm/heap-growth.c ${asan[@]+"${asan[@]}"} "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" \
     -sSTANDALONE_WASM --no-entry \
     -sALLOW_MEMORY_GROWTH=1 -Wl,--wrap=emscripten_resize_heap \
-    -sEXPORTED_FUNCTIONS="$exported" \
+    -sEXPORTED_FUNCTIONS="$exported${asan[0]:+,_osw_asan_selftest}" \
     --js-library "$jslib" \
     -o "build/$out.tmp.wasm"
   node scripts/check-exports.mjs "build/$out.tmp.wasm"
-  mv "build/$out.tmp.wasm" "wasm/$out.wasm"
+  mv "build/$out.tmp.wasm" "$outdir/$out.wasm"
 }
 
 # The plain module: any engine with WebAssembly 1.0.
@@ -42,8 +54,10 @@ link openssl
 echo "    openssl-simd.wasm (SIMD128, bulk memory)"
 simd_objects=()
 for f in chacha20-simd poly1305-simd aes-simd memory; do
+  # Under ASan, memcpy, memmove and memset are the sanitizer's own, which check both ranges.
+  [ "$f" = memory ] && [ ${#asan[@]} -gt 0 ] && continue
   feature=-msimd128; [ "$f" = memory ] && feature=-mbulk-memory
-  emcc -O3 "$feature" -Wall -Wextra -Werror -c "wasm/simd/$f.c" -o "build/$f.o"
+  emcc -O3 "$feature" ${asan[0]:+-fsanitize=address} -Wall -Wextra -Werror -c "wasm/simd/$f.c" -o "build/$f.o"
   simd_objects+=("build/$f.o")
 done
 link openssl-simd "${simd_objects[@]}"

@@ -7,6 +7,7 @@ import type { FuzzTarget } from './target.ts';
 
 export const serverFlightTarget: FuzzTarget = {
   name: 'server-flight',
+  mustReach: ['reused=true'],
   async setup({ ossl, fixtures }) {
     const sctx = serverContext(ossl, fixtures);
     const template = fixtureSession(ossl, fixtures, 'tls12-id');

@@ -18,6 +18,7 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 
 export const serverStoreTarget: FuzzTarget = {
   name: 'server-store',
+  mustReach: ['resumed, whole handshake done/done reused=true'],
   async setup({ ossl, fixtures }) {
     let answer: Uint8Array = new Uint8Array(0);
     const storeErrors: unknown[] = [];
