@@ -95,7 +95,7 @@ touch "$tree" # its last use, for scripts/clean-cache.sh
 # build, while SSL_CTX_new and the rest come from the library under test. Same flags as the other
 # test programs (the Makefile's BIN_CFLAGS), plus the recipe's (test/build.info).
 secrets_objects() {
-  local out=$1 cflags o
+  local out=$1 cflags o pass
   cflags=$(cd "$tree" && printf 'osw-print-flags:\n\t@echo $(BIN_CFLAGS) $(BIN_CPPFLAGS)\n' | make -s -f Makefile -f - osw-print-flags)
   cflags="$cflags -DOPENSSL_NO_KTLS -I. -Iinclude -Iapps/include"
   : > "$out/t13-rename.h"
