@@ -11,8 +11,16 @@
 #                                                    (default ~/.cache/openssl-wasm; kept outside the clone)
 #   OPENSSL_WASM_AES_CONST_TIME=1                    constant-time AES (slower; see bench/README.md)
 #   SKIP_LIBS=1 / SKIP_MODULE=1                      (contributors) reuse what is there
+# ./build.sh --asan: only the AddressSanitizer modules, into build/asan/ (never shipped; for
+# `npm run fuzz -- --asan`), from the same libraries.
 set -euo pipefail
 cd "$(dirname "$0")"
+asan=""
+case "${1:-}" in
+  --asan) asan=1 ;;
+  "") ;;
+  *) echo "usage: ./build.sh [--asan]" >&2; exit 2 ;;
+esac
 root=$(pwd)
 export OPENSSL_WASM_CACHE=${OPENSSL_WASM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openssl-wasm}
 # Debian's emscripten needs its JS dependencies (acorn, ...) from the system node path.
@@ -49,21 +57,32 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# ASan (--asan): the 3.5 line's modules only, into build/asan/ (never shipped).
 lines=${OPENSSL_WASM_LINES:-3.5 4.0}
+[ -n "$asan" ] && lines=3.5
 modules=()
 for line in $lines; do
   export OPENSSL_WASM_LINE=$line
   dir=wasm; [ "$line" = 3.5 ] || dir=wasm/$line
   modules+=("$dir/openssl.wasm" "$dir/openssl-simd.wasm")
+  # What SKIP_LIBS=1 and scripts/build-openssl-fuzzers.sh take as the line's current libraries: only
+  # this build sets it (test:upstream and the reproducibility check call build-libs.sh too).
+  last="$OPENSSL_WASM_CACHE/last-libs"; [ "$line" = 3.5 ] || last="$last-$line"
   if [ -z "${SKIP_LIBS:-}" ]; then
     stage "OpenSSL $line source"
     tarball=$(openssl-src/fetch.sh)
     stage "OpenSSL $line libraries (emcc)"
     libs=$(scripts/build-libs.sh "$tarball" "$emcc_version")
-  elif [ -z "${SKIP_MODULE:-}" ]; then
-    last="$OPENSSL_WASM_CACHE/last-libs"; [ "$line" = 3.5 ] || last="$last-$line"
+    [ -n "$asan" ] || echo "$libs" > "$last"
+  elif [ -z "${SKIP_MODULE:-}" ] || [ -n "$asan" ]; then
     [ -f "$last" ] || die "SKIP_LIBS=1 but no OpenSSL $line libraries were built yet ($last): run ./build.sh once without SKIP_LIBS"
     libs=$(cat "$last")
+  fi
+  if [ -n "$asan" ]; then
+    stage "wasm modules with AddressSanitizer (build/asan/, not shipped)"
+    scripts/link-module.sh "$libs" --asan
+    end_stage
+    exit 0
   fi
   if [ -z "${SKIP_MODULE:-}" ]; then
     stage "wasm modules, line $line"

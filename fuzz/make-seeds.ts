@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { constants as C, type Connection, type Context, type OpenSSL, type Session } from '../ts/index.ts';
 import { writeCorpus } from './corpus-write.ts';
 import { loadEnv } from './env.ts';
-import { clientContext, fixtureURL, loadFixtures, SESSION_NAMES, seededServerContext, serverContext, type Fixtures } from './targets/fixtures.ts';
+import { clientContext, fixtureSession, fixtureURL, loadFixtures, SESSION_NAMES, seededServerContext, serverContext, type Fixtures } from './targets/fixtures.ts';
 import { SEALED_KEYS, SEALED_LABEL } from './targets/sealed-value.ts';
 import { ValueSealer } from '../ts/stores/sealed-value.ts';
 
@@ -86,6 +86,11 @@ for (const [i, offered] of [null, ...sessions].entries()) {
 for (const n of SESSION_NAMES) {
   seeds.session.push(f.sessions[n]!);
   seeds['server-store'].push(f.sessions[n]!);
+  // And as the server would store it, with the fixtures' ten-year timeout: a seed that resumes on
+  // every replay (a client session's own timeout, 2 hours, expires the day it was made).
+  const s = fixtureSession(ossl, f, n)!;
+  seeds['server-store'].push(s.toDER());
+  s.free();
 }
 seeds['server-store'].push(new Uint8Array(0));
 const utf8 = new TextEncoder();

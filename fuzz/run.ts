@@ -5,10 +5,13 @@
 // to the clean-failure contract (fuzz/contract.ts); the first violation is saved to fuzz/crashes/
 // and stops the run. The inputs tried are fixed by --seed and the corpus.
 //
-//   npm run fuzz -- [--target NAME[,NAME]] [--runs N] [--seconds S] [--seed N] [--save] [--make-seeds]
+//   npm run fuzz -- [--target NAME[,NAME]] [--runs N] [--seconds S] [--seed N] [--save] [--make-seeds] [--asan]
 //     --runs/--seconds  per target (defaults 2000 runs, no time limit; the first reached ends it)
 //     --list            print each corpus input's outcome
 //     --save            write back each corpus minimised: the smallest input for each outcome seen
+//     --asan            on the AddressSanitizer modules (`./build.sh --asan`, build/asan/): an
+//                       overflow in this project's C aborts the module, a trap the contract reports
+import { checkAsan } from './asan.ts';
 import { ContractViolation, runChecked } from './contract.ts';
 import { readCorpus, readIndex } from './corpus.ts';
 import { writeCorpus, writeCrash } from './corpus-write.ts';
@@ -32,7 +35,8 @@ const seed = Number(opt('seed') ?? 1);
 const unknown = names.filter(n => !TARGETS.some(t => t.name === n));
 if (unknown.length) { console.error(`unknown target ${unknown.join(', ')}; targets: ${TARGETS.map(t => t.name).join(', ')}`); process.exit(2); }
 
-const env = await loadEnv();
+if (flag('asan')) await checkAsan();
+const env = await loadEnv({ asan: flag('asan') });
 const index = await readIndex();
 let failed = false;
 for (const target of TARGETS.filter(t => names.includes(t.name))) {

@@ -2,7 +2,9 @@
 # Builds libcrypto.a and libssl.a with emcc and prints the directory holding lib/ and include/.
 # Usage: [OPENSSL_WASM_LINE=4.0] scripts/build-libs.sh TARBALL "EMCC VERSION LINE"
 # Cached in $OPENSSL_WASM_CACHE/libs-<key>, the key hashing the pin, the patches, the configure flags
-# and the compiler version: a second run with nothing changed returns at once.
+# and the compiler version: a second run with nothing changed returns at once. It records nothing
+# else: build.sh, not its other callers (test-upstream.sh, check-reproducible.sh), writes last-libs.
+# The directory's time is set at each use: scripts/clean-cache.sh removes the ones unused for long.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tarball=$1; emcc_version=$2
@@ -24,12 +26,10 @@ key=$( { cat "$OPENSSL_PIN_FILE"; cat $OPENSSL_PATCH_FILES; echo "$flags"; echo 
 # so that libraries built before this line are rebuilt once.
 key=$(echo "$key reproducible-1" | sha256sum | cut -c1-16)
 out="$cache/libs-$OPENSSL_VERSION-$key"
-# The line's newest libraries, for SKIP_LIBS=1 (3.5 keeps the name it always had).
-last="$cache/last-libs"; [ "$OPENSSL_LINE" = 3.5 ] || last="$cache/last-libs-$OPENSSL_LINE"
 mkdir -p "$cache"
 if [ -f "$out/lib/libssl.a" ] && [ -f "$out/lib/libcrypto.a" ]; then
   log "cached: $out"
-  echo "$out" > "$last"
+  touch "$out"
   echo "$out"; exit 0
 fi
 
@@ -81,6 +81,5 @@ cp "$work/libcrypto.a" "$work/libssl.a" "$out.tmp/lib/"
 cp -r "$work/include" "$out.tmp/include"
 mv "$out.tmp" "$out"
 rm -rf "$work"
-echo "$out" > "$last"
 log "libraries in $out"
 echo "$out"

@@ -36,9 +36,8 @@ libs=${LIBS_DIR:-$("$root/scripts/build-libs.sh" "$("$root/openssl-src/fetch.sh"
 
 # The programs built, and the object files of each, as OpenSSL's Makefile lists them; the openssl
 # app because the ssl_old_test recipe lists the suites to try with `openssl ciphers`.
-# tls13secretstest is not among them: OpenSSL builds it only with shared libraries (it redefines
-# libssl's internal functions: a static link would need --allow-multiple-definition, which
-# emscripten 3.1.6's wasm-ld lacks); the runner reports it as skipped.
+# tls13secretstest is linked beside them (secrets_objects, below): OpenSSL builds it only with
+# shared libraries, so its Makefile has no rule for it.
 programs=(test/sslapitest test/ssl_test test/evp_test test/recordlentest test/sslbuffertest test/ssl_old_test apps/openssl)
 # The objects of a program (or archive) as its Makefile rule lists them.
 objects_of() { awk -v t="$1:" '$1==t{p=1} p&&/^\t/{exit} p{for(i=1;i<=NF;i++) if($i ~ /\.o$/) print $i}' "$tree/Makefile"; }
@@ -86,6 +85,35 @@ if [ ! -f "$tree/.objects-built" ]; then
   log "objects done in $(( $(date +%s) - t0 ))s"
 fi
 # --- end tree
+touch "$tree" # its last use, for scripts/clean-cache.sh
+
+# secrets_objects DIR: tls13secretstest's objects, compiled into DIR, printed. OpenSSL builds it only
+# with shared libraries: it compiles its own copy of ssl/tls13_enc.c, whose calls into the rest of
+# libssl (ssl_handshake_hash, ssl_log_secret, ...) go to the test's mocks, the shared libssl keeping
+# its own definitions of those names hidden. A static link would have two definitions of each, and
+# emscripten 3.1.6's wasm-ld has no --allow-multiple-definition: so both files are compiled with
+# every symbol they define renamed (osw_t13_*, a header of #defines made from their own symbol
+# tables), which keeps the test, its tls13_enc.c and the mocks calling each other, as in the shared
+# build, while SSL_CTX_new and the rest come from the library under test. Same flags as the other
+# test programs (the Makefile's BIN_CFLAGS), plus the recipe's (test/build.info).
+secrets_objects() {
+  local out=$1 cflags o pass
+  cflags=$(cd "$tree" && printf 'osw-print-flags:\n\t@echo $(BIN_CFLAGS) $(BIN_CPPFLAGS)\n' | make -s -f Makefile -f - osw-print-flags)
+  cflags="$cflags -DOPENSSL_NO_KTLS -I. -Iinclude -Iapps/include"
+  : > "$out/t13-rename.h"
+  for pass in names renamed; do
+    for o in test/tls13secretstest ssl/tls13_enc; do
+      # shellcheck disable=SC2086
+      (cd "$tree" && emcc $cflags -include "$out/t13-rename.h" -c "$o.c" -o "$out/t13-${o#*/}.o") >&2 \
+        || die "compiling $o.c for tls13secretstest failed"
+    done
+    [ "$pass" = renamed ] && break
+    emnm --defined-only --extern-only "$out"/t13-*.o | awk 'NF == 3 {print $3}' | grep -vx setup_tests | sort -u \
+      | sed 's/.*/#define & osw_t13_&/' > "$out/t13-rename.h.tmp"
+    mv "$out/t13-rename.h.tmp" "$out/t13-rename.h"
+  done
+  echo "$out/t13-tls13secretstest.o $out/t13-tls13_enc.o"
+}
 
 # link VARIANT: the programs for one module, in $tree/bin-<key2>/, printed.
 link() {
@@ -95,7 +123,7 @@ link() {
   [ "$variant" = simd ] && srcs=(chacha20-simd poly1305-simd aes-simd ghash-simd memory)
   local key2
   key2=$( { echo "$variant"; cat "$libs/lib/libssl.a" "$libs/lib/libcrypto.a" | sha256sum;
-            for f in "${srcs[@]}"; do cat "$root/wasm/simd/$f.c"; done; cat "$root/scripts/test-upstream-env.js"; sed -n '/^link()/,/^}/p' "$0"; } \
+            for f in "${srcs[@]}"; do cat "$root/wasm/simd/$f.c"; done; cat "$root/scripts/test-upstream-env.js"; sed -n '/^secrets_objects()/,/^}/p;/^link()/,/^}/p' "$0"; } \
           | sha256sum | cut -c1-16)
   local bin="$tree/bin-$variant-$key2"
   if [ -f "$bin/.linked" ]; then log "$variant: cached $bin"; echo "$bin"; return; fi
@@ -110,10 +138,10 @@ link() {
     extra+=("$bin/$f.o")
     trace+=("-Wl,--trace-symbol=${replaces[$f]}")
   done
-  for p in "${programs[@]}"; do
+  for p in "${programs[@]}" test/tls13secretstest; do
     local objs helpers=test/libtestutil.a name=${p#*/}
     [ "${p%%/*}" = apps ] && helpers=apps/libapps.a
-    objs=$(objects_of "$p" | sed "s|^|$tree/|")
+    if [ "$name" = tls13secretstest ]; then objs=$(secrets_objects "$bin"); else objs=$(objects_of "$p" | sed "s|^|$tree/|"); fi
     log "$variant: linking $name"
     # Node with emscripten's JavaScript runtime: NODERAWFS gives the programs the real file system
     # (the source tree's certificates and data files); the pre-js passes the environment through

@@ -9,11 +9,13 @@ export const clientFlightTarget: FuzzTarget = {
   name: 'client-flight',
   async setup({ ossl, fixtures }) {
     const cctx = clientContext(ossl, fixtures);
-    const sessions = SESSION_NAMES.map(n => fixtureSession(ossl, fixtures, n));
+    const templates = SESSION_NAMES.map(n => fixtureSession(ossl, fixtures, n));
     return {
       instances: [ossl],
       async run(input) {
-        const session = input.length ? sessions[input[0] % sessions.length] : null;
+        // A copy each input: a fatal alert marks the session offered not resumable (ssl3_send_alert
+        // removes it), and a shared one would go unoffered after the first failure.
+        const session = input.length ? templates[input[0] % templates.length]?.dup() : null;
         const c = cctx.createConnection({ serverName: 'localhost', session: session ?? undefined });
         try {
           await advance(c);
@@ -23,9 +25,10 @@ export const clientFlightTarget: FuzzTarget = {
           return `${p} ${c.protocol ?? '-'} reused=${c.sessionReused}`;
         } finally {
           c.free();
+          session?.free();
         }
       },
-      free() { cctx.free(); for (const s of sessions) s?.free(); },
+      free() { cctx.free(); for (const t of templates) t?.free(); },
     };
   },
 };

@@ -29,7 +29,7 @@ const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
 /** Fixed ticket keys, so that tickets in committed inputs open on every replay. */
 export const TICKET_KEYS = [{ name: fill(16, 0x4e), aesKey: fill(32, 0xae), hmacKey: fill(32, 0x4d) }];
 /** Ten years: sessions and tickets in committed inputs do not expire. */
-const TIMEOUT = 10 * 365 * 86400;
+export const TIMEOUT = 10 * 365 * 86400;
 
 /** A server accepting TLS 1.2 and 1.3 on the test certificate, with the fixed ticket keys. */
 export function serverContext(ossl: OpenSSL, f: Fixtures, extra: Record<string, unknown> = {}): Context {

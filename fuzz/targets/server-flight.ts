@@ -2,16 +2,22 @@
 // client flights: ClientHellos offering a session id, a TLS 1.2 ticket or a TLS 1.3 PSK, and the
 // flights after them, mutated.
 import { advance } from './drive.ts';
-import { seededServerContext } from './fixtures.ts';
+import { fixtureSession, serverContext } from './fixtures.ts';
 import type { FuzzTarget } from './target.ts';
 
 export const serverFlightTarget: FuzzTarget = {
   name: 'server-flight',
+  mustReach: ['reused=true'],
   async setup({ ossl, fixtures }) {
-    const sctx = seededServerContext(ossl, fixtures);
+    const sctx = serverContext(ossl, fixtures);
+    const template = fixtureSession(ossl, fixtures, 'tls12-id');
     return {
       instances: [ossl],
       async run(input) {
+        // Seeded afresh each input: a fatal alert during a resumption removes the session from the
+        // cache (ssl3_send_alert), and every later input offering its id would find nothing.
+        const seeded = template?.dup();
+        if (seeded) sctx.addSession(seeded);
         const srv = sctx.createConnection();
         try {
           srv.receive(input);
@@ -20,9 +26,12 @@ export const serverFlightTarget: FuzzTarget = {
           return `${p} out=${out > 0} ${srv.protocol ?? '-'} reused=${srv.sessionReused}`;
         } finally {
           srv.free();
+          // The seeded session and any a full handshake cached: the cache is the same for every input.
+          sctx.flushSessions(0x7fffffff); // the latest time it takes (2038): after every 10-year timeout made now
+          seeded?.free();
         }
       },
-      free() { sctx.free(); },
+      free() { sctx.free(); template?.free(); },
     };
   },
 };

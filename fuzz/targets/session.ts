@@ -11,6 +11,7 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 
 export const sessionTarget: FuzzTarget = {
   name: 'session',
+  mustReach: ['reused=true TLSv1.2', 'reused=true TLSv1.3'],
   async setup({ ossl, fixtures }) {
     const sctx = serverContext(ossl, fixtures), cctx = clientContext(ossl, fixtures);
     // A client offering a TLS 1.2 session caps itself at 1.2, or the server would choose 1.3 and never resume it.

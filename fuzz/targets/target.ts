@@ -23,5 +23,11 @@ export interface FuzzTarget {
   name: string;
   /** Errors besides OpenSSLError, TypeError and RangeError that are this target's clean failures. */
   allowedErrors?: Function[];
+  /**
+   * Text that some outcome of the committed corpus must contain (the replay checks it): what the
+   * target exists to reach, such as a resumption, which a fixture session that expired or stopped
+   * being resumable would silently lose.
+   */
+  mustReach?: string[];
   setup(env: FuzzEnv): Promise<TargetState>;
 }

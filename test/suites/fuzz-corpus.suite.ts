@@ -40,6 +40,7 @@ suite('fuzz corpus', test => {
       }
       ok(Math.abs(heap[1] - heap[0]) <= SLACK, `heapInUse is the same after a second pass (${heap.join(', ')})`);
       ok(outcomes.size > 1, `the corpus reaches more than one outcome (${[...outcomes].join(' | ')})`);
+      for (const want of target.mustReach ?? []) ok([...outcomes].some(o => o.includes(want)), `some corpus input reaches "${want}" (${[...outcomes].join(' | ')})`);
       state.free();
       await assertNoHandles(env.ossl, target.name);
       await assertNoHandles(env.plain, `${target.name} (plain build)`);
