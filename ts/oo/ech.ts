@@ -25,6 +25,15 @@ const OSSL_ECHSTORE_ALL = -2;
 /** SSL_OP_ECH_GREASE (ssl.h, 4.0): clients send a GREASE ECH extension. */
 const SSL_OP_ECH_GREASE = 1n << 37n;
 
+/** The largest ECHConfigList: a 16-bit length and that many bytes (RFC 9849 4). */
+export const MAX_ECH_CONFIG_LIST_BYTES = 2 + 0xffff;
+/** The longest base64 text of one, with room for line breaks and spaces. */
+const MAX_ECH_CONFIG_LIST_CHARS = 2 * Math.ceil(MAX_ECH_CONFIG_LIST_BYTES / 3) * 4;
+/** The longest ECH PEM file read: a private key (well under 8 KiB) and one ECHConfigList in base64. */
+export const MAX_ECH_PEM_CHARS = 8192 + MAX_ECH_CONFIG_LIST_CHARS;
+/** The most keys in one ECH key store: config_id is one byte, so more could not all be told apart. */
+export const MAX_ECH_KEYS = 256;
+
 /** Options of OpenSSL.generateEchKey, as `openssl ech` takes them. */
 export interface EchKeyOptions {
   /** The ECHConfig's public_name (`-public_name`): the name in the outer ClientHello, the one an observer sees. */
@@ -122,8 +131,17 @@ function keyParts(key: EchServerKey, where: string): { pem: string; retry: boole
 /** Reads each key's PEM into `es` (OSSL_ECHSTORE_read_pem), naming the one OpenSSL refused. */
 function readKeys(core: Core, capi: EchCapi, es: Ptr<'OSSL_ECHSTORE'>, keys: readonly EchServerKey[], where: string): void {
   if (!Array.isArray(keys)) throw new TypeError(`${where}: keys must be an array of ECH PEM strings or { pem, retry? }`);
-  keys.forEach((key, i) => {
-    const { pem, retry } = keyParts(key, where);
+  if (keys.length > MAX_ECH_KEYS) {
+    throw new RangeError(`${where}: ${keys.length} keys, more than ${MAX_ECH_KEYS} (an ECHConfig's config_id is one byte): retire old keys first`);
+  }
+  // Checked before any is read, so a bad one late in the list leaves nothing half done.
+  const parts = keys.map(key => keyParts(key, where));
+  parts.forEach(({ pem }, i) => {
+    if (pem.length > MAX_ECH_PEM_CHARS) {
+      throw new RangeError(`${where}: key ${i} is ${pem.length} characters, more than an ECH PEM file holds (at most ${MAX_ECH_PEM_CHARS}); nothing was copied into linear memory`);
+    }
+  });
+  parts.forEach(({ pem, retry }, i) => {
     capi.ERR_clear_error();
     // The PEM holds a private key: its copy in linear memory is zeroed when read (s.bytes(, true)).
     const bytes = new TextEncoder().encode(pem);
@@ -146,9 +164,8 @@ export function generateEchKey(core: Core, options: EchKeyOptions): string {
   const capi = requireLine40(core.raw, 'generateEchKey');
   if (options === null || typeof options !== 'object') throw new TypeError('generateEchKey: options must be { publicName, suite?, maxNameLength? }');
   const { publicName, suite, maxNameLength = 0 } = options;
-  if (typeof publicName !== 'string' || publicName === '' || publicName.length > 255) {
-    throw new TypeError('generateEchKey: publicName must be a DNS name of 1 to 255 characters');
-  }
+  if (typeof publicName !== 'string' || publicName === '') throw new TypeError('generateEchKey: publicName must be a DNS name of 1 to 255 characters');
+  if (publicName.length > 255) throw new RangeError(`generateEchKey: publicName is ${publicName.length} characters; a DNS name has at most 255`);
   if (suite !== undefined && typeof suite !== 'string') throw new TypeError("generateEchKey: suite must be a string such as 'X25519,hkdf-sha256,aes-128-gcm'");
   if (!Number.isInteger(maxNameLength) || maxNameLength < 0 || maxNameLength > 255) {
     throw new RangeError(`generateEchKey: maxNameLength must be an integer from 0 to 255, got ${String(maxNameLength)}`);
@@ -256,6 +273,13 @@ export function checkClientEch(o: unknown, where: string): asserts o is ClientEc
   const e = o as ClientEchOptions;
   if (e.configList !== undefined && typeof e.configList !== 'string' && !(e.configList instanceof Uint8Array)) {
     throw new TypeError(`${where}: ech.configList must be the base64 text of an ECHConfigList or its bytes`);
+  }
+  if (e.configList !== undefined) {
+    const [size, max, unit] = typeof e.configList === 'string' ? [e.configList.length, MAX_ECH_CONFIG_LIST_CHARS, 'characters'] : [e.configList.length, MAX_ECH_CONFIG_LIST_BYTES, 'bytes'];
+    if (size > max) {
+      throw new RangeError(`${where}: ech.configList is ${size} ${unit}, more than an ECHConfigList can be (at most ${MAX_ECH_CONFIG_LIST_BYTES} bytes, ${max} ${unit} here): ` +
+        "pass the `ech=` value of the server's HTTPS record");
+    }
   }
   if (e.configList === undefined && !e.grease) throw new TypeError(`${where}: ech needs a configList, or grease: true`);
   if (e.outerServerName !== undefined && (typeof e.outerServerName !== 'string' || e.outerServerName === '')) throw new TypeError(`${where}: ech.outerServerName must be a non-empty string`);
