@@ -5,7 +5,7 @@ import { requireBytes } from '../raw/memory.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
 import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions, type TraceListener } from './connection.ts';
-import { toBytes, type Core } from './core.ts';
+import { MAX_PRIVATE_KEY_PEM_CHARS, refuseLongPem, toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
 import { addRevocationLists, usePkcs12 } from './credentials.ts';
@@ -355,6 +355,7 @@ export class Context extends Handle<'SSL_CTX'> {
     // With no callback, OpenSSL's PEM_def_callback takes `u` as the passphrase (a NUL-terminated
     // string); staged as a secret, so it is zeroed when the scope frees it. Without one, the empty
     // passphrase (as Node's): an encrypted key then fails to decrypt instead of asking a terminal.
+    refuseLongPem(str(keyPem, 'privateKey'), 'createContext: options.privateKey', MAX_PRIVATE_KEY_PEM_CHARS, 'any private key takes');
     const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => this.core.mem.scope(s => {
       const pass = new TextEncoder().encode(`${passphrase ?? ''}\0`);
       try {

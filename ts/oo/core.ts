@@ -138,6 +138,7 @@ export class Core {
   readCertificates(pem: string, name: string): Ptr<'X509'>[] {
     const { capi } = this;
     const certs: Ptr<'X509'>[] = [];
+    refuseLongPem(pem, name, MAX_PEM_CERTIFICATE_CHARS, `${MAX_PEM_CERTIFICATES} certificates take`);
     this.withReadBio(pem, bio => {
       for (let i = 0; i <= MAX_PEM_CERTIFICATES; i++) {
         const x = capi.PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -187,6 +188,20 @@ export class Core {
 
 /** The most certificates one PEM text may hold (createContext's certificate or ca, addTrustedCertificates). */
 export const MAX_PEM_CERTIFICATES = 1000;
+/** The longest such text: that many certificates of 32 KiB of PEM each (a post-quantum one is about 10 KiB). */
+export const MAX_PEM_CERTIFICATE_CHARS = MAX_PEM_CERTIFICATES * 32 * 1024;
+/** The longest private key PEM read (an RSA-16384 or ML-DSA-87 key is under 16 KiB). */
+export const MAX_PRIVATE_KEY_PEM_CHARS = 1024 * 1024;
+
+/**
+ * A RangeError for PEM text longer than any that holds what it should: read, it would be copied
+ * into linear memory, which never shrinks, only for the parse to fail.
+ */
+export function refuseLongPem(pem: string, name: string, max: number, what: string): void {
+  if (pem.length > max) {
+    throw new RangeError(`${name} is ${pem.length} characters, more than ${what} (at most ${max} are read); nothing was copied into linear memory`);
+  }
+}
 
 /** Bytes from a string (UTF-8) or bytes, for the id-context and ALPN setters. */
 export function toBytes(v: string | Uint8Array, name: string): Uint8Array {
