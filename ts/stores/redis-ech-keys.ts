@@ -8,7 +8,8 @@
  */
 import type { Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
-import { prefixOf, sealerFor, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
+import { rejectUnknownOptions } from '../oo/options.ts';
+import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
 import { SealedValueError, type ValueSealer } from './sealed-value.ts';
 
 export interface EchKeyRingOptions extends RedisStoreOptions {
@@ -28,6 +29,10 @@ export interface EchKeyRingOptions extends RedisStoreOptions {
 
 interface EchRingEntry { pem: string; created: number }
 
+const ECH_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'publicName', 'suite', 'rotateAfter', 'keepPrevious', 'now', 'onError'];
+/** The most previous keys kept: the installed ring is the newest and these, within a store's 256 (ts/oo/ech.ts). */
+const MAX_PREVIOUS_ECH_KEYS = 255;
+
 /** An ECH key ring in Redis; call refresh() on a schedule on every server. */
 export class RedisEchKeyRing {
   readonly #prefix: string;
@@ -39,12 +44,21 @@ export class RedisEchKeyRing {
   readonly #report: (error: unknown) => void;
 
   constructor(readonly client: RedisLike, readonly openssl: OpenSSL, options: EchKeyRingOptions) {
-    this.#sealer = sealerFor('RedisEchKeyRing', options, 'the ECH private keys, which decrypt every ClientHello');
-    this.#prefix = prefixOf('RedisEchKeyRing', options);
-    if (typeof options.publicName !== 'string' || options.publicName === '') throw new TypeError('RedisEchKeyRing: options.publicName is required');
+    const who = 'RedisEchKeyRing';
+    this.#sealer = sealerFor(who, options, 'the ECH private keys, which decrypt every ClientHello');
+    rejectUnknownOptions(who, options, ECH_RING_OPTIONS);
+    this.#prefix = prefixOf(who, options);
+    if (typeof options.publicName !== 'string' || options.publicName === '') throw new TypeError(`${who}: options.publicName is required`);
+    if (options.suite !== undefined && typeof options.suite !== 'string') throw new TypeError(`${who}: options.suite must be a string such as 'X25519,hkdf-sha256,aes-128-gcm'`);
+    // Checked here, not at the first refresh(): a wrong one would otherwise surface only on a schedule.
+    if (openssl === null || typeof openssl !== 'object' || typeof openssl.generateEchKey !== 'function') {
+      throw new TypeError(`${who}: the second argument must be an OpenSSL instance (of the 4.0 line, for ECH)`);
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError(`${who}: options.now must be a function returning seconds`);
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError(`${who}: options.onError must be a function`);
     this.#options = options;
-    this.#rotateAfter = options.rotateAfter ?? 24 * 3600;
-    this.#keep = options.keepPrevious ?? 2;
+    this.#rotateAfter = seconds(who, 'rotateAfter', options.rotateAfter, 24 * 3600, 1);
+    this.#keep = seconds(who, 'keepPrevious', options.keepPrevious, 2, 0, MAX_PREVIOUS_ECH_KEYS);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#report = options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`));
   }
@@ -59,6 +73,7 @@ export class RedisEchKeyRing {
    * `ech=` should hold (base64).
    */
   async refresh(contexts: readonly Context[]): Promise<Uint8Array> {
+    if (!Array.isArray(contexts)) throw new TypeError('RedisEchKeyRing.refresh: contexts must be an array of server Contexts (it may be empty)');
     const read = await this.#read();
     let ring = read.ring;
     if (ring.length === 0 || this.#now() - ring[0].created >= this.#rotateAfter) ring = await this.#rotate(ring);

@@ -163,7 +163,7 @@ export interface TicketKeyRingOptions extends RedisStoreOptions {
 const TICKET_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'rotateAfter', 'refreshInterval', 'keepPrevious', 'now', 'onError'];
 
 /** A whole number of seconds from `min` up: a TypeError for what is not a number, a RangeError for what is out of range. */
-function seconds(who: string, name: string, value: unknown, fallback: number, min: number, max = 0x7fffffff): number {
+export function seconds(who: string, name: string, value: unknown, fallback: number, min: number, max = 0x7fffffff): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`${who}: options.${name} must be a number, got ${typeof value}`);
   if (!Number.isInteger(value) || value < min || value > max) {
