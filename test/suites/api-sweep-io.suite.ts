@@ -16,6 +16,8 @@ const NODE_EXPORTS: Record<string, string> = {
   createServer: 'below (a given context), node-adapter suite (options)',
   TLSSocket: 'node-adapter suite (made by connect and createServer)',
   nodeTicketKey: 'node-adapter suite (48 bytes, as Node)',
+  createSecureContext: 'below (wrong types, oversized input); node-options-parity suite (Node\'s codes)',
+  SecureContext: 'made by createSecureContext (holds options, no handle: no instance to free or mix up); connect() takes only ours (node-options-parity suite)',
   defaultInstance: 'default-instance suite',
 };
 const DENO_EXPORTS: Record<string, string> = {
@@ -62,6 +64,31 @@ suite('public API sweep: Node and Deno entries', test => {
       mine.free();
       theirs.free();
     }
+  });
+
+  test('createSecureContext: wrong types are a TypeError, oversized PEM a RangeError; nothing is left in the instance', async () => {
+    const o = await load();
+    const p = await pki();
+    const problems: string[] = [];
+    const expect = (label: string, fn: () => unknown, ...classes: (new (...a: never[]) => Error)[]) => {
+      try {
+        fn();
+        problems.push(`${label}: accepted silently`);
+      } catch (e) {
+        if (!classes.some(c => e instanceof c)) problems.push(`${label}: ${(e as Error).name}: ${(e as Error).message.slice(0, 160)} (wanted ${classes.map(c => c.name).join(' or ')})`);
+      }
+    };
+    for (const [label, options] of [
+      ['null', null], ['a number', 5], ['an unknown option', { bogus: 1 }], ['openssl not an instance', { openssl: 5 }],
+      ['cert a number', { openssl: o, cert: 5, key: p.key }], ['key an object', { openssl: o, cert: p.cert, key: {} }],
+      ['secureContext inside', { openssl: o, secureContext: {} }],
+    ] as const) expect(`createSecureContext(${label})`, () => nodeEntry.createSecureContext(options as never), TypeError);
+    // 64 Mi characters of certificate: refused before it is copied in (a RangeError), or out of memory named as such.
+    expect('createSecureContext(64 MiB cert)', () => nodeEntry.createSecureContext({ openssl: o, cert: '-'.repeat(64 << 20), key: p.key }), RangeError, api.OutOfMemoryError);
+    // The good use, for contrast.
+    assert.ok(nodeEntry.createSecureContext({ openssl: o, cert: p.cert, key: p.key }) instanceof nodeEntry.SecureContext);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 }, 'nothing is held');
   });
 
   test('connectDeno and listenDeno refuse a freed context, and connectDeno one of another instance than options.openssl', async () => {

@@ -12,6 +12,7 @@ import {
   Session, TLSEngine, handshakeInMemory, type EngineEvents,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
+import { testLine } from '../lib/line.ts';
 import { pipePair } from '../lib/memory-pair.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
@@ -103,6 +104,23 @@ function gigabyte(): Uint8Array {
 }
 
 const bytes = (n: number) => new Uint8Array(n);
+
+/**
+ * An ECH member's use on the line under test: on 3.5, a TypeError naming the 4.0 line (its
+ * documented answer there); on 4.0, `use`. Misuse rows are TypeErrors on both lines.
+ */
+function onEchLine<R>(use: () => R): R | undefined {
+  if (testLine === '4.0') return use();
+  const r = outcome(use);
+  if (!r.ok && r.error instanceof FreedHandleError) throw r.error; // the after-free check's answer
+  const e = assert.throws(use, TypeError);
+  assert.match((e as Error).message, /needs the OpenSSL 4\.0 line.*line: '4\.0'/);
+  return undefined;
+}
+/** A new ECH key of `o` (4.0 line; on 3.5 the generating call is what onEchLine checks). */
+const echKey = (o: OpenSSL) => o.generateEchKey({ publicName: 'public.example' });
+/** Oversized-input rows that only the 4.0 line reaches (on 3.5 the line's TypeError comes first). */
+const on40 = <R>(rows: R[]): R[] => testLine === '4.0' ? rows : [];
 
 /**
  * Runs a use that this handle's state refuses (a client's readEarlyData, a handshake already
@@ -218,6 +236,14 @@ const CONNECTION: Table<Connection> = {
   earlyDataStatus: getter('earlyDataStatus'),
   earlyDataWritten: getter('earlyDataWritten'),
   denyEarlyData: { role: 'server', use: c => c.denyEarlyData() },
+  peerTempKey: {
+    // null after a KEM group (the default X25519MLKEM768: the server sends a ciphertext, not a key)
+    use: c => { const k = c.peerTempKey; assert.ok(k === null ? /MLKEM/.test(c.group ?? '') : k.bits > 0, `${c.group}: ${JSON.stringify(k)}`); },
+  },
+  sharedSignatureAlgorithms: { role: 'server', use: c => assert.ok(c.sharedSignatureAlgorithms.length > 0) },
+  // ECH (4.0 line): on 3.5 both are null, as documented; on 4.0 a client without ECH says 'not-configured'.
+  ech: { use: c => assert.equal(c.ech?.status ?? null, testLine === '4.0' ? 'not-configured' : null) },
+  echRetryConfigs: { use: c => assert.equal(c.echRetryConfigs, null, 'no ECH, no retry configs') },
 };
 
 const CONTEXT: Table<Context> = {
@@ -237,8 +263,14 @@ const CONTEXT: Table<Context> = {
     use: x => x.createConnection(x.role === 'client' ? { serverName: 'localhost' } : {}).free(),
     foreign: [(x, w) => x.createConnection({ serverName: 'localhost', session: w.other.session })],
     wrong: [x => x.createConnection(5 as never), x => x.createConnection({ bogus: 1 } as never), x => x.createConnection({ serverName: 5 } as never),
-      x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 'big' } as never)],
-    oversized: [x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 2 ** 60 })],
+      x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 'big' } as never),
+      x => x.createConnection({ serverName: 'localhost', ech: 5 } as never), x => x.createConnection({ serverName: 'localhost', ech: { configList: 5 } } as never),
+      x => x.createConnection({ serverName: 'localhost', ech: {} }), x => x.createConnection({ serverName: 'localhost', ech: { grease: true, outerServerName: 'o' } })],
+    oversized: [x => x.createConnection({ serverName: 'localhost', maxIncomingBytes: 2 ** 60 }),
+      // more than an ECHConfigList can be (a 16-bit length): refused before the line is asked
+      // (a client's option: a server context's row asks the world's client context)
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: bytes(1 << 20) } }),
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: 'A'.repeat(64 << 20) } })],
   },
   sessionCacheMode: { use: x => { x.sessionCacheMode = x.sessionCacheMode; }, wrong: [x => { x.sessionCacheMode = 'x' as never; }, x => { x.sessionCacheMode = -1; }] },
   sessionCacheSize: { use: x => { x.sessionCacheSize = x.sessionCacheSize; }, wrong: [x => { x.sessionCacheSize = 'x' as never; }], oversized: [x => { x.sessionCacheSize = 2 ** 40; }] },
@@ -284,6 +316,16 @@ const CONTEXT: Table<Context> = {
   },
   clientHelloHandler: getter('clientHelloHandler'),
   assertMayUse: { internal: "the session checks of setSession, addSession and onGet's answer" },
+  // ECH (4.0 line; on 3.5 a TypeError naming it).
+  setEchKeys: {
+    role: 'server',
+    // (on 3.5 with text that is never read: the line, or a freed context, is refused first)
+    use: (x, w) => onEchLine(() => { x.setEchKeys([testLine === '4.0' ? echKey(w.o) : 'unread']); assert.equal(x.echKeys.length, 1); }),
+    wrong: [x => x.setEchKeys('pem' as never), x => x.setEchKeys([5] as never), x => x.setEchKeys([{ pem: 5 }] as never), x => x.setEchKeys([null] as never),
+      (x, w) => x.setEchKeys([{ pem: testLine === '4.0' ? echKey(w.o) : '', retry: 'yes' as never }])],
+    oversized: on40([x => x.setEchKeys(['-'.repeat(64 << 20)]), (x, w) => x.setEchKeys(new Array<string>(257).fill(echKey(w.o)))]),
+  },
+  echKeys: { use: x => onEchLine(() => assert.deepEqual(x.echKeys, [])) },
 };
 
 const SESSION: Table<Session> = {
@@ -326,7 +368,11 @@ const OPENSSL: Table<OpenSSL> = {
     use: o => o.createContext({ role: 'client', verifyPeer: false }).free(),
     afterFree: 'an instance is never freed',
     wrong: [o => o.createContext(null as never), o => o.createContext({ role: 'proxy' } as never), o => o.createContext({ role: 'client', bogus: 1 } as never)],
-    oversized: [o => o.createContext({ role: 'client', verifyPeer: false, maxIncomingBytes: 2 ** 60 })],
+    oversized: [o => o.createContext({ role: 'client', verifyPeer: false, maxIncomingBytes: 2 ** 60 }),
+      // PEM text longer than any that holds a certificate list or a key: refused, not copied in
+      (o, w) => o.createContext({ role: 'server', certificate: '-'.repeat(64 << 20), privateKey: w.pki.key }),
+      (o, w) => o.createContext({ role: 'server', certificate: w.pki.cert, privateKey: '-'.repeat(8 << 20) }),
+      o => o.createContext({ role: 'client', ca: '-'.repeat(64 << 20) })],
   },
   newSession: { use: o => o.newSession().free(), afterFree: 'an instance is never freed' },
   pskSession: {
@@ -350,6 +396,24 @@ const OPENSSL: Table<OpenSSL> = {
     use: (o, w) => assert.equal(o.owns(w.other.session), false), afterFree: 'an instance is never freed',
   },
   stats: { use: o => o.stats(), afterFree: 'an instance is never freed' },
+  line: { use: o => assert.equal(o.line, testLine), afterFree: 'an instance is never freed' },
+  // ECH (4.0 line; on 3.5 a TypeError naming it).
+  generateEchKey: {
+    use: o => onEchLine(() => assert.match(echKey(o), /-----BEGIN ECHCONFIG-----/)), afterFree: 'an instance is never freed',
+    wrong: [o => o.generateEchKey(null as never), o => o.generateEchKey('public.example' as never), o => o.generateEchKey({ publicName: 5 } as never),
+      o => o.generateEchKey({ publicName: '' }), o => o.generateEchKey({ publicName: 'p', suite: 5 } as never), o => o.generateEchKey({ publicName: 'p', maxNameLength: -1 })],
+    oversized: on40([o => o.generateEchKey({ publicName: 'p'.repeat(256) }), o => o.generateEchKey({ publicName: 'p', maxNameLength: 256 })]),
+  },
+  echConfigList: {
+    use: o => onEchLine(() => assert.ok(o.echConfigList([echKey(o)]).length > 0)), afterFree: 'an instance is never freed',
+    wrong: [o => o.echConfigList('pem' as never), o => o.echConfigList([5] as never), o => o.echConfigList([]), o => o.echConfigList(null as never)],
+    oversized: on40([o => o.echConfigList(['-'.repeat(64 << 20)])]),
+  },
+  echConfigListPEM: {
+    use: o => onEchLine(() => assert.match(o.echConfigListPEM([echKey(o)]), /-----BEGIN ECHCONFIG-----/)), afterFree: 'an instance is never freed',
+    wrong: [o => o.echConfigListPEM({} as never), o => o.echConfigListPEM([{ retry: true }] as never), o => o.echConfigListPEM([])],
+    oversized: on40([o => o.echConfigListPEM(['-'.repeat(64 << 20)])]),
+  },
 };
 
 /** A world: an instance with a client and a server context, and another instance's handles. */
@@ -735,7 +799,8 @@ const EXPORTS: Record<string, ExportRow | string> = {
   // errors and constants: nothing to misuse
   OpenSSLError: 'an error class', OutOfMemoryError: 'an error class', InstanceFailedError: 'an error class', CallbackError: 'an error class',
   ReentrantCallError: 'an error class', FreedHandleError: 'an error class', ForeignHandleError: 'an error class', SealedValueError: 'an error class',
-  constants: 'numbers', NULL: 'a number', EXPORTED_FUNCTIONS: 'a list of names',
+  constants: 'numbers', NULL: 'a number', EXPORTED_FUNCTIONS: 'a list of names', DEFAULT_LINE: 'a string',
+  exportedFunctions: 'raw layer: the names a line\'s module exports (loader suite)',
   // the raw layer: OpenSSL exactly as it is, by design unchecked (the loader suite covers loading)
   loadRaw: 'raw layer (loader suite)', supportsSimd: 'takes nothing', RawOpenSSL: 'raw layer', WasmMemory: 'raw layer (input-boundaries suite)',
   MemoryScope: 'raw layer', ptr: 'raw layer', drainErrorStack: 'raw layer', openSSLError: 'raw layer',
@@ -778,8 +843,20 @@ const EXPORTS: Record<string, ExportRow | string> = {
   useEarlyDataReplayGuard: {
     wrong: [w => api.useEarlyDataReplayGuard(w.server, {} as never), w => api.useEarlyDataReplayGuard(w.client, { take: async () => true })],
   },
+  RedisEchKeyRing: {
+    // Options checked when made (they were taken unchecked: rotateAfter 'x' never rotated); a
+    // client that is never reached, since every one of these is refused before it is used.
+    wrong: [w => echRing(w, { rotateAfter: 'x' }), w => echRing(w, { rotateAfter: 0 }), w => echRing(w, { keepPrevious: -1 }), w => echRing(w, { keepPrevious: 1.5 }),
+      w => echRing(w, { suite: 5 }), w => echRing(w, { now: 5 }), w => echRing(w, { onError: 'log' }), w => echRing(w, { publicname: 'p' }),
+      w => echRing(w, { publicName: '' }), () => new api.RedisEchKeyRing({} as never, {} as never, { insecurePlaintext: true, publicName: 'p' })],
+  },
   RedisSessionStore: 'no handles; Redis suites', RedisTicketKeyRing: 'options checked in ticket-key-ring suite', RedisEarlyDataReplayStore: 'no handles; early-data-fleet suite',
 };
+
+/** A RedisEchKeyRing of `w` with `options` beside a public name (misuse rows; never refreshed). */
+function echRing(w: World, options: Record<string, unknown>): api.RedisEchKeyRing {
+  return new api.RedisEchKeyRing({} as never, w.o, { insecurePlaintext: true, publicName: 'public.example', ...options } as never);
+}
 
 /** Runs fn on a fresh connection pair of `w` (not handshaken), freeing it after. */
 function withPair<R>(w: World, fn: (c: Connection, s: Connection) => R): R {
