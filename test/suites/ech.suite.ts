@@ -49,6 +49,20 @@ function freeAll(...handles: { free(): void }[]): void {
   for (const h of handles) h.free();
 }
 
+/** The config_id of an ECH key (its list: length (2), version (2), length (2), config_id). */
+function configId(o: OpenSSL, pem: string): number {
+  return o.echConfigList([pem])[6];
+}
+
+/** A new key whose config_id passes `want` (config_id is random: bounded tries). */
+function keyWhere(o: OpenSSL, publicName: string, want: (id: number) => boolean): string {
+  for (let i = 0; i < 5000; i++) {
+    const pem = o.generateEchKey({ publicName });
+    if (want(configId(o, pem))) return pem;
+  }
+  throw new Error('no key with the wanted config_id in 5000 tries');
+}
+
 /** An ECHConfigList's own framing: a 2-byte length that covers the rest, then ECHConfigs (version 0xfe0d). */
 function assertConfigList(list: Uint8Array, what: string): void {
   assert.ok(list.length > 4, `${what}: not empty`);
@@ -172,7 +186,8 @@ suite('ech (Encrypted Client Hello)', test => {
 
   test('rotation: setEchKeys with the new key and the old one kept (retry: false); echKeys lists both', async () => {
     const o = await OpenSSL.load({ wasm: wasmURL });
-    const oldKey = o.generateEchKey({ publicName: PUBLIC_NAME }), newKey = o.generateEchKey({ publicName: 'next.example' });
+    const oldKey = o.generateEchKey({ publicName: PUBLIC_NAME });
+    const newKey = keyWhere(o, 'next.example', id => id !== configId(o, oldKey)); // one config_id each (next test)
     const { server, client } = await pair(o, [oldKey]);
     server.setEchKeys([newKey, { pem: oldKey, retry: false }]);
     const keys = server.echKeys;
@@ -191,6 +206,26 @@ suite('ech (Encrypted Client Hello)', test => {
     assert.deepEqual(c.echRetryConfigs, o.echConfigList([newKey]), 'retry configs: the new key only');
     close(c, s);
     freeAll(client, server);
+  });
+
+  test('two keys sharing a config_id: OpenSSL tries only the first, so a client of the second fails ECH; setEchKeys refuses them', async () => {
+    const o = await OpenSSL.load({ wasm: wasmURL });
+    const first = o.generateEchKey({ publicName: PUBLIC_NAME });
+    const second = keyWhere(o, PUBLIC_NAME, id => id === configId(o, first)); // config_id is random: 1 in 256
+    const { server, client } = await pair(o, [first]);
+    let refused: unknown;
+    try { server.setEchKeys([second, { pem: first, retry: false }]); } catch (e) { refused = e; }
+    assert.ok(refused instanceof RangeError && /share config_id \d+.*generate another key/.test(refused.message), `setEchKeys refused: ${String(refused)}`);
+    assert.deepEqual(server.echKeys.map(k => k.publicName), [PUBLIC_NAME], 'the store it had is kept');
+    const pki = await pkiOptions();
+    assert.throws(() => o.createContext({ role: 'server', ...pki, echKeys: [first, second] }), RangeError);
+    // Each key alone serves its own clients (RedisEchKeyRing draws a new key until its config_id is free).
+    const only = await pair(o, [second]);
+    const { c, s } = connect(only.client, only.server, { configList: o.echConfigList([second]) });
+    handshakeInMemory(c, s);
+    assert.equal(s.ech?.status, 'success', 'the second key serves its own clients alone');
+    close(c, s);
+    freeAll(client, server, only.client, only.server);
   });
 
   test('the outer name: another one, or none (SSL_ech_set1_outer_server_name)', async () => {

@@ -228,7 +228,29 @@ export function setServerEchKeys(core: Core, ctx: Ptr<'SSL_CTX'>, keys: readonly
   const capi = requireLine40(core.raw, where);
   withStore(core, capi, es => {
     readKeys(core, capi, es, keys, where);
+    refuseSharedConfigIds(core, keys, where);
     core.check(capi.SSL_CTX_set1_echstore(ctx, es), 'SSL_CTX_set1_echstore');
+  });
+}
+
+/**
+ * Two keys with one config_id cannot both serve: OpenSSL 4.0.2's server tries only the first key
+ * whose config_id matches the client's, so a client holding the other key's list fails ECH ("ech
+ * required"; test/suites/ech.suite.ts). config_id is random in OSSL_ECHSTORE_new_config: one new key
+ * in 256 shares it with a given old one, so a rotation must check (RedisEchKeyRing does).
+ */
+function refuseSharedConfigIds(core: Core, keys: readonly EchServerKey[], where: string): void {
+  const seen = new Map<number, { i: number; list: string }>();
+  keys.forEach((key, i) => {
+    const bytes = echConfigList(core, [key]);
+    const id = bytes[6], list = bytes.join();
+    const other = seen.get(id);
+    // The same key twice is harmless (one private key); two keys with one config_id are not.
+    if (other !== undefined && other.list !== list) {
+      throw new RangeError(`${where}: keys ${other.i} and ${i} share config_id ${id}: clients holding key ${i}'s list would fail ECH ` +
+        '(OpenSSL tries only the first key with a config_id); generate another key in place of one of them');
+    }
+    seen.set(id, other ?? { i, list });
   });
 }
 

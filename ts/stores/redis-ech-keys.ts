@@ -102,7 +102,16 @@ export class RedisEchKeyRing {
 
   async #rotate(ring: EchRingEntry[]): Promise<EchRingEntry[]> {
     const { publicName, suite } = this.#options;
-    const pem = this.openssl.generateEchKey({ publicName, ...(suite === undefined ? {} : { suite }) });
+    // A config_id of its own (one byte, random): a kept key with the same one could no longer serve
+    // the clients holding its list (see setEchKeys). Bounded: with at most 15 kept keys, 64 draws all
+    // colliding has probability (15/256)^64.
+    const taken = new Set(ring.slice(0, this.#keep).map(e => this.openssl.echConfigList([e.pem])[6]));
+    let pem = '';
+    for (let i = 0; i < 64; i++) {
+      pem = this.openssl.generateEchKey({ publicName, ...(suite === undefined ? {} : { suite }) });
+      if (!taken.has(this.openssl.echConfigList([pem])[6])) break;
+      if (i === 63) throw new Error('RedisEchKeyRing: 64 new ECH keys all shared a config_id with a kept key; this should not happen');
+    }
     const next = [{ pem, created: this.#now() }, ...ring].slice(0, this.#keep + 1);
     if (await this.#write(next)) return next;
     await new Promise(r => setTimeout(r, 50)); // another server is writing the ring: use that one
