@@ -25,6 +25,31 @@ async function aSession(ossl: OpenSSL): Promise<{ der: Uint8Array; pem: string }
 }
 
 suite('input boundaries', test => {
+  test('certificates with ever-new unknown key algorithm OIDs leave the heap bounded (patch 0006 bounds OpenSSL\'s decoder cache)', async () => {
+    // x509_pubkey_ex_d2i_ex asks OpenSSL's decoder cache for a key type named by an unknown OID's
+    // dotted text, and the cache kept every one (~200 bytes each) for good: a peer sending such
+    // certificates grew the heap without end (found by the server-store fuzz target's long run).
+    const ossl = await load();
+    const { der } = await aSession(ossl); // a client session: the server's certificate (EC P-256) inside
+    const ecPublicKey = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]; // 1.2.840.10045.2.1
+    const at = der.findIndex((_, i) => ecPublicKey.every((b, j) => der[i + j] === b));
+    ok(at >= 0, 'the certificate names id-ecPublicKey');
+    /** The session with its certificate's key OID made 1.2.840.10045.<5 + n / 126>.<2 + n % 126>, unknown to OpenSSL (one-byte arcs stay below 0x80). */
+    const parse = (n: number) => {
+      const b = der.slice();
+      b[at + 7] = 5 + Math.floor(n / 126);
+      b[at + 8] = 2 + (n % 126);
+      ossl.sessionFromDER(b).free();
+    };
+    let n = 0;
+    while (n < 256) parse(n++); // the cache filled and started over
+    const heap = ossl.stats().heapInUse;
+    while (n < 1280) parse(n++);
+    const grown = ossl.stats().heapInUse - heap;
+    ok(grown < 16384, `1,024 more unknown OIDs grew the heap by ${grown} bytes (the cache holds at most 64 entries; unbounded, ~200 KB)`);
+    equal(ossl.stats().handles.Session, 0);
+  });
+
   test('sessionFromDER refuses bytes after the session (1 MB of junk, or one byte) and leaks nothing', async () => {
     const ossl = await load();
     const { der } = await aSession(ossl);
