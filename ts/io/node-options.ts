@@ -9,6 +9,8 @@ import type { Context, ContextOptions, TLSVersion } from '../oo/context.ts';
 import type { SecureContext } from './node-secure-context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { checkGivenContext } from './given-context.ts';
+import { defaultInstance } from './default-instance.ts';
+import { nodeError } from './node-certificate.ts';
 
 type PEM = string | Uint8Array;
 
@@ -218,4 +220,20 @@ export function pskKey(where: string, v: unknown): Uint8Array {
   const key = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (key.length === 0 || key.length > 512) throw new RangeError(`${where}: the PSK must be 1 to 512 bytes, got ${key.length}`);
   return key;
+}
+
+/**
+ * The context made at once, as Node's tls.connect and tls.createServer throw bad keys and
+ * certificates from the call itself, whenever the instance is at hand (options.openssl, or the
+ * default instance once loaded); null otherwise (a ready context given, or the default instance not
+ * loaded yet: the failure then comes as an 'error' event when the context is made later).
+ */
+export function contextNow(openssl: OpenSSL | undefined, given: Context | undefined, make: (ossl: OpenSSL) => Context): Context | null {
+  const at = openssl ?? defaultInstance.loaded;
+  if (!at || given) return null;
+  try {
+    return make(at);
+  } catch (e) {
+    throw nodeError(e as Error, null);
+  }
 }

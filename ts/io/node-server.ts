@@ -12,7 +12,7 @@ import { defaultInstance } from './node.ts';
 import { nodeError } from './node-certificate.ts';
 import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
-import { contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
+import { contextNow, contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 
 /**
@@ -113,18 +113,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
     },
   });
-  // As Node's tls.createServer, bad keys and certificates throw from the call itself whenever the
-  // instance is at hand (options.openssl, or the default instance once loaded); before the default
-  // instance has loaded, they come as the server's 'error'.
-  const at = options.openssl ?? defaultInstance.loaded;
-  let early: Context | null = null;
-  if (at && !options.context) {
-    try {
-      early = makeContext(at);
-    } catch (e) {
-      throw nodeError(e as Error, null);
-    }
-  }
+  const early = contextNow(options.openssl, options.context, makeContext);
   const ready = (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     if (options.context) return { ossl, context: options.context, owned: false };

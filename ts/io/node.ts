@@ -16,7 +16,7 @@ import { sessionKey, type SessionStore } from '../stores/session-store.ts';
 import type { ClientEchOptions } from '../oo/ech.ts';
 import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
-import { contextOptionsFromNode, pskKey, type NodeContextOptions } from './node-options.ts';
+import { contextNow, contextOptionsFromNode, pskKey, type NodeContextOptions } from './node-options.ts';
 import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
@@ -108,18 +108,7 @@ export function connect(...args: unknown[]): TLSSocket {
     // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
     keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
   }));
-  // As Node's tls.connect, bad keys and certificates throw from the call itself whenever the
-  // instance is at hand (options.openssl, or the default instance once loaded); before the default
-  // instance has loaded, they come as the socket's 'error'.
-  const at = options.openssl ?? defaultInstance.loaded;
-  let early: Context | null = null;
-  if (at && !options.context) {
-    try {
-      early = makeContext(at);
-    } catch (e) {
-      throw nodeError(e as Error, null);
-    }
-  }
+  const early = contextNow(options.openssl, options.context, makeContext);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     let owned: Context | null = null;
