@@ -54,28 +54,34 @@ async function vitest(project, line) {
   try {
     const r = JSON.parse(readFileSync(file, 'utf8'));
     const ran = {};
+    const failures = [];
     for (const t of r.testResults.flatMap(f => f.assertionResults)) {
       if (t.status !== 'passed' && t.status !== 'failed') continue;
       ran[t.ancestorTitles[0]] = (ran[t.ancestorTitles[0]] ?? 0) + 1;
+      if (t.status === 'failed') failures.push({ name: t.fullName, message: t.failureMessages?.[0] ?? '' });
     }
-    return { code, passed: r.numPassedTests, failed: r.numFailedTests, ran };
+    return { code, passed: r.numPassedTests, failed: r.numFailedTests, ran, failures };
   } catch {
     return { code, passed: 0, failed: 0, note: 'no JSON report' };
   }
 }
 
 // Deno names each test "<suite> > <test>" (test/deno.test.ts); its JUnit report lists them all.
+// Failed test cases carry a <failure message="…">: kept to name them in the summary.
 function denoRan(xml, suiteNames) {
   const names = [...suiteNames].sort((a, b) => b.length - a.length); // longest prefix first
-  const unescape = t => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const unescape = t => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&#10;/g, '\n').replace(/&amp;/g, '&');
   const ran = {};
+  const failures = [];
   for (const m of xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
     if (/<skipped\/>/.test(m[2])) continue;
     const full = unescape(m[1]);
     const suite = names.find(n => full.startsWith(`${n} > `)) ?? full.split(' > ')[0];
     ran[suite] = (ran[suite] ?? 0) + 1;
+    const failure = /<failure\b([^>]*?)\/?>(?:([\s\S]*?)<\/failure>)?/.exec(m[2]);
+    if (failure) failures.push({ name: full, message: unescape(/message="([^"]*)"/.exec(failure[1])?.[1] ?? failure[2] ?? '') });
   }
-  return ran;
+  return { ran, failures };
 }
 
 async function deno(line) {
@@ -94,9 +100,14 @@ async function deno(line) {
   const text = out.replace(/\x1b\[[0-9;]*m/g, '');
   const m = [...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed\b.*?\| (\d+) failed\b/gm)].at(-1);
   if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
-  let ran;
-  try { ran = denoRan(readFileSync(junit, 'utf8'), Object.keys(manifest.suites)); } catch { return { code, passed: Number(m[1]), failed: Number(m[2]), note: 'no JUnit report' }; }
-  return { code, passed: Number(m[1]), failed: Number(m[2]), ran };
+  let report;
+  try { report = denoRan(readFileSync(junit, 'utf8'), Object.keys(manifest.suites)); } catch { return { code, passed: Number(m[1]), failed: Number(m[2]), note: 'no JUnit report' }; }
+  return { code, passed: Number(m[1]), failed: Number(m[2]), ...report };
+}
+
+// The package test and OpenSSL's test programs print a line starting `FAIL` per failure, details below it.
+function failLines(out) {
+  return [...out.matchAll(/^FAIL (.*)\n((?: {5,}.*\n?)*)/gm)].map((m) => ({ name: m[1], message: m[2].trim() }));
 }
 
 // The package test prints its own `N passed, N failed` line last.
@@ -104,7 +115,7 @@ async function packageTest() {
   const { code, out } = await run(process.execPath, [`${root}test/package/run.mjs`], { capture: true });
   const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
   if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
-  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+  return { code, passed: Number(m[1]), failed: Number(m[2]), failures: failLines(out) };
 }
 
 // OpenSSL's test programs (scripts/test-upstream.sh) also end with `N passed, N failed`.
@@ -112,7 +123,7 @@ async function upstream() {
   const { code, out } = await run(`${root}scripts/test-upstream.sh`, [], { capture: true });
   const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
   if (!m) return { code, passed: 0, failed: 0, note: 'no summary line' };
-  return { code, passed: Number(m[1]), failed: Number(m[2]) };
+  return { code, passed: Number(m[1]), failed: Number(m[2]), failures: failLines(out) };
 }
 
 // The 4.0 runs' interop peer, native OpenSSL 4.0 (test/suites/ech-native.suite.ts): built once and
@@ -174,6 +185,14 @@ console.log('\n=== summary ===');
 for (const r of results) {
   const extra = r.problem ? `  [runner problem: ${r.problem}]` : '';
   console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(11)} ${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)}s)${extra}`);
+}
+// CI keeps only the log's tail: the failing tests are named here, each with its message's first lines,
+// so a red run says what failed without the whole log.
+for (const r of results) {
+  for (const f of (r.failures ?? []).slice(0, 10)) {
+    const message = f.message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter(Boolean).slice(0, 4).map(l => `      ${l.slice(0, 300)}`).join('\n');
+    console.log(`  ${r.name}: ${f.name}\n${message}`);
+  }
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
