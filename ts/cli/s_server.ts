@@ -218,7 +218,7 @@ export async function sServer(argv: string[], io: CliIO): Promise<number> {
       pskSession?.free();
       throw tlsSetupError('s_server', e, { cert: cert2Path, key: key2Path, ca: caPath });
     }
-    sniSwitch(ossl.raw, context, context2, servername, t => out(t));
+    sniSwitch(context, context2, servername, t => out(t));
   }
 
   const pump = new InputPump(io.stdin);

@@ -1,33 +1,14 @@
 /**
- * s_server's second certificate by server name (-servername, -cert2, -key2) and its chain store
- * (-chainCAfile), on the raw layer with the contexts' pointers.
+ * s_server's second certificate by server name (-servername, -cert2, -key2), on the ClientHello the
+ * object layer lends, and its chain store (-chainCAfile), on the raw layer with the context's pointer.
  */
 import type { Context } from '../oo/context.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
-import { NULL, type Ptr } from '../raw/types.ts';
+import { NULL } from '../raw/types.ts';
+import { hostNameOf } from '../oo/client-hello.ts';
 import { CliError } from './io.ts';
 
 const TLSEXT_TYPE_server_name = 0;
-
-/** The host name of a ClientHello's server_name extension (RFC 6066 3), or null. */
-function clientHelloServerName(raw: RawOpenSSL, ssl: Ptr<'SSL'>): string | null {
-  const { capi, mem } = raw;
-  const ext = mem.scope(s => {
-    const out = s.out<'u8*'>(), len = s.out<'size_t'>();
-    if (!capi.SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, out, len)) return null;
-    return mem.copyOut(mem.readPtr(out), mem.readU32(len));
-  });
-  // ServerNameList: u16 length, then entries of u8 type (0: host_name), u16 length, name.
-  if (!ext || ext.length < 5) return null;
-  const listEnd = Math.min(ext.length, 2 + (ext[0] << 8 | ext[1]));
-  for (let at = 2; at + 3 <= listEnd;) {
-    const type = ext[at], len = ext[at + 1] << 8 | ext[at + 2];
-    if (at + 3 + len > listEnd) return null;
-    if (type === 0) return new TextDecoder('latin1').decode(ext.subarray(at + 3, at + 3 + len));
-    at += 3 + len;
-  }
-  return null;
-}
 
 /** ssl_servername_cb's rendering of a name: printable ASCII as is, other bytes as \xNN. */
 function printable(name: string): string {
@@ -43,15 +24,17 @@ function printable(name: string): string {
  * stay on `first`. `log` gets the native lines ("Hostname in TLS extension", "Switching server
  * context.").
  */
-export function sniSwitch(raw: RawOpenSSL, first: Context, second: Context, servername: string, log: (text: string) => void): void {
-  first.setClientHelloHandler(connection => {
-    const ssl = connection.pointer;
-    const name = clientHelloServerName(raw, ssl);
-    if (name === null) return 'success';
+export function sniSwitch(first: Context, second: Context, servername: string, log: (text: string) => void): void {
+  first.setClientHelloHandler((connection, hello) => {
+    const ext = hello.extension(TLSEXT_TYPE_server_name);
+    const bytes = ext && hostNameOf(ext);
+    if (!bytes) return 'success';
+    // One character per byte, so printable() shows a byte that is not ASCII as native does.
+    const name = new TextDecoder('latin1').decode(bytes);
     log(`Hostname in TLS extension: "${printable(name)}"\n`);
     if (name.toLowerCase() === servername.toLowerCase()) {
       log('Switching server context.\n');
-      raw.capi.SSL_set_SSL_CTX(ssl, second.pointer);
+      connection.useContextCertificate(second);
     }
     return 'success';
   });

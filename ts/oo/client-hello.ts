@@ -4,6 +4,22 @@ import type { Core } from './core.ts';
 
 const TLSEXT_TYPE_server_name = 0;
 
+/**
+ * The host_name entry of a server_name extension's body (RFC 6066, 3), as the bytes sent, or null:
+ * server_name_list<1..2^16-1> of { name_type u8 (0 = host_name), HostName<1..2^16-1> }.
+ */
+export function hostNameOf(ext: Uint8Array): Uint8Array | null {
+  if (ext.length < 5) return null;
+  const listEnd = Math.min(ext.length, 2 + ((ext[0] << 8) | ext[1]));
+  for (let i = 2; i + 3 <= listEnd;) {
+    const len = (ext[i + 1] << 8) | ext[i + 2];
+    if (i + 3 + len > listEnd) return null;
+    if (ext[i] === 0) return ext.subarray(i + 3, i + 3 + len);
+    i += 3 + len;
+  }
+  return null;
+}
+
 /** Runs fn with the ClientHello of `ssl` lent for the call only (the client-hello callback's). */
 export let lendClientHello: <R>(core: Core, connection: Connection, ssl: Ptr<'SSL'>, fn: (hello: ClientHello) => R) => R;
 
@@ -60,15 +76,8 @@ export class ClientHello {
   /** The host name of the server_name extension (RFC 6066, 3), or null. */
   get serverName(): string | null {
     const ext = this.extension(TLSEXT_TYPE_server_name);
-    // server_name_list<1..2^16-1>: { name_type u8 (0 = host_name), HostName<1..2^16-1> } ...
-    if (!ext || ext.length < 5) return null;
-    const listEnd = Math.min(ext.length, 2 + ((ext[0] << 8) | ext[1]));
-    for (let i = 2; i + 3 <= listEnd;) {
-      const len = (ext[i + 1] << 8) | ext[i + 2];
-      if (ext[i] === 0 && i + 3 + len <= listEnd) return new TextDecoder().decode(ext.subarray(i + 3, i + 3 + len));
-      i += 3 + len;
-    }
-    return null;
+    const name = ext && hostNameOf(ext);
+    return name ? new TextDecoder().decode(name) : null;
   }
 
   #live(): Ptr<'SSL'> {
