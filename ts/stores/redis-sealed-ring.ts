@@ -53,7 +53,7 @@ export interface RingRead<E> {
 export const LOCK_SECONDS = 10;
 /** How often, and how many times, a member that finds the lock taken looks for the holder's write (about 2 s in all). */
 const WAIT_MS = 50, WAIT_TRIES = 40;
-/** Writes a member may see another member make under it before it settles for what it has. */
+/** Writes by other members one update may see before it settles for the last. */
 const MAX_CHANGES = 5;
 
 const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -80,19 +80,22 @@ export class SealedRedisRing<E> {
    * one (the rotation waits for a later call), and an Error saying so is thrown if there is none.
    */
   async update(next: (read: RingRead<E>) => E[] | null, ttl: number): Promise<E[]> {
-    let read = await this.read();
-    for (let changes = 0; ; changes++) {
+    let read = await this.#read();
+    for (let changes = 0; changes <= MAX_CHANGES; changes++) {
       const ring = next(read);
       if (ring === null) return read.ring;
-      if (changes === MAX_CHANGES) break; // a ring others keep rewriting: use the last one read
       const written = await this.#writeLocked(read.raw, ring, ttl);
       if (written === 'written') return ring;
-      if (written === 'held') break;
+      if (written === 'held') {
+        if (read.ring.length > 0) return read.ring;
+        throw new Error(`${this.#o.who}: ${this.#lock} is held by another member that has not written ${this.#o.key}; ` +
+          `if that member stopped, the lock expires within ${LOCK_SECONDS} s: call refresh() again then`);
+      }
       read = written; // another member wrote first: decide again on its ring
     }
+    // Others rewrote the ring each time this member looked: use the last one, if it holds keys.
     if (read.ring.length > 0) return read.ring;
-    throw new Error(`${this.#o.who}: ${this.#lock} is held by another member that has not written ${this.#o.key}; ` +
-      `if that member stopped, the lock expires within ${LOCK_SECONDS} s: call refresh() again then`);
+    throw new Error(`${this.#o.who}: ${this.#o.key} changed ${MAX_CHANGES} times while this member read it, never to a ring that opens here; call refresh() again`);
   }
 
   /**
@@ -139,7 +142,7 @@ export class SealedRedisRing<E> {
   }
 
   /** The ring Redis holds, opened; one that does not open is reported and read as none. */
-  async read(): Promise<RingRead<E>> {
+  async #read(): Promise<RingRead<E>> {
     return this.#parse(await this.#readRaw());
   }
 
