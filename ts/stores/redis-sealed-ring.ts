@@ -50,7 +50,7 @@ export interface RingRead<E> {
  * The lock's lifetime (seconds of Redis's clock): a member that stops while holding it (a crash, a
  * lost connection) holds up the others this long at most.
  */
-export const LOCK_SECONDS = 10;
+const LOCK_SECONDS = 10;
 /** How often, and how many times, a member that finds the lock taken looks for the holder's write (about 2 s in all). */
 const WAIT_MS = 50, WAIT_TRIES = 40;
 /** Writes by other members one update may see before it settles for the last. */
