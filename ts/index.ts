@@ -34,6 +34,7 @@ export { IndexedDBSessionStore } from './stores/indexeddb-store.ts';
 export { webSocketStreams, connectWebSocket, type WebSocketLike, type WebSocketConstructor, type WebSocketStreamsOptions, type WebSocketConnectOptions } from './io/websocket.ts';
 export { useServerSessionStore, clientHelloSessionId, type ServerSessionStore, type ServerStoreOptions } from './stores/server-store.ts';
 export { RedisEchKeyRing, type EchKeyRingOptions } from './stores/redis-ech-keys.ts';
-export { RedisSessionStore, RedisTicketKeyRing, type RedisLike, type RedisStoreOptions, type TicketKey, type TicketKeyRingOptions } from './stores/redis-store.ts';
+export { RedisSessionStore, type RedisLike, type RedisStoreOptions } from './stores/redis-store.ts';
+export { RedisTicketKeyRing, type TicketKey, type TicketKeyRingOptions } from './stores/redis-ticket-keys.ts';
 export { SealedValueError, type StoreKey } from './stores/sealed-value.ts';
 export { useEarlyDataReplayGuard, RedisEarlyDataReplayStore, type EarlyDataReplayStore, type EarlyDataGuardOptions } from './stores/early-data-guard.ts';

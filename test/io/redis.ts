@@ -10,14 +10,15 @@ export interface RedisServer { port: number; proc: ChildProcess; stop(): Promise
 const ATTEMPTS = 5;
 
 /**
- * Starts redis-server on a port no one holds. redis-server cannot be asked for port 0 (that means
+ * Starts redis-server on a port no one holds, or on `at` (Redis coming back where it was, for
+ * the clients that reconnect there). redis-server cannot be asked for port 0 (that means
  * no TCP at all), so a free port is picked and released, and Redis binds it: another process may
  * take it in between. Redis then exits saying "Address already in use", and a new port is tried.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(at?: number): Promise<RedisServer> {
   let last = '';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = await freePort();
+    const port = at ?? await freePort();
     const child = startChild('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
       '--protected-mode', 'yes']);
     try {
@@ -26,7 +27,7 @@ export async function startRedis(): Promise<RedisServer> {
     } catch (e) {
       await child.stop();
       last = child.output();
-      if (/Address already in use/i.test(last)) continue; // taken meanwhile: another port
+      if (/Address already in use/i.test(last) && at === undefined) continue; // taken meanwhile: another port
       throw new Error(`redis-server did not start (is it installed? apt-get install redis-server): ${(e as Error).message}`);
     }
   }

@@ -117,6 +117,23 @@ suite('a resuming fleet on Redis', test => {
     });
   });
 
+  test('TLS 1.3 tickets, Redis stopped mid-run: the ticket keys each server has stay, so tickets still resume across servers; refreshes say Redis did not answer; none exits', async () => {
+    await withFleet('tickets', async ({ ossl, context, ports, servers, redis }) => {
+      const tickets: Uint8Array[] = []; // one per check: a client uses each ticket once (RFC 8446 C.4)
+      for (const port of ports) tickets.push((await request(ossl, context, port, null)).session!);
+      await redis.stop();
+      for (let i = 0; i < 3; i++) {
+        // Each server refreshes its ring every second (test/fleet/fleet-server.ts) and logs failures.
+        await until(() => /ticket keys: RedisTicketKeyRing: Redis did not answer .*call refresh\(\) again once Redis is back/.test(servers[i].log()),
+          5000, `server ${i} to log a failed refresh`);
+        const next = (i + 1) % 3;
+        const r = await request(ossl, context, ports[next], tickets[i]);
+        equal(`${+r.client}${+r.server!}`, '11', `server ${next} resumes a ticket from server ${i} without Redis`);
+      }
+      for (const s of servers) equal(s.proc.exitCode, null, 'still running');
+    });
+  });
+
   test('Redis returning garbage for a key: a full handshake and a logged error', async () => {
     await withFleet('tls12', async ({ ossl, context, ports, servers, db }) => {
       const first = await request(ossl, context, ports[0], null);

@@ -1,6 +1,6 @@
 /**
  * ECH keys shared by a fleet of servers through Redis (OpenSSL 4.0 line), as the ticket keys are
- * (redis-store.ts): one ring at `${prefix}ech-keys`, sealed under the application's keys, holding
+ * (redis-ticket-keys.ts; both kept by a SealedRedisRing, redis-sealed-ring.ts): one ring at `${prefix}ech-keys`, sealed under the application's keys, holding
  * each ECH key's PEM text and when it was made. The newest key is the one published (its
  * ECHConfigList goes in the HTTPS DNS record) and sent in retry configs; the previous ones stay
  * loaded, not for retry, so that clients holding a config from an older record still get through.
@@ -10,6 +10,7 @@ import type { Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
+import { SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
 import { SealedValueError, type ValueSealer } from './sealed-value.ts';
 
 export interface EchKeyRingOptions extends RedisStoreOptions {
@@ -33,21 +34,39 @@ const ECH_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'publicName', '
 /** The most previous keys kept: the installed ring is the newest and these, within a store's 256 (ts/oo/ech.ts). */
 const MAX_PREVIOUS_ECH_KEYS = 255;
 
+/** The ring as JSON text; sealed as that text's UTF-8. */
+const echRing: RingFormat<EchRingEntry> = {
+  toBytes: ring => new TextEncoder().encode(JSON.stringify(ring)),
+  fromBytes: (bytes, label) => echRing.fromText(new TextDecoder().decode(bytes), label),
+  toText: ring => JSON.stringify(ring),
+  fromText(text, label) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(e => e && typeof e.pem === 'string' && typeof e.created === 'number')) {
+      throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
+    }
+    return parsed as EchRingEntry[];
+  },
+};
+
 /** An ECH key ring in Redis; call refresh() on a schedule on every server. */
 export class RedisEchKeyRing {
-  readonly #prefix: string;
+  readonly #ring: SealedRedisRing<EchRingEntry>;
   readonly #sealer: ValueSealer | null;
   readonly #options: EchKeyRingOptions;
   readonly #rotateAfter: number;
   readonly #keep: number;
   readonly #now: () => number;
-  readonly #report: (error: unknown) => void;
 
   constructor(readonly client: RedisLike, readonly openssl: OpenSSL, options: EchKeyRingOptions) {
     const who = 'RedisEchKeyRing';
     this.#sealer = sealerFor(who, options, 'the ECH private keys, which decrypt every ClientHello');
     rejectUnknownOptions(who, options, ECH_RING_OPTIONS);
-    this.#prefix = prefixOf(who, options);
+    const prefix = prefixOf(who, options);
     if (typeof options.publicName !== 'string' || options.publicName === '') throw new TypeError(`${who}: options.publicName is required`);
     if (options.suite !== undefined && typeof options.suite !== 'string') throw new TypeError(`${who}: options.suite must be a string such as 'X25519,hkdf-sha256,aes-128-gcm'`);
     // Checked here, not at the first refresh(): a wrong one would otherwise surface only on a schedule.
@@ -60,47 +79,37 @@ export class RedisEchKeyRing {
     this.#rotateAfter = seconds(who, 'rotateAfter', options.rotateAfter, 24 * 3600, 1);
     this.#keep = seconds(who, 'keepPrevious', options.keepPrevious, 2, 0, MAX_PREVIOUS_ECH_KEYS);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
-    this.#report = options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`));
-  }
-
-  get #key(): string {
-    return `${this.#prefix}ech-keys`;
+    this.#ring = new SealedRedisRing(client, {
+      who, key: `${prefix}ech-keys`, sealer: this.#sealer, format: echRing,
+      replacing: 'clients holding the list of its keys get the new one in retry configs; publish the list refresh() returns',
+      report: options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`)),
+    });
   }
 
   /**
    * Reads the ring (rotating it first if due), installs it in `contexts` (setEchKeys: the newest
    * for retry, the rest not), and returns the newest key's ECHConfigList: what the HTTPS record's
-   * `ech=` should hold (base64).
+   * `ech=` should hold (base64). When Redis does not answer, it throws and the contexts keep the
+   * keys they have.
    */
   async refresh(contexts: readonly Context[]): Promise<Uint8Array> {
     if (!Array.isArray(contexts)) throw new TypeError('RedisEchKeyRing.refresh: contexts must be an array of server Contexts (it may be empty)');
-    const read = await this.#read();
-    let ring = read.ring;
-    if (ring.length === 0 || this.#now() - ring[0].created >= this.#rotateAfter) ring = await this.#rotate(ring);
-    else if (this.#sealer && read.sealedWith !== this.#sealer.currentId) await this.#write(ring);
+    // Keys outlive their use by one period, so a client with the last record still gets through.
+    const ring = await this.#ring.update(read => this.#next(read), this.#rotateAfter * (this.#keep + 2));
     const keys = ring.map((k, i) => ({ pem: k.pem, retry: i === 0 }));
     for (const c of contexts) c.setEchKeys(keys);
     return this.openssl.echConfigList([ring[0].pem]);
   }
 
-  async #read(): Promise<{ ring: EchRingEntry[]; sealedWith: string | null }> {
-    const text = await this.client.get(this.#key);
-    if (!text) return { ring: [], sealedWith: null };
-    try {
-      if (!this.#sealer) return { ring: parseRing(text, this.#key), sealedWith: null };
-      const opened = await this.#sealer.open(text, this.#key);
-      try {
-        return { ring: parseRing(new TextDecoder().decode(opened.plaintext), this.#key), sealedWith: opened.keyId };
-      } finally {
-        opened.plaintext.fill(0);
-      }
-    } catch (e) {
-      this.#report(e);
-      return { ring: [], sealedWith: null };
-    }
+  /** The ring to write instead of `read`: with a new key when one is due, sealed again under a new application key; null to keep it. */
+  #next({ ring, sealedWith }: RingRead<EchRingEntry>): EchRingEntry[] | null {
+    if (ring.length === 0 || this.#now() - ring[0].created >= this.#rotateAfter) return this.#rotated(ring);
+    if (this.#sealer && sealedWith !== this.#sealer.currentId) return ring;
+    return null;
   }
 
-  async #rotate(ring: EchRingEntry[]): Promise<EchRingEntry[]> {
+  /** A new key before `ring`'s newest and the keepPrevious before it. */
+  #rotated(ring: readonly EchRingEntry[]): EchRingEntry[] {
     const { publicName, suite } = this.#options;
     // A config_id of its own (one byte, random): a kept key with the same one could no longer serve
     // the clients holding its list (see setEchKeys). Bounded: with at most 15 kept keys, 64 draws all
@@ -112,41 +121,6 @@ export class RedisEchKeyRing {
       if (!taken.has(this.openssl.echConfigList([pem])[6])) break;
       if (i === 63) throw new Error('RedisEchKeyRing: 64 new ECH keys all shared a config_id with a kept key; this should not happen');
     }
-    const next = [{ pem, created: this.#now() }, ...ring].slice(0, this.#keep + 1);
-    if (await this.#write(next)) return next;
-    await new Promise(r => setTimeout(r, 50)); // another server is writing the ring: use that one
-    return (await this.#read()).ring;
+    return [{ pem, created: this.#now() }, ...ring].slice(0, this.#keep + 1);
   }
-
-  /** Writes `ring` if this server takes the lock (one writer per period across the fleet); whether it did. */
-  async #write(ring: readonly EchRingEntry[]): Promise<boolean> {
-    const took = await this.client.set(`${this.#key}:lock`, '1', { EX: 10, NX: true });
-    if (took === null) return false;
-    const json = JSON.stringify(ring);
-    let value = json;
-    if (this.#sealer) {
-      const bytes = new TextEncoder().encode(json);
-      try {
-        value = await this.#sealer.seal(bytes, this.#key);
-      } finally {
-        bytes.fill(0);
-      }
-    }
-    // Keys outlive their use by one period, so a client with the last record still gets through.
-    await this.client.set(this.#key, value, { EX: this.#rotateAfter * (this.#keep + 2) });
-    return true;
-  }
-}
-
-function parseRing(text: string, label: string): EchRingEntry[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(e => e && typeof e.pem === 'string' && typeof e.created === 'number')) {
-    throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
-  }
-  return parsed as EchRingEntry[];
 }

@@ -128,7 +128,7 @@ export class ValueSealer {
         additionalData: utf8(`${VERSION}.${id}.${label}`), tagLength: TAG * 8 }, aes, body.subarray(SALT + NONCE));
       return { plaintext: new Uint8Array(plain), keyId: id };
     } catch {
-      throw new SealedValueError(`${label} does not open under key '${id}': it was altered, or moved here from another key`);
+      throw new SealedValueError(`${label} does not open under key '${id}': it was altered, or moved here from another key, or sealed under another key of the same id`);
     }
   }
 
