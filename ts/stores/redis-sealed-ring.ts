@@ -51,8 +51,12 @@ export interface RingRead<E> {
  * lost connection) holds up the others this long at most.
  */
 const LOCK_SECONDS = 10;
-/** How often, and how many times, a member that finds the lock taken looks for the holder's write (about 2 s in all). */
-const WAIT_MS = 50, WAIT_TRIES = 40;
+/**
+ * How often, and how many times, a member that finds the lock taken looks for the holder's write
+ * (about 5 s in all: a write takes milliseconds, but a member on a loaded machine or with a slow link
+ * to Redis may need far more, and a member that gives up too soon keeps its old ring or has none).
+ */
+const WAIT_MS = 50, WAIT_TRIES = 100;
 /** Writes by other members one update may see before it settles for the last. */
 const MAX_CHANGES = 5;
 
