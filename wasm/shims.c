@@ -107,7 +107,9 @@ EXPORT long (SSL_CTX_set_max_proto_version)(SSL_CTX *ctx, int v) { return SSL_CT
 EXPORT long (SSL_CTX_get_min_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_min_proto_version(ctx); }
 EXPORT long (SSL_CTX_get_max_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_max_proto_version(ctx); }
 EXPORT long (SSL_CTX_add1_chain_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_add1_chain_cert(ctx, x); }
+EXPORT long (SSL_CTX_select_current_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_select_current_cert(ctx, x); }
 EXPORT long (SSL_CTX_set1_groups_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_groups_list(ctx, l); }
+EXPORT long (SSL_CTX_set1_sigalgs_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_sigalgs_list(ctx, l); }
 EXPORT long (SSL_CTX_set_mode)(SSL_CTX *ctx, long m) { return SSL_CTX_set_mode(ctx, m); }
 
 /* ---- SSL macros -------------------------------------------------------------------------------- */
@@ -384,6 +386,19 @@ static unsigned int t_psk_server(SSL *ssl, const char *identity, unsigned char *
 }
 EXPORT psk_find_session_cb OSW_psk_find_session_cb(void) { return t_psk_find_session; }
 EXPORT psk_server_cb OSW_psk_server_cb(void) { return t_psk_server; }
+
+/* Clients asking the program per connection (options.onPskClient), as Node's client does: OpenSSL
+ * calls this with the server's identity hint in TLS 1.2 and, with no psk_use_session_cb set, with
+ * NULL when it builds a TLS 1.3 ClientHello (the key then bound to SHA-256). */
+IMPORT(osw_js_psk_client) unsigned int osw_js_psk_client(SSL *ssl, const char *hint, char *identity,
+                                                         unsigned int max_identity_len, unsigned char *psk,
+                                                         unsigned int max_psk_len);
+static unsigned int t_psk_client_js(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
+                                    unsigned char *psk, unsigned int max_psk_len)
+{
+    return osw_js_psk_client(ssl, hint, identity, max_identity_len, psk, max_psk_len);
+}
+EXPORT psk_client_cb OSW_psk_client_cb(void) { return t_psk_client_js; }
 
 typedef struct { SSL_SESSION *sess; unsigned char *id; size_t idlen; } osw_client_psk;
 static int osw_client_psk_idx = -1;

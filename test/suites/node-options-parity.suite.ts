@@ -223,7 +223,7 @@ suite('Node adapter: options and members beside Node', test => {
     const bad = { cert: keyPair.cert, key: 'garbage' };
     if (!inDeno) equal((throws(() => nodeTls.createSecureContext(bad)) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED', 'Node\'s tls');
     equal((throws(() => createSecureContext({ ...bad, openssl: ossl })) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED');
-    throws(() => createSecureContext({ sigalgs: 'x' } as never), TypeError);
+    throws(() => createSecureContext({ privateKeyEngine: 'x' } as never), TypeError);
     // SNI: a client asking for rsa.test gets the certificate of the SecureContext the callback answers with.
     const rsa = createSecureContext({ cert: pem('server-rsa.pem'), key: pem('server-rsa.key'), openssl: ossl });
     const server = createServer({ openssl: ossl, ...keyPair, SNICallback: (name, cb) => cb(null, name === 'server.test' ? rsa : undefined) }, s => s.end());
@@ -238,13 +238,13 @@ suite('Node adapter: options and members beside Node', test => {
       match((throws(() => connect({ port, openssl: ossl, secureContext: trust, ca: pem('ca.pem') }), TypeError) as Error).message, /ca cannot be used with options\.secureContext/);
       if (!inDeno) match((throws(() => connect({ port, openssl: ossl, secureContext: nodeTls.createSecureContext({}) as never }), TypeError) as Error).message, /must come from createSecureContext\(\) of openssl-wasm/);
       match((throws(() => createServer({ openssl: ossl, secureContext: trust }), TypeError) as Error).message, /secureContext is for connect\(\)/);
-      match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+      match((throws(() => connect({ port: 1, openssl: ossl, privateKeyEngine: 'x' } as never), TypeError) as Error).message, /privateKeyEngine/);
     } finally {
       await closeServer(server);
     }
   });
 
-  test('key and cert in Node\'s array forms ([pem], [{ pem, passphrase }]): a server our client and Node\'s verify; several entries a TypeError', async () => {
+  test('key and cert in Node\'s array forms ([pem], [{ pem, passphrase }]): a server our client and Node\'s verify; a bad entry a TypeError', async () => {
     const ossl = await load();
     const encrypted = await encryptedKey('array-pass');
     const forms: Record<string, object> = {
@@ -269,10 +269,58 @@ suite('Node adapter: options and members beside Node', test => {
         }
       }
     }
-    throws(() => createServer({ openssl: ossl, cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server.key'), pem('server-rsa.key')] }), TypeError);
     throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ pem: pem('server.key'), passphrase: 5 }] as never }), TypeError);
     throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ key: pem('server.key') }] as never }), TypeError);
     await assertNoHandles(ossl, 'after the servers closed');
+  });
+
+  test('cert and key arrays, an ECDSA and an RSA certificate: each client gets the one its signature algorithms allow, as from Node\'s server; Node\'s errors for a key that does not match', async () => {
+    const ossl = await load();
+    const encrypted = await encryptedKey('ec-pass');
+    // The keys in another order than the certificates, one under a passphrase of its own: OpenSSL pairs them by key type.
+    const both = { cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key'), { pem: encrypted, passphrase: 'ec-pass' }] };
+    const servers: [string, nodeTls.Server][] = [['ours', createServer({ openssl: ossl, ...both }, s => s.end()) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', nodeTls.createServer(both, s => s.end())] as [string, nodeTls.Server]]];
+    // [the client's sigalgs, the version, the certificate's size in bits: 256 ECDSA P-256, 2048 RSA]
+    const cases: [string, 'TLSv1.3' | 'TLSv1.2', number][] = [
+      ['ECDSA+SHA256', 'TLSv1.3', 256], ['RSA-PSS+SHA256', 'TLSv1.3', 2048],
+      ['ECDSA+SHA256', 'TLSv1.2', 256], ['RSA+SHA256:RSA-PSS+SHA256', 'TLSv1.2', 2048],
+    ];
+    for (const [sName, server] of servers) {
+      const port = await listen(server);
+      try {
+        for (const [sigalgs, maxVersion, bits] of cases) {
+          const o = { port, host: '127.0.0.1', ca: pem('ca.pem'), servername: 'localhost', sigalgs, maxVersion };
+          const clients: [string, () => TLSSocket | nodeTls.TLSSocket][] = [['ours', () => connect({ ...o, openssl: ossl })],
+            ...inDeno ? [] : [['Node\'s', () => nodeTls.connect(o)] as [string, () => nodeTls.TLSSocket]]];
+          for (const [cName, make] of clients) {
+            const c = make();
+            const got = await connected(c, () => [c.authorized, (c.getPeerCertificate() as { bits?: number }).bits, c.getProtocol()]);
+            deepEqual(got, [true, bits, maxVersion] as unknown[], `${cName} client offering ${sigalgs} (${maxVersion}), ${sName} server`);
+          }
+        }
+      } finally {
+        await closeServer(server);
+      }
+    }
+    // A key of a certificate's type that is not its key: OpenSSL's "key values mismatch", thrown as Node throws it.
+    const mismatched: object[] = [
+      { cert: pem('server.pem'), key: pem('self-signed.key') },
+      { cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key'), pem('self-signed.key')] },
+    ];
+    for (const o of mismatched) {
+      if (!inDeno) equal((throws(() => nodeTls.createSecureContext(o)) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'Node\'s');
+      equal((throws(() => createSecureContext({ openssl: ossl, ...o })) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'ours');
+      equal((throws(() => createServer({ openssl: ossl, ...o })) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'ours, createServer');
+    }
+    // Stricter than Node, which makes a context whose ECDSA certificate fails every handshake that picks it:
+    // a certificate without its key (or replaced by a later one of its key type) is refused, by index.
+    for (const o of [{ cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key')] },
+      { cert: [pem('server.pem'), pem('self-signed.pem')], key: [pem('self-signed.key')] }]) {
+      if (!inDeno) nodeTls.createSecureContext(o);
+      match((throws(() => createSecureContext({ openssl: ossl, ...o })) as Error).message, /options\.certificate\[0\] has no private key of its key type/);
+    }
+    await assertNoHandles(ossl, 'nothing kept once the servers closed');
   });
 
   test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
@@ -359,7 +407,7 @@ suite('Node adapter: options and members beside Node', test => {
   test('pskCallback and pskIdentityHint: TLS 1.3 and TLS 1.2 PSK, our client and server beside Node\'s, each way, with Node\'s answers', async () => {
     const ossl = await load();
     const KEY = Buffer.from('d731ef57be09e5204f0b205b60627028', 'hex');
-    const hints: (string | null)[] = [];
+    let hints: (string | null)[] = [];
     const serverPsk = (_s: unknown, id: string) => id === 'TestUser' ? KEY : null;
     const clientPsk = () => ({ psk: KEY, identity: 'TestUser' });
     type Outcome = Record<string, unknown>;
@@ -370,31 +418,38 @@ suite('Node adapter: options and members beside Node', test => {
     ];
     const clients: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
       ['ours', o => connect({ openssl: ossl, ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })],
-      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect({ ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
     ];
     const tls12 = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' };
     // [name, both ends' options, the client's, what the client sees]: under TLS 1.2 Node's default
     // checkServerIdentity refuses the empty certificate (TLS 1.3's PSK counts as a resumption, so no check).
-    const cases: [string, object, object, Outcome][] = [
-      ['TLS 1.3', {}, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }],
-      ['TLS 1.2, checkServerIdentity accepting', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }],
-      ['TLS 1.2, the default identity check', tls12, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }],
+    // The last: the hints pskCallback was asked with, as Node's client is asked (TLS 1.2: the server's
+    // pskIdentityHint, or null without one; TLS 1.3: null).
+    const cases: [string, object, object, Outcome, (string | null)[]][] = [
+      ['TLS 1.3', { pskIdentityHint: 'the hint' }, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }, [null]],
+      ['TLS 1.2, checkServerIdentity accepting', { ...tls12, pskIdentityHint: 'the hint' }, { checkServerIdentity: () => undefined },
+        { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }, ['the hint']],
+      ['TLS 1.2, no hint', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }, [null]],
+      ['TLS 1.2, the default identity check', { ...tls12, pskIdentityHint: 'the hint' }, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }, ['the hint']],
     ];
-    for (const [name, both, client, expected] of cases) {
+    for (const [name, both, client, expected, expectedHints] of cases) {
       for (const [sName, makeServer] of servers) {
         for (const [cName, makeClient] of clients) {
           const what = `${name}: ${cName} client, ${sName} server`;
           let answer!: (v: Outcome) => void;
           const serverSide = new Promise<Outcome>(r => { answer = r; });
-          const server = makeServer({ pskCallback: serverPsk, pskIdentityHint: 'the hint', ...both }, s => { answer(shape(s)); s.end('hi'); });
+          const server = makeServer({ pskCallback: serverPsk, ...both }, s => { answer(shape(s)); s.end('hi'); });
           const port = await listen(server);
           try {
-            const c = makeClient({ port, host: '127.0.0.1', pskCallback: clientPsk, ...both, ...client });
+            hints = [];
+            const { pskIdentityHint: _, ...bothButHint } = both as { pskIdentityHint?: string };
+            const c = makeClient({ port, host: '127.0.0.1', ...bothButHint, ...client });
             const seen = await new Promise<Outcome>(resolve => {
               c.once('secureConnect', () => resolve(shape(c)));
               c.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code }));
             });
             deepEqual(seen, expected, `${what}: the client`);
+            deepEqual(hints, expectedHints, `${what}: the hints pskCallback was asked with`);
             if (!('error' in expected)) {
               deepEqual(await serverSide, { ...expected, authorized: false }, `${what}: the server (authorized: false, no client certificate asked for)`);
             }
@@ -406,7 +461,6 @@ suite('Node adapter: options and members beside Node', test => {
         }
       }
     }
-    ok(hints.every(h => h === null), 'ours asks with the hint null, as Node under TLS 1.3');
     // An unknown identity: no PSK, and a server without a certificate cannot go on.
     const server = createServer({ openssl: ossl, pskCallback: () => null }, s => s.end());
     const port = await listen(server);
@@ -414,11 +468,16 @@ suite('Node adapter: options and members beside Node', test => {
       const c = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: clientPsk });
       await new Promise(resolve => c.once('error', resolve));
       await closed(c);
+      // A bad answer is asked for during the handshake, as in Node: the socket's 'error', a TypeError naming the psk.
+      const bad = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never });
+      const e = await new Promise<Error>(resolve => bad.once('error', resolve));
+      ok(e instanceof TypeError, String(e));
+      match(e.message, /pskCallback must give the key as a Buffer/);
+      await closed(bad);
     } finally {
       await closeServer(server);
     }
     throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskIdentityHint: 'x' }), TypeError);
-    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never }), TypeError);
     throws(() => createServer({ openssl: ossl, pskCallback: 'no' as never }), TypeError);
     await assertNoHandles(ossl, 'every PSK session given back');
   });

@@ -8,7 +8,8 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
-import type { Context, ContextOptions } from '../oo/context.ts';
+import type { Context } from '../oo/context.ts';
+import type { PskClientHandler } from '../oo/psk.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
@@ -64,8 +65,9 @@ export interface ConnectOptions extends TLSSocketOptions {
    */
   ech?: ClientEchOptions;
   /**
-   * Node's client PSK: `(hint) => ({ psk, identity })` or null for none. Asked once, as the
-   * connection is made, with the hint null (see withClientPsk).
+   * Node's client PSK: `(hint) => ({ psk, identity })` or null for none. Asked during each
+   * handshake, as Node's: in TLS 1.2 with the server's pskIdentityHint (null without one), in TLS
+   * 1.3 with null (see nodePskClient).
    */
   pskCallback?: (hint: string | null) => { psk: ArrayBufferView; identity: string } | null;
 }
@@ -101,13 +103,13 @@ export function connect(...args: unknown[]): TLSSocket {
     const hostname = servername ?? host;
     tls.checkIdentityWith(() => Object.keys(tls.getPeerCertificate() ?? {}).length ? undefined : emptyCertificateError(hostname), verify);
   }
-  const makeContext = (ossl: OpenSSL) => withClientPsk(ossl, psk, pskOptions => ossl.createContext({
+  const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
-    ...pskOptions,
+    ...(psk ? { onPskClient: nodePskClient(psk, tls) } : {}),
     // The socket's own context: its keylog hook is this socket's. Key-log lines
     // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
     keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-  }));
+  });
   const early = contextNow(options.openssl, options.context, makeContext);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
@@ -144,21 +146,22 @@ export function connect(...args: unknown[]): TLSSocket {
 }
 
 /**
- * Node's client pskCallback as the context's PSK: asked once, when the context is made, with the
- * hint null (TLS 1.3 has no hint, and Node asks with null there too; a TLS 1.2 server's hint is not
- * passed). Its key becomes a PSK session (SHA-256, as Node's PSKs, which use OpenSSL's TLS 1.2
- * callbacks in TLS 1.3 too); the context keeps a reference and this one is given back.
+ * Node's client pskCallback as the context's onPskClient: asked as Node's is, per connection, with
+ * the server's identity hint in TLS 1.2 (null when it sent none) and null in TLS 1.3; its key bound
+ * to SHA-256 there, as Node's (both use OpenSSL's psk_client_callback).
  */
-function withClientPsk(ossl: OpenSSL, callback: ConnectOptions['pskCallback'], make: (o: Partial<ContextOptions>) => Context): Context {
-  const answer = callback?.(null);
-  if (answer === null || answer === undefined) return make({});
-  if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
-  const session = ossl.pskSession({ key: pskKey('connect', answer.psk) });
-  try {
-    return make({ psk: { identity: answer.identity, session } });
-  } finally {
-    session.free();
-  }
+function nodePskClient(callback: NonNullable<ConnectOptions['pskCallback']>, tls: TLSSocket): PskClientHandler {
+  return hint => {
+    try {
+      const answer = callback(hint);
+      if (answer === null || answer === undefined) return null;
+      if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
+      return { identity: answer.identity, key: pskKey('connect', answer.psk) };
+    } catch (e) {
+      tls.failWith(e as Error); // the socket's 'error' is this one, as Node's, not the CallbackError around it
+      throw e;
+    }
+  };
 }
 
 /** What Node's default checkServerIdentity answers for an empty certificate (lib/tls.js). */

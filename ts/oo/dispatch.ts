@@ -5,7 +5,7 @@ import { deliverTrace, notifySession, withClientHello, type Connection } from '.
 import { contextHandlers, type Context } from './context.ts';
 import type { Core } from './core.ts';
 import { Session } from './session.ts';
-import { decodeIdentity, foundPsk, writePskKey } from './psk.ts';
+import { decodeIdentity, foundPsk, writeClientPsk, writePskKey } from './psk.ts';
 
 /**
  * The one place OpenSSL's callbacks are routed to the Context and Connection objects they concern.
@@ -115,7 +115,7 @@ export function installDispatch(core: Core): void {
     return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
   };
 
-  // ---- external PSKs (servers; a client's PSK is answered in C, wasm/shims.c)
+  // ---- external PSKs (servers, and clients asking per connection; a context's fixed PSK is answered in C, wasm/shims.c)
   /** The server's onPskFind answer for an identity: a PSK Session of this instance, or null. */
   const findPsk = (ssl: Ptr<'SSL'>, identity: Uint8Array): Session | null => {
     const find = handlersOfSSL(ssl)?.pskFind;
@@ -141,5 +141,12 @@ export function installDispatch(core: Core): void {
     if (end < 0) return 0;
     const found = findPsk(ssl, mem.copyOut(identity, end - identity));
     return found ? writePskKey(core, found, psk, maxPskLen) : 0;
+  });
+  // Clients with onPskClient (a context's fixed options.psk is answered in C).
+  h.psk_client = (ssl, hint, identity, maxIdentityLen, psk, maxPskLen) => core.callback(() => {
+    const ask = handlersOfSSL(ssl)?.pskClient;
+    if (!ask) return 0;
+    const answer = ask(hint === NULL ? null : mem.readCString(hint), liveConnection(ssl));
+    return writeClientPsk(core, answer, identity, maxIdentityLen, psk, maxPskLen);
   });
 }
