@@ -323,6 +323,74 @@ suite('Node adapter: options and members beside Node', test => {
     await assertNoHandles(ossl, 'nothing kept once the servers closed');
   });
 
+  test('requestCert with rejectUnauthorized: a client certificate that does not verify ends the connection after the handshake, as Node\'s server (tlsClientError ECONNRESET, no secureConnection); none fails the handshake', async () => {
+    const ossl = await load();
+    type Seen = { server: unknown[]; client: { secure: boolean; error: string | null } };
+    const serverOptions = { ...keyPair, ca: pem('ca.pem'), requestCert: true };
+    const makers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const clientMakers: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
+      ['ours', o => connect({ openssl: ossl, ...o })],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => nodeTls.TLSSocket]],
+    ];
+    const certs: Record<string, object> = {
+      expired: { cert: pem('expired.pem'), key: pem('expired.key') }, none: {}, good: keyPair,
+    };
+    const results: Record<string, Seen> = {};
+    for (const [sName, makeServer] of makers) {
+      for (const reject of [true, false]) {
+        for (const maxVersion of ['TLSv1.3', 'TLSv1.2']) {
+          for (const [certName, cert] of Object.entries(certs)) {
+            for (const [cName, makeClient] of clientMakers) {
+              const events: unknown[] = [];
+              const server = makeServer({ ...serverOptions, rejectUnauthorized: reject }, s => { events.push(['secureConnection', s.authorized, s.authorizationError]); s.end('hi'); });
+              server.on('tlsClientError', (e: NodeJS.ErrnoException, s: TLSSocket) => events.push(['tlsClientError', e.code, s.authorizationError ?? null]));
+              const port = await listen(server);
+              try {
+                const c = makeClient({ port, host: '127.0.0.1', ca: pem('ca.pem'), servername: 'localhost', maxVersion, ...cert });
+                const client = { secure: false, error: null as string | null };
+                c.on('secureConnect', () => { client.secure = true; });
+                c.on('error', (e: NodeJS.ErrnoException) => { client.error = e.code ?? e.message; });
+                c.resume();
+                await closed(c).catch(() => closed(c)); // an 'error' comes before 'close'
+                // The server's side is over once its tlsClientError or secureConnection came (bounded).
+                for (let i = 0; i < 100 && !events.length; i++) await new Promise(r => setTimeout(r, 10));
+                results[`${sName} server, ${reject ? 'rejecting' : 'not rejecting'}, ${maxVersion}, ${certName} client certificate, ${cName} client`] = { server: events, client };
+              } finally {
+                await closeServer(server);
+              }
+            }
+          }
+        }
+      }
+    }
+    // What Node's server does (each line checked on Node's server too, in Node), and ours.
+    const expected = (reject: boolean, version: string, cert: string): Seen => {
+      const tls12 = version === 'TLSv1.2';
+      if (cert === 'good') return { server: [['secureConnection', true, null]], client: { secure: true, error: null } };
+      if (!reject) return { server: [['secureConnection', false, cert === 'none' ? 'UNABLE_TO_GET_ISSUER_CERT' : 'CERT_HAS_EXPIRED']], client: { secure: true, error: null } };
+      // No certificate: refused in the handshake. In TLS 1.3 the client's handshake is over before it sends
+      // its (empty) certificate, so it connects and then gets the alert.
+      if (cert === 'none') {
+        return { server: [['tlsClientError', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', null]],
+          client: tls12 ? { secure: false, error: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' } : { secure: true, error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } };
+      }
+      // A certificate that does not verify: the handshake completes on the server, which then closes the
+      // connection: no secureConnection; tlsClientError ECONNRESET, its socket showing why. A TLS 1.2 client
+      // never gets the server's Finished.
+      return { server: [['tlsClientError', 'ECONNRESET', 'CERT_HAS_EXPIRED']], client: tls12 ? { secure: false, error: 'ECONNRESET' } : { secure: true, error: null } };
+    };
+    for (const [what, seen] of Object.entries(results)) {
+      const [, rejecting, version, cert] = /(not rejecting|rejecting), (TLSv1\.\d), (\w+) client/.exec(what)!;
+      // OpenSSL 3.2 renamed the alert reasons ("sslv3 alert ..." to "ssl/tls alert ..."): Node 20's OpenSSL 3.0 has the old name.
+      const client = { ...seen.client, error: seen.client.error?.replace('ERR_SSL_SSL/TLS_ALERT_', 'ERR_SSL_SSLV3_ALERT_') ?? null };
+      deepEqual({ ...seen, client }, expected(rejecting === 'rejecting', version, cert), what);
+    }
+    await assertNoHandles(ossl, 'every connection freed, refused ones included');
+  });
+
   test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
     const ossl = await load();
     const servers = [createServer({ openssl: ossl, ...keyPair }, s => s.end()) as unknown as nodeTls.Server,

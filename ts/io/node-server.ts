@@ -134,14 +134,17 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   });
   server = net.createServer(socket => {
     ready.then(({ context }) => {
+      // As Node (TLSWrap::SetVerifyMode, onServerSocketSecure): a client certificate is verified to
+      // the chain's end without failing the handshake, and one that did not verify ends the socket
+      // after it when rejecting (no certificate at all still fails the handshake).
       const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-        requestedCert: requestCert });
+        requestedCert: requestCert, rejectAfterHandshake: requestCert && reject && !options.context });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));
       let connection: Connection;
       try {
         connection = context.createConnection();
-        if (requestCert && !reject) connection.verifyWithoutRejecting();
+        if (requestCert && (!reject || !options.context)) connection.verifyWithoutRejecting(reject);
       } catch (e) {
         socket.destroy();
         server.emit('tlsClientError', e, tls);
