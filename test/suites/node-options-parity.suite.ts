@@ -392,6 +392,73 @@ suite('Node adapter: options and members beside Node', test => {
     await assertNoHandles(ossl, 'every connection freed, refused ones included');
   });
 
+  test('Node\'s other options: net.connect\'s passed on (path, lookup, localAddress, noDelay, ...), timeout as setTimeout(), and the ones not supported refused by name with why', async () => {
+    const ossl = await load();
+    const server = createServer({ openssl: ossl, ...keyPair, noDelay: true, keepAlive: true }, s => s.end('over tcp'));
+    const port = await listen(server);
+    try {
+      // lookup and localAddress reach net.connect: the name resolved by the application's lookup.
+      const looked: string[] = [];
+      const lookup = ((name: string, _o: unknown, cb: (e: Error | null, address: string, family: number) => void) => {
+        looked.push(name);
+        cb(null, '127.0.0.1', 4);
+      }) as never;
+      const c = connect({ port, host: 'localhost', lookup, localAddress: '127.0.0.1', noDelay: true, keepAlive: true, openssl: ossl, ca: pem('ca.pem') });
+      let text = '';
+      c.on('data', (d: Buffer) => { text += d; });
+      await closed(c);
+      equal(text, 'over tcp');
+      deepEqual(looked, ['localhost'], 'the application\'s lookup resolved the host');
+      // timeout: 'timeout' once the connection is idle, the socket left open, as Node's.
+      const idle = createServer({ openssl: ossl, ...keyPair }, () => undefined);
+      const idlePort = await listen(idle);
+      try {
+        const t = connect({ port: idlePort, host: '127.0.0.1', servername: 'localhost', timeout: 50, openssl: ossl, ca: pem('ca.pem') });
+        await once(t, 'timeout');
+        equal(t.destroyed, false, 'not closed by the timeout');
+        t.setTimeout(0);
+        t.destroy();
+        await closed(t);
+      } finally {
+        await closeServer(idle);
+      }
+      throws(() => connect({ port, socket: {} as never, localAddress: '127.0.0.1', openssl: ossl }), TypeError);
+    } finally {
+      await closeServer(server);
+    }
+    if (!inDeno) { // an IPC socket (path), to Node's own server
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'osw-ipc-'));
+      const ipc = nodeTls.createServer(keyPair, s => s.end('over ipc'));
+      try {
+        await new Promise<void>(resolve => ipc.listen(join(dir, 's'), resolve));
+        const c = connect({ path: join(dir, 's'), servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+        let text = '';
+        c.on('data', (d: Buffer) => { text += d; });
+        await closed(c);
+        equal(text, 'over ipc');
+      } finally {
+        await closeServer(ipc);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // Node's names this adapter does not take: a TypeError saying so and why, never ignored.
+    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['requestOCSP', true], ['allowHalfOpen', true],
+      ['highWaterMark', 1024]] as const) {
+      for (const [where, make] of [['connect', (o: object) => connect({ port: 1, openssl: ossl, ...o })], ['createServer', (o: object) => createServer({ openssl: ossl, ...o })],
+        ['createSecureContext', (o: object) => createSecureContext({ openssl: ossl, ...o })]] as const) {
+        match((throws(() => make({ [name]: value }), TypeError) as Error).message, new RegExp(`^${where}: options\\.${name} \\(Node's\\) is not supported: `), `${where}, ${name}`);
+      }
+    }
+    // Node's defaults ask for what happens anyway.
+    const plain = connect({ port: 1, host: '127.0.0.1', openssl: ossl, allowHalfOpen: false, requestOCSP: false } as never);
+    plain.on('error', () => undefined);
+    await closed(plain);
+    await assertNoHandles(ossl, 'nothing kept');
+  });
+
   test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
     const ossl = await load();
     const servers = [createServer({ openssl: ossl, ...keyPair }, s => s.end()) as unknown as nodeTls.Server,

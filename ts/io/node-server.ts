@@ -14,6 +14,7 @@ import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
 import { contextNow, contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
+import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
 /**
  * What a SNICallback may answer: a server Context, a SecureContext (createSecureContext) or Node's
@@ -40,8 +41,14 @@ export interface ServerOptions extends TLSSocketOptions {
    * TLS 1.3 and TLS 1.2 PSK suites; the key is bound to SHA-256 as Node's.
    */
   pskCallback?: (socket: TLSSocket, identity: string) => ArrayBufferView | null;
+  /** net.createServer's options for the accepted TCP connections, passed on. */
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
 }
-const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback'];
+/** Node's (net.createServer's) options for the accepted connections, passed on. */
+const NET_SERVER_OPTIONS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
+const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback', ...NET_SERVER_OPTIONS];
 
 /** tls.Server's additions to net.Server. */
 export interface TLSServer extends net.Server {
@@ -63,7 +70,7 @@ export interface TLSServer extends net.Server {
 export function createServer(options: ServerOptions = {}, onSecureConnection?: (socket: TLSSocket) => void): TLSServer {
   if (typeof options === 'function') { onSecureConnection = options; options = {}; }
   if (options === null || typeof options !== 'object') throw new TypeError('createServer: options must be an object');
-  rejectUnknownOptions('createServer', options, SERVER_OPTIONS);
+  rejectUnknownOptions('createServer', options, [...SERVER_OPTIONS, ...refuseNodeOptionsNotSupported('createServer', options)]);
   if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw new TypeError('createServer: options.SNICallback must be a function');
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
@@ -132,7 +139,8 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     }
     return r;
   });
-  server = net.createServer(socket => {
+  const netOptions = Object.fromEntries(NET_SERVER_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
+  server = net.createServer(netOptions, socket => {
     ready.then(({ context }) => {
       // As Node (TLSWrap::SetVerifyMode, onServerSocketSecure): a client certificate is verified to
       // the chain's end without failing the handshake, and one that did not verify ends the socket
@@ -204,7 +212,7 @@ function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOp
     let c = fromOptions.get(answer);
     if (!c) {
       const o = answer instanceof SecureContext ? answer.options : answer as NodeContextOptions;
-      rejectUnknownOptions('SNICallback answer', o, NODE_CONTEXT_OPTIONS);
+      rejectUnknownOptions('SNICallback answer', o, [...NODE_CONTEXT_OPTIONS, ...refuseNodeOptionsNotSupported('SNICallback answer', o)]);
       c = ossl.createContext(contextOptionsFromNode('SNICallback answer', o, 'server', {})!);
       fromOptions.set(answer, c);
       made.push(c);

@@ -92,6 +92,24 @@ export class TLSSocket extends Duplex {
   /** Clients: early data for the engine (connect's earlyData option). */
   readonly #earlyData: Uint8Array | undefined;
 
+  /** setTimeout's milliseconds, for the transport once attached. */
+  #idleTimeout: number | undefined;
+  /**
+   * Node's socket.setTimeout: 'timeout' after `ms` of inactivity on the transport (0 turns it off);
+   * the socket is not closed (call destroy() from the listener). `callback` is a one-time listener.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: milliseconds must be a finite number from 0, got ${String(ms)}`);
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw new TypeError('setTimeout: callback must be a function');
+      if (ms === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#idleTimeout = ms;
+    this.#socket?.setTimeout(ms);
+    return this;
+  }
+
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
     if (this.destroyed) { // destroy() came while the connection was being made: nothing to attach it to
@@ -102,6 +120,8 @@ export class TLSSocket extends Duplex {
     }
     this.#socket = socket;
     this.connection = connection;
+    socket.on('timeout', () => this.emit('timeout'));
+    if (this.#idleTimeout !== undefined) socket.setTimeout(this.#idleTimeout);
     if (this.#trace) connection.onTrace = printTrace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);

@@ -21,6 +21,7 @@ import { contextNow, contextOptionsFromNode, pskKey, type NodeContextOptions } f
 import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
+import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
 export { defaultInstance };
 
@@ -70,18 +71,44 @@ export interface ConnectOptions extends TLSSocketOptions {
    * 1.3 with null (see nodePskClient).
    */
   pskCallback?: (hint: string | null) => { psk: ArrayBufferView; identity: string } | null;
+  /** The socket's idle timeout in milliseconds, as Node's: setTimeout() on the socket ('timeout' events; it is not closed). */
+  timeout?: number;
+  /**
+   * Node's (net.connect's) options for the connection made, passed on: `path` (an IPC socket instead
+   * of host and port), `family`, `hints`, `localAddress`, `localPort`, `lookup`, `noDelay`,
+   * `keepAlive`, `keepAliveInitialDelay`, `autoSelectFamily`, `autoSelectFamilyAttemptTimeout`.
+   * Not with `socket` (set them on that socket).
+   */
+  path?: string;
+  family?: number;
+  hints?: number;
+  localAddress?: string;
+  localPort?: number;
+  lookup?: net.LookupFunction;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
 }
+/** Node's options for the TCP (or IPC) connection connect() makes, passed to net.connect as they are. */
+const NET_CONNECT_OPTIONS = ['path', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'noDelay', 'keepAlive', 'keepAliveInitialDelay',
+  'autoSelectFamily', 'autoSelectFamilyAttemptTimeout'] as const;
 const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
-  'checkServerIdentity', 'ech', 'pskCallback'];
+  'checkServerIdentity', 'ech', 'pskCallback', 'timeout', ...NET_CONNECT_OPTIONS];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
 export function connect(port: number, host?: string | ConnectOptions | (() => void), options?: ConnectOptions | (() => void), onSecure?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
   const { options: given, onSecure } = connectArgs(args);
-  rejectUnknownOptions('connect', given, CONNECT_OPTIONS);
+  rejectUnknownOptions('connect', given, [...CONNECT_OPTIONS, ...refuseNodeOptionsNotSupported('connect', given)]);
   const options = withSecureContext('connect', given);
-  if (typeof options.port !== 'number' && !options.socket) throw new TypeError('connect: options.port (or options.socket) is required');
+  if (typeof options.port !== 'number' && !options.socket && options.path === undefined) throw new TypeError('connect: options.port (or options.path, or options.socket) is required');
+  const transport = Object.fromEntries(NET_CONNECT_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
+  if (options.socket && Object.keys(transport).length) {
+    throw new TypeError(`connect: ${Object.keys(transport).join(', ')} ${Object.keys(transport).length > 1 ? 'are' : 'is'} for the connection connect() makes; with options.socket, set them on that socket`);
+  }
   const host = options.host ?? 'localhost';
   const verify = options.rejectUnauthorized !== false;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
@@ -92,6 +119,7 @@ export function connect(...args: unknown[]): TLSSocket {
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
     host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context });
   if (onSecure) tls.once('secureConnect', onSecure);
+  if (options.timeout !== undefined) tls.setTimeout(options.timeout);
   const psk = options.pskCallback;
   if (psk !== undefined && typeof psk !== 'function') throw new TypeError('connect: options.pskCallback must be a function (hint) => { psk, identity } | null');
   if (checkIdentity) {
@@ -139,7 +167,8 @@ export function connect(...args: unknown[]): TLSSocket {
     // reports (a lone leaf of an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, after
     // UNABLE_TO_GET_ISSUER_CERT_LOCALLY); the socket refuses an unverified server after the handshake.
     if (owned) connection.verifyWithoutRejecting();
-    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect({ host, port: options.port! }));
+    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect(options.path !== undefined ? { ...transport, path: options.path } as net.NetConnectOpts
+      : { ...transport, host, port: options.port! } as net.NetConnectOpts));
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
