@@ -459,6 +459,64 @@ suite('Node adapter: options and members beside Node', test => {
     await assertNoHandles(ossl, 'nothing kept');
   });
 
+  test('ALPNCallback: chooses among the client\'s protocols as Node\'s server ({ servername, protocols }); undefined refuses them; an answer not offered fails; not with ALPNProtocols', async () => {
+    const ossl = await load();
+    type Info = { servername: string | false; protocols: string[] };
+    const makers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const seen: Record<string, unknown[]> = {};
+    for (const [sName, make] of makers) {
+      const infos: Info[] = [];
+      const events: unknown[] = [];
+      const server = make({ ...keyPair, ALPNCallback: (info: Info) => { infos.push(info); return info.protocols[1]; } }, s => { events.push(['secureConnection', s.alpnProtocol]); s.end(); });
+      server.on('tlsClientError', (e: NodeJS.ErrnoException) => events.push(['tlsClientError', e.code]));
+      const port = await listen(server);
+      try {
+        for (const o of [{ ALPNProtocols: ['a', 'b'], servername: 'localhost' }, { ALPNProtocols: ['a', 'b'] }, { ALPNProtocols: ['a'] }, {}]) {
+          const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ...o });
+          const outcome = await new Promise<unknown>(resolve => {
+            c.once('secureConnect', () => resolve(['secureConnect', c.alpnProtocol]));
+            c.once('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code]));
+          });
+          events.push(outcome);
+          c.resume(); // to the server's end()
+          await closed(c).catch(() => closed(c));
+          for (let i = 0; i < 100 && events.length % 2; i++) await new Promise(r => setTimeout(r, 10)); // the server's side (bounded)
+        }
+      } finally {
+        await closeServer(server);
+      }
+      seen[sName] = [infos, events];
+    }
+    const expected = [
+      [{ servername: 'localhost', protocols: ['a', 'b'] }, { servername: false, protocols: ['a', 'b'] }, { servername: false, protocols: ['a'] }],
+      [['secureConnection', 'b'], ['secureConnect', 'b'], ['secureConnection', 'b'], ['secureConnect', 'b'],
+        ['tlsClientError', 'ERR_SSL_NO_APPLICATION_PROTOCOL'], ['error', 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL'],
+        ['secureConnection', false], ['secureConnect', false]],
+    ];
+    // The order of the two sides' events is not fixed: compared as sets.
+    const sorted = ([infos, events]: unknown[]) => [infos, (events as unknown[]).map(e => JSON.stringify(e)).sort()];
+    for (const [name, got] of Object.entries(seen)) deepEqual(sorted(got), sorted(expected), `${name} server`);
+    // An answer the client did not offer: that handshake fails with Node's code (Node throws it uncaught).
+    const bad = createServer({ openssl: ossl, ...keyPair, ALPNCallback: () => 'http/5' }, s => s.end());
+    const port = await listen(bad);
+    try {
+      const refused = once<[NodeJS.ErrnoException]>(bad, 'tlsClientError');
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+      c.on('error', () => undefined);
+      equal((await refused)[0].code, 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
+      await closed(c).catch(() => closed(c));
+    } finally {
+      await closeServer(bad);
+    }
+    const both = { ...keyPair, ALPNCallback: () => 'a', ALPNProtocols: ['b'] };
+    if (!inDeno) equal((throws(() => nodeTls.createServer(both)) as NodeJS.ErrnoException).code, 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    equal((throws(() => createServer({ openssl: ossl, ...both }), TypeError) as NodeJS.ErrnoException).code, 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    await assertNoHandles(ossl, 'nothing kept');
+  });
+
   test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
     const ossl = await load();
     const servers = [createServer({ openssl: ossl, ...keyPair }, s => s.end()) as unknown as nodeTls.Server,

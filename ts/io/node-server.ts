@@ -41,6 +41,13 @@ export interface ServerOptions extends TLSSocketOptions {
    * TLS 1.3 and TLS 1.2 PSK suites; the key is bound to SHA-256 as Node's.
    */
   pskCallback?: (socket: TLSSocket, identity: string) => ArrayBufferView | null;
+  /**
+   * Node's ALPNCallback: chooses the protocol from the client's list, `{ servername, protocols }` =>
+   * one of `protocols`, or undefined to refuse them all (no_application_protocol). Not with
+   * ALPNProtocols. An answer not in the list fails that handshake (tlsClientError
+   * ERR_TLS_ALPN_CALLBACK_INVALID_RESULT; Node throws it as an uncaught exception).
+   */
+  ALPNCallback?: (info: { servername: string | false; protocols: string[] }) => string | undefined;
   /** net.createServer's options for the accepted TCP connections, passed on. */
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -48,7 +55,7 @@ export interface ServerOptions extends TLSSocketOptions {
 }
 /** Node's (net.createServer's) options for the accepted connections, passed on. */
 const NET_SERVER_OPTIONS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
-const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback', ...NET_SERVER_OPTIONS];
+const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback', 'ALPNCallback', ...NET_SERVER_OPTIONS];
 
 /** tls.Server's additions to net.Server. */
 export interface TLSServer extends net.Server {
@@ -101,8 +108,26 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   let server: TLSServer;
   const psk = options.pskCallback;
   if (psk !== undefined && typeof psk !== 'function') throw new TypeError('createServer: options.pskCallback must be a function (socket, identity) => Buffer | null');
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') throw Object.assign(new TypeError('createServer: options.ALPNCallback must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (options.ALPNProtocols !== undefined) throw Object.assign(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
+  }
   const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
+    ...(alpnCallback ? { onAlpnSelect: (protocols: string[], conn: Connection | null) => {
+      try {
+        const chosen = alpnCallback({ servername: conn?.serverName ?? false, protocols });
+        if (chosen === undefined || protocols.includes(chosen)) return chosen;
+        throw Object.assign(new TypeError(`ALPN callback returned a value (${String(chosen)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`),
+          { code: 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT' });
+      } catch (e) {
+        // The failure of this handshake (tlsClientError) is this error, not the CallbackError around it.
+        const sock = conn && sockets.get(conn);
+        sock?.failWith(e as Error);
+        throw e;
+      }
+    } } : {}),
     // OpenSSL takes its own reference of the session returned (onPskFind): this one goes after the call.
     ...(psk ? { onPskFind: (identity: string, conn: Connection | null) => {
       const sock = conn && sockets.get(conn);

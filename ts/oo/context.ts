@@ -31,6 +31,9 @@ export interface SessionCacheCallbacks {
   onGet?(id: Uint8Array, connection: Connection | null): Session | null;
 }
 
+/** A server's choice of ALPN protocol among the client's (options.onAlpnSelect). */
+export type AlpnSelectHandler = (offered: string[], connection: Connection | null) => string | null | undefined;
+
 /** One of several private keys: PEM, or PEM with the passphrase it is encrypted under. */
 export type PrivateKeyEntry = string | { pem: string; passphrase?: string };
 
@@ -67,6 +70,12 @@ export interface ContextOptions {
   verifyPeer?: boolean;
   /** ALPN protocols offered (clients) or accepted, in preference order (servers). */
   alpn?: string[];
+  /**
+   * Servers: chooses the ALPN protocol from the client's list (SSL_CTX_set_alpn_select_cb), instead of
+   * `alpn`: one of `offered`, or null to refuse them all (no_application_protocol alert). Not asked
+   * when the client offers none.
+   */
+  onAlpnSelect?: AlpnSelectHandler;
   /** Key-exchange groups, OpenSSL syntax (SSL_CTX_set1_groups_list), e.g. 'X25519:P-256'. */
   groups?: string;
   /**
@@ -149,7 +158,7 @@ export interface ContextOptions {
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
-  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, pkcs12: 1, pkcs12Passphrase: 1, crl: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1, signatureAlgorithms: 1,
+  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, pkcs12: 1, pkcs12Passphrase: 1, crl: 1, ca: 1, verifyPeer: 1, alpn: 1, onAlpnSelect: 1, groups: 1, signatureAlgorithms: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
@@ -184,6 +193,8 @@ export interface ContextHandlers {
   clientHello: ClientHelloHandler | null;
   /** The ALPN protocols a server accepts, in wire format. */
   alpn: Uint8Array | null;
+  /** A server's own choice of ALPN protocol (options.onAlpnSelect). */
+  alpnSelect: AlpnSelectHandler | null;
   /** A server's PSK lookup (options.onPskFind). */
   pskFind: PskFindHandler | null;
   /** A client's PSK asked per connection (options.onPskClient). */
@@ -237,6 +248,7 @@ export class Context extends Handle<'SSL_CTX'> {
     this.role = role;
     this.#handlers = {
       session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
+      alpnSelect: options.onAlpnSelect ?? null,
       pskFind: options.onPskFind ?? null, pskClient: options.onPskClient ?? null,
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
@@ -287,6 +299,12 @@ export class Context extends Handle<'SSL_CTX'> {
     if (o.options !== undefined) {
       if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
       capi.SSL_CTX_set_options(ctx, o.options);
+    }
+    if (o.onAlpnSelect !== undefined) {
+      if (typeof o.onAlpnSelect !== 'function') throw new TypeError('createContext: options.onAlpnSelect must be a function (offered, connection) => protocol | null');
+      if (this.role !== 'server') throw new TypeError('createContext: options.onAlpnSelect is for servers (clients offer options.alpn)');
+      if (o.alpn !== undefined) throw new TypeError('createContext: options.alpn and options.onAlpnSelect are two ways for a server to choose: give one');
+      capi.SSL_CTX_set_alpn_select_cb(ctx, capi.OSW_alpn_select_cb(), NULL);
     }
     if (this.#handlers.alpn) {
       const wire = this.#handlers.alpn;
