@@ -12,6 +12,7 @@ const NOT_SUPPORTED: Record<string, string> = {
   privateKeyEngine: ENGINES,
   privateKeyIdentifier: ENGINES,
   dhparam: 'finite-field DHE parameters are not configurable here: the key exchange is ECDHE or a hybrid KEM (choose groups with ecdhCurve)',
+  minDHSize: 'the size of a server\'s finite-field DHE group is checked by OpenSSL\'s security level here (its default refuses small groups), not by this option',
   requestOCSP: 'OCSP stapling is not supported',
   allowHalfOpen: 'the TLS socket ends its side when the peer ends (allowHalfOpen false, as Node\'s default)',
   highWaterMark: 'the socket\'s buffering is fixed here (backpressure still holds both ways)',
