@@ -12,7 +12,7 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { closed, closeServer, listen, once, pem } from '../io/node-tls.ts';
-import { fixturePath, openssl } from '../io/peers.ts';
+import { fixturePath, openssl, tempDir } from '../io/peers.ts';
 
 let instance: Promise<OpenSSL> | undefined;
 const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
@@ -172,7 +172,6 @@ suite('Node adapter: options and members beside Node', test => {
       match((throws(() => createServer({ openssl: ossl, pfx, passphrase })) as Error).message, /pkcs12 could not be read/);
     }
     // Node's array form with one entry works (below); several (certificates of several key types in Node) are a TypeError here.
-    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }, pfx] }), TypeError);
     const make = [(o: object) => createServer({ openssl: ossl, ...o }, s => s.end('from pfx')) as unknown as nodeTls.Server,
       ...inDeno ? [] : [(o: object) => nodeTls.createServer(o, s => s.end('from pfx'))]];
     const forms = [{ pfx, passphrase: 'openssl-wasm-test' }, { pfx: [{ buf: pfx, passphrase: 'openssl-wasm-test' }] }, { pfx: [pfx], passphrase: 'openssl-wasm-test' }];
@@ -279,8 +278,26 @@ suite('Node adapter: options and members beside Node', test => {
     const encrypted = await encryptedKey('ec-pass');
     // The keys in another order than the certificates, one under a passphrase of its own: OpenSSL pairs them by key type.
     const both = { cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key'), { pem: encrypted, passphrase: 'ec-pass' }] };
-    const servers: [string, nodeTls.Server][] = [['ours', createServer({ openssl: ossl, ...both }, s => s.end()) as unknown as nodeTls.Server],
-      ...inDeno ? [] : [['Node\'s', nodeTls.createServer(both, s => s.end())] as [string, nodeTls.Server]]];
+    // The same as two PKCS#12 files, each under its own passphrase (the RSA one made by the native CLI).
+    const dir = tempDir();
+    const pkcs12 = async (name: string, pass: string) => {
+      const made = await openssl(['pkcs12', '-export', '-in', fixturePath(`${name}.pem`), '-inkey', fixturePath(`${name}.key`), '-passout', `pass:${pass}`, '-out', `${dir.path}/${name}.pfx`]);
+      equal(made.code, 0, made.out);
+      return readFileSync(`${dir.path}/${name}.pfx`);
+    };
+    let rsaPfx: Buffer, otherEcPfx: Buffer;
+    try {
+      rsaPfx = await pkcs12('server-rsa', 'rsa-pass');
+      otherEcPfx = await pkcs12('self-signed', 'other-pass');
+    } finally {
+      dir.remove();
+    }
+    const pfxBoth = { pfx: [{ buf: rsaPfx, passphrase: 'rsa-pass' }, readFileSync(fixturePath('server.pfx'))], passphrase: 'openssl-wasm-test' };
+    const servers: [string, nodeTls.Server][] = [];
+    for (const [form, o] of [['PEM', both], ['pfx', pfxBoth]] as const) {
+      servers.push([`ours (${form})`, createServer({ openssl: ossl, ...o }, s => s.end()) as unknown as nodeTls.Server]);
+      if (!inDeno) servers.push([`Node's (${form})`, nodeTls.createServer(o, s => s.end())]);
+    }
     // [the client's sigalgs, the version, the certificate's size in bits: 256 ECDSA P-256, 2048 RSA]
     const cases: [string, 'TLSv1.3' | 'TLSv1.2', number][] = [
       ['ECDSA+SHA256', 'TLSv1.3', 256], ['RSA-PSS+SHA256', 'TLSv1.3', 2048],
@@ -320,6 +337,10 @@ suite('Node adapter: options and members beside Node', test => {
       if (!inDeno) nodeTls.createSecureContext(o);
       match((throws(() => createSecureContext({ openssl: ossl, ...o })) as Error).message, /options\.certificate\[0\] has no private key of its key type/);
     }
+    // Two files of one key type: the second would replace the first (silently in Node).
+    const twoEc = { pfx: [readFileSync(fixturePath('server.pfx')), { buf: otherEcPfx, passphrase: 'other-pass' }], passphrase: 'openssl-wasm-test' };
+    if (!inDeno) nodeTls.createSecureContext(twoEc);
+    match((throws(() => createSecureContext({ openssl: ossl, ...twoEc })) as Error).message, /pkcs12\[0\] was replaced by a later file of the same key type/);
     await assertNoHandles(ossl, 'nothing kept once the servers closed');
   });
 

@@ -48,7 +48,7 @@ export interface NodeContextOptions {
   sessionTimeout?: number;
   /** The passphrase of an encrypted PEM `key`, or of `pfx`. */
   passphrase?: string;
-  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key; Node's array form with one entry too (`[{ buf, passphrase }]`), not several. */
+  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key; Node's array form too (`[{ buf, passphrase }]`), several for keys of different types. */
   pfx?: Uint8Array | (Uint8Array | { buf: Uint8Array; passphrase?: string })[];
   /**
    * OpenSSL's method name, as Node maps it to versions: 'TLS_method' TLS 1.2 to 1.3 (1.0 and 1.1 are
@@ -98,10 +98,12 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     });
   }
   if (o.pfx !== undefined) {
-    const pfx = withPassphrase(where, single(where, o.pfx, 'pfx'), 'pfx', 'buf', o.passphrase);
-    if (!(pfx.value instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of a PKCS#12 file (a Buffer)`);
-    mapped.pkcs12 = pfx.value;
-    if (pfx.passphrase !== undefined) mapped.pkcs12Passphrase = pfx.passphrase;
+    // Each file with its own passphrase, or options.passphrase (Node's configSecureContext).
+    mapped.pkcs12 = (Array.isArray(o.pfx) ? o.pfx : [o.pfx]).map(entry => {
+      const pfx = withPassphrase(where, entry, 'pfx', 'buf', o.passphrase);
+      if (!(pfx.value instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of a PKCS#12 file (a Buffer)`);
+      return { der: pfx.value, passphrase: pfx.passphrase };
+    });
   }
   if (o.secureProtocol !== undefined) Object.assign(mapped, versionsOfMethod(o));
   if (o.pskIdentityHint !== undefined) {
@@ -146,16 +148,6 @@ function refuseUnsupported(where: string, o: NodeContextOptions): void {
     throw new TypeError(`${where}: options.secureContext is for connect(); give a server Node's key, cert, ... options, ` +
       'or options.context (a Context), and answer SNICallback or addContext with a SecureContext');
   }
-}
-
-/** The one entry of Node's array form of pfx (or the value itself): several PKCS#12 files are not supported here. */
-function single<T>(where: string, v: T | T[], name: string): T {
-  if (!Array.isArray(v)) return v;
-  if (v.length !== 1) {
-    throw new TypeError(`${where}: options.${name} as an array must have exactly one entry (got ${v.length}) here; ` +
-      'for certificates of several key types, give them as cert and key arrays (PEM)');
-  }
-  return v[0];
 }
 
 /** Node's `{ pem, passphrase }` (key) or `{ buf, passphrase }` (pfx) entry; the entry's passphrase before options.passphrase, as Node. */

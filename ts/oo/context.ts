@@ -34,6 +34,9 @@ export interface SessionCacheCallbacks {
 /** A server's choice of ALPN protocol among the client's (options.onAlpnSelect). */
 export type AlpnSelectHandler = (offered: string[], connection: Connection | null) => string | null | undefined;
 
+/** One of several PKCS#12 files: its bytes, or its bytes with its passphrase. */
+export type Pkcs12Entry = Uint8Array | { der: Uint8Array; passphrase?: string };
+
 /** One of several private keys: PEM, or PEM with the passphrase it is encrypted under. */
 export type PrivateKeyEntry = string | { pem: string; passphrase?: string };
 
@@ -52,9 +55,13 @@ export interface ContextOptions {
   privateKey?: string | PrivateKeyEntry[];
   /** The passphrase of an encrypted `privateKey` (PEM_read_bio_PrivateKey's `u`), for keys without their own; not kept. */
   privateKeyPassphrase?: string;
-  /** A PKCS#12 file (.pfx/.p12, DER) holding the certificate, its chain and key: instead of certificate and privateKey. */
-  pkcs12?: Uint8Array;
-  /** The passphrase of `pkcs12` (PKCS12_parse); not kept. */
+  /**
+   * A PKCS#12 file (.pfx/.p12, DER) holding the certificate, its chain and key: instead of certificate
+   * and privateKey. Several (an array) for keys of different types, each with its own passphrase or
+   * pkcs12Passphrase.
+   */
+  pkcs12?: Uint8Array | Pkcs12Entry[];
+  /** The passphrase of `pkcs12` (PKCS12_parse), for files without their own; not kept. */
   pkcs12Passphrase?: string;
   /**
    * PEM certificate revocation lists: the peer's chain is then checked for revocation, every
@@ -281,7 +288,7 @@ export class Context extends Handle<'SSL_CTX'> {
     }
     if (o.pkcs12 !== undefined) {
       if (o.certificate !== undefined || o.privateKey !== undefined) throw new TypeError('createContext: options.pkcs12 holds the certificate and key: give it instead of certificate and privateKey, not beside them');
-      usePkcs12(this.core, ctx, requireBytes(o.pkcs12, 'createContext: options.pkcs12'), o.pkcs12Passphrase);
+      this.#usePkcs12Files(o.pkcs12, o.pkcs12Passphrase);
     }
     if (o.certificate !== undefined) this.#useCertificates(o.certificate, o.privateKey, o.privateKeyPassphrase);
     else if (o.privateKey !== undefined) throw new TypeError('createContext: options.privateKey needs options.certificate');
@@ -430,6 +437,36 @@ export class Context extends Handle<'SSL_CTX'> {
       }
     } finally {
       for (const certs of leaves) for (const x of certs) capi.X509_free(x);
+    }
+  }
+
+  /** Each PKCS#12 file in the slot of its key type; for several, each must keep its slot (one per key type). */
+  #usePkcs12Files(files: Uint8Array | Pkcs12Entry[], passphrase: string | undefined): void {
+    const { capi } = this.core;
+    const list = Array.isArray(files) ? files : [files];
+    if (!list.length) throw new TypeError('createContext: options.pkcs12 as an array needs at least one entry');
+    const leaves: Ptr<'X509'>[] = [];
+    try {
+      for (const [i, entry] of list.entries()) {
+        const name = list.length > 1 ? `pkcs12[${i}]` : 'pkcs12';
+        let der: unknown = entry, pass = passphrase;
+        if (entry !== null && typeof entry === 'object' && !(entry instanceof Uint8Array)) {
+          const unknown = Object.keys(entry).filter(k => k !== 'der' && k !== 'passphrase');
+          if (unknown.length) throw new TypeError(`createContext: options.${name} must be bytes or { der, passphrase } (unknown: ${unknown.join(', ')})`);
+          if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
+          der = entry.der;
+          pass = entry.passphrase ?? passphrase;
+        }
+        leaves.push(usePkcs12(this.core, this.pointer, requireBytes(der as Uint8Array, `createContext: options.${name}`), pass, name));
+      }
+      if (list.length === 1) return;
+      for (const [i, leaf] of leaves.entries()) {
+        if (capi.SSL_CTX_select_current_cert(this.pointer, leaf) !== 1) {
+          this.core.fail(`createContext: options.pkcs12[${i}] was replaced by a later file of the same key type (one certificate per key type) (SSL_CTX_select_current_cert)`);
+        }
+      }
+    } finally {
+      for (const x of leaves) capi.X509_free(x);
     }
   }
 
