@@ -1,8 +1,11 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
 // keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext,
-// key/cert/pfx array forms, secureProtocol, getSharedSigalgs(), pskCallback, verification codes. Node and Deno (Node's own tls as the reference in Node
-// only: Deno's node:tls does not have these), with the openssl CLI.
+// key/cert/pfx array forms (an RSA and an ECDSA certificate, picked by sigalgs), requestCert with
+// rejectUnauthorized, ALPNCallback, net.connect's options and timeout, the options refused,
+// secureProtocol, getSharedSigalgs(), pskCallback (with the TLS 1.2 hint), verification codes. Node
+// and Deno (Node's own tls as the reference in Node only: Deno's node:tls does not have these), with
+// the openssl CLI.
 import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
 import { OpenSSL } from '../../ts/index.ts';
