@@ -363,7 +363,8 @@ EXPORT BIO *OSW_SSL_get0_trace_bio(const SSL *s) {
 /* ---- external PSKs (ts/oo/psk.ts) ----------------------------------------------------------------
  * Servers: the PSK is looked up per connection by the program (onPskFind), so both server callbacks
  * are trampolines to JavaScript. Clients: the PSK is fixed by the context (options.psk), so the
- * client callbacks are C, as apps/s_client.c's psk_use_session_cb and psk_client_cb: they hand
+ * client callbacks are C (unless onPskClient asks per connection: a trampoline, below the server's),
+ * as apps/s_client.c's psk_use_session_cb and psk_client_cb: they hand
  * OpenSSL a new reference on each call (SSL_CTX_set_psk_use_session_callback(3): "Ownership of the
  * SSL_SESSION object is passed to the OpenSSL library"), and the identity stays where *id points
  * until the SSL_CTX, and so every SSL made from it, is freed ("The memory pointed to by *id remains

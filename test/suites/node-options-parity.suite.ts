@@ -427,7 +427,7 @@ suite('Node adapter: options and members beside Node', test => {
         looked.push(name);
         cb(null, '127.0.0.1', 4);
       }) as never;
-      const c = connect({ port, host: 'localhost', lookup, localAddress: '127.0.0.1', noDelay: true, keepAlive: true, openssl: ossl, ca: pem('ca.pem') });
+      const c = connect({ port, host: 'localhost', lookup, family: 4, localAddress: '127.0.0.1', noDelay: true, keepAlive: true, openssl: ossl, ca: pem('ca.pem') });
       let text = '';
       c.on('data', (d: Buffer) => { text += d; });
       await closed(c);

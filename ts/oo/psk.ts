@@ -11,7 +11,8 @@ import { Session } from './session.ts';
  * master key), a TLS 1.3 suite (of which only the handshake digest matters) and the version
  * (SSL_CTX_set_psk_use_session_callback(3)); the TLS 1.2 PSK callbacks take the same key as bytes.
  * Here a PSK is such a Session, and the context options carry it: `psk` for clients, `onPskFind`
- * for servers.
+ * for servers. A client may instead answer per connection with `onPskClient` (the TLS 1.2 callback's
+ * key and identity, which OpenSSL also uses for TLS 1.3, bound to SHA-256), as Node's client does.
  */
 
 /** What openssl.pskSession makes a PSK of. */
