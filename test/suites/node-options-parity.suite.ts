@@ -2,7 +2,7 @@
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
 // keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext,
 // key/cert/pfx array forms (an RSA and an ECDSA certificate, picked by sigalgs), requestCert with
-// rejectUnauthorized, ALPNCallback, net.connect's options and timeout, the options refused,
+// rejectUnauthorized, ALPNCallback, net.connect's options and timeout, minDHSize, the options refused,
 // secureProtocol, getSharedSigalgs(), pskCallback (with the TLS 1.2 hint), verification codes. Node
 // and Deno (Node's own tls as the reference in Node only: Deno's node:tls does not have these), with
 // the openssl CLI.
@@ -469,15 +469,19 @@ suite('Node adapter: options and members beside Node', test => {
       }
     }
     // Node's names this adapter does not take: a TypeError saying so and why, never ignored.
-    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['minDHSize', 2048], ['requestOCSP', true], ['allowHalfOpen', true],
+    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['requestOCSP', true], ['allowHalfOpen', true],
       ['highWaterMark', 1024]] as const) {
       for (const [where, make] of [['connect', (o: object) => connect({ port: 1, openssl: ossl, ...o })], ['createServer', (o: object) => createServer({ openssl: ossl, ...o })],
         ['createSecureContext', (o: object) => createSecureContext({ openssl: ossl, ...o })]] as const) {
         match((throws(() => make({ [name]: value }), TypeError) as Error).message, new RegExp(`^${where}: options\\.${name} \\(Node's\\) is not supported: `), `${where}, ${name}`);
       }
     }
+    // minDHSize: checked, and met whatever its value (no DH is built, so no DHE is ever negotiated).
+    throws(() => connect({ port: 1, openssl: ossl, minDHSize: 0 }), RangeError);
+    throws(() => connect({ port: 1, openssl: ossl, minDHSize: '2048' as never }), TypeError);
+    match((throws(() => createServer({ openssl: ossl, ...keyPair, ciphers: 'DHE-RSA-AES128-GCM-SHA256' })) as Error).message, /no cipher match/);
     // Node's defaults ask for what happens anyway.
-    const plain = connect({ port: 1, host: '127.0.0.1', openssl: ossl, allowHalfOpen: false, requestOCSP: false } as never);
+    const plain = connect({ port: 1, host: '127.0.0.1', openssl: ossl, allowHalfOpen: false, requestOCSP: false, minDHSize: 2048 } as never);
     plain.on('error', () => undefined);
     await closed(plain);
     await assertNoHandles(ossl, 'nothing kept');

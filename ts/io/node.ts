@@ -71,6 +71,12 @@ export interface ConnectOptions extends TLSSocketOptions {
    * 1.3 with null (see nodePskClient).
    */
   pskCallback?: (hint: string | null) => { psk: ArrayBufferView; identity: string } | null;
+  /**
+   * Node's smallest finite-field DHE group (bits) accepted from a server. Checked (a positive number)
+   * and then met whatever its value: DH is not built here, so no DHE suite or ffdhe group is ever
+   * negotiated.
+   */
+  minDHSize?: number;
   /** The socket's idle timeout in milliseconds, as Node's: setTimeout() on the socket ('timeout' events; it is not closed). */
   timeout?: number;
   /**
@@ -95,7 +101,7 @@ export interface ConnectOptions extends TLSSocketOptions {
 const NET_CONNECT_OPTIONS = ['path', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'noDelay', 'keepAlive', 'keepAliveInitialDelay',
   'autoSelectFamily', 'autoSelectFamilyAttemptTimeout'] as const;
 const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
-  'checkServerIdentity', 'ech', 'pskCallback', 'timeout', ...NET_CONNECT_OPTIONS];
+  'checkServerIdentity', 'ech', 'pskCallback', 'timeout', 'minDHSize', ...NET_CONNECT_OPTIONS];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
@@ -116,6 +122,9 @@ export function connect(...args: unknown[]): TLSSocket {
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
   const checkIdentity = options.checkServerIdentity;
   if (checkIdentity !== undefined && typeof checkIdentity !== 'function') throw new TypeError('connect: options.checkServerIdentity must be a function');
+  const minDHSize = options.minDHSize ?? 1024;
+  if (typeof minDHSize !== 'number') throw Object.assign(new TypeError('connect: options.minDHSize must be a number'), { code: 'ERR_INVALID_ARG_TYPE' });
+  if (!(minDHSize >= 1)) throw Object.assign(new RangeError(`connect: options.minDHSize must be >= 1, got ${minDHSize}`), { code: 'ERR_OUT_OF_RANGE' });
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
     host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context });
   if (onSecure) tls.once('secureConnect', onSecure);
