@@ -18,10 +18,10 @@ export { OpenSSLError, OutOfMemoryError, InstanceFailedError, CallbackError, Ree
 
 // The object layer: contexts, connections and sessions that own their OpenSSL references.
 export { OpenSSL, type InstanceStats } from './oo/openssl.ts';
-export { Context, type ContextOptions, type ClientHelloHandler, type ClientHelloResult, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
+export { Context, type ContextOptions, type AlpnSelectHandler, type PrivateKeyEntry, type Pkcs12Entry, type ClientHelloHandler, type ClientHelloResult, type SessionCacheCallbacks, type SessionCacheStats, type TLSMessage, type TLSVersion } from './oo/context.ts';
 export { Connection, type ConnectionOptions, type Progress, type TraceListener } from './oo/connection.ts';
 export { Session } from './oo/session.ts';
-export type { PskSessionOptions, ClientPsk, PskFindHandler } from './oo/psk.ts';
+export type { PskSessionOptions, ClientPsk, PskFindHandler, PskClientHandler, PskClientAnswer } from './oo/psk.ts';
 export { FreedHandleError, ForeignHandleError, type HandleKind } from './oo/handle.ts';
 export { ClientHello } from './oo/client-hello.ts';
 export type { ClientEchOptions, EchKeyInfo, EchKeyOptions, EchServerKey, EchStatus, EchStatusName } from './oo/ech.ts';

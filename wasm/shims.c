@@ -107,7 +107,9 @@ EXPORT long (SSL_CTX_set_max_proto_version)(SSL_CTX *ctx, int v) { return SSL_CT
 EXPORT long (SSL_CTX_get_min_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_min_proto_version(ctx); }
 EXPORT long (SSL_CTX_get_max_proto_version)(SSL_CTX *ctx) { return SSL_CTX_get_max_proto_version(ctx); }
 EXPORT long (SSL_CTX_add1_chain_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_add1_chain_cert(ctx, x); }
+EXPORT long (SSL_CTX_select_current_cert)(SSL_CTX *ctx, X509 *x) { return SSL_CTX_select_current_cert(ctx, x); }
 EXPORT long (SSL_CTX_set1_groups_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_groups_list(ctx, l); }
+EXPORT long (SSL_CTX_set1_sigalgs_list)(SSL_CTX *ctx, const char *l) { return SSL_CTX_set1_sigalgs_list(ctx, l); }
 EXPORT long (SSL_CTX_set_mode)(SSL_CTX *ctx, long m) { return SSL_CTX_set_mode(ctx, m); }
 
 /* ---- SSL macros -------------------------------------------------------------------------------- */
@@ -361,7 +363,8 @@ EXPORT BIO *OSW_SSL_get0_trace_bio(const SSL *s) {
 /* ---- external PSKs (ts/oo/psk.ts) ----------------------------------------------------------------
  * Servers: the PSK is looked up per connection by the program (onPskFind), so both server callbacks
  * are trampolines to JavaScript. Clients: the PSK is fixed by the context (options.psk), so the
- * client callbacks are C, as apps/s_client.c's psk_use_session_cb and psk_client_cb: they hand
+ * client callbacks are C (unless onPskClient asks per connection: a trampoline, below the server's),
+ * as apps/s_client.c's psk_use_session_cb and psk_client_cb: they hand
  * OpenSSL a new reference on each call (SSL_CTX_set_psk_use_session_callback(3): "Ownership of the
  * SSL_SESSION object is passed to the OpenSSL library"), and the identity stays where *id points
  * until the SSL_CTX, and so every SSL made from it, is freed ("The memory pointed to by *id remains
@@ -384,6 +387,19 @@ static unsigned int t_psk_server(SSL *ssl, const char *identity, unsigned char *
 }
 EXPORT psk_find_session_cb OSW_psk_find_session_cb(void) { return t_psk_find_session; }
 EXPORT psk_server_cb OSW_psk_server_cb(void) { return t_psk_server; }
+
+/* Clients asking the program per connection (options.onPskClient), as Node's client does: OpenSSL
+ * calls this with the server's identity hint in TLS 1.2 and, with no psk_use_session_cb set, with
+ * NULL when it builds a TLS 1.3 ClientHello (the key then bound to SHA-256). */
+IMPORT(osw_js_psk_client) unsigned int osw_js_psk_client(SSL *ssl, const char *hint, char *identity,
+                                                         unsigned int max_identity_len, unsigned char *psk,
+                                                         unsigned int max_psk_len);
+static unsigned int t_psk_client_js(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
+                                    unsigned char *psk, unsigned int max_psk_len)
+{
+    return osw_js_psk_client(ssl, hint, identity, max_identity_len, psk, max_psk_len);
+}
+EXPORT psk_client_cb OSW_psk_client_cb(void) { return t_psk_client_js; }
 
 typedef struct { SSL_SESSION *sess; unsigned char *id; size_t idlen; } osw_client_psk;
 static int osw_client_psk_idx = -1;

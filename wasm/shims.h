@@ -23,5 +23,6 @@ typedef pem_password_cb *pem_password_cb_ptr;
 /* External PSKs (SSL_CTX_set_psk_find_session_callback(3), SSL_CTX_set_psk_client_callback(3)). */
 typedef SSL_psk_find_session_cb_func psk_find_session_cb;
 typedef SSL_psk_server_cb_func psk_server_cb;
+typedef SSL_psk_client_cb_func psk_client_cb;
 
 #endif

@@ -167,6 +167,39 @@ suite('callbacks that throw', test => {
     });
   });
 
+  test('onAlpnSelect: the server chooses among the client\'s protocols; null refuses them (no_application_protocol); a throw or an answer not offered is CallbackError "alpn_select"', async () => {
+    await scenario('onAlpnSelect', async ossl => {
+      const asked: [string[], boolean][] = [];
+      const server = await serverContext(ossl, 'TLSv1.3', { onAlpnSelect: (offered, conn) => { asked.push([offered, conn?.alive === true]); return offered.at(-1) === 'x' ? null : offered[1]; } });
+      const client = await clientContext(ossl, 'TLSv1.3', { alpn: ['h2', 'http/1.1', 'h3'] });
+      const ok1 = connect(client, server);
+      equal(ok1.c.alpn, 'http/1.1', 'the second the client offered, as chosen');
+      close(ok1.c, ok1.s);
+      equal(JSON.stringify(asked), JSON.stringify([[['h2', 'http/1.1', 'h3'], true]]));
+      const refusing = await clientContext(ossl, 'TLSv1.3', { alpn: ['x'] });
+      const c = refusing.createConnection({ serverName: 'localhost' }), s = server.createConnection();
+      try {
+        match((throws(() => handshakeInMemory(c, s), OpenSSLError) as Error).message, /no application protocol/);
+      } finally {
+        c.free(); s.free();
+      }
+      const throwing = await serverContext(ossl, 'TLSv1.3', { onAlpnSelect: boom });
+      failsWith(client, throwing, 'alpn_select', 'server');
+      const offBase = await serverContext(ossl, 'TLSv1.3', { onAlpnSelect: () => 'spdy/1' });
+      const c2 = client.createConnection({ serverName: 'localhost' }), s2 = offBase.createConnection();
+      try {
+        const e = throws(() => handshakeInMemory(c2, s2)) as CallbackError;
+        ok(e instanceof CallbackError && e.callback === 'alpn_select' && e.cause instanceof TypeError && /one of the client's protocols/.test(e.cause.message), String(e));
+      } finally {
+        c2.free(); s2.free();
+      }
+      throwing.free(); offBase.free();
+      throws(() => ossl.createContext({ role: 'server', alpn: ['h2'], onAlpnSelect: () => 'h2' }), TypeError);
+      throws(() => ossl.createContext({ role: 'client', onAlpnSelect: () => 'h2' }), TypeError);
+      client.free(); refusing.free(); server.free();
+    });
+  });
+
   test('ALPN selection (SSL_CTX_set_alpn_select_cb) runs no program code; a throw in its raw handler fails the handshake with CallbackError "alpn_select" and no_application_protocol', async () => {
     await scenario('alpn_select', async ossl => {
       const server = await serverContext(ossl, 'TLSv1.3', { alpn: ['h2'] });

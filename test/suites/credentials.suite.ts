@@ -1,5 +1,6 @@
 // Object-layer additions the Node adapter is built on, in every runtime: a context's private key
-// read from encrypted PEM with privateKeyPassphrase (PEM_read_bio_PrivateKey's passphrase), its
+// read from encrypted PEM with privateKeyPassphrase (PEM_read_bio_PrivateKey's passphrase), several
+// certificates of different key types (signatureAlgorithms picking between them), its
 // certificate, chain and key from PKCS#12 (PKCS12_parse), revocation lists (X509_STORE_add_crl), and
 // Connection.peerTempKey, the peer's ephemeral key-exchange key (SSL_get_peer_tmp_key).
 import { handshakeInMemory, OpenSSLError } from '../../ts/index.ts';
@@ -44,6 +45,37 @@ suite('Context: credentials and the peer\'s ephemeral key', test => {
     const { key: plain } = await pki();
     ossl.createContext({ role: 'server', certificate: cert, privateKey: plain, privateKeyPassphrase: 'unused' }).free();
     await assertNoHandles(ossl, 'after the refusals');
+  });
+
+  test('certificate and privateKey arrays: an ECDSA and an RSA certificate, the one sent picked by the client\'s signatureAlgorithms; a certificate without its key refused', async () => {
+    const ossl = await load();
+    const { cert, key } = await pki(); // ECDSA P-256
+    const [rsaCert, rsaKey, encrypted, otherKey] = await Promise.all(['server-rsa.pem', 'server-rsa.key', 'server-encrypted.key', 'self-signed.key'].map(fixture));
+    // The keys in the other order, one encrypted under a passphrase of its own: OpenSSL pairs them by key type.
+    const server = ossl.createContext({ role: 'server', certificate: [cert, rsaCert], privateKey: [rsaKey, { pem: encrypted, passphrase: PASSPHRASE }] });
+    // The certificate sent, by its key's size: 256 (ECDSA P-256) or 2048 (RSA).
+    for (const [version, sigalgs, bits] of [['TLSv1.3', 'ECDSA+SHA256', 256], ['TLSv1.3', 'RSA-PSS+SHA256', 2048],
+      ['TLSv1.2', 'ECDSA+SHA256', 256], ['TLSv1.2', 'RSA+SHA256', 2048]] as const) {
+      const client = await clientContext(ossl, version, { signatureAlgorithms: sigalgs });
+      const { c, s } = connect(client, server);
+      equal(c.verifyResult.code, 0, 'verified');
+      equal(c.peerCertificateDetails(false)[0].bits, bits, `${version}, ${sigalgs}`);
+      close(c, s);
+      client.free();
+    }
+    server.free();
+    const refused = [
+      // the ECDSA certificate has no key
+      () => ossl.createContext({ role: 'server', certificate: [cert, rsaCert], privateKey: [rsaKey] }),
+      // an ECDSA key that is not the certificate's: key values mismatch (X509_check_private_key)
+      () => ossl.createContext({ role: 'server', certificate: [rsaCert, cert], privateKey: [rsaKey, otherKey] }),
+    ];
+    match((throws(refused[0], OpenSSLError) as Error).message, /certificate\[0\] has no private key of its key type/);
+    ok((throws(refused[1], OpenSSLError) as OpenSSLError).errors.some(x => /key values mismatch/.test(x.reason ?? '')));
+    throws(() => ossl.createContext({ role: 'server', certificate: [cert], privateKey: [{ key } as never] }), TypeError);
+    throws(() => ossl.createContext({ role: 'server', certificate: [], privateKey: [] }), TypeError);
+    throws(() => ossl.createContext({ role: 'client', signatureAlgorithms: 'NOPE+SHA1' }), OpenSSLError);
+    await assertNoHandles(ossl, 'after');
   });
 
   test('pkcs12: the certificate, chain and key of a .pfx, opened with pkcs12Passphrase', async () => {

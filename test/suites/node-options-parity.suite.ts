@@ -1,8 +1,11 @@
 // The Node adapter's newer tls options and members, each checked against what Node's own tls does
 // in the same situation: getEphemeralKeyInfo(), checkServerIdentity, passphrase (encrypted PEM
 // keys), pfx (PKCS#12), crl, bad PEM thrown from the call itself, createSecureContext and secureContext,
-// key/cert/pfx array forms, secureProtocol, getSharedSigalgs(), pskCallback, verification codes. Node and Deno (Node's own tls as the reference in Node
-// only: Deno's node:tls does not have these), with the openssl CLI.
+// key/cert/pfx array forms (an RSA and an ECDSA certificate, picked by sigalgs), requestCert with
+// rejectUnauthorized, ALPNCallback, net.connect's options and timeout, minDHSize, the options refused,
+// secureProtocol, getSharedSigalgs(), pskCallback (with the TLS 1.2 hint), verification codes. Node
+// and Deno (Node's own tls as the reference in Node only: Deno's node:tls does not have these), with
+// the openssl CLI.
 import { readFileSync } from 'node:fs';
 import * as nodeTls from 'node:tls';
 import { OpenSSL } from '../../ts/index.ts';
@@ -12,7 +15,7 @@ import { wasmURL } from '../lib/fixtures.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { closed, closeServer, listen, once, pem } from '../io/node-tls.ts';
-import { fixturePath, openssl } from '../io/peers.ts';
+import { fixturePath, openssl, tempDir } from '../io/peers.ts';
 
 let instance: Promise<OpenSSL> | undefined;
 const load = () => (instance ??= OpenSSL.load({ wasm: wasmURL }));
@@ -172,7 +175,6 @@ suite('Node adapter: options and members beside Node', test => {
       match((throws(() => createServer({ openssl: ossl, pfx, passphrase })) as Error).message, /pkcs12 could not be read/);
     }
     // Node's array form with one entry works (below); several (certificates of several key types in Node) are a TypeError here.
-    throws(() => createServer({ openssl: ossl, pfx: [{ buf: pfx }, pfx] }), TypeError);
     const make = [(o: object) => createServer({ openssl: ossl, ...o }, s => s.end('from pfx')) as unknown as nodeTls.Server,
       ...inDeno ? [] : [(o: object) => nodeTls.createServer(o, s => s.end('from pfx'))]];
     const forms = [{ pfx, passphrase: 'openssl-wasm-test' }, { pfx: [{ buf: pfx, passphrase: 'openssl-wasm-test' }] }, { pfx: [pfx], passphrase: 'openssl-wasm-test' }];
@@ -223,7 +225,7 @@ suite('Node adapter: options and members beside Node', test => {
     const bad = { cert: keyPair.cert, key: 'garbage' };
     if (!inDeno) equal((throws(() => nodeTls.createSecureContext(bad)) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED', 'Node\'s tls');
     equal((throws(() => createSecureContext({ ...bad, openssl: ossl })) as { code?: string }).code, 'ERR_OSSL_UNSUPPORTED');
-    throws(() => createSecureContext({ sigalgs: 'x' } as never), TypeError);
+    throws(() => createSecureContext({ privateKeyEngine: 'x' } as never), TypeError);
     // SNI: a client asking for rsa.test gets the certificate of the SecureContext the callback answers with.
     const rsa = createSecureContext({ cert: pem('server-rsa.pem'), key: pem('server-rsa.key'), openssl: ossl });
     const server = createServer({ openssl: ossl, ...keyPair, SNICallback: (name, cb) => cb(null, name === 'server.test' ? rsa : undefined) }, s => s.end());
@@ -238,13 +240,13 @@ suite('Node adapter: options and members beside Node', test => {
       match((throws(() => connect({ port, openssl: ossl, secureContext: trust, ca: pem('ca.pem') }), TypeError) as Error).message, /ca cannot be used with options\.secureContext/);
       if (!inDeno) match((throws(() => connect({ port, openssl: ossl, secureContext: nodeTls.createSecureContext({}) as never }), TypeError) as Error).message, /must come from createSecureContext\(\) of openssl-wasm/);
       match((throws(() => createServer({ openssl: ossl, secureContext: trust }), TypeError) as Error).message, /secureContext is for connect\(\)/);
-      match((throws(() => connect({ port: 1, openssl: ossl, sigalgs: 'x' } as never), TypeError) as Error).message, /unknown option "sigalgs"/);
+      match((throws(() => connect({ port: 1, openssl: ossl, privateKeyEngine: 'x' } as never), TypeError) as Error).message, /privateKeyEngine/);
     } finally {
       await closeServer(server);
     }
   });
 
-  test('key and cert in Node\'s array forms ([pem], [{ pem, passphrase }]): a server our client and Node\'s verify; several entries a TypeError', async () => {
+  test('key and cert in Node\'s array forms ([pem], [{ pem, passphrase }]): a server our client and Node\'s verify; a bad entry a TypeError', async () => {
     const ossl = await load();
     const encrypted = await encryptedKey('array-pass');
     const forms: Record<string, object> = {
@@ -269,10 +271,278 @@ suite('Node adapter: options and members beside Node', test => {
         }
       }
     }
-    throws(() => createServer({ openssl: ossl, cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server.key'), pem('server-rsa.key')] }), TypeError);
     throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ pem: pem('server.key'), passphrase: 5 }] as never }), TypeError);
     throws(() => createServer({ openssl: ossl, cert: pem('server.pem'), key: [{ key: pem('server.key') }] as never }), TypeError);
     await assertNoHandles(ossl, 'after the servers closed');
+  });
+
+  test('cert and key arrays, an ECDSA and an RSA certificate: each client gets the one its signature algorithms allow, as from Node\'s server; Node\'s errors for a key that does not match', async () => {
+    const ossl = await load();
+    const encrypted = await encryptedKey('ec-pass');
+    // The keys in another order than the certificates, one under a passphrase of its own: OpenSSL pairs them by key type.
+    const both = { cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key'), { pem: encrypted, passphrase: 'ec-pass' }] };
+    // The same as two PKCS#12 files, each under its own passphrase (the RSA one made by the native CLI).
+    const dir = tempDir();
+    const pkcs12 = async (name: string, pass: string) => {
+      const made = await openssl(['pkcs12', '-export', '-in', fixturePath(`${name}.pem`), '-inkey', fixturePath(`${name}.key`), '-passout', `pass:${pass}`, '-out', `${dir.path}/${name}.pfx`]);
+      equal(made.code, 0, made.out);
+      return readFileSync(`${dir.path}/${name}.pfx`);
+    };
+    let rsaPfx: Buffer, otherEcPfx: Buffer;
+    try {
+      rsaPfx = await pkcs12('server-rsa', 'rsa-pass');
+      otherEcPfx = await pkcs12('self-signed', 'other-pass');
+    } finally {
+      dir.remove();
+    }
+    const pfxBoth = { pfx: [{ buf: rsaPfx, passphrase: 'rsa-pass' }, readFileSync(fixturePath('server.pfx'))], passphrase: 'openssl-wasm-test' };
+    const servers: [string, nodeTls.Server][] = [];
+    for (const [form, o] of [['PEM', both], ['pfx', pfxBoth]] as const) {
+      servers.push([`ours (${form})`, createServer({ openssl: ossl, ...o }, s => s.end()) as unknown as nodeTls.Server]);
+      if (!inDeno) servers.push([`Node's (${form})`, nodeTls.createServer(o, s => s.end())]);
+    }
+    // [the client's sigalgs, the version, the certificate's size in bits: 256 ECDSA P-256, 2048 RSA]
+    const cases: [string, 'TLSv1.3' | 'TLSv1.2', number][] = [
+      ['ECDSA+SHA256', 'TLSv1.3', 256], ['RSA-PSS+SHA256', 'TLSv1.3', 2048],
+      ['ECDSA+SHA256', 'TLSv1.2', 256], ['RSA+SHA256:RSA-PSS+SHA256', 'TLSv1.2', 2048],
+    ];
+    for (const [sName, server] of servers) {
+      const port = await listen(server);
+      try {
+        for (const [sigalgs, maxVersion, bits] of cases) {
+          const o = { port, host: '127.0.0.1', ca: pem('ca.pem'), servername: 'localhost', sigalgs, maxVersion };
+          const clients: [string, () => TLSSocket | nodeTls.TLSSocket][] = [['ours', () => connect({ ...o, openssl: ossl })],
+            ...inDeno ? [] : [['Node\'s', () => nodeTls.connect(o)] as [string, () => nodeTls.TLSSocket]]];
+          for (const [cName, make] of clients) {
+            const c = make();
+            const got = await connected(c, () => [c.authorized, (c.getPeerCertificate() as { bits?: number }).bits, c.getProtocol()]);
+            deepEqual(got, [true, bits, maxVersion] as unknown[], `${cName} client offering ${sigalgs} (${maxVersion}), ${sName} server`);
+          }
+        }
+      } finally {
+        await closeServer(server);
+      }
+    }
+    // A key of a certificate's type that is not its key: OpenSSL's "key values mismatch", thrown as Node throws it.
+    const mismatched: object[] = [
+      { cert: pem('server.pem'), key: pem('self-signed.key') },
+      { cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key'), pem('self-signed.key')] },
+    ];
+    for (const o of mismatched) {
+      if (!inDeno) equal((throws(() => nodeTls.createSecureContext(o)) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'Node\'s');
+      equal((throws(() => createSecureContext({ openssl: ossl, ...o })) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'ours');
+      equal((throws(() => createServer({ openssl: ossl, ...o })) as NodeJS.ErrnoException).code, 'ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'ours, createServer');
+    }
+    // Stricter than Node, which makes a context whose ECDSA certificate fails every handshake that picks it:
+    // a certificate without its key (or replaced by a later one of its key type) is refused, by index.
+    for (const o of [{ cert: [pem('server.pem'), pem('server-rsa.pem')], key: [pem('server-rsa.key')] },
+      { cert: [pem('server.pem'), pem('self-signed.pem')], key: [pem('self-signed.key')] }]) {
+      if (!inDeno) nodeTls.createSecureContext(o);
+      match((throws(() => createSecureContext({ openssl: ossl, ...o })) as Error).message, /options\.certificate\[0\] has no private key of its key type/);
+    }
+    // Two files of one key type: the second would replace the first (silently in Node).
+    const twoEc = { pfx: [readFileSync(fixturePath('server.pfx')), { buf: otherEcPfx, passphrase: 'other-pass' }], passphrase: 'openssl-wasm-test' };
+    if (!inDeno) nodeTls.createSecureContext(twoEc);
+    match((throws(() => createSecureContext({ openssl: ossl, ...twoEc })) as Error).message, /pkcs12\[0\] was replaced by a later file of the same key type/);
+    await assertNoHandles(ossl, 'nothing kept once the servers closed');
+  });
+
+  test('requestCert with rejectUnauthorized: a client certificate that does not verify ends the connection after the handshake, as Node\'s server (tlsClientError ECONNRESET, no secureConnection); none fails the handshake', async () => {
+    const ossl = await load();
+    type Seen = { server: unknown[]; client: { secure: boolean; error: string | null } };
+    const serverOptions = { ...keyPair, ca: pem('ca.pem'), requestCert: true };
+    const makers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const clientMakers: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
+      ['ours', o => connect({ openssl: ossl, ...o })],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => nodeTls.TLSSocket]],
+    ];
+    const certs: Record<string, object> = {
+      expired: { cert: pem('expired.pem'), key: pem('expired.key') }, none: {}, good: keyPair,
+    };
+    const results: Record<string, Seen> = {};
+    for (const [sName, makeServer] of makers) {
+      for (const reject of [true, false]) {
+        for (const maxVersion of ['TLSv1.3', 'TLSv1.2']) {
+          for (const [certName, cert] of Object.entries(certs)) {
+            for (const [cName, makeClient] of clientMakers) {
+              const events: unknown[] = [];
+              const server = makeServer({ ...serverOptions, rejectUnauthorized: reject }, s => { events.push(['secureConnection', s.authorized, s.authorizationError]); s.end('hi'); });
+              server.on('tlsClientError', (e: NodeJS.ErrnoException, s: TLSSocket) => events.push(['tlsClientError', e.code, s.authorizationError ?? null]));
+              const port = await listen(server);
+              try {
+                const c = makeClient({ port, host: '127.0.0.1', ca: pem('ca.pem'), servername: 'localhost', maxVersion, ...cert });
+                const client = { secure: false, error: null as string | null };
+                c.on('secureConnect', () => { client.secure = true; });
+                c.on('error', (e: NodeJS.ErrnoException) => { client.error = e.code ?? e.message; });
+                c.resume();
+                await closed(c).catch(() => closed(c)); // an 'error' comes before 'close'
+                // The server's side is over once its tlsClientError or secureConnection came (bounded).
+                for (let i = 0; i < 100 && !events.length; i++) await new Promise(r => setTimeout(r, 10));
+                results[`${sName} server, ${reject ? 'rejecting' : 'not rejecting'}, ${maxVersion}, ${certName} client certificate, ${cName} client`] = { server: events, client };
+              } finally {
+                await closeServer(server);
+              }
+            }
+          }
+        }
+      }
+    }
+    // What Node's server does (each line checked on Node's server too, in Node), and ours.
+    const expected = (reject: boolean, version: string, cert: string): Seen => {
+      const tls12 = version === 'TLSv1.2';
+      if (cert === 'good') return { server: [['secureConnection', true, null]], client: { secure: true, error: null } };
+      if (!reject) return { server: [['secureConnection', false, cert === 'none' ? 'UNABLE_TO_GET_ISSUER_CERT' : 'CERT_HAS_EXPIRED']], client: { secure: true, error: null } };
+      // No certificate: refused in the handshake. In TLS 1.3 the client's handshake is over before it sends
+      // its (empty) certificate, so it connects and then gets the alert.
+      if (cert === 'none') {
+        return { server: [['tlsClientError', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', null]],
+          client: tls12 ? { secure: false, error: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' } : { secure: true, error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } };
+      }
+      // A certificate that does not verify: the handshake completes on the server, which then closes the
+      // connection: no secureConnection; tlsClientError ECONNRESET, its socket showing why. A TLS 1.2 client
+      // never gets the server's Finished.
+      return { server: [['tlsClientError', 'ECONNRESET', 'CERT_HAS_EXPIRED']], client: tls12 ? { secure: false, error: 'ECONNRESET' } : { secure: true, error: null } };
+    };
+    for (const [what, seen] of Object.entries(results)) {
+      const [, rejecting, version, cert] = /(not rejecting|rejecting), (TLSv1\.\d), (\w+) client/.exec(what)!;
+      // OpenSSL renamed the alert reasons ("sslv3 alert ..." to "ssl/tls alert ..." in 3.2, "tls alert ..." in 4.0):
+      // Node 20's OpenSSL 3.0 has the old name.
+      const client = { ...seen.client, error: seen.client.error?.replace(/^ERR_SSL_(SSL\/TLS|TLS)_ALERT_/, 'ERR_SSL_SSLV3_ALERT_') ?? null };
+      deepEqual({ ...seen, client }, expected(rejecting === 'rejecting', version, cert), what);
+    }
+    await assertNoHandles(ossl, 'every connection freed, refused ones included');
+  });
+
+  test('Node\'s other options: net.connect\'s passed on (path, lookup, localAddress, noDelay, ...), timeout as setTimeout(), and the ones not supported refused by name with why', async () => {
+    const ossl = await load();
+    const server = createServer({ openssl: ossl, ...keyPair, noDelay: true, keepAlive: true }, s => s.end('over tcp'));
+    const port = await listen(server);
+    try {
+      // lookup and localAddress reach net.connect: the name resolved by the application's lookup.
+      const looked: string[] = [];
+      const lookup = ((name: string, _o: unknown, cb: (e: Error | null, address: string, family: number) => void) => {
+        looked.push(name);
+        cb(null, '127.0.0.1', 4);
+      }) as never;
+      const c = connect({ port, host: 'localhost', lookup, family: 4, localAddress: '127.0.0.1', noDelay: true, keepAlive: true, openssl: ossl, ca: pem('ca.pem') });
+      let text = '';
+      c.on('data', (d: Buffer) => { text += d; });
+      await closed(c);
+      equal(text, 'over tcp');
+      deepEqual(looked, ['localhost'], 'the application\'s lookup resolved the host');
+      // timeout: 'timeout' once the connection is idle, the socket left open, as Node's.
+      const idle = createServer({ openssl: ossl, ...keyPair }, () => undefined);
+      const idlePort = await listen(idle);
+      try {
+        const t = connect({ port: idlePort, host: '127.0.0.1', servername: 'localhost', timeout: 50, openssl: ossl, ca: pem('ca.pem') });
+        await once(t, 'timeout');
+        equal(t.destroyed, false, 'not closed by the timeout');
+        t.setTimeout(0);
+        t.destroy();
+        await closed(t);
+      } finally {
+        await closeServer(idle);
+      }
+      throws(() => connect({ port, socket: {} as never, localAddress: '127.0.0.1', openssl: ossl }), TypeError);
+    } finally {
+      await closeServer(server);
+    }
+    if (!inDeno) { // an IPC socket (path), to Node's own server
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'osw-ipc-'));
+      const ipc = nodeTls.createServer(keyPair, s => s.end('over ipc'));
+      try {
+        await new Promise<void>(resolve => ipc.listen(join(dir, 's'), resolve));
+        const c = connect({ path: join(dir, 's'), servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+        let text = '';
+        c.on('data', (d: Buffer) => { text += d; });
+        await closed(c);
+        equal(text, 'over ipc');
+      } finally {
+        await closeServer(ipc);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // Node's names this adapter does not take: a TypeError saying so and why, never ignored.
+    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['requestOCSP', true], ['allowHalfOpen', true],
+      ['highWaterMark', 1024]] as const) {
+      for (const [where, make] of [['connect', (o: object) => connect({ port: 1, openssl: ossl, ...o })], ['createServer', (o: object) => createServer({ openssl: ossl, ...o })],
+        ['createSecureContext', (o: object) => createSecureContext({ openssl: ossl, ...o })]] as const) {
+        match((throws(() => make({ [name]: value }), TypeError) as Error).message, new RegExp(`^${where}: options\\.${name} \\(Node's\\) is not supported: `), `${where}, ${name}`);
+      }
+    }
+    // minDHSize: checked, and met whatever its value (no DH is built, so no DHE is ever negotiated).
+    throws(() => connect({ port: 1, openssl: ossl, minDHSize: 0 }), RangeError);
+    throws(() => connect({ port: 1, openssl: ossl, minDHSize: '2048' as never }), TypeError);
+    match((throws(() => createServer({ openssl: ossl, ...keyPair, ciphers: 'DHE-RSA-AES128-GCM-SHA256' })) as Error).message, /no cipher match/);
+    // Node's defaults ask for what happens anyway.
+    const plain = connect({ port: 1, host: '127.0.0.1', openssl: ossl, allowHalfOpen: false, requestOCSP: false, minDHSize: 2048 } as never);
+    plain.on('error', () => undefined);
+    await closed(plain);
+    await assertNoHandles(ossl, 'nothing kept');
+  });
+
+  test('ALPNCallback: chooses among the client\'s protocols as Node\'s server ({ servername, protocols }); undefined refuses them; an answer not offered fails; not with ALPNProtocols', async () => {
+    const ossl = await load();
+    type Info = { servername: string | false; protocols: string[] };
+    const makers: [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server][] = [
+      ['ours', (o, cb) => createServer({ openssl: ossl, ...o }, cb) as unknown as nodeTls.Server],
+      ...inDeno ? [] : [['Node\'s', (o: object, cb: (s: nodeTls.TLSSocket) => void) => nodeTls.createServer(o, cb)] as [string, (o: object, cb: (s: TLSSocket | nodeTls.TLSSocket) => void) => nodeTls.Server]],
+    ];
+    const seen: Record<string, unknown[]> = {};
+    for (const [sName, make] of makers) {
+      const infos: Info[] = [];
+      const events: unknown[] = [];
+      const server = make({ ...keyPair, ALPNCallback: (info: Info) => { infos.push(info); return info.protocols[1]; } }, s => { events.push(['secureConnection', s.alpnProtocol]); s.end(); });
+      server.on('tlsClientError', (e: NodeJS.ErrnoException) => events.push(['tlsClientError', e.code]));
+      const port = await listen(server);
+      try {
+        for (const o of [{ ALPNProtocols: ['a', 'b'], servername: 'localhost' }, { ALPNProtocols: ['a', 'b'] }, { ALPNProtocols: ['a'] }, {}]) {
+          const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ...o });
+          const outcome = await new Promise<unknown>(resolve => {
+            c.once('secureConnect', () => resolve(['secureConnect', c.alpnProtocol]));
+            c.once('error', (e: NodeJS.ErrnoException) => resolve(['error', e.code]));
+          });
+          events.push(outcome);
+          c.resume(); // to the server's end()
+          await closed(c).catch(() => closed(c));
+          for (let i = 0; i < 100 && events.length % 2; i++) await new Promise(r => setTimeout(r, 10)); // the server's side (bounded)
+        }
+      } finally {
+        await closeServer(server);
+      }
+      seen[sName] = [infos, events];
+    }
+    const expected = [
+      [{ servername: 'localhost', protocols: ['a', 'b'] }, { servername: false, protocols: ['a', 'b'] }, { servername: false, protocols: ['a'] }],
+      [['secureConnection', 'b'], ['secureConnect', 'b'], ['secureConnection', 'b'], ['secureConnect', 'b'],
+        ['tlsClientError', 'ERR_SSL_NO_APPLICATION_PROTOCOL'], ['error', 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL'],
+        ['secureConnection', false], ['secureConnect', false]],
+    ];
+    // The order of the two sides' events is not fixed: compared as sets.
+    const sorted = ([infos, events]: unknown[]) => [infos, (events as unknown[]).map(e => JSON.stringify(e)).sort()];
+    for (const [name, got] of Object.entries(seen)) deepEqual(sorted(got), sorted(expected), `${name} server`);
+    // An answer the client did not offer: that handshake fails with Node's code (Node throws it uncaught).
+    const bad = createServer({ openssl: ossl, ...keyPair, ALPNCallback: () => 'http/5' }, s => s.end());
+    const port = await listen(bad);
+    try {
+      const refused = once<[NodeJS.ErrnoException]>(bad, 'tlsClientError');
+      const c = connect({ port, host: '127.0.0.1', openssl: ossl, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+      c.on('error', () => undefined);
+      equal((await refused)[0].code, 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
+      await closed(c).catch(() => closed(c));
+    } finally {
+      await closeServer(bad);
+    }
+    const both = { ...keyPair, ALPNCallback: () => 'a', ALPNProtocols: ['b'] };
+    if (!inDeno) equal((throws(() => nodeTls.createServer(both)) as NodeJS.ErrnoException).code, 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    equal((throws(() => createServer({ openssl: ossl, ...both }), TypeError) as NodeJS.ErrnoException).code, 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    await assertNoHandles(ossl, 'nothing kept');
   });
 
   test('secureProtocol: Node\'s method names as the versions Node gives them, beside Node\'s own client; Node\'s codes for the errors', async () => {
@@ -359,7 +629,7 @@ suite('Node adapter: options and members beside Node', test => {
   test('pskCallback and pskIdentityHint: TLS 1.3 and TLS 1.2 PSK, our client and server beside Node\'s, each way, with Node\'s answers', async () => {
     const ossl = await load();
     const KEY = Buffer.from('d731ef57be09e5204f0b205b60627028', 'hex');
-    const hints: (string | null)[] = [];
+    let hints: (string | null)[] = [];
     const serverPsk = (_s: unknown, id: string) => id === 'TestUser' ? KEY : null;
     const clientPsk = () => ({ psk: KEY, identity: 'TestUser' });
     type Outcome = Record<string, unknown>;
@@ -370,31 +640,38 @@ suite('Node adapter: options and members beside Node', test => {
     ];
     const clients: [string, (o: object) => TLSSocket | nodeTls.TLSSocket][] = [
       ['ours', o => connect({ openssl: ossl, ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })],
-      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect(o)] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
+      ...inDeno ? [] : [['Node\'s', (o: object) => nodeTls.connect({ ...o, pskCallback: (hint: string | null) => { hints.push(hint); return clientPsk(); } })] as [string, (o: object) => TLSSocket | nodeTls.TLSSocket]],
     ];
     const tls12 = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' };
     // [name, both ends' options, the client's, what the client sees]: under TLS 1.2 Node's default
     // checkServerIdentity refuses the empty certificate (TLS 1.3's PSK counts as a resumption, so no check).
-    const cases: [string, object, object, Outcome][] = [
-      ['TLS 1.3', {}, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }],
-      ['TLS 1.2, checkServerIdentity accepting', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }],
-      ['TLS 1.2, the default identity check', tls12, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }],
+    // The last: the hints pskCallback was asked with, as Node's client is asked (TLS 1.2: the server's
+    // pskIdentityHint, or null without one; TLS 1.3: null).
+    const cases: [string, object, object, Outcome, (string | null)[]][] = [
+      ['TLS 1.3', { pskIdentityHint: 'the hint' }, {}, { authorized: true, protocol: 'TLSv1.3', cipher: 'TLS_CHACHA20_POLY1305_SHA256' }, [null]],
+      ['TLS 1.2, checkServerIdentity accepting', { ...tls12, pskIdentityHint: 'the hint' }, { checkServerIdentity: () => undefined },
+        { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }, ['the hint']],
+      ['TLS 1.2, no hint', tls12, { checkServerIdentity: () => undefined }, { authorized: true, protocol: 'TLSv1.2', cipher: 'PSK-AES128-GCM-SHA256' }, [null]],
+      ['TLS 1.2, the default identity check', { ...tls12, pskIdentityHint: 'the hint' }, {}, { error: 'ERR_TLS_CERT_ALTNAME_INVALID' }, ['the hint']],
     ];
-    for (const [name, both, client, expected] of cases) {
+    for (const [name, both, client, expected, expectedHints] of cases) {
       for (const [sName, makeServer] of servers) {
         for (const [cName, makeClient] of clients) {
           const what = `${name}: ${cName} client, ${sName} server`;
           let answer!: (v: Outcome) => void;
           const serverSide = new Promise<Outcome>(r => { answer = r; });
-          const server = makeServer({ pskCallback: serverPsk, pskIdentityHint: 'the hint', ...both }, s => { answer(shape(s)); s.end('hi'); });
+          const server = makeServer({ pskCallback: serverPsk, ...both }, s => { answer(shape(s)); s.end('hi'); });
           const port = await listen(server);
           try {
-            const c = makeClient({ port, host: '127.0.0.1', pskCallback: clientPsk, ...both, ...client });
+            hints = [];
+            const { pskIdentityHint: _, ...bothButHint } = both as { pskIdentityHint?: string };
+            const c = makeClient({ port, host: '127.0.0.1', ...bothButHint, ...client });
             const seen = await new Promise<Outcome>(resolve => {
               c.once('secureConnect', () => resolve(shape(c)));
               c.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code }));
             });
             deepEqual(seen, expected, `${what}: the client`);
+            deepEqual(hints, expectedHints, `${what}: the hints pskCallback was asked with`);
             if (!('error' in expected)) {
               deepEqual(await serverSide, { ...expected, authorized: false }, `${what}: the server (authorized: false, no client certificate asked for)`);
             }
@@ -406,7 +683,6 @@ suite('Node adapter: options and members beside Node', test => {
         }
       }
     }
-    ok(hints.every(h => h === null), 'ours asks with the hint null, as Node under TLS 1.3');
     // An unknown identity: no PSK, and a server without a certificate cannot go on.
     const server = createServer({ openssl: ossl, pskCallback: () => null }, s => s.end());
     const port = await listen(server);
@@ -414,11 +690,16 @@ suite('Node adapter: options and members beside Node', test => {
       const c = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: clientPsk });
       await new Promise(resolve => c.once('error', resolve));
       await closed(c);
+      // A bad answer is asked for during the handshake, as in Node: the socket's 'error', a TypeError naming the psk.
+      const bad = connect({ port, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never });
+      const e = await new Promise<Error>(resolve => bad.once('error', resolve));
+      ok(e instanceof TypeError, String(e));
+      match(e.message, /pskCallback must give the key as a Buffer/);
+      await closed(bad);
     } finally {
       await closeServer(server);
     }
     throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskIdentityHint: 'x' }), TypeError);
-    throws(() => connect({ port: 1, host: '127.0.0.1', openssl: ossl, pskCallback: () => ({ psk: 'text', identity: 'x' }) as never }), TypeError);
     throws(() => createServer({ openssl: ossl, pskCallback: 'no' as never }), TypeError);
     await assertNoHandles(ossl, 'every PSK session given back');
   });

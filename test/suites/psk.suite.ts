@@ -207,6 +207,40 @@ suite('external PSKs', test => {
     assert.equal(w.connect(plain, server).cipher, 'PSK-AES128-GCM-SHA256');
   });
 
+  pskTest(test, 'onPskClient: asked per connection with the server\'s TLS 1.2 hint (null without one, and in TLS 1.3, SHA-256); bad answers fail that handshake', w => {
+    const asked: (string | null)[] = [];
+    const answer = (identity: string) => (hint: string | null, connection: Connection | null) => {
+      asked.push(hint);
+      assert.ok(connection?.alive, 'the connection being made');
+      return { identity, key: KEY };
+    };
+    using hinted = w.server({ pskIdentityHint: 'our hint', cipherList: 'PSK' });
+    using bare = w.server({ cipherList: 'PSK' });
+    using tls12 = w.o.createContext({ role: 'client', onPskClient: answer('client1'), verifyPeer: false, maxVersion: 'TLSv1.2', cipherList: 'PSK' });
+    assert.equal(w.connect(tls12, hinted).clientRead, 'pong');
+    assert.equal(w.connect(tls12, bare).clientRead, 'pong');
+    assert.deepEqual(asked.splice(0), ['our hint', null], 'TLS 1.2: the hint, or null');
+    using tls13 = w.o.createContext({ role: 'client', onPskClient: answer('client1'), verifyPeer: false });
+    const r = w.connect(tls13, hinted);
+    assert.deepEqual([r.protocol, /_SHA256$/.test(r.cipher ?? ''), r.clientReused, asked.splice(0)], ['TLSv1.3', true, true, [null]], `TLS 1.3: null, the PSK bound to SHA-256 (${r.cipher})`);
+    assert.deepEqual(w.lookups.map(l => l.identity), ['client1', 'client1', 'client1']);
+    // null: no PSK; a server without a certificate cannot go on.
+    using none = w.o.createContext({ role: 'client', onPskClient: () => null, verifyPeer: false, maxVersion: 'TLSv1.2', cipherList: 'PSK' });
+    assert.ok(w.fail(none, bare).client instanceof OpenSSLError);
+    for (const [what, bad, re] of [
+      ['a key of no bytes', { identity: 'client1', key: new Uint8Array(0) }, /key must be 1 to/],
+      ['an identity with NUL', { identity: 'a\0b', key: KEY }, /without NUL/],
+      ['a string key', { identity: 'client1', key: 'secret' }, /key/],
+    ] as const) {
+      using client = w.o.createContext({ role: 'client', onPskClient: () => bad as never, verifyPeer: false });
+      const e = w.fail(client, bare).client;
+      assert.ok(e instanceof CallbackError && re.test(e.message), `${what}: ${String(e)}`);
+    }
+    assert.throws(() => w.o.createContext({ role: 'client', onPskClient: 'no' as never }), TypeError);
+    assert.throws(() => w.o.createContext({ role: 'server', onPskClient: () => null }), /onPskClient is for clients/);
+    assert.throws(() => w.o.createContext({ role: 'client', onPskClient: () => null, psk: { identity: 'a', session: w.psk } }), /give one/);
+  });
+
   pskTest(test, 'TLS 1.2: an unknown identity or a wrong key fails', w => {
     using server = w.server({ cipherList: 'PSK' });
     using stranger = w.client('stranger', w.psk, { maxVersion: 'TLSv1.2' });

@@ -19,8 +19,9 @@ export interface NodeContextOptions {
   /** PEM CA certificates to trust (replacing none: this library has no default trust store). */
   ca?: PEM | PEM[];
   /**
-   * PEM certificate (with its chain) and private key; Node's array forms with one entry too
-   * (`[pem]`, `[{ pem, passphrase }]`). One certificate and key: not several of different key types.
+   * PEM certificate (with its chain) and private key; Node's array forms too: several certificates
+   * of different key types (RSA and ECDSA: OpenSSL picks one per handshake by the client's signature
+   * algorithms), and keys as PEM or `{ pem, passphrase }`, paired with them by key type as in Node.
    */
   cert?: PEM | PEM[];
   key?: PEM | (PEM | { pem: PEM; passphrase?: string })[];
@@ -33,6 +34,8 @@ export interface NodeContextOptions {
    * the TLS 1.2 list; a version given none here keeps its defaults.
    */
   ciphers?: string;
+  /** Signature algorithms to offer and accept, colon-separated, OpenSSL's syntax (SSL_CTX_set1_sigalgs_list), as Node's. */
+  sigalgs?: string;
   /** Key-exchange groups, colon-separated; 'auto' keeps the defaults. */
   ecdhCurve?: string;
   /** SSL_OP_* flags. */
@@ -45,7 +48,7 @@ export interface NodeContextOptions {
   sessionTimeout?: number;
   /** The passphrase of an encrypted PEM `key`, or of `pfx`. */
   passphrase?: string;
-  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key; Node's array form with one entry too (`[{ buf, passphrase }]`). */
+  /** A PKCS#12 file (.pfx/.p12) with the certificate, chain and key; Node's array form too (`[{ buf, passphrase }]`), several for keys of different types. */
   pfx?: Uint8Array | (Uint8Array | { buf: Uint8Array; passphrase?: string })[];
   /**
    * OpenSSL's method name, as Node maps it to versions: 'TLS_method' TLS 1.2 to 1.3 (1.0 and 1.1 are
@@ -61,7 +64,7 @@ export interface NodeContextOptions {
 }
 
 export const NODE_CONTEXT_OPTIONS = Object.keys({
-  ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1,
+  ca: 1, cert: 1, key: 1, ALPNProtocols: 1, minVersion: 1, maxVersion: 1, ciphers: 1, ecdhCurve: 1, sigalgs: 1,
   secureOptions: 1, honorCipherOrder: 1, sessionIdContext: 1, sessionTimeout: 1, passphrase: 1, pfx: 1, crl: 1, secureContext: 1,
   secureProtocol: 1, pskIdentityHint: 1,
 } satisfies Record<keyof NodeContextOptions, 1>);
@@ -86,17 +89,21 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     if (typeof o.passphrase !== 'string') throw new TypeError(`${where}: options.passphrase must be a string`);
     if (o.key === undefined && o.pfx === undefined) throw new TypeError(`${where}: options.passphrase is the passphrase of options.key or options.pfx, and neither is given`);
   }
-  if (o.cert !== undefined) mapped.certificate = text(single(where, o.cert, 'cert'), 'cert');
+  if (o.cert !== undefined) mapped.certificate = Array.isArray(o.cert) ? o.cert.map(pem => text(pem, 'cert')) : text(o.cert, 'cert');
   if (o.key !== undefined) {
-    const key = withPassphrase(where, single(where, o.key, 'key'), 'key', 'pem', o.passphrase);
-    mapped.privateKey = text(key.value as PEM, 'key');
-    if (key.passphrase !== undefined) mapped.privateKeyPassphrase = key.passphrase;
+    // Each key with its own passphrase, or options.passphrase (Node's configSecureContext).
+    mapped.privateKey = (Array.isArray(o.key) ? o.key : [o.key]).map(entry => {
+      const key = withPassphrase(where, entry, 'key', 'pem', o.passphrase);
+      return { pem: text(key.value as PEM, 'key'), passphrase: key.passphrase };
+    });
   }
   if (o.pfx !== undefined) {
-    const pfx = withPassphrase(where, single(where, o.pfx, 'pfx'), 'pfx', 'buf', o.passphrase);
-    if (!(pfx.value instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of a PKCS#12 file (a Buffer)`);
-    mapped.pkcs12 = pfx.value;
-    if (pfx.passphrase !== undefined) mapped.pkcs12Passphrase = pfx.passphrase;
+    // Each file with its own passphrase, or options.passphrase (Node's configSecureContext).
+    mapped.pkcs12 = (Array.isArray(o.pfx) ? o.pfx : [o.pfx]).map(entry => {
+      const pfx = withPassphrase(where, entry, 'pfx', 'buf', o.passphrase);
+      if (!(pfx.value instanceof Uint8Array)) throw new TypeError(`${where}: options.pfx must be the bytes of a PKCS#12 file (a Buffer)`);
+      return { der: pfx.value, passphrase: pfx.passphrase };
+    });
   }
   if (o.secureProtocol !== undefined) Object.assign(mapped, versionsOfMethod(o));
   if (o.pskIdentityHint !== undefined) {
@@ -116,6 +123,12 @@ export function contextOptionsFromNode(where: string, o: NodeContextOptions & { 
     if (list.length) mapped.cipherList = list.join(':');
   }
   if (o.ecdhCurve !== undefined && o.ecdhCurve !== 'auto') mapped.groups = o.ecdhCurve;
+  if (o.sigalgs !== undefined) {
+    // Node's checks (validateString, and ERR_INVALID_ARG_VALUE for the empty string).
+    if (typeof o.sigalgs !== 'string') throw new TypeError(`${where}: options.sigalgs must be a string of OpenSSL signature algorithm names, colon-separated`);
+    if (o.sigalgs === '') throw new TypeError(`${where}: options.sigalgs must not be empty`);
+    mapped.signatureAlgorithms = o.sigalgs;
+  }
   let flags = o.secureOptions === undefined ? 0n : BigInt(o.secureOptions);
   if (o.honorCipherOrder) flags |= 0x400000n; // SSL_OP_CIPHER_SERVER_PREFERENCE
   if (flags) mapped.options = flags;
@@ -137,26 +150,13 @@ function refuseUnsupported(where: string, o: NodeContextOptions): void {
   }
 }
 
-/**
- * The one entry of Node's array form of key, cert or pfx (or the value itself). Several entries are
- * certificates of different key types in Node; a context here holds one certificate and key.
- */
-function single<T>(where: string, v: T | T[], name: string): T {
-  if (!Array.isArray(v)) return v;
-  if (v.length !== 1) {
-    throw new TypeError(`${where}: options.${name} as an array must have exactly one entry (got ${v.length}): ` +
-      'a context holds one certificate and key here, not one of each key type as in Node');
-  }
-  return v[0];
-}
-
 /** Node's `{ pem, passphrase }` (key) or `{ buf, passphrase }` (pfx) entry; the entry's passphrase before options.passphrase, as Node. */
 function withPassphrase(where: string, v: unknown, name: string, field: 'pem' | 'buf', fallback: string | undefined): { value: unknown; passphrase?: string } {
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return { value: v, passphrase: fallback };
   const entry = v as Record<string, unknown>;
   const unknown = Object.keys(entry).filter(k => k !== field && k !== 'passphrase');
   if (unknown.length || entry[field] === undefined) throw new TypeError(`${where}: an options.${name} entry must be PEM/bytes or { ${field}, passphrase }${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
-  if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`${where}: options.${name}[0].passphrase must be a string`);
+  if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`${where}: an options.${name} entry's passphrase must be a string`);
   return { value: entry[field], passphrase: (entry.passphrase as string | undefined) ?? fallback };
 }
 

@@ -9,6 +9,7 @@
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { defaultInstance } from './default-instance.ts';
+import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 import { nodeError } from './node-certificate.ts';
 import { contextOptionsFromNode, NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
@@ -24,7 +25,8 @@ export class SecureContext {
 /** Node's tls.createSecureContext(options): `openssl` beside Node's names picks the instance the check runs in. */
 export function createSecureContext(options: NodeContextOptions & { openssl?: OpenSSL } = {}): SecureContext {
   if (options === null || typeof options !== 'object') throw new TypeError('createSecureContext: options must be an object');
-  rejectUnknownOptions('createSecureContext', options, [...NODE_CONTEXT_OPTIONS.filter(k => k !== 'secureContext'), 'openssl']);
+  rejectUnknownOptions('createSecureContext', options, [...NODE_CONTEXT_OPTIONS.filter(k => k !== 'secureContext'), 'openssl',
+    ...refuseNodeOptionsNotSupported('createSecureContext', options)]);
   const { openssl, ...nodeOptions } = options;
   const mapped = contextOptionsFromNode('createSecureContext', nodeOptions, 'server', {})!;
   const at = openssl ?? defaultInstance.loaded;

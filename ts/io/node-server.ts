@@ -14,6 +14,7 @@ import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
 import { contextNow, contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
+import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
 /**
  * What a SNICallback may answer: a server Context, a SecureContext (createSecureContext) or Node's
@@ -40,8 +41,21 @@ export interface ServerOptions extends TLSSocketOptions {
    * TLS 1.3 and TLS 1.2 PSK suites; the key is bound to SHA-256 as Node's.
    */
   pskCallback?: (socket: TLSSocket, identity: string) => ArrayBufferView | null;
+  /**
+   * Node's ALPNCallback: chooses the protocol from the client's list, `{ servername, protocols }` =>
+   * one of `protocols`, or undefined to refuse them all (no_application_protocol). Not with
+   * ALPNProtocols. An answer not in the list fails that handshake (tlsClientError
+   * ERR_TLS_ALPN_CALLBACK_INVALID_RESULT; Node throws it as an uncaught exception).
+   */
+  ALPNCallback?: (info: { servername: string | false; protocols: string[] }) => string | undefined;
+  /** net.createServer's options for the accepted TCP connections, passed on. */
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
 }
-const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback'];
+/** Node's (net.createServer's) options for the accepted connections, passed on. */
+const NET_SERVER_OPTIONS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
+const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback', 'ALPNCallback', ...NET_SERVER_OPTIONS];
 
 /** tls.Server's additions to net.Server. */
 export interface TLSServer extends net.Server {
@@ -63,7 +77,7 @@ export interface TLSServer extends net.Server {
 export function createServer(options: ServerOptions = {}, onSecureConnection?: (socket: TLSSocket) => void): TLSServer {
   if (typeof options === 'function') { onSecureConnection = options; options = {}; }
   if (options === null || typeof options !== 'object') throw new TypeError('createServer: options must be an object');
-  rejectUnknownOptions('createServer', options, SERVER_OPTIONS);
+  rejectUnknownOptions('createServer', options, [...SERVER_OPTIONS, ...refuseNodeOptionsNotSupported('createServer', options)]);
   if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw new TypeError('createServer: options.SNICallback must be a function');
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
@@ -94,8 +108,26 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   let server: TLSServer;
   const psk = options.pskCallback;
   if (psk !== undefined && typeof psk !== 'function') throw new TypeError('createServer: options.pskCallback must be a function (socket, identity) => Buffer | null');
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') throw Object.assign(new TypeError('createServer: options.ALPNCallback must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (options.ALPNProtocols !== undefined) throw Object.assign(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
+  }
   const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
+    ...(alpnCallback ? { onAlpnSelect: (protocols: string[], conn: Connection | null) => {
+      try {
+        const chosen = alpnCallback({ servername: conn?.serverName ?? false, protocols });
+        if (chosen === undefined || protocols.includes(chosen)) return chosen;
+        throw Object.assign(new TypeError(`ALPN callback returned a value (${String(chosen)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`),
+          { code: 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT' });
+      } catch (e) {
+        // The failure of this handshake (tlsClientError) is this error, not the CallbackError around it.
+        const sock = conn && sockets.get(conn);
+        sock?.failWith(e as Error);
+        throw e;
+      }
+    } } : {}),
     // OpenSSL takes its own reference of the session returned (onPskFind): this one goes after the call.
     ...(psk ? { onPskFind: (identity: string, conn: Connection | null) => {
       const sock = conn && sockets.get(conn);
@@ -132,16 +164,20 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     }
     return r;
   });
-  server = net.createServer(socket => {
+  const netOptions = Object.fromEntries(NET_SERVER_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
+  server = net.createServer(netOptions, socket => {
     ready.then(({ context }) => {
+      // As Node (TLSWrap::SetVerifyMode, onServerSocketSecure): a client certificate is verified to
+      // the chain's end without failing the handshake, and one that did not verify ends the socket
+      // after it when rejecting (no certificate at all still fails the handshake).
       const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-        requestedCert: requestCert });
+        requestedCert: requestCert, rejectAfterHandshake: requestCert && reject && !options.context });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));
       let connection: Connection;
       try {
         connection = context.createConnection();
-        if (requestCert && !reject) connection.verifyWithoutRejecting();
+        if (requestCert && (!reject || !options.context)) connection.verifyWithoutRejecting(reject);
       } catch (e) {
         socket.destroy();
         server.emit('tlsClientError', e, tls);
@@ -201,7 +237,7 @@ function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOp
     let c = fromOptions.get(answer);
     if (!c) {
       const o = answer instanceof SecureContext ? answer.options : answer as NodeContextOptions;
-      rejectUnknownOptions('SNICallback answer', o, NODE_CONTEXT_OPTIONS);
+      rejectUnknownOptions('SNICallback answer', o, [...NODE_CONTEXT_OPTIONS, ...refuseNodeOptionsNotSupported('SNICallback answer', o)]);
       c = ossl.createContext(contextOptionsFromNode('SNICallback answer', o, 'server', {})!);
       fromOptions.set(answer, c);
       made.push(c);

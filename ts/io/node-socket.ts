@@ -61,10 +61,17 @@ export class TLSSocket extends Duplex {
   /** Servers: whether the client was asked for a certificate (so `authorized` means something). */
   readonly #requestedCert: boolean;
   /**
-   * Clients on a context of their own: verification never stopped the handshake (it went on to
-   * the chain's end, as Node's VerifyCallback lets it), so an unverified peer is refused now.
+   * Clients on a context of their own, and servers with requestCert and rejectUnauthorized:
+   * verification never stopped the handshake (it went on to the chain's end, as Node's
+   * VerifyCallback lets it), so an unverified peer is refused once it is done.
    */
   readonly #rejectAfterHandshake: boolean;
+  /**
+   * Servers refusing after the handshake: the last flight (a TLS 1.2 Finished, TLS 1.3 tickets)
+   * waits for the verdict, so a refused client does not complete its handshake, as with Node's
+   * server (which destroys the socket before writing it out).
+   */
+  #verdictPending: boolean;
 
   /**
    * @internal made by connect() and createServer(). `host`: the name a certificate is checked
@@ -76,6 +83,7 @@ export class TLSSocket extends Duplex {
     super({ allowHalfOpen: false });
     this.#requestedCert = options.requestedCert === true;
     this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
+    this.#verdictPending = role === 'server' && this.#rejectAfterHandshake;
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
@@ -83,6 +91,24 @@ export class TLSSocket extends Duplex {
   }
   /** Clients: early data for the engine (connect's earlyData option). */
   readonly #earlyData: Uint8Array | undefined;
+
+  /** setTimeout's milliseconds, for the transport once attached. */
+  #idleTimeout: number | undefined;
+  /**
+   * Node's socket.setTimeout: 'timeout' after `ms` of inactivity on the transport (0 turns it off);
+   * the socket is not closed (call destroy() from the listener). `callback` is a one-time listener.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: milliseconds must be a finite number from 0, got ${String(ms)}`);
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw new TypeError('setTimeout: callback must be a function');
+      if (ms === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#idleTimeout = ms;
+    this.#socket?.setTimeout(ms);
+    return this;
+  }
 
   /** @internal attaches the socket and connection once both exist. */
   attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
@@ -94,6 +120,8 @@ export class TLSSocket extends Duplex {
     }
     this.#socket = socket;
     this.connection = connection;
+    socket.on('timeout', () => this.emit('timeout'));
+    if (this.#idleTimeout !== undefined) socket.setTimeout(this.#idleTimeout);
     if (this.#trace) connection.onTrace = printTrace;
     this.#ownsContext = ownsContext;
     this.#timer = setTimeout(() => this.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' })), timeoutMs);
@@ -104,7 +132,10 @@ export class TLSSocket extends Duplex {
     const engine: TLSEngine = new TLSEngine(connection, {
       // Held while a 'newSession' callback is awaited, as Node holds its output then: a client
       // does not get the handshake's end (and so cannot reconnect) before the session is stored.
-      transmit: bytes => { if (this.#holding) this.#heldBytes.push(bytes); else if (socket.writable) socket.write(bytes); },
+      transmit: bytes => {
+        if (this.#holding || (this.#verdictPending && engine.secure)) this.#heldBytes.push(bytes);
+        else if (socket.writable) socket.write(bytes);
+      },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
       plaintext: bytes => { if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) socket.pause(); },
@@ -114,6 +145,10 @@ export class TLSSocket extends Duplex {
         const finish = () => {
           if (this.destroyed) return;
           if (this.#refusedVerification() || this.#refusedIdentity()) return;
+          if (this.#verdictPending) {
+            this.#verdictPending = false;
+            this.#releaseHeld();
+          }
           this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
           announced = true;
           // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
@@ -145,6 +180,13 @@ export class TLSSocket extends Duplex {
       // (as Node's own tls server does); only requireCloseNotify makes it the error OpenSSL reports.
       if (engine.finished) return;
       if (engine.secure && !this.#requireCloseNotify) { this.push(null); return; }
+      if (!engine.secure && this.role === 'client') {
+        // As Node's onConnectEnd: the server went before the handshake's end (as a server refusing
+        // the client's certificate after it does, in TLS 1.2).
+        this.destroy(Object.assign(new Error('Client network socket disconnected before secure TLS connection was established'),
+          { code: 'ECONNRESET', host: this.#host }));
+        return;
+      }
       engine.receiveEnd();
       if (!engine.finished) this.push(null);
     });
@@ -163,7 +205,7 @@ export class TLSSocket extends Duplex {
   #endAfterHolds = false;
   /** Ends the transport after any held output. */
   #endTransport(): void {
-    if (this.#holding) this.#endAfterHolds = true;
+    if (this.#holding || this.#verdictPending) this.#endAfterHolds = true;
     else this.#socket?.end();
   }
   /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
@@ -182,12 +224,15 @@ export class TLSSocket extends Duplex {
       this.#holding--;
       if (secure) this.#holdingSecure--;
       if (this.destroyed) return;
-      if (this.#holding === 0) {
-        for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
-        if (this.#endAfterHolds) this.#socket?.end();
-      }
+      this.#releaseHeld();
       if (this.#holdingSecure === 0) for (const f of this.#afterHolds.splice(0)) f();
     });
+  }
+  /** Sends the held output once nothing holds it any more. */
+  #releaseHeld(): void {
+    if (this.#holding || this.#verdictPending) return;
+    for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+    if (this.#endAfterHolds) this.#socket?.end();
   }
   /** @internal the error to destroy with when the handshake fails next (Node reports the application's own). */
   failWith(error: Error): void {
@@ -199,14 +244,22 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * As Node's onConnectSecure: a peer whose certificate did not verify (SSL_get_verify_result, the
-   * last error of the whole chain) ends the socket with that error after the handshake. True when it did.
+   * As Node's onConnectSecure (clients): a server whose certificate did not verify
+   * (SSL_get_verify_result, the last error of the whole chain) ends the socket with that error after
+   * the handshake. As Node's onServerSocketSecure (servers): such a client's socket is destroyed,
+   * with no 'secureConnection', and the server's 'tlsClientError' gets what Node's does for it, an
+   * ECONNRESET 'socket hang up' (the socket, its second argument, shows authorizationError). True when it did.
    */
   #refusedVerification(): boolean {
     const info = this.#info, connection = this.connection;
     if (!this.#rejectAfterHandshake || !info || info.authorizationError === undefined || !connection?.alive) return false;
     info.authorized = false;
-    this.destroy(verificationError(connection.verifyResult, this.#host));
+    if (this.role === 'client') {
+      this.destroy(verificationError(connection.verifyResult, this.#host));
+    } else {
+      this.destroy(Object.assign(new Error(`socket hang up: the client's certificate did not verify (${info.authorizationError}) ` +
+        'and rejectUnauthorized is true, so the connection was closed after the handshake, as Node\'s server closes it'), { code: 'ECONNRESET' }));
+    }
     return true;
   }
 

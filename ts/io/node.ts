@@ -8,7 +8,8 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
-import type { Context, ContextOptions } from '../oo/context.ts';
+import type { Context } from '../oo/context.ts';
+import type { PskClientHandler } from '../oo/psk.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import type { Session } from '../oo/session.ts';
@@ -20,6 +21,7 @@ import { contextNow, contextOptionsFromNode, pskKey, type NodeContextOptions } f
 import { withSecureContext } from './node-secure-context.ts';
 import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
+import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
 export { defaultInstance };
 
@@ -64,22 +66,55 @@ export interface ConnectOptions extends TLSSocketOptions {
    */
   ech?: ClientEchOptions;
   /**
-   * Node's client PSK: `(hint) => ({ psk, identity })` or null for none. Asked once, as the
-   * connection is made, with the hint null (see withClientPsk).
+   * Node's client PSK: `(hint) => ({ psk, identity })` or null for none. Asked during each
+   * handshake, as Node's: in TLS 1.2 with the server's pskIdentityHint (null without one), in TLS
+   * 1.3 with null (see nodePskClient).
    */
   pskCallback?: (hint: string | null) => { psk: ArrayBufferView; identity: string } | null;
+  /**
+   * Node's smallest finite-field DHE group (bits) accepted from a server. Checked (a positive number)
+   * and then met whatever its value: DH is not built here, so no DHE suite or ffdhe group is ever
+   * negotiated.
+   */
+  minDHSize?: number;
+  /** The socket's idle timeout in milliseconds, as Node's: setTimeout() on the socket ('timeout' events; it is not closed). */
+  timeout?: number;
+  /**
+   * Node's (net.connect's) options for the connection made, passed on: `path` (an IPC socket instead
+   * of host and port), `family`, `hints`, `localAddress`, `localPort`, `lookup`, `noDelay`,
+   * `keepAlive`, `keepAliveInitialDelay`, `autoSelectFamily`, `autoSelectFamilyAttemptTimeout`.
+   * Not with `socket` (set them on that socket).
+   */
+  path?: string;
+  family?: number;
+  hints?: number;
+  localAddress?: string;
+  localPort?: number;
+  lookup?: net.LookupFunction;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
 }
+/** Node's options for the TCP (or IPC) connection connect() makes, passed to net.connect as they are. */
+const NET_CONNECT_OPTIONS = ['path', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'noDelay', 'keepAlive', 'keepAliveInitialDelay',
+  'autoSelectFamily', 'autoSelectFamilyAttemptTimeout'] as const;
 const CONNECT_OPTIONS = [...SOCKET_OPTIONS, 'host', 'port', 'servername', 'rejectUnauthorized', 'session', 'socket', 'sessionStore', 'sessionKeySettings', 'earlyData',
-  'checkServerIdentity', 'ech', 'pskCallback'];
+  'checkServerIdentity', 'ech', 'pskCallback', 'timeout', 'minDHSize', ...NET_CONNECT_OPTIONS];
 
 /** Connects to a TLS server, as tls.connect does: connect(options[, cb]), connect(port[, host][, options][, cb]). */
 export function connect(options: ConnectOptions, onSecure?: () => void): TLSSocket;
 export function connect(port: number, host?: string | ConnectOptions | (() => void), options?: ConnectOptions | (() => void), onSecure?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
   const { options: given, onSecure } = connectArgs(args);
-  rejectUnknownOptions('connect', given, CONNECT_OPTIONS);
+  rejectUnknownOptions('connect', given, [...CONNECT_OPTIONS, ...refuseNodeOptionsNotSupported('connect', given)]);
   const options = withSecureContext('connect', given);
-  if (typeof options.port !== 'number' && !options.socket) throw new TypeError('connect: options.port (or options.socket) is required');
+  if (typeof options.port !== 'number' && !options.socket && options.path === undefined) throw new TypeError('connect: options.port (or options.path, or options.socket) is required');
+  const transport = Object.fromEntries(NET_CONNECT_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
+  if (options.socket && Object.keys(transport).length) {
+    throw new TypeError(`connect: ${Object.keys(transport).join(', ')} ${Object.keys(transport).length > 1 ? 'are' : 'is'} for the connection connect() makes; with options.socket, set them on that socket`);
+  }
   const host = options.host ?? 'localhost';
   const verify = options.rejectUnauthorized !== false;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
@@ -87,9 +122,13 @@ export function connect(...args: unknown[]): TLSSocket {
     options.contextOptions?.verifyPeer === undefined ? { verifyPeer: verify } : {});
   const checkIdentity = options.checkServerIdentity;
   if (checkIdentity !== undefined && typeof checkIdentity !== 'function') throw new TypeError('connect: options.checkServerIdentity must be a function');
+  const minDHSize = options.minDHSize ?? 1024;
+  if (typeof minDHSize !== 'number') throw Object.assign(new TypeError('connect: options.minDHSize must be a number'), { code: 'ERR_INVALID_ARG_TYPE' });
+  if (!(minDHSize >= 1)) throw Object.assign(new RangeError(`connect: options.minDHSize must be >= 1, got ${minDHSize}`), { code: 'ERR_OUT_OF_RANGE' });
   const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
     host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context });
   if (onSecure) tls.once('secureConnect', onSecure);
+  if (options.timeout !== undefined) tls.setTimeout(options.timeout);
   const psk = options.pskCallback;
   if (psk !== undefined && typeof psk !== 'function') throw new TypeError('connect: options.pskCallback must be a function (hint) => { psk, identity } | null');
   if (checkIdentity) {
@@ -101,13 +140,13 @@ export function connect(...args: unknown[]): TLSSocket {
     const hostname = servername ?? host;
     tls.checkIdentityWith(() => Object.keys(tls.getPeerCertificate() ?? {}).length ? undefined : emptyCertificateError(hostname), verify);
   }
-  const makeContext = (ossl: OpenSSL) => withClientPsk(ossl, psk, pskOptions => ossl.createContext({
+  const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
-    ...pskOptions,
+    ...(psk ? { onPskClient: nodePskClient(psk, tls) } : {}),
     // The socket's own context: its keylog hook is this socket's. Key-log lines
     // are secrets: made into Buffers only for a listener, and handed over outside OpenSSL's call.
     keylog: line => { if (tls.listenerCount('keylog')) queueMicrotask(() => tls.emit('keylog', Buffer.from(`${line}\n`))); },
-  }));
+  });
   const early = contextNow(options.openssl, options.context, makeContext);
   (async () => {
     const ossl = options.openssl ?? await defaultInstance();
@@ -137,28 +176,30 @@ export function connect(...args: unknown[]): TLSSocket {
     // reports (a lone leaf of an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, after
     // UNABLE_TO_GET_ISSUER_CERT_LOCALLY); the socket refuses an unverified server after the handshake.
     if (owned) connection.verifyWithoutRejecting();
-    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect({ host, port: options.port! }));
+    const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect(options.path !== undefined ? { ...transport, path: options.path } as net.NetConnectOpts
+      : { ...transport, host, port: options.port! } as net.NetConnectOpts));
     tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
 }
 
 /**
- * Node's client pskCallback as the context's PSK: asked once, when the context is made, with the
- * hint null (TLS 1.3 has no hint, and Node asks with null there too; a TLS 1.2 server's hint is not
- * passed). Its key becomes a PSK session (SHA-256, as Node's PSKs, which use OpenSSL's TLS 1.2
- * callbacks in TLS 1.3 too); the context keeps a reference and this one is given back.
+ * Node's client pskCallback as the context's onPskClient: asked as Node's is, per connection, with
+ * the server's identity hint in TLS 1.2 (null when it sent none) and null in TLS 1.3; its key bound
+ * to SHA-256 there, as Node's (both use OpenSSL's psk_client_callback).
  */
-function withClientPsk(ossl: OpenSSL, callback: ConnectOptions['pskCallback'], make: (o: Partial<ContextOptions>) => Context): Context {
-  const answer = callback?.(null);
-  if (answer === null || answer === undefined) return make({});
-  if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
-  const session = ossl.pskSession({ key: pskKey('connect', answer.psk) });
-  try {
-    return make({ psk: { identity: answer.identity, session } });
-  } finally {
-    session.free();
-  }
+function nodePskClient(callback: NonNullable<ConnectOptions['pskCallback']>, tls: TLSSocket): PskClientHandler {
+  return hint => {
+    try {
+      const answer = callback(hint);
+      if (answer === null || answer === undefined) return null;
+      if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
+      return { identity: answer.identity, key: pskKey('connect', answer.psk) };
+    } catch (e) {
+      tls.failWith(e as Error); // the socket's 'error' is this one, as Node's, not the CallbackError around it
+      throw e;
+    }
+  };
 }
 
 /** What Node's default checkServerIdentity answers for an empty certificate (lib/tls.js). */

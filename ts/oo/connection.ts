@@ -727,11 +727,13 @@ export class Connection extends Handle<'SSL'> {
    * Asks the peer for a certificate (servers) and verifies what comes, recording the outcome in
    * verifyResult without failing the handshake on it (SSL_set_verify with a callback returning 1),
    * as Node does: verifyResult is then the chain's last error, a host-name mismatch only when the
-   * chain itself verified.
+   * chain itself verified. `requireCertificate` (servers): a client sending no certificate still
+   * fails the handshake (SSL_VERIFY_FAIL_IF_NO_PEER_CERT), as Node's server with rejectUnauthorized.
    */
-  verifyWithoutRejecting(): void {
+  verifyWithoutRejecting(requireCertificate = false): void {
     const { capi } = this.core;
-    capi.SSL_set_verify(this.pointer, C.SSL_VERIFY_PEER, capi.OSW_verify_accept_cb());
+    if (typeof requireCertificate !== 'boolean') throw new TypeError('verifyWithoutRejecting: requireCertificate must be true or false');
+    capi.SSL_set_verify(this.pointer, C.SSL_VERIFY_PEER | (requireCertificate ? C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), capi.OSW_verify_accept_cb());
   }
 
   /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */

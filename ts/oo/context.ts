@@ -9,7 +9,7 @@ import { MAX_PRIVATE_KEY_PEM_CHARS, refuseLongPem, toBytes, type Core } from './
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
 import { addRevocationLists, usePkcs12 } from './credentials.ts';
-import { configureClientPsk, configureServerPsk, type ClientPsk, type PskFindHandler } from './psk.ts';
+import { configureClientPsk, configureClientPskHandler, configureServerPsk, type ClientPsk, type PskClientHandler, type PskFindHandler } from './psk.ts';
 import { serverEchKeys, setServerEchKeys, type EchKeyInfo, type EchServerKey } from './ech.ts';
 
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -31,20 +31,37 @@ export interface SessionCacheCallbacks {
   onGet?(id: Uint8Array, connection: Connection | null): Session | null;
 }
 
+/** A server's choice of ALPN protocol among the client's (options.onAlpnSelect). */
+export type AlpnSelectHandler = (offered: string[], connection: Connection | null) => string | null | undefined;
+
+/** One of several PKCS#12 files: its bytes, or its bytes with its passphrase. */
+export type Pkcs12Entry = Uint8Array | { der: Uint8Array; passphrase?: string };
+
+/** One of several private keys: PEM, or PEM with the passphrase it is encrypted under. */
+export type PrivateKeyEntry = string | { pem: string; passphrase?: string };
+
 export interface ContextOptions {
   role: 'client' | 'server';
   /** Lowest and highest protocol version (default: OpenSSL's, TLS 1.2 to TLS 1.3). */
   minVersion?: TLSVersion;
   maxVersion?: TLSVersion;
-  /** PEM certificate, optionally followed by its chain (servers, or clients doing client auth). */
-  certificate?: string;
-  /** PEM private key for `certificate`. */
-  privateKey?: string;
-  /** The passphrase of an encrypted `privateKey` (PEM_read_bio_PrivateKey's `u`); not kept. */
+  /**
+   * PEM certificate, optionally followed by its chain (servers, or clients doing client auth). Several
+   * (an array, each with its chain) for keys of different types, e.g. RSA and ECDSA: OpenSSL keeps one
+   * per key type and picks by the peer's signature algorithms.
+   */
+  certificate?: string | string[];
+  /** PEM private key for `certificate`; for several certificates, one key each, in any order. */
+  privateKey?: string | PrivateKeyEntry[];
+  /** The passphrase of an encrypted `privateKey` (PEM_read_bio_PrivateKey's `u`), for keys without their own; not kept. */
   privateKeyPassphrase?: string;
-  /** A PKCS#12 file (.pfx/.p12, DER) holding the certificate, its chain and key: instead of certificate and privateKey. */
-  pkcs12?: Uint8Array;
-  /** The passphrase of `pkcs12` (PKCS12_parse); not kept. */
+  /**
+   * A PKCS#12 file (.pfx/.p12, DER) holding the certificate, its chain and key: instead of certificate
+   * and privateKey. Several (an array) for keys of different types, each with its own passphrase or
+   * pkcs12Passphrase.
+   */
+  pkcs12?: Uint8Array | Pkcs12Entry[];
+  /** The passphrase of `pkcs12` (PKCS12_parse), for files without their own; not kept. */
   pkcs12Passphrase?: string;
   /**
    * PEM certificate revocation lists: the peer's chain is then checked for revocation, every
@@ -60,8 +77,20 @@ export interface ContextOptions {
   verifyPeer?: boolean;
   /** ALPN protocols offered (clients) or accepted, in preference order (servers). */
   alpn?: string[];
+  /**
+   * Servers: chooses the ALPN protocol from the client's list (SSL_CTX_set_alpn_select_cb), instead of
+   * `alpn`: one of `offered`, or null to refuse them all (no_application_protocol alert). Not asked
+   * when the client offers none.
+   */
+  onAlpnSelect?: AlpnSelectHandler;
   /** Key-exchange groups, OpenSSL syntax (SSL_CTX_set1_groups_list), e.g. 'X25519:P-256'. */
   groups?: string;
+  /**
+   * Signature algorithms offered and accepted, OpenSSL syntax (SSL_CTX_set1_sigalgs_list), e.g.
+   * 'ECDSA+SHA256:RSA-PSS+SHA256' or 'ecdsa_secp256r1_sha256': a server picks its certificate by the
+   * client's list.
+   */
+  signatureAlgorithms?: string;
   /** TLS 1.2 cipher list (SSL_CTX_set_cipher_list) and TLS 1.3 suites (SSL_CTX_set_ciphersuites). */
   cipherList?: string;
   cipherSuites?: string;
@@ -106,6 +135,11 @@ export interface ContextOptions {
   // ---- external PSKs (ts/oo/psk.ts)
   /** Clients: the PSK to offer (TLS 1.3) or use with TLS 1.2 PSK suites; the context keeps its own reference to the session. */
   psk?: ClientPsk;
+  /**
+   * Clients: asked for a PSK per connection with the server's TLS 1.2 identity hint (null in TLS
+   * 1.3, where the key is bound to SHA-256), as Node's pskCallback; instead of `psk`.
+   */
+  onPskClient?: PskClientHandler;
   /** Servers: looks up the PSK for the identity a client offers (TLS 1.3 and TLS 1.2 PSK suites). */
   onPskFind?: PskFindHandler;
   /** Servers: the PSK identity hint sent in TLS 1.2 (SSL_CTX_use_psk_identity_hint; TLS 1.3 has none). */
@@ -131,11 +165,11 @@ export interface ContextOptions {
 
 // Every key of ContextOptions, once: `satisfies` makes the compiler refuse a key missing or extra.
 const CONTEXT_OPTIONS = Object.keys({
-  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, pkcs12: 1, pkcs12Passphrase: 1, crl: 1, ca: 1, verifyPeer: 1, alpn: 1, groups: 1,
+  role: 1, minVersion: 1, maxVersion: 1, certificate: 1, privateKey: 1, privateKeyPassphrase: 1, pkcs12: 1, pkcs12Passphrase: 1, crl: 1, ca: 1, verifyPeer: 1, alpn: 1, onAlpnSelect: 1, groups: 1, signatureAlgorithms: 1,
   cipherList: 1, cipherSuites: 1, options: 1, sessionCacheMode: 1, sessionCacheSize: 1, sessionTimeout: 1,
   numTickets: 1, sessionIdContext: 1, sessionCallbacks: 1, preferChaCha: 1, keylog: 1, onMessage: 1, maxIncomingBytes: 1,
   onTrace: 1,
-  psk: 1, onPskFind: 1, pskIdentityHint: 1,
+  psk: 1, onPskClient: 1, onPskFind: 1, pskIdentityHint: 1,
   maxEarlyData: 1, recvMaxEarlyData: 1, // early data
   echKeys: 1,
 } satisfies Record<keyof ContextOptions, 1>);
@@ -166,8 +200,12 @@ export interface ContextHandlers {
   clientHello: ClientHelloHandler | null;
   /** The ALPN protocols a server accepts, in wire format. */
   alpn: Uint8Array | null;
+  /** A server's own choice of ALPN protocol (options.onAlpnSelect). */
+  alpnSelect: AlpnSelectHandler | null;
   /** A server's PSK lookup (options.onPskFind). */
   pskFind: PskFindHandler | null;
+  /** A client's PSK asked per connection (options.onPskClient). */
+  pskClient: PskClientHandler | null;
 }
 
 export interface SessionCacheStats {
@@ -217,7 +255,8 @@ export class Context extends Handle<'SSL_CTX'> {
     this.role = role;
     this.#handlers = {
       session: options.sessionCallbacks ?? {}, keylog: options.keylog, message: options.onMessage, clientHello: null, alpn: wire,
-      pskFind: options.onPskFind ?? null,
+      alpnSelect: options.onAlpnSelect ?? null,
+      pskFind: options.onPskFind ?? null, pskClient: options.onPskClient ?? null,
     };
     this.#verifyPeer = options.verifyPeer ?? role === 'client';
     this.#maxIncoming = maxIncoming;
@@ -249,9 +288,9 @@ export class Context extends Handle<'SSL_CTX'> {
     }
     if (o.pkcs12 !== undefined) {
       if (o.certificate !== undefined || o.privateKey !== undefined) throw new TypeError('createContext: options.pkcs12 holds the certificate and key: give it instead of certificate and privateKey, not beside them');
-      usePkcs12(this.core, ctx, requireBytes(o.pkcs12, 'createContext: options.pkcs12'), o.pkcs12Passphrase);
+      this.#usePkcs12Files(o.pkcs12, o.pkcs12Passphrase);
     }
-    if (o.certificate !== undefined) this.#useCertificate(o.certificate, o.privateKey, o.privateKeyPassphrase);
+    if (o.certificate !== undefined) this.#useCertificates(o.certificate, o.privateKey, o.privateKeyPassphrase);
     else if (o.privateKey !== undefined) throw new TypeError('createContext: options.privateKey needs options.certificate');
     if (o.ca !== undefined) this.addTrustedCertificates(o.ca);
     if (o.crl !== undefined) addRevocationLists(this.core, ctx, (Array.isArray(o.crl) ? o.crl : [o.crl]).map(c => str(c, 'crl')));
@@ -260,12 +299,19 @@ export class Context extends Handle<'SSL_CTX'> {
       capi.SSL_CTX_set_verify(ctx, mode, NULL);
     }
     if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(str(o.groups, 'groups'))), `createContext: options.groups ${JSON.stringify(o.groups)} (SSL_CTX_set1_groups_list)`));
+    if (o.signatureAlgorithms !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_sigalgs_list(ctx, s.cstring(str(o.signatureAlgorithms, 'signatureAlgorithms'))), `createContext: options.signatureAlgorithms ${JSON.stringify(o.signatureAlgorithms)} (SSL_CTX_set1_sigalgs_list)`));
     if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(str(o.cipherList, 'cipherList'))), `createContext: options.cipherList ${JSON.stringify(o.cipherList)} (SSL_CTX_set_cipher_list)`));
     if (o.preferChaCha ?? true) this.#preferChaCha(o);
     if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(str(o.cipherSuites, 'cipherSuites'))), `createContext: options.cipherSuites ${JSON.stringify(o.cipherSuites)} (SSL_CTX_set_ciphersuites)`));
     if (o.options !== undefined) {
       if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
       capi.SSL_CTX_set_options(ctx, o.options);
+    }
+    if (o.onAlpnSelect !== undefined) {
+      if (typeof o.onAlpnSelect !== 'function') throw new TypeError('createContext: options.onAlpnSelect must be a function (offered, connection) => protocol | null');
+      if (this.role !== 'server') throw new TypeError('createContext: options.onAlpnSelect is for servers (clients offer options.alpn)');
+      if (o.alpn !== undefined) throw new TypeError('createContext: options.alpn and options.onAlpnSelect are two ways for a server to choose: give one');
+      capi.SSL_CTX_set_alpn_select_cb(ctx, capi.OSW_alpn_select_cb(), NULL);
     }
     if (this.#handlers.alpn) {
       const wire = this.#handlers.alpn;
@@ -312,10 +358,12 @@ export class Context extends Handle<'SSL_CTX'> {
   /** External PSKs: the client's options.psk, the server's onPskFind and pskIdentityHint (ts/oo/psk.ts). */
   #configurePsk(o: ContextOptions): void {
     const server = this.role === 'server';
-    for (const [key, forServer] of [['psk', false], ['onPskFind', true], ['pskIdentityHint', true]] as const) {
+    for (const [key, forServer] of [['psk', false], ['onPskClient', false], ['onPskFind', true], ['pskIdentityHint', true]] as const) {
       if (o[key] !== undefined && forServer !== server) throw new TypeError(`createContext: options.${key} is for ${forServer ? 'servers' : 'clients'}`);
     }
+    if (o.psk !== undefined && o.onPskClient !== undefined) throw new TypeError('createContext: options.psk and options.onPskClient are two ways to give a client its PSK: give one');
     if (o.psk !== undefined) configureClientPsk(this.core, this, this.pointer, o.psk);
+    if (o.onPskClient !== undefined) configureClientPskHandler(this.core, this.pointer, o.onPskClient);
     if (server) configureServerPsk(this.core, this.pointer, o.onPskFind, o.pskIdentityHint);
   }
 
@@ -341,22 +389,94 @@ export class Context extends Handle<'SSL_CTX'> {
     }
   }
 
-  #useCertificate(certPem: string, keyPem: string | undefined, passphrase: string | undefined): void {
+  /**
+   * The certificates (each with its chain), then the keys, as Node's configSecureContext gives them
+   * to OpenSSL: SSL_CTX_use_certificate and SSL_CTX_use_PrivateKey put each in the slot of its key
+   * type, and a key refuses a certificate of its type it does not match (key values mismatch).
+   * Then every certificate must have its key (Node leaves one without, to fail handshakes later).
+   */
+  #useCertificates(certificate: string | string[], keys: string | PrivateKeyEntry[] | undefined, passphrase: string | undefined): void {
     const { capi } = this.core;
     const ctx = this.pointer;
-    if (keyPem === undefined) throw new TypeError('createContext: options.certificate needs options.privateKey');
-    const certs = this.core.readCertificates(str(certPem, 'certificate'), 'certificate');
+    if (keys === undefined) throw new TypeError('createContext: options.certificate needs options.privateKey');
+    const certPems = Array.isArray(certificate) ? certificate : [certificate];
+    const keyList = Array.isArray(keys) ? keys : [keys];
+    if (!certPems.length || !keyList.length) throw new TypeError('createContext: options.certificate and options.privateKey as arrays need at least one entry each');
+    const leaves: Ptr<'X509'>[][] = [];
     try {
-      this.core.check(capi.SSL_CTX_use_certificate(ctx, certs[0]), 'SSL_CTX_use_certificate');
-      for (const extra of certs.slice(1)) this.core.check(capi.SSL_CTX_add1_chain_cert(ctx, extra), 'SSL_CTX_add1_chain_cert');
+      for (const [i, pem] of certPems.entries()) {
+        const name = certPems.length > 1 ? `certificate[${i}]` : 'certificate';
+        const certs = this.core.readCertificates(str(pem, name), name);
+        leaves.push(certs);
+        this.core.check(capi.SSL_CTX_use_certificate(ctx, certs[0]), 'SSL_CTX_use_certificate');
+        // Added to the chain of the slot just filled (SSL_CTX_add1_chain_cert(3): the current certificate's).
+        for (const extra of certs.slice(1)) this.core.check(capi.SSL_CTX_add1_chain_cert(ctx, extra), 'SSL_CTX_add1_chain_cert');
+      }
+      for (const [i, entry] of keyList.entries()) {
+        const name = keyList.length > 1 ? `privateKey[${i}]` : 'privateKey';
+        if (entry !== null && typeof entry === 'object') {
+          const unknown = Object.keys(entry).filter(k => k !== 'pem' && k !== 'passphrase');
+          if (unknown.length || entry.pem === undefined) throw new TypeError(`createContext: options.${name} must be PEM or { pem, passphrase }${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+          if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
+          this.#usePrivateKey(str(entry.pem, name), name, entry.passphrase ?? passphrase);
+        } else {
+          this.#usePrivateKey(str(entry, name), name, passphrase);
+        }
+      }
+      if (certPems.length === 1 && keyList.length === 1) {
+        this.core.check(capi.SSL_CTX_check_private_key(ctx), 'createContext: the private key does not match the certificate (SSL_CTX_check_private_key)');
+        return;
+      }
+      for (const [i, certs] of leaves.entries()) {
+        // Selects the slot holding this very certificate with a key (ssl_cert_select_current): 0
+        // when its slot has no key, or a later certificate of the same key type took the slot.
+        if (capi.SSL_CTX_select_current_cert(ctx, certs[0]) !== 1) {
+          this.core.fail(`createContext: options.certificate[${i}] has no private key of its key type in options.privateKey, ` +
+            'or a later certificate of the same key type replaced it (one certificate per key type) (SSL_CTX_select_current_cert)');
+        }
+      }
     } finally {
-      for (const x of certs) capi.X509_free(x);
+      for (const certs of leaves) for (const x of certs) capi.X509_free(x);
     }
+  }
+
+  /** Each PKCS#12 file in the slot of its key type; for several, each must keep its slot (one per key type). */
+  #usePkcs12Files(files: Uint8Array | Pkcs12Entry[], passphrase: string | undefined): void {
+    const { capi } = this.core;
+    const list = Array.isArray(files) ? files : [files];
+    if (!list.length) throw new TypeError('createContext: options.pkcs12 as an array needs at least one entry');
+    const leaves: Ptr<'X509'>[] = [];
+    try {
+      for (const [i, entry] of list.entries()) {
+        const name = list.length > 1 ? `pkcs12[${i}]` : 'pkcs12';
+        let der: unknown = entry, pass = passphrase;
+        if (entry !== null && typeof entry === 'object' && !(entry instanceof Uint8Array)) {
+          const unknown = Object.keys(entry).filter(k => k !== 'der' && k !== 'passphrase');
+          if (unknown.length) throw new TypeError(`createContext: options.${name} must be bytes or { der, passphrase } (unknown: ${unknown.join(', ')})`);
+          if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
+          der = entry.der;
+          pass = entry.passphrase ?? passphrase;
+        }
+        leaves.push(usePkcs12(this.core, this.pointer, requireBytes(der as Uint8Array, `createContext: options.${name}`), pass, name));
+      }
+      if (list.length === 1) return;
+      for (const [i, leaf] of leaves.entries()) {
+        if (capi.SSL_CTX_select_current_cert(this.pointer, leaf) !== 1) {
+          this.core.fail(`createContext: options.pkcs12[${i}] was replaced by a later file of the same key type (one certificate per key type) (SSL_CTX_select_current_cert)`);
+        }
+      }
+    } finally {
+      for (const x of leaves) capi.X509_free(x);
+    }
+  }
+
+  #usePrivateKey(keyPem: string, name: string, passphrase: string | undefined): void {
+    const { capi } = this.core;
     // With no callback, OpenSSL's PEM_def_callback takes `u` as the passphrase (a NUL-terminated
     // string); staged as a secret, so it is zeroed when the scope frees it. Without one, the empty
     // passphrase (as Node's): an encrypted key then fails to decrypt instead of asking a terminal.
-    refuseLongPem(str(keyPem, 'privateKey'), 'createContext: options.privateKey', MAX_PRIVATE_KEY_PEM_CHARS, 'any private key takes');
-    const key = this.core.withReadBio(str(keyPem, 'privateKey'), bio => this.core.mem.scope(s => {
+    refuseLongPem(keyPem, `createContext: options.${name}`, MAX_PRIVATE_KEY_PEM_CHARS, 'any private key takes');
+    const key = this.core.withReadBio(keyPem, bio => this.core.mem.scope(s => {
       const pass = new TextEncoder().encode(`${passphrase ?? ''}\0`);
       try {
         return capi.PEM_read_bio_PrivateKey(bio, NULL, NULL, s.bytes(pass, true));
@@ -367,15 +487,14 @@ export class Context extends Handle<'SSL_CTX'> {
     }), true);
     if (key === NULL) {
       this.core.fail(passphrase === undefined
-        ? 'createContext: options.privateKey is not a PEM private key, or is encrypted and needs privateKeyPassphrase (PEM_read_bio_PrivateKey)'
-        : 'createContext: options.privateKey is not a PEM private key, or privateKeyPassphrase does not decrypt it (PEM_read_bio_PrivateKey)');
+        ? `createContext: options.${name} is not a PEM private key, or is encrypted and needs privateKeyPassphrase (PEM_read_bio_PrivateKey)`
+        : `createContext: options.${name} is not a PEM private key, or privateKeyPassphrase does not decrypt it (PEM_read_bio_PrivateKey)`);
     }
     try {
-      this.core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
+      this.core.check(capi.SSL_CTX_use_PrivateKey(this.pointer, key), 'SSL_CTX_use_PrivateKey');
     } finally {
       capi.EVP_PKEY_free(key);
     }
-    this.core.check(capi.SSL_CTX_check_private_key(ctx), 'createContext: the private key does not match the certificate (SSL_CTX_check_private_key)');
   }
 
   /** Adds PEM CA certificates to the store used to verify peers. */

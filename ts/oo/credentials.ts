@@ -36,9 +36,10 @@ export function addRevocationLists(core: Core, ctx: Ptr<'SSL_CTX'>, pems: string
 
 /**
  * Uses the key, certificate and chain of a PKCS#12 file (PKCS12_parse) as the context's own, as
- * Node's `pfx`. The DER and the passphrase are staged as secrets (zeroed when freed).
+ * Node's `pfx`, in the slot of its key type. The DER and the passphrase are staged as secrets
+ * (zeroed when freed). Returns the certificate (a reference of the caller's, to free).
  */
-export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, passphrase: string | undefined): void {
+export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, passphrase: string | undefined, name = 'pkcs12'): Ptr<'X509'> {
   const { capi, mem } = core;
   const p12 = mem.scope(s => {
     const buf = s.bytes(der, true, 'pkcs12'), pp = s.out<'u8*'>();
@@ -46,7 +47,7 @@ export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, pass
     capi.ERR_clear_error();
     return capi.d2i_PKCS12(NULL, pp, der.length);
   });
-  if (p12 === NULL) core.fail('createContext: options.pkcs12 is not PKCS#12 data (DER, as a .pfx/.p12 file holds it) (d2i_PKCS12)');
+  if (p12 === NULL) core.fail(`createContext: options.${name} is not PKCS#12 data (DER, as a .pfx/.p12 file holds it) (d2i_PKCS12)`);
   let key = NULL as Ptr<'EVP_PKEY'>, cert = NULL as Ptr<'X509'>, ca = NULL as Ptr<'OPENSSL_STACK'>;
   try {
     mem.scope(s => {
@@ -64,11 +65,11 @@ export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, pass
       ca = mem.readPtr(pca);
       if (!ok) {
         core.fail(passphrase === undefined
-          ? 'createContext: options.pkcs12 could not be read: it needs pkcs12Passphrase, or is damaged (PKCS12_parse)'
-          : 'createContext: options.pkcs12 could not be read: pkcs12Passphrase does not open it, or it is damaged (PKCS12_parse)');
+          ? `createContext: options.${name} could not be read: it needs pkcs12Passphrase, or is damaged (PKCS12_parse)`
+          : `createContext: options.${name} could not be read: pkcs12Passphrase does not open it, or it is damaged (PKCS12_parse)`);
       }
     });
-    if (cert === NULL || key === NULL) throw new TypeError('createContext: options.pkcs12 holds no certificate with its private key');
+    if (cert === NULL || key === NULL) throw new TypeError(`createContext: options.${name} holds no certificate with its private key`);
     core.check(capi.SSL_CTX_use_certificate(ctx, cert), 'SSL_CTX_use_certificate');
     const extras = stackCertificates(core, ca); // references of our own
     try {
@@ -77,7 +78,10 @@ export function usePkcs12(core: Core, ctx: Ptr<'SSL_CTX'>, der: Uint8Array, pass
       for (const x of extras) capi.X509_free(x);
     }
     core.check(capi.SSL_CTX_use_PrivateKey(ctx, key), 'SSL_CTX_use_PrivateKey');
-    core.check(capi.SSL_CTX_check_private_key(ctx), 'createContext: the private key of options.pkcs12 does not match its certificate (SSL_CTX_check_private_key)');
+    core.check(capi.SSL_CTX_check_private_key(ctx), `createContext: the private key of options.${name} does not match its certificate (SSL_CTX_check_private_key)`);
+    const leaf = cert;
+    cert = NULL as Ptr<'X509'>; // the caller's now
+    return leaf;
   } finally {
     if (ca !== NULL) { // sk_X509_pop_free(ca, X509_free): the stack's own references, then the stack
       for (let i = capi.OPENSSL_sk_num(ca) - 1; i >= 0; i--) capi.X509_free(capi.OPENSSL_sk_value(ca, i) as number as Ptr<'X509'>);

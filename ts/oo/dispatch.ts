@@ -2,10 +2,10 @@ import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import { lendClientHello } from './client-hello.ts';
 import { deliverTrace, notifySession, withClientHello, type Connection } from './connection.ts';
-import { contextHandlers, type Context } from './context.ts';
+import { contextHandlers, type AlpnSelectHandler, type Context } from './context.ts';
 import type { Core } from './core.ts';
 import { Session } from './session.ts';
-import { decodeIdentity, foundPsk, writePskKey } from './psk.ts';
+import { decodeIdentity, foundPsk, writeClientPsk, writePskKey } from './psk.ts';
 
 /**
  * The one place OpenSSL's callbacks are routed to the Context and Connection objects they concern.
@@ -94,8 +94,11 @@ export function installDispatch(core: Core): void {
     const message = handlersOfSSL(ssl)?.message;
     message?.({ direction: writeP ? 'sent' : 'received', version, contentType, bytes: mem.copyOut(buf, len) }, liveConnection(ssl));
   });
-  // No JavaScript of the program runs here: the server's list was given to createContext.
+  // No JavaScript of the program runs here (the server's list was given to createContext), unless
+  // the context chooses with onAlpnSelect, which runs as every program callback does.
   h.alpn_select = (ssl, out, outlen, input, inlen) => {
+    const select = handlersOfSSL(ssl)?.alpnSelect;
+    if (select) return core.callback(() => selectAlpn(ssl, select, out, outlen, input, inlen));
     // The server's preference order wins; the answer points into the client's list, which lives
     // for the rest of the handshake.
     const wire = handlersOfSSL(ssl)?.alpn;
@@ -115,7 +118,23 @@ export function installDispatch(core: Core): void {
     return C.SSL_TLSEXT_ERR_ALERT_FATAL; // RFC 7301: no_application_protocol
   };
 
-  // ---- external PSKs (servers; a client's PSK is answered in C, wasm/shims.c)
+  /** onAlpnSelect's choice among the client's protocols, pointed to in the client's list as OpenSSL wants it. */
+  const selectAlpn = (ssl: Ptr<'SSL'>, select: AlpnSelectHandler, out: Ptr<'u8*'>, outlen: Ptr<'u8'>, input: Ptr<'u8'>, inlen: number): number => {
+    const wire = mem.copyOut(input, inlen);
+    const offered: { name: string; at: number; length: number }[] = [];
+    for (let j = 0; j < wire.length && j + 1 + wire[j] <= wire.length; j += 1 + wire[j]) {
+      offered.push({ name: new TextDecoder().decode(wire.subarray(j + 1, j + 1 + wire[j])), at: j + 1, length: wire[j] });
+    }
+    const choice = select(offered.map(p => p.name), liveConnection(ssl));
+    if (choice === null || choice === undefined) return C.SSL_TLSEXT_ERR_ALERT_FATAL; // no_application_protocol
+    const picked = offered.find(p => p.name === choice);
+    if (!picked) throw new TypeError(`onAlpnSelect must answer one of the client's protocols (${offered.map(p => JSON.stringify(p.name)).join(', ')}) or null, got ${JSON.stringify(choice)}`);
+    mem.writeU32(out, input + picked.at);
+    mem.u8[outlen] = picked.length;
+    return C.SSL_TLSEXT_ERR_OK;
+  };
+
+  // ---- external PSKs (servers, and clients asking per connection; a context's fixed PSK is answered in C, wasm/shims.c)
   /** The server's onPskFind answer for an identity: a PSK Session of this instance, or null. */
   const findPsk = (ssl: Ptr<'SSL'>, identity: Uint8Array): Session | null => {
     const find = handlersOfSSL(ssl)?.pskFind;
@@ -141,5 +160,12 @@ export function installDispatch(core: Core): void {
     if (end < 0) return 0;
     const found = findPsk(ssl, mem.copyOut(identity, end - identity));
     return found ? writePskKey(core, found, psk, maxPskLen) : 0;
+  });
+  // Clients with onPskClient (a context's fixed options.psk is answered in C).
+  h.psk_client = (ssl, hint, identity, maxIdentityLen, psk, maxPskLen) => core.callback(() => {
+    const ask = handlersOfSSL(ssl)?.pskClient;
+    if (!ask) return 0;
+    const answer = ask(hint === NULL ? null : mem.readCString(hint), liveConnection(ssl));
+    return writeClientPsk(core, answer, identity, maxIdentityLen, psk, maxPskLen);
   });
 }

@@ -11,7 +11,8 @@ import { Session } from './session.ts';
  * master key), a TLS 1.3 suite (of which only the handshake digest matters) and the version
  * (SSL_CTX_set_psk_use_session_callback(3)); the TLS 1.2 PSK callbacks take the same key as bytes.
  * Here a PSK is such a Session, and the context options carry it: `psk` for clients, `onPskFind`
- * for servers.
+ * for servers. A client may instead answer per connection with `onPskClient` (the TLS 1.2 callback's
+ * key and identity, which OpenSSL also uses for TLS 1.3, bound to SHA-256), as Node's client does.
  */
 
 /** What openssl.pskSession makes a PSK of. */
@@ -52,6 +53,22 @@ export interface ClientPsk {
  * are unknown without a call.
  */
 export type PskFindHandler = (identity: string, connection: Connection | null) => Session | null;
+
+/** What a client's onPskClient answers: the identity to send and the key. */
+export interface PskClientAnswer {
+  /** 1 to 256 bytes, no NUL (OpenSSL's callback takes it as a C string). */
+  identity: string | Uint8Array;
+  /** 1 to 512 bytes. */
+  key: Uint8Array;
+}
+
+/**
+ * A client's PSK asked per connection (options.onPskClient), as Node's client pskCallback is:
+ * OpenSSL's SSL_CTX_set_psk_client_callback, called in TLS 1.2 with the server's identity hint
+ * (null when it sent none) and, as the ClientHello is built, in TLS 1.3 with null (the key is
+ * then bound to SHA-256: TLS_AES_128_GCM_SHA256, OpenSSL's rule for this callback). null: no PSK.
+ */
+export type PskClientHandler = (hint: string | null, connection: Connection | null) => PskClientAnswer | null;
 
 const MAX_PSK_LEN = 512; // PSK_MAX_PSK_LEN
 const MAX_IDENTITY_LEN = 256; // PSK_MAX_IDENTITY_LEN
@@ -140,6 +157,32 @@ export function configureClientPsk(core: Core, owner: object, ctx: Ptr<'SSL_CTX'
   }
   const { capi, mem } = core;
   mem.scope(s => core.check(capi.OSW_SSL_CTX_set1_client_psk(ctx, psk.session.pointer, s.bytes(id), id.length), 'createContext: options.psk (SSL_CTX_set_psk_use_session_callback)'));
+}
+
+/** A client context's options.onPskClient: the trampoline to it (the handler is the context's, dispatch.ts). */
+export function configureClientPskHandler(core: Core, ctx: Ptr<'SSL_CTX'>, handler: PskClientHandler): void {
+  if (typeof handler !== 'function') throw new TypeError('createContext: options.onPskClient must be a function (hint, connection) => { identity, key } | null');
+  core.capi.SSL_CTX_set_psk_client_callback(ctx, core.capi.OSW_psk_client_cb());
+}
+
+/**
+ * Writes onPskClient's answer where OpenSSL's client callback wants it: the identity NUL-terminated,
+ * then the key; the key's length (0 for no PSK). Out-of-range answers are errors that fail the handshake.
+ */
+export function writeClientPsk(core: Core, answer: unknown, identityOut: Ptr<'char'>, maxIdentityLen: number, keyOut: Ptr<'u8'>, maxKeyLen: number): number {
+  if (answer === null || answer === undefined) return 0;
+  if (typeof answer !== 'object') throw new TypeError('onPskClient must return { identity, key } or null');
+  const { identity, key } = answer as PskClientAnswer;
+  const id = toBytes(identity, 'onPskClient: identity');
+  requireBytes(key, 'onPskClient: key');
+  const maxId = Math.min(MAX_IDENTITY_LEN, maxIdentityLen - 1);
+  if (id.length === 0 || id.length > maxId || id.includes(0)) throw new RangeError(`onPskClient: identity must be 1 to ${maxId} bytes without NUL, got ${id.length} bytes`);
+  if (key.length === 0 || key.length > Math.min(MAX_PSK_LEN, maxKeyLen)) throw new RangeError(`onPskClient: key must be 1 to ${Math.min(MAX_PSK_LEN, maxKeyLen)} bytes, got ${key.length}`);
+  const u8 = core.mem.u8;
+  u8.set(id, identityOut);
+  u8[identityOut + id.length] = 0;
+  u8.set(key, keyOut);
+  return key.length;
 }
 
 /** A server context's options.onPskFind and pskIdentityHint. */

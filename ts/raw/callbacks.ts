@@ -35,6 +35,11 @@ export interface CallbackHandlers {
   psk_find_session(ssl: Ptr<'SSL'>, identity: Ptr<'u8'>, identityLen: number, sess: Ptr<'SSL_SESSION*'>): number;
   /** SSL_CTX_set_psk_server_callback (TLS 1.2 servers): the key's length after writing it to psk, or 0 (unknown_psk_identity). */
   psk_server(ssl: Ptr<'SSL'>, identity: Ptr<'char'>, psk: Ptr<'u8'>, maxPskLen: number): number;
+  /**
+   * SSL_CTX_set_psk_client_callback (clients; TLS 1.2 with the server's hint, TLS 1.3 with hint NULL):
+   * the key's length after writing the NUL-terminated identity and the key, or 0 for no PSK.
+   */
+  psk_client(ssl: Ptr<'SSL'>, hint: Ptr<'char'>, identity: Ptr<'char'>, maxIdentityLen: number, psk: Ptr<'u8'>, maxPskLen: number): number;
 }
 
 export type CallbackKind = keyof CallbackHandlers;
@@ -58,6 +63,7 @@ export const CALLBACK_DEFAULTS: { [K in CallbackKind]: { none: (...a: Parameters
   client_hello: { none: () => 1, failed: 0 },
   psk_find_session: { none: () => 1, failed: 0 }, // *sess stays NULL: no PSK, the handshake goes on
   psk_server: { none: () => 0, failed: 0 },
+  psk_client: { none: () => 0, failed: 0 },
 };
 
 export type TrampolineGetter = () => FnPtr<string>;

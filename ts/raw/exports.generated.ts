@@ -166,6 +166,8 @@ export interface Capi {
   SSL_CTX_check_private_key(ctx: Ptr<'SSL_CTX'>): number;
   /** `long SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x)` */
   SSL_CTX_add1_chain_cert(ctx: Ptr<'SSL_CTX'>, x: Ptr<'X509'>): number;
+  /** `long SSL_CTX_select_current_cert(SSL_CTX *ctx, X509 *x)` */
+  SSL_CTX_select_current_cert(ctx: Ptr<'SSL_CTX'>, x: Ptr<'X509'>): number;
   /** `void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, verify_cb cb)` */
   SSL_CTX_set_verify(ctx: Ptr<'SSL_CTX'>, mode: number, cb: FnPtr<'verify_cb'>): void;
   /** `void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth)` */
@@ -176,6 +178,8 @@ export interface Capi {
   SSL_CTX_set_ciphersuites(ctx: Ptr<'SSL_CTX'>, str: Ptr<'char'>): number;
   /** `long SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list)` */
   SSL_CTX_set1_groups_list(ctx: Ptr<'SSL_CTX'>, list: Ptr<'char'>): number;
+  /** `long SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list)` */
+  SSL_CTX_set1_sigalgs_list(ctx: Ptr<'SSL_CTX'>, list: Ptr<'char'>): number;
   /** `long SSL_CTX_set_mode(SSL_CTX *ctx, long mode)` */
   SSL_CTX_set_mode(ctx: Ptr<'SSL_CTX'>, mode: number): number;
   /** `int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len)` */
@@ -675,6 +679,10 @@ export interface Capi {
   SSL_get_psk_identity(s: Ptr<'SSL'>): Ptr<'char'>;
   /** `int OSW_SSL_CTX_set1_client_psk(SSL_CTX *ctx, SSL_SESSION *sess, const unsigned char *id, size_t idlen)` */
   OSW_SSL_CTX_set1_client_psk(ctx: Ptr<'SSL_CTX'>, sess: Ptr<'SSL_SESSION'>, id: Ptr<'u8'>, idlen: number): number;
+  /** `void SSL_CTX_set_psk_client_callback(SSL_CTX *ctx, psk_client_cb cb)` */
+  SSL_CTX_set_psk_client_callback(ctx: Ptr<'SSL_CTX'>, cb: FnPtr<'psk_client_cb'>): void;
+  /** `psk_client_cb OSW_psk_client_cb(void)` */
+  OSW_psk_client_cb(): FnPtr<'psk_client_cb'>;
   // ---- early data (0-RTT)
   /** `int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t max_early_data)` */
   SSL_CTX_set_max_early_data(ctx: Ptr<'SSL_CTX'>, max_early_data: number): number;
@@ -845,11 +853,13 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_use_PrivateKey: 'i',
   SSL_CTX_check_private_key: 'i',
   SSL_CTX_add1_chain_cert: 'i',
+  SSL_CTX_select_current_cert: 'i',
   SSL_CTX_set_verify: 'v',
   SSL_CTX_set_verify_depth: 'v',
   SSL_CTX_set_cipher_list: 'i',
   SSL_CTX_set_ciphersuites: 'i',
   SSL_CTX_set1_groups_list: 'i',
+  SSL_CTX_set1_sigalgs_list: 'i',
   SSL_CTX_set_mode: 'i',
   SSL_CTX_set_alpn_protos: 'i',
   SSL_CTX_set_alpn_select_cb: 'v',
@@ -1094,6 +1104,8 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get_psk_identity_hint: 'u',
   SSL_get_psk_identity: 'u',
   OSW_SSL_CTX_set1_client_psk: 'i',
+  SSL_CTX_set_psk_client_callback: 'v',
+  OSW_psk_client_cb: 'u',
   SSL_CTX_set_max_early_data: 'i',
   SSL_CTX_get_max_early_data: 'u',
   SSL_CTX_set_recv_max_early_data: 'i',
