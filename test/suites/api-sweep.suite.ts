@@ -336,7 +336,8 @@ const CONTEXT: Table<Context> = {
   },
   clientHelloHandler: getter('clientHelloHandler'),
   assertMayUse: { internal: "the session checks of setSession, addSession and onGet's answer" },
-  // ECH (4.0 line; on 3.5 a TypeError naming it).
+  // ECH (4.0 line; on 3.5 a TypeError naming it). From inside the server's handshake callbacks:
+  // the ech suite (the connection under way keeps its keys, later ones take the new).
   setEchKeys: {
     role: 'server',
     // (on 3.5 with text that is never read: the line, or a freed context, is refused first)
