@@ -165,7 +165,7 @@ suite('SSL_set_session(3)', test => {
       ok(earlier.sessionReused && s1.sessionReused, 'offered before the failure: resumed');
       close(earlier, s1);
       // Offered after: OpenSSL does not offer a non-resumable session; a full handshake, no error.
-      let fresh: Session | null = null;
+      let fresh = null as Session | null; // (assigned in a callback: no narrowing to null)
       const later = connect(client, server, shared, sess => { fresh?.free(); fresh = sess.ref(); });
       ok(!later.c.sessionReused && !later.s.sessionReused, 'offered after the failure: a full handshake');
       close(later.c, later.s);
