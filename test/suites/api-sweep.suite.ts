@@ -418,7 +418,7 @@ const OPENSSL: Table<OpenSSL> = {
   pskSession: {
     use: o => o.pskSession({ key: bytes(32) }).free(), afterFree: 'an instance is never freed',
     wrong: [o => o.pskSession(5 as never), o => o.pskSession({ key: 'k' } as never)],
-    oversized: [o => o.pskSession({ key: bytes(1 << 20) })],
+    oversized: [o => o.pskSession({ key: bytes(1 << 20) }), o => o.pskSession({ key: gigabyte() }), o => o.pskSession({ key: bytes(32), cipher: hugeText() })],
   },
   sessionFromDER: {
     use: (o, w) => o.sessionFromDER(w.other.session.toDER()).free(), // sessions move between instances as bytes

@@ -64,6 +64,7 @@ export function makePskSession(core: Core, options: PskSessionOptions): Session 
   requireBytes(key, 'pskSession: key');
   if (key.length === 0 || key.length > MAX_PSK_LEN) throw new RangeError(`pskSession: key must be 1 to ${MAX_PSK_LEN} bytes, got ${key.length}`);
   if (typeof cipher !== 'string') throw new TypeError('pskSession: cipher must be a TLS 1.3 suite name such as TLS_AES_128_GCM_SHA256');
+  boundedString(cipher, 'pskSession: cipher', 64, 'chosen: the longest TLS 1.3 suite name has 28');
   if (maxEarlyData !== undefined && (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)) {
     throw new RangeError(`pskSession: maxEarlyData must be a whole number of bytes from 0 to 2^32-1, got ${maxEarlyData}`);
   }
