@@ -126,6 +126,110 @@ suite('public API sweep: twice', test => {
   });
 }, { runtimes: ['node', 'deno'] });
 
+/**
+ * Each TLSSocket member after destroy(): what Node's own TLSSocket answers (its handle is gone:
+ * most members give null), and ours where it answers otherwise, with why. A member added to
+ * TLSSocket without a row fails the completeness check.
+ */
+interface AfterDestroyRow { call: (s: NodeLikeSocket) => unknown; node: string; ours?: string; why?: string }
+type NodeLikeSocket = Record<string, (...args: unknown[]) => unknown> & Record<string, unknown>;
+const AFTER_DESTROY: Record<string, AfterDestroyRow | { internal: string }> = {
+  getSession: { call: s => s.getSession(), node: 'null', ours: 'undefined', why: "none either way; ours keeps @types/node's Buffer | undefined" },
+  getTLSTicket: { call: s => s.getTLSTicket(), node: 'null', ours: 'undefined', why: "as getSession" },
+  getFinished: { call: s => s.getFinished(), node: 'null', ours: 'undefined', why: "as getSession" },
+  getPeerFinished: { call: s => s.getPeerFinished(), node: 'null', ours: 'undefined', why: "as getSession" },
+  isSessionReused: { call: s => s.isSessionReused(), node: 'null', ours: 'false', why: 'the handshake\'s facts stay readable after close (the fleet tests read them in a close listener); this one was not resumed' },
+  getProtocol: { call: s => s.getProtocol(), node: 'null', ours: 'TLSv1.3', why: 'as isSessionReused' },
+  getCipher: { call: s => s.getCipher(), node: 'null', ours: 'object', why: 'as isSessionReused' },
+  getSharedSigalgs: { call: s => s.getSharedSigalgs(), node: 'null', ours: 'array(0)', why: "@types/node's string[]" },
+  getPeerCertificate: { call: s => s.getPeerCertificate(), node: 'null' },
+  getCertificate: { call: s => s.getCertificate(), node: 'null' },
+  getPeerX509Certificate: { call: s => s.getPeerX509Certificate(), node: 'undefined' },
+  getX509Certificate: { call: s => s.getX509Certificate(), node: 'undefined' },
+  getEphemeralKeyInfo: { call: s => s.getEphemeralKeyInfo(), node: 'null' },
+  exportKeyingMaterial: {
+    call: s => s.exportKeyingMaterial(32, 'EXPERIMENTAL sweep'), node: 'throws TypeError', ours: 'throws Error ERR_SOCKET_CLOSED',
+    why: "Node's is its own null handle read (\"Cannot read properties of null\"); ours says the socket is closed",
+  },
+  enableTrace: { call: s => s.enableTrace(), node: 'null', ours: 'undefined', why: 'returns nothing either way' },
+  alpnProtocol: { call: s => s.alpnProtocol, node: 'false' },
+  servername: { call: s => s.servername, node: 'localhost' },
+  authorized: { call: s => s.authorized, node: 'true' },
+  authorizationError: { call: s => s.authorizationError, node: 'null' },
+  attach: { internal: 'the adapter joins its transport (connect, createServer)' },
+  checkIdentityWith: { internal: "connect's checkServerIdentity" },
+  failWith: { internal: 'the error to destroy with when the handshake fails next' },
+  holdOutput: { internal: 'the server holds its first flight (SNICallback)' },
+};
+
+/** A value as the after-destroy table writes it. */
+function shown(fn: () => unknown): string {
+  try {
+    const v = fn();
+    if (v === null || v === undefined || typeof v === 'boolean') return String(v);
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return `array(${v.length})`;
+    return v instanceof Uint8Array ? 'bytes' : typeof v;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    return `throws ${(e as Error).name}${typeof code === 'string' ? ` ${code}` : ''}`;
+  }
+}
+
+suite('public API sweep: TLSSocket after destroy()', test => {
+  test("every member of the Node adapter's TLSSocket after destroy(): Node's answer, or a documented one; none touches the freed connection", async () => {
+    const members = Object.getOwnPropertyNames(nodeEntry.TLSSocket.prototype).filter(n => n !== 'constructor' && !n.startsWith('_'));
+    assert.deepEqual(members.filter(m => !(m in AFTER_DESTROY)), [], 'a TLSSocket member without a row (add one: what it gives after destroy())');
+    const o = await load();
+    const p = await pki();
+    const server = nodeEntry.createServer({ openssl: o, cert: p.cert, key: p.key }, s => s.on('error', () => undefined));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const sock = nodeEntry.connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port, servername: 'localhost', openssl: o, contextOptions: { ca: p.ca } });
+      await new Promise<void>((resolve, reject) => { sock.once('secureConnect', () => resolve()); sock.once('error', reject); });
+      sock.destroy();
+      assert.equal(sock.connection?.alive ?? false, false, 'destroy() freed the connection');
+      const problems: string[] = [];
+      for (const when of ['right after destroy()', "after 'close'"]) {
+        for (const [name, row] of Object.entries(AFTER_DESTROY)) {
+          if ('internal' in row) continue;
+          const got = shown(() => row.call(sock as unknown as NodeLikeSocket));
+          if (got !== (row.ours ?? row.node)) problems.push(`${when}: ${name} gave ${got}, wanted ${row.ours ?? row.node}`);
+        }
+        if (when === 'right after destroy()') await new Promise(r => sock.once('close', r));
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await new Promise(r => server.close(r));
+    }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+}, { runtimes: ['node', 'deno'] });
+
+suite("public API sweep: Node's TLSSocket after destroy()", test => {
+  test("the after-destroy table's Node column is what Node's own TLSSocket gives", async () => {
+    const tls = await import('node:tls');
+    const p = await pki();
+    const server = tls.createServer({ cert: p.cert, key: p.key }, s => s.on('error', () => undefined));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const sock = tls.connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port, servername: 'localhost', ca: p.ca });
+      await new Promise<void>((resolve, reject) => { sock.once('secureConnect', () => resolve()); sock.once('error', reject); });
+      sock.destroy();
+      const problems: string[] = [];
+      for (const [name, row] of Object.entries(AFTER_DESTROY)) {
+        if ('internal' in row) continue;
+        const got = shown(() => row.call(sock as unknown as NodeLikeSocket));
+        if (got !== row.node) problems.push(`Node's ${name} gave ${got}, the table says ${row.node}`);
+      }
+      assert.deepEqual(problems, []);
+      await new Promise(r => sock.once('close', r));
+    } finally {
+      await new Promise(r => server.close(r));
+    }
+  });
+}, { runtimes: ['node'] });
+
 suite('public API sweep: twice (Deno)', test => {
   test('listenDeno: close() twice does nothing the second time', async () => {
     const o = await load();

@@ -2,8 +2,9 @@
 // setter of Connection, Context, Session, OpenSSL, TLSEngine and ClientHello, and every export of
 // the main entry, is in a table saying how it is used, and each is then called after free (a
 // FreedHandleError; the instance goes on), with a handle of another instance (a ForeignHandleError),
-// with wrong types (a TypeError or RangeError, never silence) and oversized input (a RangeError or
-// an OutOfMemoryError, never a trap). The tables are checked against the prototypes and the
+// with wrong types (a TypeError or RangeError, never silence) and oversized input (a RangeError
+// naming the limit, thrown before anything is copied: linear memory, which never shrinks, does not
+// grow; a 1 GiB input is never copied in). The tables are checked against the prototypes and the
 // module's exports: a member or export added without a row here fails the sweep, so it stays whole.
 // Every test ends with the harness's leak check (no handle left in any instance).
 import * as api from '../../ts/index.ts';
@@ -12,8 +13,10 @@ import {
   Session, TLSEngine, handshakeInMemory, type EngineEvents,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
+import { readURL, wasmURL } from '../lib/fixtures.ts';
 import { testLine } from '../lib/line.ts';
 import { pipePair } from '../lib/memory-pair.ts';
+import { withMaximumMemory } from '../lib/small-memory.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
 
@@ -41,7 +44,7 @@ interface Row<T> {
   foreign?: ((h: T, w: World) => unknown)[];
   /** Calls with arguments of the wrong type or shape: each throws a TypeError or a RangeError. */
   wrong?: ((h: T, w: World) => unknown)[];
-  /** Calls with oversized input: each throws a RangeError naming the limit, or an OutOfMemoryError. */
+  /** Calls with oversized input: each throws a RangeError naming the limit, and linear memory does not grow. */
   oversized?: ((h: T, w: World) => unknown)[];
 }
 
@@ -104,6 +107,13 @@ function gigabyte(): Uint8Array {
 }
 
 const bytes = (n: number) => new Uint8Array(n);
+
+let huge: string | undefined;
+/** Just over 64 Mi characters (one string, made once): a text input beyond every bound, as big as a string is cheap to make everywhere. */
+function hugeText(): string {
+  huge ??= 'x'.repeat((64 << 20) + 1);
+  return huge;
+}
 
 /**
  * An ECH member's use on the line under test: on 3.5, a TypeError naming the 4.0 line (its
@@ -172,6 +182,8 @@ const CONNECTION: Table<Connection> = {
   write: {
     use: c => c.write('x'),
     wrong: [c => c.write(5 as never), c => c.write(null as never), c => c.write({ length: 1 } as never)],
+    // more than one call takes (MAX_WRITE_BYTES, 64 MiB): refused before it is copied in
+    oversized: [c => c.write(gigabyte()), c => c.write(bytes((64 << 20) + 1)), c => c.write(`${hugeText()}x`)],
   },
   read: { use: c => c.read() },
   shutdown: { use: c => c.shutdown() },
@@ -205,7 +217,10 @@ const CONNECTION: Table<Connection> = {
   exportKeyingMaterial: {
     use: c => c.exportKeyingMaterial(32, 'EXPERIMENTAL sweep'),
     wrong: [c => c.exportKeyingMaterial('32' as never, 'x'), c => c.exportKeyingMaterial(32, 5 as never), c => c.exportKeyingMaterial(32, 'x', 'ctx' as never)],
-    oversized: [c => c.exportKeyingMaterial(1 << 30, 'x'), c => c.exportKeyingMaterial(65537, 'x')],
+    oversized: [c => c.exportKeyingMaterial(1 << 30, 'x'), c => c.exportKeyingMaterial(65537, 'x'),
+      // the world's connections are TLS 1.3: a label of at most 249 bytes (TLS13_MAX_LABEL_LEN), a context of 0xffff
+      c => c.exportKeyingMaterial(32, 'x'.repeat(250)), c => c.exportKeyingMaterial(32, hugeText()),
+      c => c.exportKeyingMaterial(32, 'x', bytes(0x10000)), c => c.exportKeyingMaterial(32, 'x', gigabyte())],
   },
   finished: getter('finished'),
   peerFinished: getter('peerFinished'),
@@ -231,7 +246,7 @@ const CONNECTION: Table<Connection> = {
   clientRandom: getter('clientRandom'),
   serverRandom: getter('serverRandom'),
   masterKey: { use: c => c.masterKey() },
-  writeEarlyData: { use: c => refusedForState(() => c.writeEarlyData('x')), wrong: [c => c.writeEarlyData(5 as never)] },
+  writeEarlyData: { use: c => refusedForState(() => c.writeEarlyData('x')), wrong: [c => c.writeEarlyData(5 as never)], oversized: [c => c.writeEarlyData(gigabyte())] },
   readEarlyData: { role: 'server', use: c => refusedForState(() => c.readEarlyData()) },
   earlyDataStatus: getter('earlyDataStatus'),
   earlyDataWritten: getter('earlyDataWritten'),
@@ -270,7 +285,12 @@ const CONTEXT: Table<Context> = {
       // more than an ECHConfigList can be (a 16-bit length): refused before the line is asked
       // (a client's option: a server context's row asks the world's client context)
       (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: bytes(1 << 20) } }),
-      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: 'A'.repeat(64 << 20) } })],
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: 'A'.repeat(64 << 20) } }),
+      // an SNI name is at most 255 bytes (TLSEXT_MAXLEN_host_name), an ECH outer name too
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'x'.repeat(256) }),
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: hugeText() }),
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { configList: 'AAAA', outerServerName: hugeText() } }),
+      (x, w) => (x.role === 'client' ? x : w.client).createConnection({ serverName: 'localhost', ech: { grease: hugeText() } })],
   },
   sessionCacheMode: { use: x => { x.sessionCacheMode = x.sessionCacheMode; }, wrong: [x => { x.sessionCacheMode = 'x' as never; }, x => { x.sessionCacheMode = -1; }] },
   sessionCacheSize: { use: x => { x.sessionCacheSize = x.sessionCacheSize; }, wrong: [x => { x.sessionCacheSize = 'x' as never; }], oversized: [x => { x.sessionCacheSize = 2 ** 40; }] },
@@ -279,7 +299,7 @@ const CONTEXT: Table<Context> = {
   sessionIdContext: {
     use: x => { x.sessionIdContext = 'sweep'; },
     wrong: [x => { x.sessionIdContext = 5 as never; }],
-    oversized: [x => { x.sessionIdContext = bytes(33); }, x => { x.sessionIdContext = gigabyte(); }],
+    oversized: [x => { x.sessionIdContext = bytes(33); }, x => { x.sessionIdContext = gigabyte(); }, x => { x.sessionIdContext = hugeText(); }],
   },
   setSessionCallbacks: { use: x => x.setSessionCallbacks({}), wrong: [x => x.setSessionCallbacks(5 as never), x => x.setSessionCallbacks(null as never)] },
   setClientHelloHandler: { role: 'server', use: x => x.setClientHelloHandler(null), wrong: [x => x.setClientHelloHandler(5 as never)] },
@@ -316,7 +336,8 @@ const CONTEXT: Table<Context> = {
   },
   clientHelloHandler: getter('clientHelloHandler'),
   assertMayUse: { internal: "the session checks of setSession, addSession and onGet's answer" },
-  // ECH (4.0 line; on 3.5 a TypeError naming it).
+  // ECH (4.0 line; on 3.5 a TypeError naming it). From inside the server's handshake callbacks:
+  // the ech suite (the connection under way keeps its keys, later ones take the new).
   setEchKeys: {
     role: 'server',
     // (on 3.5 with text that is never read: the line, or a freed context, is refused first)
@@ -339,13 +360,13 @@ const SESSION: Table<Session> = {
   referenceCount: getter('referenceCount'),
   cacheOwner: getter('cacheOwner'),
   id: { use: s => { s.id = s.id; }, wrong: [s => { s.id = 'x' as never; }], oversized: [s => { s.id = bytes(33); }, s => { s.id = gigabyte(); }] },
-  idContext: { use: s => { s.idContext = 'sweep'; }, wrong: [s => { s.idContext = 5 as never; }], oversized: [s => { s.idContext = bytes(33); }] },
+  idContext: { use: s => { s.idContext = 'sweep'; }, wrong: [s => { s.idContext = 5 as never; }], oversized: [s => { s.idContext = bytes(33); }, s => { s.idContext = gigabyte(); }, s => { s.idContext = hugeText(); }] },
   protocolVersion: getter('protocolVersion'),
   protocol: getter('protocol'),
   cipher: getter('cipher'),
   cipherStandardName: getter('cipherStandardName'),
-  hostName: { use: s => { s.hostName = 'localhost'; }, wrong: [s => { s.hostName = 5 as never; }] },
-  alpn: { use: s => { s.alpn = 'h2'; }, wrong: [s => { s.alpn = 5 as never; }], oversized: [s => { s.alpn = 'x'.repeat(256); }] },
+  hostName: { use: s => { s.hostName = 'localhost'; }, wrong: [s => { s.hostName = 5 as never; }], oversized: [s => { s.hostName = 'x'.repeat(256); }, s => { s.hostName = hugeText(); }] },
+  alpn: { use: s => { s.alpn = 'h2'; }, wrong: [s => { s.alpn = 5 as never; }], oversized: [s => { s.alpn = 'x'.repeat(256); }, s => { s.alpn = hugeText(); }, s => { s.alpn = gigabyte() as never; }] },
   peerCertificate: getter('peerCertificate'),
   time: { use: s => { s.time = s.time; }, wrong: [s => { s.time = 'x' as never; }, s => { s.time = -1; }], oversized: [s => { s.time = 2 ** 40; }] },
   timeout: { use: s => { s.timeout = 300; }, wrong: [s => { s.timeout = 1.5; }], oversized: [s => { s.timeout = 2 ** 40; }] },
@@ -354,7 +375,11 @@ const SESSION: Table<Session> = {
   ticketLifetimeHint: getter('ticketLifetimeHint'),
   maxEarlyData: getter('maxEarlyData'),
   isResumable: getter('isResumable'),
-  ticketAppData: { use: s => { s.ticketAppData = 'sweep'; }, wrong: [s => { s.ticketAppData = 5 as never; }] },
+  ticketAppData: {
+    use: s => { s.ticketAppData = 'sweep'; }, wrong: [s => { s.ticketAppData = 5 as never; }],
+    // a ticket carries a session of at most 0xFF00 bytes (tls_construct_stateless_ticket)
+    oversized: [s => { s.ticketAppData = bytes(0xff01); }, s => { s.ticketAppData = gigabyte(); }, s => { s.ticketAppData = hugeText(); }],
+  },
   toDER: { use: s => s.toDER() },
   toPEM: { use: s => s.toPEM() },
   print: { use: s => s.print() },
@@ -372,13 +397,28 @@ const OPENSSL: Table<OpenSSL> = {
       // PEM text longer than any that holds a certificate list or a key: refused, not copied in
       (o, w) => o.createContext({ role: 'server', certificate: '-'.repeat(64 << 20), privateKey: w.pki.key }),
       (o, w) => o.createContext({ role: 'server', certificate: w.pki.cert, privateKey: '-'.repeat(8 << 20) }),
-      o => o.createContext({ role: 'client', ca: '-'.repeat(64 << 20) })],
+      o => o.createContext({ role: 'client', ca: '-'.repeat(64 << 20) }),
+      // ALPN: a name of at most 255 bytes, a list of at most 0xffff in wire format (RFC 7301)
+      o => o.createContext({ role: 'client', verifyPeer: false, alpn: [hugeText()] }),
+      o => o.createContext({ role: 'client', verifyPeer: false, alpn: new Array<string>(300).fill('x'.repeat(255)) }),
+      // lists, passphrases, PKCS#12, CRLs, PSK identities: each bounded before it is copied in
+      o => o.createContext({ role: 'client', verifyPeer: false, groups: hugeText() }),
+      o => o.createContext({ role: 'client', verifyPeer: false, cipherList: hugeText() }),
+      o => o.createContext({ role: 'client', verifyPeer: false, cipherSuites: hugeText() }),
+      (o, w) => o.createContext({ role: 'server', certificate: w.pki.cert, privateKey: w.pki.key, privateKeyPassphrase: 'x'.repeat(1025) }),
+      (o, w) => o.createContext({ role: 'server', certificate: w.pki.cert, privateKey: w.pki.key, privateKeyPassphrase: hugeText() }),
+      o => o.createContext({ role: 'server', pkcs12: gigabyte() }),
+      o => o.createContext({ role: 'server', pkcs12: bytes(16), pkcs12Passphrase: hugeText() }),
+      (o, w) => o.createContext({ role: 'client', ca: w.pki.ca, crl: hugeText() }),
+      (o, w) => o.createContext({ role: 'client', ca: w.pki.ca, crl: ['', hugeText()] }),
+      o => { const session = o.pskSession({ key: bytes(32) }); try { return o.createContext({ role: 'client', verifyPeer: false, psk: { identity: hugeText(), session } }); } finally { session.free(); } },
+      o => o.createContext({ role: 'server', verifyPeer: false, onPskFind: () => null, pskIdentityHint: hugeText() })],
   },
   newSession: { use: o => o.newSession().free(), afterFree: 'an instance is never freed' },
   pskSession: {
     use: o => o.pskSession({ key: bytes(32) }).free(), afterFree: 'an instance is never freed',
     wrong: [o => o.pskSession(5 as never), o => o.pskSession({ key: 'k' } as never)],
-    oversized: [o => o.pskSession({ key: bytes(1 << 20) })],
+    oversized: [o => o.pskSession({ key: bytes(1 << 20) }), o => o.pskSession({ key: gigabyte() }), o => o.pskSession({ key: bytes(32), cipher: hugeText() })],
   },
   sessionFromDER: {
     use: (o, w) => o.sessionFromDER(w.other.session.toDER()).free(), // sessions move between instances as bytes
@@ -402,7 +442,8 @@ const OPENSSL: Table<OpenSSL> = {
     use: o => onEchLine(() => assert.match(echKey(o), /-----BEGIN ECHCONFIG-----/)), afterFree: 'an instance is never freed',
     wrong: [o => o.generateEchKey(null as never), o => o.generateEchKey('public.example' as never), o => o.generateEchKey({ publicName: 5 } as never),
       o => o.generateEchKey({ publicName: '' }), o => o.generateEchKey({ publicName: 'p', suite: 5 } as never), o => o.generateEchKey({ publicName: 'p', maxNameLength: -1 })],
-    oversized: on40([o => o.generateEchKey({ publicName: 'p'.repeat(256) }), o => o.generateEchKey({ publicName: 'p', maxNameLength: 256 })]),
+    oversized: on40([o => o.generateEchKey({ publicName: 'p'.repeat(256) }), o => o.generateEchKey({ publicName: 'p', maxNameLength: 256 }),
+      o => o.generateEchKey({ publicName: 'p', suite: hugeText() })]),
   },
   echConfigList: {
     use: o => onEchLine(() => assert.ok(o.echConfigList([echKey(o)]).length > 0)), afterFree: 'an instance is never freed',
@@ -474,15 +515,19 @@ async function sweep<T>(w: World, what: string, table: Table<T>, make: (row: Row
     for (const [kind, calls, classes] of [
       ['foreign handle', row.foreign ?? [], [ForeignHandleError]],
       ['wrong type', row.wrong ?? [], [TypeError, RangeError]],
-      ['oversized', row.oversized ?? [], [RangeError, OutOfMemoryError]],
+      ['oversized', row.oversized ?? [], [RangeError]],
     ] as const) {
       calls.forEach((call, i) => {
         live = make(row);
         try {
-          const before = w.o.stats().handles;
+          const before = w.o.stats();
           expectThrow(problems, `${label} (${kind} ${i + 1})`, () => call(live.h, w), ...(classes as unknown as ErrorClass[]));
-          const after = w.o.stats().handles;
-          if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${label} (${kind} ${i + 1}): the refused call left handles behind`);
+          const after = w.o.stats();
+          if (JSON.stringify(after.handles) !== JSON.stringify(before.handles)) problems.push(`${label} (${kind} ${i + 1}): the refused call left handles behind`);
+          // Refused before it was copied in: linear memory, which never shrinks, did not grow for it.
+          if (kind === 'oversized' && after.memorySize !== before.memorySize) {
+            problems.push(`${label} (${kind} ${i + 1}): linear memory grew by ${after.memorySize - before.memorySize} bytes (the input was copied in before its bound was checked)`);
+          }
         } finally {
           live.free();
         }
@@ -592,24 +637,39 @@ suite('public API sweep', test => {
     }
   });
 
-  test('Connection.write of 1 GiB: an OutOfMemoryError named as such, sticky on that connection; the instance goes on', async () => {
+  test('Connection.write of 1 GiB: a RangeError naming the limit, nothing copied in, the connection goes on; a write that exhausts linear memory is an OutOfMemoryError, sticky on that connection', async () => {
     const w = await makeWorld();
     try {
       const p = pair(w);
-      // OpenSSL writes all of it into the memory BIO at once: more than linear memory holds. An
-      // allocation failing half way through a record is fatal for the connection, as in OpenSSL.
-      const e = assert.throws(() => p.c.write(gigabyte()), OutOfMemoryError);
-      assert.match((e as Error).message, /out of memory/);
-      assert.equal(p.c.error, e, 'the connection keeps the error');
+      const memory = w.o.stats().memorySize;
+      // OpenSSL would encrypt all of it into the memory BIO at once, the plaintext's copy beside it.
+      const e = assert.throws(() => p.c.write(gigabyte()), RangeError);
+      assert.match((e as Error).message, /^write: data is at most 67108864 bytes .*got 1073741824 bytes; nothing was copied into linear memory$/);
+      assert.equal(w.o.stats().memorySize, memory, 'linear memory did not grow');
+      assert.equal(p.c.error, null, 'refused before OpenSSL was called: the connection is unharmed');
+      assert.equal(p.c.write('after'), 'done');
+      api.transfer(p.c, p.s);
+      assert.equal(new TextDecoder().decode(p.s.read().data), 'after', 'the same connection carries data');
       p.free();
-      const q = pair(w);
-      assert.equal(q.c.write('after'), 'done');
-      api.transfer(q.c, q.s);
-      assert.equal(new TextDecoder().decode(q.s.read().data), 'after', 'another connection of the instance carries data');
-      q.free();
     } finally {
       w.free();
     }
+    // Within the bound, in a module whose memory may grow only to 40 MiB: the plaintext's copy fits,
+    // its records do not. An allocation failing half way through a record is fatal for the
+    // connection, as in OpenSSL; the instance goes on.
+    const small = await OpenSSL.load({ wasm: withMaximumMemory(await readURL(wasmURL), 640) });
+    const client = await clientContext(small, 'TLSv1.3'), server = await serverContext(small, 'TLSv1.3');
+    const { c, s } = connect(client, server);
+    const e = assert.throws(() => c.write(bytes(30 << 20)), OutOfMemoryError);
+    assert.match((e as Error).message, /out of memory/);
+    assert.equal(c.error, e, 'the connection keeps the error');
+    c.free(); s.free();
+    const q = connect(client, server);
+    assert.equal(q.c.write('after'), 'done');
+    api.transfer(q.c, q.s);
+    assert.equal(new TextDecoder().decode(q.s.read().data), 'after', 'another connection of the instance carries data');
+    close(q.c, q.s);
+    client.free(); server.free();
   });
 
   test('TLSEngine.write of 256 MiB goes out in slices: linear memory grows by one slice, not by the data', async () => {

@@ -127,6 +127,9 @@ suite('Context: credentials and the peer\'s ephemeral key', test => {
     equal(third.c.verifyResult.code, 0);
     close(third.c, third.s);
     match((throws(() => ossl.createContext({ role: 'client', ca, crl: 'garbage' }), OpenSSLError) as Error).message, /no PEM X509 CRL/);
+    // 1000 lists in one text are read; more are refused, none taken (past 1000 they were dropped silently).
+    ossl.createContext({ role: 'client', ca, crl: `${crl}\n`.repeat(1000) }).free();
+    match((throws(() => ossl.createContext({ role: 'client', ca, crl: `${crl}\n`.repeat(1001) }), RangeError) as Error).message, /holds more than 1000 PEM CRLs/);
     for (const x of [client, good, revoked, plain]) x.free();
     await assertNoHandles(ossl, 'after');
   });

@@ -208,6 +208,60 @@ suite('ech (Encrypted Client Hello)', test => {
     freeAll(client, server);
   });
 
+  test('setEchKeys from inside the server\'s handshake callbacks (client-hello handler, keylog, onMessage, onNew): the connection under way keeps the keys it began with (its SSL copied the store), later ones take the new keys; the instance is sound', async () => {
+    const o = await OpenSSL.load({ wasm: wasmURL });
+    const oldKey = o.generateEchKey({ publicName: PUBLIC_NAME });
+    const newKey = keyWhere(o, 'next.example', id => id !== configId(o, oldKey));
+    const oldList = o.echConfigList([oldKey]), newList = o.echConfigList([newKey]);
+    const pki = await pkiOptions();
+    const client = o.createContext({ role: 'client', ca: await fixture('ca.pem') });
+    type Hook = (rotate: () => void) => Partial<ContextOptions> | ((server: Context) => void);
+    const hooks: Record<string, Hook> = {
+      'the client-hello handler': rotate => server => server.setClientHelloHandler(() => { rotate(); return 'success'; }),
+      keylog: rotate => ({ keylog: () => rotate() }),
+      onMessage: rotate => ({ onMessage: () => rotate() }),
+      'sessionCallbacks.onNew': rotate => ({ sessionCallbacks: { onNew: () => rotate() } }),
+    };
+    for (const [where, hook] of Object.entries(hooks)) {
+      let server!: Context;
+      let rotated: string | null = null;
+      const rotate = () => {
+        if (rotated !== null) return;
+        try {
+          server.setEchKeys([newKey]);
+          rotated = 'ok';
+        } catch (e) {
+          rotated = `threw ${String(e)}`;
+        }
+      };
+      const h = hook(rotate);
+      server = o.createContext({ role: 'server', ...pki, echKeys: [oldKey], ...(typeof h === 'function' ? {} : h) });
+      if (typeof h === 'function') h(server);
+      const first = connect(client, server, { configList: oldList });
+      handshakeInMemory(first.c, first.s);
+      assert.equal(rotated, 'ok', `${where}: setEchKeys ran inside the callback`);
+      assert.equal(first.s.ech?.status, 'success', `${where}: the connection under way decrypted with the key it began with`);
+      assert.equal(first.c.ech?.status, 'success', where);
+      close(first.c, first.s);
+      assert.deepEqual(server.echKeys.map(k => k.publicName), ['next.example'], `${where}: the context holds the new key`);
+      // Later connections: the old config fails ECH with the new key's retry configs; the new one succeeds.
+      const stale = connect(client, server, { configList: oldList });
+      assert.throws(() => handshakeInMemory(stale.c, stale.s), /ech required/i);
+      assert.deepEqual(stale.c.echRetryConfigs, newList, `${where}: retry configs are the new key's`);
+      freeAll(stale.c, stale.s);
+      const fresh = connect(client, server, { configList: newList });
+      handshakeInMemory(fresh.c, fresh.s);
+      assert.equal(fresh.s.ech?.status, 'success', `${where}: a client of the new key`);
+      fresh.c.write('after');
+      transfer(fresh.c, fresh.s);
+      assert.equal(new TextDecoder().decode(fresh.s.read().data), 'after');
+      close(fresh.c, fresh.s);
+      server.free();
+    }
+    client.free();
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+
   test('two keys sharing a config_id: OpenSSL tries only the first, so a client of the second fails ECH; setEchKeys refuses them', async () => {
     const o = await OpenSSL.load({ wasm: wasmURL });
     const first = o.generateEchKey({ publicName: PUBLIC_NAME });

@@ -1016,6 +1016,29 @@ suite('object layer', test => {
     empty.free();
   });
 
+  objTest('a session whose ticket is present but empty (a DER or PEM import) prints whole: the ticket line, empty (patch 0007)', w => {
+    // SSL_SESSION_ASN1 { version 1, TLS 1.3, TLS_AES_128_GCM_SHA256, no id, no key, [10] ticket: an empty OCTET STRING }
+    const der = new Uint8Array([0x30, 0x13, 0x02, 0x01, 0x01, 0x02, 0x02, 0x03, 0x04, 0x04, 0x02, 0x13, 0x01, 0x04, 0x00, 0x04, 0x00, 0xaa, 0x02, 0x04, 0x00]);
+    const fromDER = w.o.sessionFromDER(der);
+    const fromPEM = w.o.sessionFromPEM(fromDER.toPEM());
+    try {
+      for (const s of [fromDER, fromPEM]) {
+        assert.equal(s.hasTicket, false, 'SSL_SESSION_has_ticket: an empty ticket is none');
+        assert.equal(s.ticket, null);
+        // OpenSSL's BIO_dump_indent of 0 bytes returns 0, which SSL_SESSION_print took as a failure
+        // (no reason queued, the text cut at the ticket line): OpenSSLError "SSL_SESSION_print" before.
+        const printed = s.print();
+        assert.ok(printed.startsWith('SSL-Session:\n    Protocol  : TLSv1.3\n    Cipher    : TLS_AES_128_GCM_SHA256\n'), printed);
+        assert.ok(printed.includes('\n    TLS session ticket:\n\n'), `the ticket line, with no dump under it: ${printed}`);
+        assert.ok(!/^ {4}0000 - /m.test(printed), printed);
+        assert.ok(printed.endsWith('    Verify return code: 0 (ok)\n    Extended master secret: no\n    Max Early Data: 0\n'), `printed to the end: ${printed}`);
+      }
+    } finally {
+      fromPEM.free();
+      fromDER.free();
+    }
+  });
+
   // ---- connections
 
   objTest('write/read both ways (up to 100 kB at once), then shutdown(): want-read, the peer reads closed, done', w => {

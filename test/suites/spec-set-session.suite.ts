@@ -1,6 +1,6 @@
 // Every statement of SSL_set_session(3) (the pages this project was founded on), each a test,
 // named after the statement. Reference counts are OpenSSL's own (Session.referenceCount reads them).
-import { FreedHandleError, handshakeInMemory, NULL, type Session } from '../../ts/index.ts';
+import { FreedHandleError, handshakeInMemory, NULL, OpenSSLError, type Session } from '../../ts/index.ts';
 import { equal, match, ok, throws } from '../lib/assert.ts';
 import { suite } from '../lib/suite.ts';
 import { C, clientContext, close, connect, firstSession, load, serverContext } from '../lib/tls.ts';
@@ -139,6 +139,44 @@ suite('SSL_set_session(3)', test => {
     equal(kept!.isResumable, false);
     kept!.free(); open.free(); client.free(); server.free();
   });
+
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`${version}: one session offered on several connections: once one of them fails, the session is bad for all (SSL_SESSION_is_resumable 0); a connection that offered it before resumes, one set up after does a full handshake, whose new session resumes`, async () => {
+      const ossl = await load();
+      const server = await serverContext(ossl, version), client = await clientContext(ossl, version);
+      const shared = firstSession(client, server);
+      ok(shared.isResumable, 'resumable before any failure');
+      // Two connections offer it: each sends its ClientHello.
+      const failing = client.createConnection({ serverName: 'localhost', session: shared });
+      const earlier = client.createConnection({ serverName: 'localhost', session: shared });
+      equal(failing.handshake(), 'want-read');
+      equal(earlier.handshake(), 'want-read');
+      // One of them fails: a record the client cannot parse is a fatal alert, and OpenSSL's
+      // ssl3_send_alert removes its session (SSL_CTX_remove_session), marking it not resumable.
+      failing.takeOutgoing();
+      failing.receive(new Uint8Array([0x16, 0x03, 0x03, 0x00, 0x04, 0xff, 0x00, 0x00, 0x00]));
+      const e = throws(() => failing.handshake(), OpenSSLError);
+      equal(failing.error, e, 'a fatal alert: the connection\'s sticky error');
+      equal(shared.isResumable, false, 'the one SSL_SESSION every connection shares is now marked not resumable');
+      failing.free();
+      // The connection that offered it before the failure goes on and resumes (its ClientHello is sent).
+      const s1 = server.createConnection();
+      handshakeInMemory(earlier, s1);
+      ok(earlier.sessionReused && s1.sessionReused, 'offered before the failure: resumed');
+      close(earlier, s1);
+      // Offered after: OpenSSL does not offer a non-resumable session; a full handshake, no error.
+      let fresh = null as Session | null; // (assigned in a callback: no narrowing to null)
+      const later = connect(client, server, shared, sess => { fresh?.free(); fresh = sess.ref(); });
+      ok(!later.c.sessionReused && !later.s.sessionReused, 'offered after the failure: a full handshake');
+      close(later.c, later.s);
+      // What to do: take the session of a later successful connection (onSession, or the store).
+      ok(fresh !== null && fresh!.isResumable, 'the full handshake delivered a new session');
+      const again = connect(client, server, fresh!);
+      ok(again.c.sessionReused && again.s.sessionReused, 'the new session resumes');
+      close(again.c, again.s);
+      fresh!.free(); shared.free(); client.free(); server.free();
+    });
+  }
 
   for (const variant of ['SSL_shutdown()', 'SSL_set_shutdown(SSL_SENT_SHUTDOWN)'] as const) {
     test(`"A session is considered open, if SSL_shutdown was not called for the connection (or at least SSL_set_shutdown was used to set the SSL_SENT_SHUTDOWN state)": after ${variant} it stays cached`, async () => {

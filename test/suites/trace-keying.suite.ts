@@ -242,6 +242,27 @@ suite('Trace and keying material', test => {
     });
   }
 
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: exportKeyingMaterial's bounds are OpenSSL's, checked before the label and context are copied in`, async () => {
+      const ossl = await load();
+      const server = await serverContext(ossl, version), client = await clientContext(ossl, version);
+      const { c, s } = connect(client, server);
+      // TLS 1.3: a label of at most 249 bytes (TLS13_MAX_LABEL_LEN); TLS 1.2 has none (1024 here).
+      // A context of at most 0xffff bytes (RFC 5705's 16-bit length, which OpenSSL checks for TLS 1.2).
+      const longest = version === 'TLSv1.3' ? 249 : 1024;
+      deepEqual(c.exportKeyingMaterial(16, 'L'.repeat(longest)), s.exportKeyingMaterial(16, 'L'.repeat(longest)), `a ${longest}-byte label exports`);
+      deepEqual(c.exportKeyingMaterial(16, 'x', new Uint8Array(0xffff)), s.exportKeyingMaterial(16, 'x', new Uint8Array(0xffff)), 'a 0xffff-byte context exports');
+      const memory = ossl.stats().memorySize;
+      match((throws(() => c.exportKeyingMaterial(16, 'L'.repeat(longest + 1)), RangeError) as Error).message,
+        new RegExp(`^exportKeyingMaterial: label is at most ${longest} bytes .*got ${longest + 1} characters; nothing was copied into linear memory$`));
+      throws(() => c.exportKeyingMaterial(16, 'x', new Uint8Array(0x10000)), RangeError);
+      throws(() => c.exportKeyingMaterial(16, 'x', new Uint8Array(1 << 30)), RangeError);
+      equal(ossl.stats().memorySize, memory, 'the refused inputs were not copied into linear memory');
+      close(c, s);
+      client.free(); server.free();
+    });
+  }
+
   test('client and server randoms, Finished messages and the master key agree across the two ends', async () => {
     const ossl = await load();
     for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {

@@ -9,7 +9,7 @@ import { checkClientEch, configureClientEch, echRetryConfigs, echStatus, type Cl
 import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
 import type { Context } from './context.ts';
-import type { Core } from './core.ts';
+import { boundedBytes, boundedString, type Core } from './core.ts';
 import type { ClientHello } from './client-hello.ts';
 import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
 import { protocolName, Session } from './session.ts';
@@ -166,6 +166,7 @@ export class Connection extends Handle<'SSL'> {
     const check = o.checkHostName ?? this.context.verifyPeer;
     if (o.serverName !== undefined) {
       if (typeof o.serverName !== 'string' || o.serverName === '') throw new TypeError('createConnection: serverName must be a non-empty string');
+      boundedString(o.serverName, 'createConnection: serverName', 255, 'TLSEXT_MAXLEN_host_name: the longest SNI name OpenSSL sends');
       mem.scope(s => {
         const name = s.cstring(o.serverName!);
         // SNI carries host names only, never IP addresses (RFC 6066, 3).
@@ -316,9 +317,7 @@ export class Connection extends Handle<'SSL'> {
    * was taken; otherwise nothing was, and the call is to be repeated with the same data.
    */
   write(data: Uint8Array | string): Progress {
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array or a string');
-    // A detached buffer reads as empty: refused, not written as nothing ('done').
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'write: data');
+    const bytes = plaintext(data, 'write');
     void this.pointer; // throws once freed
     if (this.#fatal) throw this.#fatal;
     if (bytes.length === 0) return 'done';
@@ -652,8 +651,16 @@ export class Connection extends Handle<'SSL'> {
     if (typeof label !== 'string') throw new TypeError('exportKeyingMaterial: label must be a string');
     if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
     if (!this.isHandshakeDone) throw new Error('exportKeyingMaterial: the handshake has not completed');
+    // OpenSSL's bounds, checked before the label and context are copied in: a TLS 1.3 label is at
+    // most 249 bytes (TLS13_MAX_LABEL_LEN: "tls13 " and it fit HkdfLabel's 255), a TLS 1.2 context
+    // at most 0xffff (RFC 5705's 16-bit length). OpenSSL has none for a TLS 1.2 label (1024 here,
+    // far above the registered ones, all under 40 characters) or a TLS 1.3 context, which is
+    // hashed (RFC 5705's 0xffff here too).
+    const tls13 = this.protocol === 'TLSv1.3';
+    const lab = boundedBytes(label, 'exportKeyingMaterial: label', tls13 ? 249 : 1024,
+      tls13 ? "TLS13_MAX_LABEL_LEN, OpenSSL's bound for TLS 1.3" : 'chosen: far above any registered exporter label');
+    if (context !== undefined) boundedBytes(context, 'exportKeyingMaterial: context', 0xffff, "RFC 5705's 16-bit context length, which OpenSSL checks for TLS 1.2");
     const { capi, mem } = this.core;
-    const lab = new TextEncoder().encode(label);
     return mem.scope(s => {
       const out = s.alloc(length, true);
       const ctx = context ?? new Uint8Array(0);
@@ -846,8 +853,7 @@ export class Connection extends Handle<'SSL'> {
    * session of a connection abandoned outside its handshake (ssl_clear_bad_session).
    */
   writeEarlyData(data: Uint8Array | string): Progress {
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('writeEarlyData: data must be a Uint8Array or a string');
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : requireBytes(data, 'writeEarlyData: data');
+    const bytes = plaintext(data, 'writeEarlyData');
     const { capi, mem } = this.core;
     const ssl = this.pointer;
     if (this.context.role !== 'client') throw new TypeError('writeEarlyData is for clients; a server reads early data with readEarlyData()');
@@ -959,4 +965,20 @@ export class Connection extends Handle<'SSL'> {
     }
   }
   // ==== end of the early-data block
+}
+
+/**
+ * The most plaintext one write() or writeEarlyData() takes: OpenSSL encrypts all of it at once into
+ * the outgoing buffer, so the plaintext's copy and its records both sit in linear memory (which
+ * never shrinks) until takeOutgoing(). Far above any one write of the adapters (TLSEngine writes
+ * 256 KiB slices); a program with more writes it in pieces, taking the output between them.
+ */
+export const MAX_WRITE_BYTES = 64 * 1024 * 1024;
+
+/** write()'s and writeEarlyData()'s data as bytes: type and size checked before any copy. */
+function plaintext(data: Uint8Array | string, where: string): Uint8Array {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError(`${where}: data must be a Uint8Array or a string`);
+  // A detached buffer reads as empty: refused, not written as nothing ('done').
+  if (data instanceof Uint8Array) requireBytes(data, `${where}: data`);
+  return boundedBytes(data, `${where}: data`, MAX_WRITE_BYTES, 'one call; write more in pieces, taking the output between them');
 }

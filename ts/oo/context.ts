@@ -5,7 +5,7 @@ import { requireBytes } from '../raw/memory.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { ClientHello } from './client-hello.ts';
 import { checkMaxIncomingBytes, Connection, DEFAULT_MAX_INCOMING_BYTES, type ConnectionOptions, type TraceListener } from './connection.ts';
-import { MAX_PRIVATE_KEY_PEM_CHARS, refuseLongPem, toBytes, type Core } from './core.ts';
+import { boundedBytes, boundedString, MAX_PEM_CERTIFICATE_CHARS, MAX_PRIVATE_KEY_PEM_CHARS, refuseLongPem, toBytes, type Core } from './core.ts';
 import { assertSameInstance, Handle } from './handle.ts';
 import { Session } from './session.ts';
 import { addRevocationLists, usePkcs12 } from './credentials.ts';
@@ -286,6 +286,10 @@ export class Context extends Handle<'SSL_CTX'> {
     if (o.pkcs12Passphrase !== undefined && (typeof o.pkcs12Passphrase !== 'string' || o.pkcs12 === undefined)) {
       throw new TypeError('createContext: options.pkcs12Passphrase must be a string, given with options.pkcs12');
     }
+    // OpenSSL's PEM callback takes at most PEM_BUFSIZE bytes of a passphrase and silently drops the
+    // rest; PKCS12_parse has no bound (the same one here, far above any passphrase typed or made).
+    if (o.privateKeyPassphrase !== undefined) boundedString(o.privateKeyPassphrase, 'createContext: options.privateKeyPassphrase', MAX_PASSPHRASE, "PEM_BUFSIZE: OpenSSL's PEM callback reads no more");
+    if (o.pkcs12Passphrase !== undefined) boundedString(o.pkcs12Passphrase, 'createContext: options.pkcs12Passphrase', MAX_PASSPHRASE, "PEM_BUFSIZE, as a PEM key's");
     if (o.pkcs12 !== undefined) {
       if (o.certificate !== undefined || o.privateKey !== undefined) throw new TypeError('createContext: options.pkcs12 holds the certificate and key: give it instead of certificate and privateKey, not beside them');
       this.#usePkcs12Files(o.pkcs12, o.pkcs12Passphrase);
@@ -298,11 +302,11 @@ export class Context extends Handle<'SSL_CTX'> {
       const mode = this.role === 'server' ? C.SSL_VERIFY_PEER | C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : C.SSL_VERIFY_PEER;
       capi.SSL_CTX_set_verify(ctx, mode, NULL);
     }
-    if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(str(o.groups, 'groups'))), `createContext: options.groups ${JSON.stringify(o.groups)} (SSL_CTX_set1_groups_list)`));
-    if (o.signatureAlgorithms !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_sigalgs_list(ctx, s.cstring(str(o.signatureAlgorithms, 'signatureAlgorithms'))), `createContext: options.signatureAlgorithms ${JSON.stringify(o.signatureAlgorithms)} (SSL_CTX_set1_sigalgs_list)`));
-    if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(str(o.cipherList, 'cipherList'))), `createContext: options.cipherList ${JSON.stringify(o.cipherList)} (SSL_CTX_set_cipher_list)`));
+    if (o.groups !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_groups_list(ctx, s.cstring(list(o.groups, 'groups'))), `createContext: options.groups ${JSON.stringify(o.groups)} (SSL_CTX_set1_groups_list)`));
+    if (o.signatureAlgorithms !== undefined) mem.scope(s => check(capi.SSL_CTX_set1_sigalgs_list(ctx, s.cstring(list(o.signatureAlgorithms, 'signatureAlgorithms'))), `createContext: options.signatureAlgorithms ${JSON.stringify(o.signatureAlgorithms)} (SSL_CTX_set1_sigalgs_list)`));
+    if (o.cipherList !== undefined) mem.scope(s => check(capi.SSL_CTX_set_cipher_list(ctx, s.cstring(list(o.cipherList, 'cipherList'))), `createContext: options.cipherList ${JSON.stringify(o.cipherList)} (SSL_CTX_set_cipher_list)`));
     if (o.preferChaCha ?? true) this.#preferChaCha(o);
-    if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(str(o.cipherSuites, 'cipherSuites'))), `createContext: options.cipherSuites ${JSON.stringify(o.cipherSuites)} (SSL_CTX_set_ciphersuites)`));
+    if (o.cipherSuites !== undefined) mem.scope(s => check(capi.SSL_CTX_set_ciphersuites(ctx, s.cstring(list(o.cipherSuites, 'cipherSuites'))), `createContext: options.cipherSuites ${JSON.stringify(o.cipherSuites)} (SSL_CTX_set_ciphersuites)`));
     if (o.options !== undefined) {
       if (typeof o.options !== 'bigint') throw new TypeError('createContext: options.options must be a bigint of SSL_OP_* flags');
       capi.SSL_CTX_set_options(ctx, o.options);
@@ -457,7 +461,11 @@ export class Context extends Handle<'SSL_CTX'> {
           der = entry.der;
           pass = entry.passphrase ?? passphrase;
         }
-        leaves.push(usePkcs12(this.core, this.pointer, requireBytes(der as Uint8Array, `createContext: options.${name}`), pass, name));
+        // No bound in OpenSSL: a PKCS#12 file holds a key and a chain, DER, smaller than their PEM.
+        const bytes = requireBytes(der as Uint8Array, `createContext: options.${name}`);
+        boundedBytes(bytes, `createContext: options.${name}`, MAX_PEM_CERTIFICATE_CHARS, 'chosen: the PEM text bound of a certificate list');
+        if (pass !== undefined) boundedString(pass, `createContext: options.${name}.passphrase`, MAX_PASSPHRASE, "PEM_BUFSIZE, as a PEM key's");
+        leaves.push(usePkcs12(this.core, this.pointer, bytes, pass, name));
       }
       if (list.length === 1) return;
       for (const [i, leaf] of leaves.entries()) {
@@ -476,6 +484,7 @@ export class Context extends Handle<'SSL_CTX'> {
     // string); staged as a secret, so it is zeroed when the scope frees it. Without one, the empty
     // passphrase (as Node's): an encrypted key then fails to decrypt instead of asking a terminal.
     refuseLongPem(keyPem, `createContext: options.${name}`, MAX_PRIVATE_KEY_PEM_CHARS, 'any private key takes');
+    if (passphrase !== undefined) boundedString(passphrase, `createContext: the passphrase of options.${name}`, MAX_PASSPHRASE, "PEM_BUFSIZE: OpenSSL's PEM callback reads no more");
     const key = this.core.withReadBio(keyPem, bio => this.core.mem.scope(s => {
       const pass = new TextEncoder().encode(`${passphrase ?? ''}\0`);
       try {
@@ -592,8 +601,7 @@ export class Context extends Handle<'SSL_CTX'> {
 
   /** Sets the session id context (at most 32 bytes). */
   set sessionIdContext(value: string | Uint8Array) {
-    const bytes = toBytes(value, 'sessionIdContext');
-    if (bytes.length > 32) throw new RangeError(`sessionIdContext is at most 32 bytes (SSL_MAX_SID_CTX_LENGTH), got ${bytes.length}`);
+    const bytes = boundedBytes(value, 'sessionIdContext', 32, 'SSL_MAX_SID_CTX_LENGTH');
     this.core.mem.scope(s => this.core.check(
       this.core.capi.SSL_CTX_set_session_id_context(this.pointer, s.bytes(bytes), bytes.length), 'SSL_CTX_set_session_id_context'));
   }
@@ -813,15 +821,34 @@ function str(v: unknown, name: string): string {
   return v;
 }
 
+/** The longest passphrase taken: PEM_BUFSIZE, all OpenSSL's PEM callback reads of one. */
+const MAX_PASSPHRASE = 1024;
+/**
+ * The longest groups, cipherList or cipherSuites text: OpenSSL has no bound; every group or suite
+ * OpenSSL knows, named in one list, is under 4 KiB.
+ */
+const MAX_LIST_CHARS = 64 * 1024;
+
+/** A groups or cipher list option: a string of at most MAX_LIST_CHARS bytes. */
+function list(v: unknown, name: string): string {
+  return boundedString(str(v, name), `createContext: options.${name}`, MAX_LIST_CHARS, 'chosen: every name OpenSSL knows takes under 4 KiB');
+}
+
 /** ALPN protocol names in wire format: each prefixed by its length. */
 export function alpnWire(protocols: string[]): Uint8Array {
   if (!Array.isArray(protocols) || protocols.length === 0) throw new TypeError('alpn must be a non-empty array of strings');
+  // RFC 7301 3.1: a name is 1 to 255 bytes, the list (each name with its length byte) at most
+  // 0xffff; checked before a name is encoded, and the list before it is copied in.
   const parts = protocols.map(p => {
+    const tooLong = (n: string) => new RangeError(`alpn protocol names are 1 to 255 bytes (RFC 7301), got ${n}; nothing was copied into linear memory`);
+    if (typeof p === 'string' && p.length > 255) throw tooLong(`${p.length} characters`);
     const b = toBytes(p, 'alpn');
-    if (b.length === 0 || b.length > 255) throw new RangeError(`alpn protocol names are 1 to 255 bytes, got '${p}'`);
+    if (b.length === 0 || b.length > 255) throw tooLong(`${b.length} bytes`);
     return b;
   });
-  const out = new Uint8Array(parts.reduce((n, b) => n + 1 + b.length, 0));
+  const size = parts.reduce((n, b) => n + 1 + b.length, 0);
+  if (size > 0xffff) throw new RangeError(`alpn: the protocol list is at most 65535 bytes in wire format (RFC 7301), got ${size}; nothing was copied into linear memory`);
+  const out = new Uint8Array(size);
   let o = 0;
   for (const b of parts) { out[o++] = b.length; out.set(b, o); o += b.length; }
   return out;

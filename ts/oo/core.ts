@@ -203,6 +203,30 @@ export function refuseLongPem(pem: string, name: string, max: number, what: stri
   }
 }
 
+/**
+ * `value` as the bytes OpenSSL is given (a string as UTF-8), at most `max` bytes: a longer one is a
+ * RangeError naming `limit` (OpenSSL's or the protocol's bound, or why this one was picked), thrown
+ * before anything is copied into linear memory, which never shrinks. A string longer than `max`
+ * is refused before it is encoded (UTF-8 takes at least one byte per UTF-16 unit).
+ */
+export function boundedBytes(value: string | Uint8Array, name: string, max: number, limit: string): Uint8Array {
+  if (typeof value === 'string' && value.length > max) throw tooLong(name, max, limit, `${value.length} characters`);
+  const bytes = toBytes(value, name);
+  if (bytes.length > max) throw tooLong(name, max, limit, `${bytes.length} bytes`);
+  return bytes;
+}
+
+/** boundedBytes for text OpenSSL takes as a C string: the string itself, checked. */
+export function boundedString(value: string, name: string, max: number, limit: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  boundedBytes(value, name, max, limit);
+  return value;
+}
+
+function tooLong(name: string, max: number, limit: string, got: string): RangeError {
+  return new RangeError(`${name} is at most ${max} bytes (${limit}), got ${got}; nothing was copied into linear memory`);
+}
+
 /** Bytes from a string (UTF-8) or bytes, for the id-context and ALPN setters. */
 export function toBytes(v: string | Uint8Array, name: string): Uint8Array {
   if (typeof v === 'string') return new TextEncoder().encode(v);

@@ -1,9 +1,12 @@
 import { NULL, type Ptr } from '../raw/types.ts';
-import type { Core } from './core.ts';
+import { refuseLongPem, type Core } from './core.ts';
 import { stackCertificates } from './x509-info.ts';
 
 /** X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL (x509_vfy.h): every certificate of the chain, as Node sets them. */
 const CRL_CHECK_ALL = 0x4 | 0x8;
+/** The most CRLs read from one text, and the longest text read (OpenSSL has no bound of its own). */
+const MAX_CRLS = 1000;
+const MAX_CRL_PEM_CHARS = 64 * 1024 * 1024;
 
 /**
  * Adds PEM certificate revocation lists to the context's store (X509_STORE_add_crl) and turns on
@@ -13,16 +16,20 @@ const CRL_CHECK_ALL = 0x4 | 0x8;
 export function addRevocationLists(core: Core, ctx: Ptr<'SSL_CTX'>, pems: string[]): void {
   const { capi } = core;
   const store = capi.SSL_CTX_get_cert_store(ctx);
+  // Every text checked before any is copied into linear memory (which never shrinks).
+  for (const pem of pems) refuseLongPem(pem, 'createContext: options.crl', MAX_CRL_PEM_CHARS, 'a CRL text is read (the largest public CRLs are a few tens of MiB)');
   for (const pem of pems) {
     const crls: Ptr<'X509_CRL'>[] = [];
     core.withReadBio(pem, bio => {
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i <= MAX_CRLS; i++) {
         const crl = capi.PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
         if (crl === NULL) break;
         crls.push(crl);
       }
     });
     try {
+      // Bounded, and said so: lists past the bound were dropped without a word.
+      if (crls.length > MAX_CRLS) throw new RangeError(`createContext: options.crl holds more than ${MAX_CRLS} PEM CRLs in one text; pass fewer`);
       // Reading stops at the end of the input with a "no start line" error: expected once we have some.
       if (crls.length === 0) core.fail('createContext: options.crl holds no PEM X509 CRL (PEM_read_bio_X509_CRL)');
       capi.ERR_clear_error();

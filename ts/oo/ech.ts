@@ -17,7 +17,7 @@ import { OpenSSLError } from '../errors.ts';
 import type { Capi, Capi40 } from '../raw/exports.generated.ts';
 import { requireLine40 } from '../raw/lines.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
-import type { Core } from './core.ts';
+import { boundedString, type Core } from './core.ts';
 
 /** ECHConfig version of RFC 9849 (OSSL_ECH_RFC9849_VERSION), the only one OpenSSL 4.0 makes. */
 const ECH_VERSION = 0xfe0d;
@@ -27,6 +27,8 @@ const SSL_OP_ECH_GREASE = 1n << 37n;
 
 /** The largest ECHConfigList: a 16-bit length and that many bytes (RFC 9849 4). */
 export const MAX_ECH_CONFIG_LIST_BYTES = 2 + 0xffff;
+/** The longest HPKE suite text taken (generateEchKey's suite, a client's grease suite): OpenSSL has no bound; 'kem,kdf,aead' by name is under 64 characters. */
+const MAX_SUITE_CHARS = 256;
 /** The longest base64 text of one, with room for line breaks and spaces. */
 const MAX_ECH_CONFIG_LIST_CHARS = 2 * Math.ceil(MAX_ECH_CONFIG_LIST_BYTES / 3) * 4;
 /** The longest ECH PEM file read: a private key (well under 8 KiB) and one ECHConfigList in base64. */
@@ -167,6 +169,7 @@ export function generateEchKey(core: Core, options: EchKeyOptions): string {
   if (typeof publicName !== 'string' || publicName === '') throw new TypeError('generateEchKey: publicName must be a DNS name of 1 to 255 characters');
   if (publicName.length > 255) throw new RangeError(`generateEchKey: publicName is ${publicName.length} characters; a DNS name has at most 255`);
   if (suite !== undefined && typeof suite !== 'string') throw new TypeError("generateEchKey: suite must be a string such as 'X25519,hkdf-sha256,aes-128-gcm'");
+  if (suite !== undefined) boundedString(suite, 'generateEchKey: suite', MAX_SUITE_CHARS, 'chosen: an HPKE suite names three algorithms');
   if (!Number.isInteger(maxNameLength) || maxNameLength < 0 || maxNameLength > 255) {
     throw new RangeError(`generateEchKey: maxNameLength must be an integer from 0 to 255, got ${String(maxNameLength)}`);
   }
@@ -305,6 +308,8 @@ export function checkClientEch(o: unknown, where: string): asserts o is ClientEc
   }
   if (e.configList === undefined && !e.grease) throw new TypeError(`${where}: ech needs a configList, or grease: true`);
   if (e.outerServerName !== undefined && (typeof e.outerServerName !== 'string' || e.outerServerName === '')) throw new TypeError(`${where}: ech.outerServerName must be a non-empty string`);
+  if (e.outerServerName !== undefined) boundedString(e.outerServerName, `${where}: ech.outerServerName`, 255, 'TLSEXT_MAXLEN_host_name: the longest SNI name OpenSSL sends');
+  if (typeof e.grease === 'string') boundedString(e.grease, `${where}: ech.grease`, MAX_SUITE_CHARS, 'chosen: an HPKE suite names three algorithms');
   if ((e.outerServerName !== undefined || e.noOuterServerName || e.outerAlpn !== undefined) && e.configList === undefined) {
     throw new TypeError(`${where}: ech.outerServerName, noOuterServerName and outerAlpn need a configList (as native s_client's -ech_outer_sni)`);
   }

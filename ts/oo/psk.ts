@@ -2,7 +2,7 @@ import * as C from '../raw/constants.ts';
 import { requireBytes } from '../raw/memory.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import type { Connection } from './connection.ts';
-import { toBytes, type Core } from './core.ts';
+import { boundedString, toBytes, type Core } from './core.ts';
 import { assertSameInstance } from './handle.ts';
 import { Session } from './session.ts';
 
@@ -81,6 +81,7 @@ export function makePskSession(core: Core, options: PskSessionOptions): Session 
   requireBytes(key, 'pskSession: key');
   if (key.length === 0 || key.length > MAX_PSK_LEN) throw new RangeError(`pskSession: key must be 1 to ${MAX_PSK_LEN} bytes, got ${key.length}`);
   if (typeof cipher !== 'string') throw new TypeError('pskSession: cipher must be a TLS 1.3 suite name such as TLS_AES_128_GCM_SHA256');
+  boundedString(cipher, 'pskSession: cipher', 64, 'chosen: the longest TLS 1.3 suite name has 28');
   if (maxEarlyData !== undefined && (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff)) {
     throw new RangeError(`pskSession: maxEarlyData must be a whole number of bytes from 0 to 2^32-1, got ${maxEarlyData}`);
   }
@@ -151,6 +152,10 @@ function assertPskSession(core: Core, owner: object, session: unknown, where: st
 export function configureClientPsk(core: Core, owner: object, ctx: Ptr<'SSL_CTX'>, psk: ClientPsk): void {
   if (psk === null || typeof psk !== 'object') throw new TypeError('createContext: options.psk must be { identity, session }');
   assertPskSession(core, owner, psk.session, 'createContext: options.psk.session');
+  // Checked (a long string before it is encoded) before anything is copied into linear memory.
+  if (typeof psk.identity === 'string' && psk.identity.length > MAX_IDENTITY_LEN) {
+    throw new RangeError(`createContext: options.psk.identity must be 1 to ${MAX_IDENTITY_LEN} bytes without NUL, got ${psk.identity.length} characters`);
+  }
   const id = toBytes(psk.identity, 'createContext: options.psk.identity');
   if (id.length === 0 || id.length > MAX_IDENTITY_LEN || id.includes(0)) {
     throw new RangeError(`createContext: options.psk.identity must be 1 to ${MAX_IDENTITY_LEN} bytes without NUL, got ${id.length} bytes`);
@@ -197,7 +202,7 @@ export function configureServerPsk(core: Core, ctx: Ptr<'SSL_CTX'>, find: PskFin
   }
   if (hint !== undefined) {
     if (typeof hint !== 'string') throw new TypeError('createContext: options.pskIdentityHint must be a string');
-    if (new TextEncoder().encode(hint).length > MAX_IDENTITY_LEN) throw new RangeError(`createContext: options.pskIdentityHint is at most ${MAX_IDENTITY_LEN} bytes`);
+    boundedString(hint, 'createContext: options.pskIdentityHint', MAX_IDENTITY_LEN, 'PSK_MAX_IDENTITY_LEN');
     mem.scope(s => core.check(capi.SSL_CTX_use_psk_identity_hint(ctx, s.cstring(hint)), 'SSL_CTX_use_psk_identity_hint'));
   }
 }

@@ -1,5 +1,5 @@
 import { NULL, type Ptr } from '../raw/types.ts';
-import { toBytes, type Core } from './core.ts';
+import { boundedBytes, boundedString, type Core } from './core.ts';
 import { belongsTo, Handle } from './handle.ts';
 
 const PROTOCOLS: Record<number, string> = {
@@ -70,7 +70,7 @@ export class Session extends Handle<'SSL_SESSION'> {
     return this.#getBytes((p, len) => this.core.capi.SSL_SESSION_get0_id_context(p, len));
   }
   set idContext(value: Uint8Array | string) {
-    this.#setBytes(toBytes(value, 'idContext'), 'idContext',
+    this.#setBytes(boundedBytes(value, 'idContext', 32, 'SSL_MAX_SID_CTX_LENGTH'), 'idContext',
       (p, buf, n) => this.core.capi.SSL_SESSION_set1_id_context(p, buf, n), 'SSL_SESSION_set1_id_context', 32 /* SSL_MAX_SID_CTX_LENGTH */);
   }
 
@@ -102,6 +102,7 @@ export class Session extends Handle<'SSL_SESSION'> {
   }
   set hostName(value: string | null) {
     if (value !== null && typeof value !== 'string') throw new TypeError(`hostName must be a string or null, got ${typeof value}`);
+    if (value !== null) boundedString(value, 'hostName', 255, "TLSEXT_MAXLEN_host_name: the longest SNI name OpenSSL sends or takes");
     const { capi, mem } = this.core;
     mem.scope(s => this.core.check(
       capi.SSL_SESSION_set1_hostname(this.pointer, value === null ? NULL : s.cstring(value)), 'SSL_SESSION_set1_hostname'));
@@ -114,8 +115,8 @@ export class Session extends Handle<'SSL_SESSION'> {
     return bytes && new TextDecoder().decode(bytes);
   }
   set alpn(value: string | null) {
-    const bytes = value === null ? new Uint8Array(0) : toBytes(value, 'alpn');
     // RFC 7301 3.1: a protocol name is 1 to 255 bytes.
+    const bytes = value === null ? new Uint8Array(0) : boundedBytes(value, 'alpn', 255, 'RFC 7301: a protocol name');
     this.#setBytes(bytes, 'alpn', (p, buf, n) => this.core.capi.SSL_SESSION_set1_alpn_selected(p, buf, n), 'SSL_SESSION_set1_alpn_selected', 255);
   }
 
@@ -182,8 +183,10 @@ export class Session extends Handle<'SSL_SESSION'> {
     });
   }
   set ticketAppData(value: Uint8Array | string) {
-    this.#setBytes(toBytes(value, 'ticketAppData'), 'ticketAppData',
-      (p, buf, n) => this.core.capi.SSL_SESSION_set1_ticket_appdata(p, buf, n), 'SSL_SESSION_set1_ticket_appdata');
+    // OpenSSL has no bound of its own here, but puts no session of more than 0xFF00 bytes of DER
+    // in a ticket (tls_construct_stateless_ticket), so app data beyond that can never be sent.
+    this.#setBytes(boundedBytes(value, 'ticketAppData', MAX_TICKET_APP_DATA, 'a ticket holds a session of at most 0xFF00 bytes'), 'ticketAppData',
+      (p, buf, n) => this.core.capi.SSL_SESSION_set1_ticket_appdata(p, buf, n), 'SSL_SESSION_set1_ticket_appdata', MAX_TICKET_APP_DATA);
   }
 
   // ---- export
@@ -243,6 +246,9 @@ export class Session extends Handle<'SSL_SESSION'> {
     this.core.mem.scope(s => this.core.check(set(p, s.bytes(value, false, name), value.length), what));
   }
 }
+
+/** The most ticket app data taken: a ticket carries a session of at most 0xFF00 bytes of DER. */
+const MAX_TICKET_APP_DATA = 0xff00;
 
 function checkSeconds(v: number, name: string): void {
   if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
