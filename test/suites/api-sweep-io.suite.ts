@@ -152,6 +152,7 @@ const AFTER_DESTROY: Record<string, AfterDestroyRow | { internal: string }> = {
     why: "Node's is its own null handle read (\"Cannot read properties of null\"); ours says the socket is closed",
   },
   enableTrace: { call: s => s.enableTrace(), node: 'null', ours: 'undefined', why: 'returns nothing either way' },
+  setTimeout: { call: s => s.setTimeout(1000), node: 'object' }, // the socket itself, for chaining
   alpnProtocol: { call: s => s.alpnProtocol, node: 'false' },
   servername: { call: s => s.servername, node: 'localhost' },
   authorized: { call: s => s.authorized, node: 'true' },
