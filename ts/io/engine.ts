@@ -35,6 +35,11 @@ export function assertNotDriven(where: string, connection: Connection): void {
 
 /** The most plaintext handed to OpenSSL in one write: 16 records. */
 const WRITE_SLICE = 16 * 16384;
+/**
+ * The most of a received chunk processed in one step: four full records. What one step's events
+ * keep until delivered (a session for each ticket in it) is bounded by what this many bytes hold.
+ */
+const RECEIVE_SLICE = 4 * (16384 + 256 + 5);
 
 /** How a TLSEngine starts. */
 export interface EngineOptions {
@@ -123,15 +128,21 @@ export class TLSEngine {
   receive(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('TLSEngine.receive: bytes must be a Uint8Array');
     if (this.#finished) return;
-    this.#run(() => {
-      for (let at = 0; at < bytes.length && !this.#finished;) {
-        // At least one byte: a connection that can take none (a handshake paused for a
-        // client-hello callback) then says so with receive()'s RangeError.
-        const n = Math.max(1, Math.min(bytes.length - at, this.connection.incomingCapacity));
-        this.connection.receive(bytes.subarray(at, at += n));
-        this.#advance();
-      }
-    });
+    let at = 0;
+    // Each piece is a step of its own, its events delivered before the next is read: a session
+    // raised inside OpenSSL's call is kept until delivered, so a chunk of a peer's session tickets
+    // read in one step would keep one session for each (~1 KB of linear memory a ticket).
+    const piece = (): void => {
+      // At least one byte: a connection that can take none (a handshake paused for a
+      // client-hello callback) then says so with receive()'s RangeError.
+      const n = Math.max(1, Math.min(bytes.length - at, this.connection.incomingCapacity, RECEIVE_SLICE));
+      this.connection.receive(bytes.subarray(at, at += n));
+      // First in line, after only what this piece's advance puts before it (the rest of a
+      // handshake that completes here).
+      if (at < bytes.length) this.#later.unshift(piece);
+      this.#advance();
+    };
+    this.#run(piece);
   }
 
   /** The network closed its side: no more bytes will arrive. */
