@@ -5,7 +5,7 @@
 // object layer has no call for the attack (SSL_new_session_ticket, SSL_key_update, SSL_renegotiate),
 // or bytes written by hand where no OpenSSL would send them (plaintext records before the keys).
 // What is checked on our side: memory and live handles bounded, OpenSSL's own limit and reason.
-import { OpenSSLError, TLSEngine, transfer, type Connection, type OpenSSL, type Session } from '../../ts/index.ts';
+import { connectWebSocket, OpenSSLError, TLSEngine, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
@@ -37,6 +37,49 @@ function ticketFlood(ossl: OpenSSL, s: Connection, n: number): Uint8Array {
   let at = 0;
   for (const p of parts) { all.set(p, at); at += p.length; }
   return all;
+}
+
+/**
+ * A WebSocket class whose far end is server connection `s`, in memory: what the client sends goes
+ * to `s`, and what `s` writes comes back as one message; once the handshake is done, `after()`'s
+ * bytes follow (the server's attack).
+ */
+function loopbackWebSocket(s: Connection, after: () => Uint8Array): WebSocketConstructor {
+  return class implements WebSocketLike {
+    binaryType = 'blob';
+    readyState = 0;
+    bufferedAmount = 0;
+    #attacked = false;
+    readonly #listeners = new Map<string, Set<(event: any) => void>>();
+    constructor() { setTimeout(() => { this.readyState = 1; this.#emit('open', {}); }, 0); }
+    addEventListener(type: string, f: (event: any) => void): void {
+      if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+      this.#listeners.get(type)!.add(f);
+    }
+    removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
+    #emit(type: string, event: object): void { for (const f of [...this.#listeners.get(type) ?? []]) f(event); }
+    send(data: Uint8Array): void {
+      if (!s.alive) return;
+      s.receive(data);
+      if (s.isHandshakeDone) s.read();
+      else s.handshake();
+      let out = s.takeOutgoing();
+      if (s.isHandshakeDone && !this.#attacked) {
+        this.#attacked = true;
+        const attack = after();
+        const both = new Uint8Array(out.length + attack.length);
+        both.set(out);
+        both.set(attack, out.length);
+        out = both;
+      }
+      if (out.length) setTimeout(() => { if (this.readyState === 1) this.#emit('message', { data: out.slice().buffer }); }, 0);
+    }
+    close(code?: number): void {
+      if (this.readyState > 1) return;
+      this.readyState = 3;
+      setTimeout(() => this.#emit('close', { code: code ?? 1005, reason: '', wasClean: true }), 0);
+    }
+  };
 }
 
 suite('hostile peer: post-handshake floods', test => {
@@ -72,6 +115,41 @@ suite('hostile peer: post-handshake floods', test => {
     s.free();
     cctx.free();
     sctx.free();
+    await assertNoHandles(ossl, 'client');
+  });
+
+  test('a server sending 3,000 session tickets to a client with a session store: one store write at a time, the newest ticket saved last', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3', { numTickets: 0 });
+    const s = sctx.createConnection();
+    // An asynchronous store (a Redis or IndexedDB one): each write takes a few milliseconds.
+    let inFlight = 0, mostInFlight = 0, writes = 0, saved: Uint8Array | undefined;
+    const store: SessionStore = {
+      get: () => undefined,
+      set: (_key, der) => {
+        writes++;
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        return new Promise(resolve => setTimeout(() => { inFlight--; saved = der; resolve(); }, 2));
+      },
+      delete: () => undefined,
+    };
+    const WebSocket = loopbackWebSocket(s, () => ticketFlood(peer, s, 3000));
+    let sessions = 0;
+    const stream = await connectWebSocket('ws://relay.invalid/', { openssl: ossl, context: cctx, serverName: 'localhost', sessionStore: store, WebSocket,
+      onSession: () => { sessions++; } });
+    await stream.handshake;
+    for (let i = 0; i < 500 && (sessions < 3000 || inFlight > 0); i++) await new Promise(r => setTimeout(r, 5));
+    equal(sessions, 3000, 'the application heard of every ticket');
+    ok(mostInFlight <= 1, `store writes at once: ${mostInFlight} (one a ticket, before: 3,000)`);
+    ok(writes < 3000, `${writes} writes for 3,000 tickets (one waiting is replaced by a newer)`);
+    const last = stream.connection.session!;
+    equal(Array.from(saved!).join(), Array.from(last.toDER()).join(), 'the session saved last is the newest ticket\'s');
+    last.free();
+    await stream.writable.abort(new Error('done')).catch(() => undefined);
+    await stream.closed.catch(() => undefined);
+    s.free();
+    sctx.free();
+    cctx.free();
     await assertNoHandles(ossl, 'client');
   });
 });
