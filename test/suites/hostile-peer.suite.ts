@@ -9,15 +9,15 @@ import { connectWebSocket, OpenSSLError, TLSEngine, transfer, type Connection, t
 import { equal, match, ok } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
-import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
+import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
 
 const KiB = 1024;
 
 /** A client connection driven by a TLSEngine, with what the engine reported. */
 function engineClient(c: Connection, onSession?: (s: Session) => void) {
-  const seen = { sessions: 0, plaintext: 0, errors: [] as Error[], closed: false, out: [] as Uint8Array[] };
+  const seen = { sessions: 0, text: '', errors: [] as Error[], closed: false, out: [] as Uint8Array[] };
   const engine = new TLSEngine(c, {
-    transmit: b => seen.out.push(b), plaintext: d => { seen.plaintext += d.length; },
+    transmit: b => seen.out.push(b), plaintext: d => { seen.text += new TextDecoder().decode(d); },
     secure: () => undefined, peerClosed: () => { seen.closed = true; }, error: e => seen.errors.push(e),
     session: s => { seen.sessions++; onSession?.(s); },
   });
@@ -185,4 +185,209 @@ suite('hostile peer: record-layer floods before the keys', test => {
       await assertNoHandles(ossl, what);
     });
   }
+});
+
+/** Joins byte arrays. */
+function joined(parts: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return all;
+}
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+suite('hostile peer: KeyUpdate and renegotiation storms', test => {
+  test('5,000 KeyUpdates asking for ours: OpenSSL\'s TLS (3.5 and 4.0) has no count limit (SSL_R_TOO_MANY_KEY_UPDATES is QUIC\'s); each is answered, memory stays bounded, data flows after', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3');
+    const { c, s } = connect(cctx, sctx);
+    const capi = peer.raw.capi, REQUESTED = 1; // SSL_KEY_UPDATE_REQUESTED
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 5000; i++) {
+      equal(capi.SSL_key_update(s.pointer, REQUESTED), 1, 'SSL_key_update');
+      equal(s.handshake(), 'done', 'the server sent its KeyUpdate');
+      parts.push(s.takeOutgoing());
+    }
+    equal(s.write('after the storm'), 'done');
+    parts.push(s.takeOutgoing());
+    const { engine, seen } = engineClient(c);
+    const heap0 = ossl.stats().heapInUse;
+    engine.receive(joined(parts));
+    equal(seen.errors.length, 0, `no error: ${seen.errors.map(String).join()}`);
+    equal(seen.text, 'after the storm', 'the data after 5,000 key changes decrypts');
+    ok(ossl.stats().heapInUse - heap0 < 16 * KiB, 'nothing kept per KeyUpdate');
+    // The client's answers (one KeyUpdate each, ~27 bytes) were transmitted as each slice was read.
+    const answers = joined(seen.out.splice(0));
+    ok(answers.length > 5000 * 20 && answers.length < 5000 * 40, `the client answered each (${answers.length} bytes)`);
+    s.receive(answers);
+    equal(s.read().data.length, 0);
+    engine.write(new TextEncoder().encode('still here'));
+    s.receive(joined(seen.out.splice(0)));
+    equal(text(s.read().data), 'still here', 'the server reads the client under its 5,000th new key');
+    c.free();
+    s.free();
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'client');
+  });
+
+  test('a TLS 1.2 server asking to renegotiate 200 times: our client (as OpenSSL\'s and Node\'s, which allow it) does each, its memory flat', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.2'), sctx = await serverContext(peer, 'TLSv1.2');
+    const { c, s } = connect(cctx, sctx);
+    let sessions = 0;
+    c.onSession = () => { sessions++; };
+    const capi = peer.raw.capi;
+    /** One renegotiation: the server's HelloRequest, then the handshake both ways (the server's read() answers the ClientHello). */
+    const round = () => {
+      equal(capi.SSL_renegotiate(s.pointer), 1, 'SSL_renegotiate');
+      equal(s.handshake(), 'done', 'the HelloRequest went out');
+      for (let i = 0; i < 4; i++) {
+        transfer(s, c);
+        equal(c.read().data.length, 0);
+        transfer(c, s);
+        equal(s.read().data.length, 0);
+      }
+      ok(c.isHandshakeDone && s.isHandshakeDone && c.outgoingBytes === 0 && s.outgoingBytes === 0, 'the renegotiation is over');
+    };
+    for (let i = 0; i < 20; i++) round(); // OpenSSL's lazily made state
+    const heap0 = ossl.stats().heapInUse, sessions0 = sessions, renegotiations0 = cctx.sessionStats.connectRenegotiate;
+    for (let i = 0; i < 200; i++) round();
+    equal(cctx.sessionStats.connectRenegotiate - renegotiations0, 200, 'the client renegotiated each time');
+    // Each renegotiation resumes the session from the server's cache: no new one to deliver or keep.
+    ok(c.sessionReused, 'the last renegotiation resumed');
+    equal(sessions - sessions0, 0, 'no new session');
+    ok(ossl.stats().heapInUse - heap0 < 4 * KiB, `the client's heap moved by ${ossl.stats().heapInUse - heap0} bytes over 200 renegotiations`);
+    equal(ossl.stats().handles.Session, 0);
+    s.write('done');
+    transfer(s, c);
+    equal(text(c.read().data), 'done');
+    close(c, s);
+    cctx.free();
+    sctx.free();
+  });
+});
+
+suite('hostile peer: certificate chains and the ends of a connection', test => {
+  test('a server certificate chain above max_cert_list (100 KiB): refused with OpenSSL\'s "excessive message size", nothing kept', async () => {
+    const ossl = await load(), peer = await load();
+    const p = await pki();
+    // The CA certificate sent over and over after the server's: a 110 KiB Certificate message.
+    const caPem = p.ca.trim() + '\n';
+    const caDerBytes = (caPem.replace(/-----[^-]+-----|\s/g, '').length * 3) / 4;
+    const chain = p.cert.trim() + '\n' + caPem.repeat(Math.ceil(110 * KiB / caDerBytes));
+    const cctx = await clientContext(ossl, 'TLSv1.3', { minVersion: 'TLSv1.2' });
+    const refused = async (version: 'TLSv1.3' | 'TLSv1.2') => {
+      const sctx = await peer.createContext({ role: 'server', certificate: chain, privateKey: p.key, minVersion: version, maxVersion: version });
+      const c = cctx.createConnection({ serverName: 'localhost' }), s = sctx.createConnection();
+      const { engine, seen } = engineClient(c);
+      engine.start();
+      for (let i = 0; i < 10 && !engine.finished; i++) {
+        s.receive(joined(seen.out.splice(0)));
+        try { s.handshake(); } catch { /* the client's alert, at the end */ }
+        const out = s.takeOutgoing();
+        if (out.length) engine.receive(out);
+      }
+      equal(seen.errors.length, 1, `${version}: the handshake failed`);
+      const e = seen.errors[0];
+      ok(e instanceof OpenSSLError, String(e));
+      match(e.message, /excessive message size/);
+      c.free();
+      s.free();
+      sctx.free();
+    };
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) await refused(version); // OpenSSL's lazily made state
+    const heap0 = ossl.stats().heapInUse;
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) await refused(version);
+    ok(ossl.stats().heapInUse - heap0 < 4 * KiB, `the client kept ${ossl.stats().heapInUse - heap0} bytes of it`);
+    cctx.free();
+    await assertNoHandles(ossl, 'client');
+  });
+
+  test('records after close_notify are not read: the data before it arrives, then the end, no error', async () => {
+    const ossl = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(ossl, 'TLSv1.3');
+    const { c, s } = connect(cctx, sctx);
+    s.write('before');
+    s.shutdown(); // close_notify
+    s.shutdownState = 0; // the hostile server forgets it sent one
+    for (let i = 0; i < 100; i++) equal(s.write('after'), 'done');
+    const { engine, seen } = engineClient(c);
+    engine.receive(s.takeOutgoing());
+    s.write('later still');
+    engine.receive(s.takeOutgoing());
+    equal(seen.text, 'before', 'only what came before close_notify');
+    ok(seen.closed, 'the engine reported the end');
+    equal(seen.errors.length, 0);
+    ok(engine.finished);
+    c.free();
+    s.free();
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'after close_notify');
+  });
+
+  test('records after a fatal alert: one error, OpenSSL\'s reason, the rest ignored; the connection\'s error is sticky, no trap', async () => {
+    const ossl = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.2'), sctx = await serverContext(ossl, 'TLSv1.3');
+    const c = cctx.createConnection({ serverName: 'localhost' }), s = sctx.createConnection();
+    const { engine, seen } = engineClient(c);
+    engine.start();
+    s.receive(joined(seen.out.splice(0)));
+    let refused: unknown;
+    try { s.handshake(); } catch (e) { refused = e; }
+    ok(refused instanceof OpenSSLError, 'the TLS 1.3 server refuses a TLS 1.2 client');
+    const alert = s.takeOutgoing();
+    const junk = new Uint8Array(Array.from({ length: 500 }, () => record(23, Array(32).fill(0x41))).flat());
+    engine.receive(joined([alert, junk]));
+    engine.receive(junk);
+    equal(seen.errors.length, 1, 'one error');
+    const e = seen.errors[0];
+    ok(e instanceof OpenSSLError, String(e));
+    match(e.message, /alert protocol version/);
+    ok(engine.finished);
+    // The object layer: more bytes are taken (up to the limit) but every operation throws the same error.
+    c.receive(junk.subarray(0, 1000));
+    for (const op of [() => c.read(), () => c.handshake(), () => c.write('x')]) {
+      let again: unknown;
+      try { op(); } catch (x) { again = x; }
+      equal(again, e, 'the same, sticky error');
+    }
+    c.free();
+    s.free();
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'after a fatal alert');
+  });
+
+  test('a record cut short, then EOF: OpenSSL\'s "unexpected eof while reading", through the engine and the object layer', async () => {
+    const ossl = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(ossl, 'TLSv1.3');
+    for (const via of ['engine', 'connection'] as const) {
+      const { c, s } = connect(cctx, sctx);
+      s.write('x'.repeat(1000));
+      const wire = s.takeOutgoing();
+      let e: unknown;
+      if (via === 'engine') {
+        const { engine, seen } = engineClient(c);
+        engine.receive(wire.subarray(0, wire.length - 10));
+        engine.receiveEnd();
+        equal(seen.errors.length, 1);
+        e = seen.errors[0];
+        ok(engine.finished);
+      } else {
+        c.receive(wire.subarray(0, wire.length - 10));
+        equal(c.read().data.length, 0, 'nothing of a partial record');
+        c.receiveEnd();
+        try { c.read(); } catch (x) { e = x; }
+      }
+      ok(e instanceof OpenSSLError, `${via}: ${String(e)}`);
+      match(e.message, /unexpected eof while reading/);
+      c.free();
+      s.free();
+    }
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'truncated');
+  });
 });
