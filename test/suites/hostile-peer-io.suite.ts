@@ -1,0 +1,140 @@
+// A hostile peer over real sockets (task "hostile"; the in-memory attacks are in hostile-peer):
+// a native `openssl s_client` asking our servers to renegotiate (the `R` command), and a slow
+// client (slowloris) that sends its ClientHello a byte at a time and never finishes it.
+import * as net from 'node:net';
+import { OpenSSL, OpenSSLError } from '../../ts/index.ts';
+import { createServer } from '../../ts/node.ts';
+import { listenDeno } from '../../ts/deno.ts';
+import { equal, match, ok, rejects } from '../lib/assert.ts';
+import { wasmURL } from '../lib/fixtures.ts';
+import { suite } from '../lib/suite.ts';
+import { until } from '../lib/wait.ts';
+import { Input, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
+import { closeServer, listen, pem } from '../io/node-tls.ts';
+import { startChild, whenReady } from '../io/process.ts';
+
+/**
+ * Native s_client (TLS 1.2) to `port`: once connected, its `R` command asks to renegotiate.
+ * Returns all it printed.
+ */
+async function clientRenegotiates(port: number): Promise<string> {
+  const client = startChild('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2'], { stdin: 'pipe' });
+  try {
+    await whenReady(client, /Verify return code: /, 10_000, 's_client to connect');
+    client.proc.stdin!.write('R\n');
+    await until(() => /no renegotiation|RENEGOTIATING[\s\S]*(error|closed)/i.test(client.output()) || client.exitCode() !== null, 10_000, 's_client to renegotiate');
+    return client.output();
+  } finally {
+    await client.stop();
+  }
+}
+
+/** A real ClientHello (TLS 1.3, from a wasm client), for a peer that sends it slowly. */
+function clientHello(ossl: OpenSSL): Uint8Array {
+  const ctx = ossl.createContext({ role: 'client', verifyPeer: false });
+  const c = ctx.createConnection({ serverName: 'localhost' });
+  c.handshake();
+  const hello = c.takeOutgoing();
+  c.free();
+  ctx.free();
+  return hello;
+}
+
+/** Connects to `port` and writes `bytes` one byte every `ms` until the peer closes; resolves when it does. */
+function slowloris(port: number, bytes: Uint8Array, ms: number): Promise<{ sent: number }> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, '127.0.0.1');
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent < bytes.length - 1 && socket.writable) socket.write(bytes.subarray(sent, ++sent)); // never the last byte
+    }, ms);
+    socket.on('error', () => undefined);
+    socket.on('close', () => { clearInterval(timer); resolve({ sent }); });
+    // Bounded: a server that never closes fails the test instead of hanging it.
+    setTimeout(() => socket.destroy(), 10_000).unref?.();
+  });
+}
+
+suite('hostile peer over sockets: renegotiation and slow clients', test => {
+  test('native s_client asking the Node adapter server to renegotiate: refused (OpenSSL 3: no client renegotiation), its error clear, the connection freed', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const errors: Error[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') }, socket => {
+      socket.on('error', e => errors.push(e));
+    });
+    const port = await listen(server);
+    try {
+      const out = await clientRenegotiates(port);
+      match(out, /RENEGOTIATING/, 's_client asked');
+      match(out, /no renegotiation/, 'and our server refused (its no_renegotiation alert)');
+      await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connection to be freed');
+    } finally {
+      await closeServer(server);
+    }
+    equal(ossl.stats().handles.Connection, 0);
+    // What the server saw: the client gave up with a handshake_failure alert, named as OpenSSL names it.
+    // What the server's socket saw: the client gave up with a handshake_failure alert, in OpenSSL's words.
+    equal(errors.length, 1, 'one error');
+    ok(errors[0] instanceof OpenSSLError, String(errors[0]));
+    match(errors[0].message, /alert handshake failure/);
+  });
+
+  test('native s_client asking the CLI s_server to renegotiate: refused, the failure reported, and the server goes on serving', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const stdin = new Input(undefined, false); // s_server, as native, ends when its input does
+    const server = await wasmServer(ossl, [...SERVER_KEY], { stdin });
+    let run: { err: string } | undefined;
+    try {
+      for (const which of ['first', 'second']) {
+        const out = await clientRenegotiates(server.port);
+        match(out, /RENEGOTIATING/, `${which} client asked`);
+        match(out, /no renegotiation/, `our server refused the ${which}`);
+      }
+    } finally {
+      stdin.end();
+      run = await server.stop().catch(() => undefined);
+    }
+    // As native s_server's "ERROR" line: the client's handshake_failure alert, in OpenSSL's words.
+    equal(run?.err.match(/s_server: connection failed: .*alert handshake failure/g)?.length, 2, run?.err);
+    await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connections to be freed');
+  });
+
+  test('a client sending its ClientHello a byte every 100 ms: the Node adapter server\'s handshakeTimeout ends it and frees the connection', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const errors: { code?: string; message: string }[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), handshakeTimeout: 800 });
+    server.on('tlsClientError', (e: Error & { code?: string }) => errors.push(e));
+    const port = await listen(server);
+    try {
+      const { sent } = await slowloris(port, clientHello(ossl), 100);
+      ok(sent > 3 && sent < 30, `the server closed after ${sent} bytes`);
+      await until(() => errors.length > 0 && ossl.stats().handles.Connection === 0, 5000, 'the error and the free');
+      equal(errors[0].code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      match(errors[0].message, /TLS handshake timed out after 800 ms/);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
+
+suite('hostile peer over sockets: slow clients, Deno adapter', test => {
+  test('a client sending its ClientHello a byte every 100 ms: listenDeno\'s handshakeTimeout ends it and frees the connection', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context, handshakeTimeout: 800 });
+    let failure: unknown = null;
+    const serving = (async () => {
+      for await (const stream of listener) failure = await rejects(stream.handshake);
+    })();
+    try {
+      const { sent } = await slowloris(listener.addr.port, clientHello(ossl), 100);
+      ok(sent > 3 && sent < 30, `the server closed after ${sent} bytes`);
+      await until(() => failure !== null && ossl.stats().handles.Connection === 0, 5000, 'the error and the free');
+      match((failure as Error).message, /TLS handshake timed out after 800 ms/);
+    } finally {
+      listener.close();
+      await serving;
+      context.free();
+    }
+  });
+}, { runtimes: ['deno'] });
