@@ -115,7 +115,7 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
       await closeServer(server);
     }
   });
-});
+}, { runtimes: ['node', 'deno'] });
 
 suite('hostile peer over sockets: slow clients, Deno adapter', test => {
   test('a client sending its ClientHello a byte every 100 ms: listenDeno\'s handshakeTimeout ends it and frees the connection', async () => {
