@@ -3,14 +3,15 @@
 // client (slowloris) that sends its ClientHello a byte at a time and never finishes it.
 import * as net from 'node:net';
 import { OpenSSL, OpenSSLError } from '../../ts/index.ts';
-import { createServer } from '../../ts/node.ts';
+import { connect, createServer } from '../../ts/node.ts';
 import { listenDeno } from '../../ts/deno.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { until } from '../lib/wait.ts';
 import { Input, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
-import { closeServer, listen, pem } from '../io/node-tls.ts';
+import { closeServer, listen, once, pem } from '../io/node-tls.ts';
+import { sServer } from '../io/peers.ts';
 import { startChild, whenReady } from '../io/process.ts';
 
 /**
@@ -97,6 +98,35 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
     // As native s_server's "ERROR" line: the client's handshake_failure alert, in OpenSSL's words.
     equal(run?.err.match(/s_server: connection failed: .*alert handshake failure/g)?.length, 2, run?.err);
     await until(() => ossl.stats().handles.Connection === 0, 5000, 'the connections to be freed');
+  });
+
+  test('native s_server (TLS 1.2) asking the Node adapter client to renegotiate 40 times: each done, data still flows, memory flat', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const server = await sServer(['-tls1_2']);
+    const renegotiations = () => server.output().match(/SSL_do_handshake -> 1/g)?.length ?? 0;
+    const socket = connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+    const errors: Error[] = [];
+    socket.on('error', e => errors.push(e));
+    try {
+      await once(socket, 'secureConnect');
+      /** The server's `r` command (SSL_renegotiate, then its HelloRequest), then a line of ours it must read after. */
+      const round = async (i: number) => {
+        server.proc.stdin!.write('r\n');
+        await until(() => renegotiations() > i, 5000, `s_server's renegotiation ${i + 1}`);
+        socket.write(`ping ${i}\n`);
+        await until(() => server.output().includes(`ping ${i}\n`), 5000, `line ${i} through the renegotiated connection`);
+      };
+      for (let i = 0; i < 10; i++) await round(i); // OpenSSL's lazily made state
+      const heap0 = ossl.stats().heapInUse;
+      for (let i = 10; i < 40; i++) await round(i);
+      await until(() => ossl.stats().heapInUse - heap0 < 4096, 2000, 'the heap to settle');
+      equal(errors.length, 0, errors.map(String).join());
+      equal(socket.connection!.context.sessionStats.connectRenegotiate, 40, 'our client renegotiated each time');
+    } finally {
+      socket.destroy();
+      await server.stop();
+    }
+    await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
   });
 
   test('a client sending its ClientHello a byte every 100 ms: the Node adapter server\'s handshakeTimeout ends it and frees the connection', async () => {
