@@ -2,6 +2,8 @@
 // a native `openssl s_client` asking our servers to renegotiate (the `R` command), and a slow
 // client (slowloris) that sends its ClientHello a byte at a time and never finishes it.
 import * as net from 'node:net';
+import { Buffer } from 'node:buffer';
+import { Duplex } from 'node:stream';
 import { OpenSSL, OpenSSLError } from '../../ts/index.ts';
 import { connect, createServer } from '../../ts/node.ts';
 import { listenDeno } from '../../ts/deno.ts';
@@ -125,6 +127,59 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
     } finally {
       socket.destroy();
       await server.stop();
+    }
+    await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
+  });
+
+  test('a server sending KeyUpdates that ask for ours and never reading: the Node adapter client stops reading it once 64 KiB of answers wait', async () => {
+    // The server is a wasm connection behind a Duplex given as connect's socket: it stops taking
+    // the client's bytes (no write callback) once it starts its flood of KeyUpdates.
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const sctx = peer.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const s = sctx.createConnection();
+    let stalled = false;
+    const held: (() => void)[] = [];
+    const wire = new Duplex({
+      read() { /* pushed below */ },
+      write(chunk: Buffer, _enc, cb) {
+        const take = () => {
+          s.receive(new Uint8Array(chunk));
+          if (s.isHandshakeDone) s.read(); else s.handshake();
+          const out = s.takeOutgoing();
+          if (out.length) this.push(out);
+          cb();
+        };
+        if (stalled) held.push(take);
+        else take();
+      },
+    });
+    const socket = connect({ socket: wire as unknown as net.Socket, servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+    const errors: Error[] = [];
+    socket.on('error', e => errors.push(e));
+    try {
+      await once(socket, 'secureConnect');
+      stalled = true;
+      const REQUESTED = 1; // SSL_KEY_UPDATE_REQUESTED
+      let flood = 0;
+      for (let i = 0; i < 16_000; i++) {
+        peer.raw.capi.SSL_key_update(s.pointer, REQUESTED);
+        s.handshake();
+        const out = s.takeOutgoing();
+        flood += out.length;
+        wire.push(out);
+      }
+      for (let i = 0; i < 50; i++) await new Promise(r => setTimeout(r, 2));
+      ok(wire.writableLength < 256 * 1024, `answers waiting for the peer: ${wire.writableLength} bytes (of ${flood} asked for)`);
+      ok(wire.readableLength > flood / 2, `the rest of the flood waits unread: ${wire.readableLength} bytes`);
+      // The server reads again: the rest is read and answered.
+      stalled = false;
+      for (const take of held.splice(0)) take();
+      await until(() => wire.readableLength === 0 && wire.writableLength === 0, 10_000, 'the flood to be read and answered');
+      equal(errors.length, 0, errors.map(String).join());
+    } finally {
+      socket.destroy();
+      s.free();
+      sctx.free();
     }
     await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
   });

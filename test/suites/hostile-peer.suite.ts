@@ -5,7 +5,7 @@
 // object layer has no call for the attack (SSL_new_session_ticket, SSL_key_update, SSL_renegotiate),
 // or bytes written by hand where no OpenSSL would send them (plaintext records before the keys).
 // What is checked on our side: memory and live handles bounded, OpenSSL's own limit and reason.
-import { connectWebSocket, OpenSSLError, TLSEngine, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
+import { connectWebSocket, OpenSSLError, TLSEngine, tlsOverStreams, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
@@ -225,6 +225,57 @@ suite('hostile peer: KeyUpdate and renegotiation storms', test => {
     s.receive(joined(seen.out.splice(0)));
     equal(text(s.read().data), 'still here', 'the server reads the client under its 5,000th new key');
     c.free();
+    s.free();
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'client');
+  });
+
+  test('a peer sending KeyUpdates that ask for ours and never reading: the TLS stream stops reading it once 64 KiB of answers wait', async () => {
+    // Each KeyUpdate read makes OpenSSL send one back (~27 bytes each way). A peer that never reads
+    // ours would have them pile up in the transport's queue for as long as it sends.
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3');
+    const { c, s } = connect(cctx, sctx);
+    const capi = peer.raw.capi, REQUESTED = 1; // SSL_KEY_UPDATE_REQUESTED
+    const flood: Uint8Array[] = [];
+    for (let i = 0; i < 16_000; i++) {
+      capi.SSL_key_update(s.pointer, REQUESTED);
+      s.handshake();
+      flood.push(s.takeOutgoing());
+    }
+    const wire = joined(flood);
+    let pulled = 0, written = 0;
+    const readable = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= wire.length) return;
+        const chunk = wire.slice(pulled, pulled + 16 * KiB);
+        pulled += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }, { highWaterMark: 0 });
+    // The peer does not read: no write completes until it starts (reading = true).
+    let reading = false, release = () => {};
+    const writable = new WritableStream<Uint8Array>({
+      write: chunk => {
+        written += chunk.length;
+        return reading ? undefined : new Promise<void>(resolve => { release = resolve; });
+      },
+    });
+    const stream = tlsOverStreams(c, { readable, writable });
+    await stream.handshake;
+    for (let i = 0; i < 50; i++) await new Promise(r => setTimeout(r, 2));
+    ok(wire.length > 400 * KiB, `the flood is ${wire.length} bytes`);
+    ok(pulled < 256 * KiB, `the stream read ${pulled} bytes of it, then stopped (answers handed to the transport: ${written})`);
+    // The peer reads again: the rest of the flood is read and answered.
+    reading = true;
+    release();
+    for (let i = 0; i < 500 && pulled < wire.length; i++) await new Promise(r => setTimeout(r, 2));
+    equal(pulled, wire.length, 'all of it read once the peer took the answers');
+    await new Promise(r => setTimeout(r, 20));
+    ok(written > wire.length * 0.9 && written < wire.length * 1.1, `and answered (${written} bytes)`);
+    await stream.writable.abort(new Error('done')).catch(() => undefined);
+    await stream.closed.catch(() => undefined);
     s.free();
     cctx.free();
     sctx.free();

@@ -4,8 +4,13 @@ import { FreedHandleError } from '../oo/handle.ts';
 
 /** What a TLSEngine produces; an adapter maps these onto its runtime's I/O. */
 export interface EngineEvents {
-  /** Bytes for the network, in order. */
-  transmit(bytes: Uint8Array): void;
+  /**
+   * Bytes for the network, in order. `reply`: bytes that reading the peer's messages made after the
+   * handshake (answers to its KeyUpdates, a renegotiation it asked for), not the application's
+   * data. A peer that keeps asking and never reads can pile these up without end: an adapter stops
+   * reading the peer while too many wait to be sent (MAX_UNSENT_REPLIES).
+   */
+  transmit(bytes: Uint8Array, reply: boolean): void;
   /** Decrypted application data. */
   plaintext(bytes: Uint8Array): void;
   /** The handshake completed. */
@@ -32,6 +37,13 @@ export function assertNotDriven(where: string, connection: Connection): void {
     throw new TypeError(`${where}: this Connection is already driven by a TLSEngine (a TLS stream or socket); make a new one with context.createConnection()`);
   }
 }
+
+/**
+ * The most bytes of replies (EngineEvents.transmit's `reply`) an adapter lets wait unsent before it
+ * stops reading the peer: a KeyUpdate flood from a peer that does not read holds at most this much
+ * (plus what one receive() slice answers) instead of growing for as long as the peer sends.
+ */
+export const MAX_UNSENT_REPLIES = 64 * 1024;
 
 /** The most plaintext handed to OpenSSL in one write: 16 records. */
 const WRITE_SLICE = 16 * 16384;
@@ -220,7 +232,7 @@ export class TLSEngine {
       else this.#pending[0] = next.subarray(slice.length);
     }
     const { data, state } = conn.read();
-    this.#flush();
+    this.#flush(true);
     if (data.length) this.#emit(() => this.events.plaintext(data));
     if (state === 'closed') {
       this.#finished = true;
@@ -250,9 +262,10 @@ export class TLSEngine {
     }
   }
 
-  #flush(): void {
+  /** Hands what the connection wrote to the network; `reply`: written by reading the peer (see EngineEvents.transmit). */
+  #flush(reply = false): void {
     const out = this.connection.takeOutgoing();
-    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out); });
+    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out, reply); });
   }
 
   /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */
