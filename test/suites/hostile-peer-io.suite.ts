@@ -10,6 +10,7 @@ import { listenDeno } from '../../ts/deno.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
+import { catchTimer } from '../lib/timers.ts';
 import { until } from '../lib/wait.ts';
 import { Input, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
 import { closeServer, listen, once, pem } from '../io/node-tls.ts';
@@ -182,6 +183,47 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
       sctx.free();
     }
     await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
+  });
+
+  test('the Node adapter\'s default handshakeTimeout: 120 s for a server, 30 s for a client; when it fires the socket fails and its connection is freed', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    // A server, and a client that connects and says nothing.
+    const errors: (Error & { code?: string })[] = [];
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') });
+    server.on('tlsClientError', (e: Error) => errors.push(e));
+    const port = await listen(server);
+    const silent = net.connect(port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    try {
+      const fire = await catchTimer(120_000, () => until(() => ossl.stats().handles.Connection === 1, 5000, 'the server connection'));
+      ok(fire, 'a 120 s timer was armed');
+      fire();
+      await until(() => errors.length > 0 && ossl.stats().handles.Connection === 0, 5000, 'the error and the free');
+      equal(errors[0].code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      match(errors[0].message, /after 120000 ms/);
+    } finally {
+      silent.destroy();
+      await closeServer(server);
+    }
+    // A client, and a server that accepts and says nothing.
+    const mute = net.createServer(socket => socket.on('error', () => undefined));
+    const mutePort = await listen(mute);
+    try {
+      const clientErrors: (Error & { code?: string })[] = [];
+      const fire = await catchTimer(30_000, async () => {
+        const socket = connect({ port: mutePort, host: '127.0.0.1', servername: 'localhost', openssl: ossl, ca: pem('ca.pem') });
+        socket.on('error', e => clientErrors.push(e));
+        await until(() => ossl.stats().handles.Connection === 1, 5000, 'the client connection');
+      });
+      ok(fire, 'a 30 s timer was armed');
+      fire();
+      await until(() => clientErrors.length > 0, 5000, 'the client\'s error');
+      equal(clientErrors[0].code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      match(clientErrors[0].message, /after 30000 ms/);
+      await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
+    } finally {
+      await closeServer(mute);
+    }
   });
 
   test('a client sending its ClientHello a byte every 100 ms: the Node adapter server\'s handshakeTimeout ends it and frees the connection', async () => {

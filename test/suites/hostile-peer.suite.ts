@@ -6,9 +6,11 @@
 // or bytes written by hand where no OpenSSL would send them (plaintext records before the keys).
 // What is checked on our side: memory and live handles bounded, OpenSSL's own limit and reason.
 import { connectWebSocket, OpenSSLError, TLSEngine, tlsOverStreams, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
-import { equal, match, ok } from '../lib/assert.ts';
+import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
+import { catchTimer } from '../lib/timers.ts';
+import { pipePair } from '../lib/memory-pair.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
 
 const KiB = 1024;
@@ -440,5 +442,23 @@ suite('hostile peer: certificate chains and the ends of a connection', test => {
     cctx.free();
     sctx.free();
     await assertNoHandles(ossl, 'truncated');
+  });
+});
+
+suite('hostile peer: a handshake that never finishes', test => {
+  test('a TLS stream (Deno, WebSocket, Web Streams) arms a 30 s handshakeTimeout by default; when it fires the stream fails and frees its connection', async () => {
+    const ossl = await load();
+    const sctx = await serverContext(ossl, 'TLSv1.3');
+    const [, silent] = pipePair(); // a client that connects and says nothing
+    let stream!: ReturnType<typeof tlsOverStreams>;
+    const fire = await catchTimer(30_000, () => { stream = tlsOverStreams(sctx.createConnection(), silent); });
+    ok(fire, 'a 30 s timer was armed');
+    equal(ossl.stats().handles.Connection, 1);
+    fire();
+    const e = await rejects(stream.handshake);
+    match((e as Error).message, /TLS handshake timed out after 30000 ms/);
+    await rejects(stream.closed);
+    equal(ossl.stats().handles.Connection, 0, 'the connection was freed');
+    sctx.free();
   });
 });
