@@ -321,14 +321,18 @@ suite('hostile peer: KeyUpdate and renegotiation storms', test => {
   });
 });
 
+/** `cert` followed by `ca` over and over: a Certificate message of 110 KiB, above max_cert_list. */
+function hugeChain(cert: string, ca: string): string {
+  const caPem = ca.trim() + '\n';
+  const caDerBytes = (caPem.replace(/-----[^-]+-----|\s/g, '').length * 3) / 4; // base64 is 4/3 of DER
+  return cert.trim() + '\n' + caPem.repeat(Math.ceil(110 * KiB / caDerBytes));
+}
+
 suite('hostile peer: certificate chains and the ends of a connection', test => {
   test('a server certificate chain above max_cert_list (100 KiB): refused with OpenSSL\'s "excessive message size", nothing kept', async () => {
     const ossl = await load(), peer = await load();
     const p = await pki();
-    // The CA certificate sent over and over after the server's: a 110 KiB Certificate message.
-    const caPem = p.ca.trim() + '\n';
-    const caDerBytes = (caPem.replace(/-----[^-]+-----|\s/g, '').length * 3) / 4;
-    const chain = p.cert.trim() + '\n' + caPem.repeat(Math.ceil(110 * KiB / caDerBytes));
+    const chain = hugeChain(p.cert, p.ca);
     const cctx = await clientContext(ossl, 'TLSv1.3', { minVersion: 'TLSv1.2' });
     const refused = async (version: 'TLSv1.3' | 'TLSv1.2') => {
       const sctx = await peer.createContext({ role: 'server', certificate: chain, privateKey: p.key, minVersion: version, maxVersion: version });
@@ -355,6 +359,35 @@ suite('hostile peer: certificate chains and the ends of a connection', test => {
     ok(ossl.stats().heapInUse - heap0 < 4 * KiB, `the client kept ${ossl.stats().heapInUse - heap0} bytes of it`);
     cctx.free();
     await assertNoHandles(ossl, 'client');
+  });
+
+  test('a client certificate chain above max_cert_list to a server that asks for one: refused with "excessive message size", nothing kept', async () => {
+    const ossl = await load(), peer = await load();
+    const p = await pki();
+    const chain = hugeChain(p.cert, p.ca);
+    const sctx = await serverContext(ossl, 'TLSv1.3', { minVersion: 'TLSv1.2', verifyPeer: true, ca: p.ca });
+    const refused = async (version: 'TLSv1.3' | 'TLSv1.2') => {
+      const cctx = await peer.createContext({ role: 'client', ca: p.ca, certificate: chain, privateKey: p.key, minVersion: version, maxVersion: version });
+      const c = cctx.createConnection({ serverName: 'localhost' }), s = sctx.createConnection();
+      let failure: unknown = null;
+      for (let i = 0; i < 10 && failure === null; i++) {
+        try { c.handshake(); } catch { /* the server's alert, at the end */ }
+        s.receive(c.takeOutgoing());
+        try { s.handshake(); } catch (e) { failure = e; }
+        c.receive(s.takeOutgoing());
+      }
+      ok(failure instanceof OpenSSLError, `${version}: ${String(failure)}`);
+      match(failure.message, /excessive message size/);
+      c.free();
+      s.free();
+      cctx.free();
+    };
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) await refused(version); // OpenSSL's lazily made state
+    const heap0 = ossl.stats().heapInUse;
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) await refused(version);
+    ok(ossl.stats().heapInUse - heap0 < 4 * KiB, `the server kept ${ossl.stats().heapInUse - heap0} bytes of it`);
+    sctx.free();
+    await assertNoHandles(ossl, 'server');
   });
 
   test('records after close_notify are not read: the data before it arrives, then the end, no error', async () => {
