@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { Duplex } from 'node:stream';
-import { OpenSSL, OpenSSLError } from '../../ts/index.ts';
+import { MemorySessionStore, OpenSSL, OpenSSLError } from '../../ts/index.ts';
 import { connect, createServer } from '../../ts/node.ts';
 import { listenDeno } from '../../ts/deno.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
@@ -128,6 +128,46 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
     } finally {
       socket.destroy();
       await server.stop();
+    }
+    await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
+  });
+
+  test('a server sending 3,000 session tickets to the Node adapter client: 3,000 \'session\' events, one stored session, no session kept, memory bounded', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const sctx = peer.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key'), numTickets: 0 });
+    const s = sctx.createConnection();
+    const wire = new Duplex({
+      read() { /* pushed below */ },
+      write(chunk: Buffer, _enc, cb) {
+        s.receive(new Uint8Array(chunk));
+        if (s.isHandshakeDone) s.read(); else s.handshake();
+        const out = s.takeOutgoing();
+        if (out.length) this.push(out);
+        cb();
+      },
+    });
+    const store = new MemorySessionStore();
+    const socket = connect({ socket: wire as unknown as net.Socket, host: 'flood.test', port: 443, servername: 'localhost', openssl: ossl, ca: pem('ca.pem'), sessionStore: store });
+    let sessions = 0, peak = 0, heap0 = 0;
+    socket.on('session', () => { sessions++; peak = Math.max(peak, ossl.stats().heapInUse - heap0); });
+    try {
+      await once(socket, 'secureConnect');
+      heap0 = ossl.stats().heapInUse;
+      const tickets: Uint8Array[] = [];
+      for (let i = 0; i < 3000; i++) {
+        peer.raw.capi.SSL_new_session_ticket(s.pointer);
+        s.handshake();
+        tickets.push(s.takeOutgoing());
+      }
+      wire.push(Buffer.concat(tickets)); // one chunk of 700 KB (the transport's chunk size is its own)
+      await until(() => sessions === 3000, 10_000, 'every ticket\'s \'session\' event');
+      ok(peak < 512 * 1024, `while the tickets were delivered the client held ${peak} bytes more`);
+      equal(store.size, 1, 'the store keeps the newest session');
+      equal(ossl.stats().handles.Session, 0, 'no session kept');
+    } finally {
+      socket.destroy();
+      s.free();
+      sctx.free();
     }
     await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
   });
