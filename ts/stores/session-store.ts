@@ -84,9 +84,9 @@ export function sessionSaver(store: SessionStore, key: string, onError?: (error:
       onError?.(e);
       return;
     }
-    if (!(done instanceof Promise)) return;
+    if (typeof (done as PromiseLike<void> | undefined)?.then !== 'function') return;
     writing = true;
-    done.catch(e => onError?.(e)).finally(() => {
+    Promise.resolve(done).catch(e => onError?.(e)).finally(() => {
       writing = false;
       const next = waiting;
       waiting = null;
