@@ -166,7 +166,7 @@ suite('hostile peer: record-layer floods before the keys', test => {
   for (const [what, bytes, reason] of [
     ['warning alerts (user_canceled)', record(ALERT, [1, 90]), /too many warn alerts/],
     ['empty handshake records', record(HANDSHAKE, []), /record too small|bad length|unexpected/],
-    ['ChangeCipherSpec records', record(CCS, [1]), /unexpected ccs message|unexpected message/],
+    ['ChangeCipherSpec records (TLS 1.2: none before the ServerHello)', record(CCS, [1]), /unexpected message/],
   ] as const) {
     test(`a server answering the ClientHello with endless ${what}: OpenSSL's limit ends it with its reason`, async () => {
       const ossl = await load();
@@ -187,6 +187,29 @@ suite('hostile peer: record-layer floods before the keys', test => {
       await assertNoHandles(ossl, what);
     });
   }
+
+  test('a TLS 1.3 server sending endless ChangeCipherSpec records after its ServerHello (which TLS 1.3 ignores): OpenSSL\'s limit (32) ends it with "unexpected ccs message"', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3');
+    const c = cctx.createConnection({ serverName: 'localhost' }), s = sctx.createConnection();
+    const { engine, seen } = engineClient(c);
+    engine.start();
+    s.receive(seen.out.splice(0)[0]);
+    s.handshake();
+    const flight = s.takeOutgoing();
+    equal(flight[0], HANDSHAKE, 'the flight starts with the ServerHello record');
+    const serverHello = flight.subarray(0, 5 + ((flight[3] << 8) | flight[4]));
+    engine.receive(joined([serverHello, new Uint8Array(Array.from({ length: 1000 }, () => record(CCS, [1])).flat())]));
+    equal(seen.errors.length, 1, 'one error');
+    const e = seen.errors[0];
+    ok(e instanceof OpenSSLError, `an OpenSSLError: ${String(e)}`);
+    match(e.message, /unexpected ccs message/);
+    c.free();
+    s.free();
+    cctx.free();
+    sctx.free();
+    await assertNoHandles(ossl, 'client');
+  });
 });
 
 /** Joins byte arrays. */
