@@ -133,8 +133,9 @@ export class TLSEngine {
 
   /**
    * Bytes that arrived from the network. Fed to the connection no more at a time than it accepts
-   * (its incomingCapacity), each piece processed before the next, so a large chunk never fills
-   * linear memory. What it decrypts is reported at once: an adapter whose reader is not keeping up
+   * (its incomingCapacity) or RECEIVE_SLICE, each piece processed and its events delivered before
+   * the next, so a large chunk never fills linear memory. What it decrypts is reported at once
+   * (before receive() returns): an adapter whose reader is not keeping up
    * applies backpressure by not reading the network, not by holding back here.
    */
   receive(bytes: Uint8Array): void {
