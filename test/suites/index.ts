@@ -34,5 +34,6 @@ import './ticket-key-ring.suite.ts';
 import './credentials.suite.ts';
 import './ech.suite.ts';
 import './lines.suite.ts';
+import './hostile-peer.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

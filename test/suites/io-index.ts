@@ -30,3 +30,4 @@ import './node-options-parity.suite.ts';
 import './ech-native.suite.ts';
 import './ech-browser.suite.ts';
 import './ech-fleet.suite.ts';
+import './hostile-peer-io.suite.ts';

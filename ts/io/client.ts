@@ -3,7 +3,7 @@ import type { Context } from '../oo/context.ts';
 import type { ClientEchOptions } from '../oo/ech.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
-import { saveSession, takeSession, type SessionStore } from '../stores/session-store.ts';
+import { sessionSaver, takeSession, type SessionStore } from '../stores/session-store.ts';
 import { tlsOverStreams, type ByteStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
 
 /** What the stream-based client adapters (Deno, WebSocket) have in common. */
@@ -52,9 +52,7 @@ export async function prepareClientConnection(plan: ClientConnectionPlan): Promi
       serverName: plan.serverName, session, ...(plan.checkHostName === undefined ? {} : { checkHostName: plan.checkHostName }),
       ...(plan.ech === undefined ? {} : { ech: plan.ech }),
     });
-    const saveNewSession = store && key
-      ? (s: Session) => { void saveSession(store, key, s).catch(e => plan.onStoreError?.(e)); }
-      : undefined;
+    const saveNewSession = store && key ? sessionSaver(store, key, e => plan.onStoreError?.(e)) : undefined;
     return { connection, saveNewSession };
   } finally {
     imported?.free();

@@ -4,8 +4,13 @@ import { FreedHandleError } from '../oo/handle.ts';
 
 /** What a TLSEngine produces; an adapter maps these onto its runtime's I/O. */
 export interface EngineEvents {
-  /** Bytes for the network, in order. */
-  transmit(bytes: Uint8Array): void;
+  /**
+   * Bytes for the network, in order. `reply`: bytes that reading the peer's messages made after the
+   * handshake (answers to its KeyUpdates, a renegotiation it asked for), not the application's
+   * data. A peer that keeps asking and never reads can pile these up without end: an adapter stops
+   * reading the peer while too many wait to be sent (MAX_UNSENT_REPLIES).
+   */
+  transmit(bytes: Uint8Array, reply: boolean): void;
   /** Decrypted application data. */
   plaintext(bytes: Uint8Array): void;
   /** The handshake completed. */
@@ -33,8 +38,20 @@ export function assertNotDriven(where: string, connection: Connection): void {
   }
 }
 
+/**
+ * The most bytes of replies (EngineEvents.transmit's `reply`) an adapter lets wait unsent before it
+ * stops reading the peer: a KeyUpdate flood from a peer that does not read holds at most this much
+ * (plus what one receive() slice answers) instead of growing for as long as the peer sends.
+ */
+export const MAX_UNSENT_REPLIES = 64 * 1024;
+
 /** The most plaintext handed to OpenSSL in one write: 16 records. */
 const WRITE_SLICE = 16 * 16384;
+/**
+ * The most of a received chunk processed in one step: four full records. What one step's events
+ * keep until delivered (a session for each ticket in it) is bounded by what this many bytes hold.
+ */
+const RECEIVE_SLICE = 4 * (16384 + 256 + 5);
 
 /** How a TLSEngine starts. */
 export interface EngineOptions {
@@ -116,22 +133,29 @@ export class TLSEngine {
 
   /**
    * Bytes that arrived from the network. Fed to the connection no more at a time than it accepts
-   * (its incomingCapacity), each piece processed before the next, so a large chunk never fills
-   * linear memory. What it decrypts is reported at once: an adapter whose reader is not keeping up
+   * (its incomingCapacity) or RECEIVE_SLICE, each piece processed and its events delivered before
+   * the next, so a large chunk never fills linear memory. What it decrypts is reported at once
+   * (before receive() returns): an adapter whose reader is not keeping up
    * applies backpressure by not reading the network, not by holding back here.
    */
   receive(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('TLSEngine.receive: bytes must be a Uint8Array');
     if (this.#finished) return;
-    this.#run(() => {
-      for (let at = 0; at < bytes.length && !this.#finished;) {
-        // At least one byte: a connection that can take none (a handshake paused for a
-        // client-hello callback) then says so with receive()'s RangeError.
-        const n = Math.max(1, Math.min(bytes.length - at, this.connection.incomingCapacity));
-        this.connection.receive(bytes.subarray(at, at += n));
-        this.#advance();
-      }
-    });
+    let at = 0;
+    // Each piece is a step of its own, its events delivered before the next is read: a session
+    // raised inside OpenSSL's call is kept until delivered, so a chunk of a peer's session tickets
+    // read in one step would keep one session for each (~1 KB of linear memory a ticket).
+    const piece = (): void => {
+      // At least one byte: a connection that can take none (a handshake paused for a
+      // client-hello callback) then says so with receive()'s RangeError.
+      const n = Math.max(1, Math.min(bytes.length - at, this.connection.incomingCapacity, RECEIVE_SLICE));
+      this.connection.receive(bytes.subarray(at, at += n));
+      // First in line, after only what this piece's advance puts before it (the rest of a
+      // handshake that completes here).
+      if (at < bytes.length) this.#later.unshift(piece);
+      this.#advance();
+    };
+    this.#run(piece);
   }
 
   /** The network closed its side: no more bytes will arrive. */
@@ -209,7 +233,7 @@ export class TLSEngine {
       else this.#pending[0] = next.subarray(slice.length);
     }
     const { data, state } = conn.read();
-    this.#flush();
+    this.#flush(true);
     if (data.length) this.#emit(() => this.events.plaintext(data));
     if (state === 'closed') {
       this.#finished = true;
@@ -239,9 +263,10 @@ export class TLSEngine {
     }
   }
 
-  #flush(): void {
+  /** Hands what the connection wrote to the network; `reply`: written by reading the peer (see EngineEvents.transmit). */
+  #flush(reply = false): void {
     const out = this.connection.takeOutgoing();
-    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out); });
+    if (out.length) this.#transmits.push(() => { if (this.connection.alive) this.events.transmit(out, reply); });
   }
 
   /** Queues an event; `after` runs once it is delivered or dropped (a listener freed the connection). */

@@ -11,7 +11,7 @@ import type { Connection } from '../oo/connection.ts';
 import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
-import { TLSEngine } from './engine.ts';
+import { MAX_UNSENT_REPLIES, TLSEngine } from './engine.ts';
 import { nodeError, nodePeerCertificate, verificationError, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
@@ -132,13 +132,18 @@ export class TLSSocket extends Duplex {
     const engine: TLSEngine = new TLSEngine(connection, {
       // Held while a 'newSession' callback is awaited, as Node holds its output then: a client
       // does not get the handshake's end (and so cannot reconnect) before the session is stored.
-      transmit: bytes => {
+      transmit: (bytes, reply) => {
         if (this.#holding || (this.#verdictPending && engine.secure)) this.#heldBytes.push(bytes);
-        else if (socket.writable) socket.write(bytes);
+        else if (socket.writable) socket.write(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
       },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
-      plaintext: bytes => { if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) socket.pause(); },
+      plaintext: bytes => {
+        if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) {
+          this.#readerBehind = true;
+          socket.pause();
+        }
+      },
       secure: () => {
         clearTimeout(this.#timer);
         this.#snapshot(connection);
@@ -286,7 +291,26 @@ export class TLSSocket extends Duplex {
   }
 
   override _read(): void {
-    if (this.#socket?.isPaused()) this.#socket.resume();
+    this.#readerBehind = false;
+    if (this.#socket?.isPaused() && this.#unsentReplies <= MAX_UNSENT_REPLIES) this.#socket.resume();
+  }
+
+  /** The application's reader is behind: the socket is paused until _read(). */
+  #readerBehind = false;
+  /** Bytes of replies to the peer (KeyUpdate answers) written to the socket and not yet sent. */
+  #unsentReplies = 0;
+  /**
+   * Counts `n` bytes of replies as unsent until the returned write callback runs. Beyond
+   * MAX_UNSENT_REPLIES the socket is paused: a peer asking for replies it does not read (a KeyUpdate
+   * flood) waits in the kernel, as a reader that is behind does, instead of in the socket's queue.
+   */
+  #replySent(socket: net.Socket, n: number): () => void {
+    this.#unsentReplies += n;
+    if (this.#unsentReplies > MAX_UNSENT_REPLIES) socket.pause();
+    return () => {
+      this.#unsentReplies -= n;
+      if (this.#unsentReplies <= MAX_UNSENT_REPLIES && !this.#readerBehind && socket.isPaused() && !this.destroyed) socket.resume();
+    };
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {

@@ -1,7 +1,7 @@
 import type { Connection } from '../oo/connection.ts';
 import type { Session } from '../oo/session.ts';
 import { FreedHandleError } from '../oo/handle.ts';
-import { assertNotDriven, TLSEngine } from './engine.ts';
+import { assertNotDriven, MAX_UNSENT_REPLIES, TLSEngine } from './engine.ts';
 
 /** A byte stream pair to and from the peer: a TCP connection's, a WebSocket's, a pipe's. */
 export interface ByteStreams {
@@ -85,6 +85,7 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   let wake = () => {};
   let discarding = false; // the reader cancelled: keep reading (to see close_notify), drop the plaintext
   let wanted = false; // a read is waiting (with a high-water mark of 0, desiredSize alone never says so)
+  let unsentReplies = 0; // bytes of replies to the peer (KeyUpdate answers) handed to the writer and not yet taken
   const handshake = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
   const closed = new Promise<void>((resolve, reject) => { closeSettle = { resolve, reject }; });
   handshake.catch(() => undefined);
@@ -113,7 +114,12 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   };
 
   const engine = new TLSEngine(connection, {
-    transmit: bytes => { writing = writing.then(() => writer.write(bytes)).catch(e => finish(e as Error)); },
+    transmit: (bytes, reply) => {
+      if (reply) unsentReplies += bytes.length;
+      writing = writing.then(() => writer.write(bytes)).then(() => {
+        if (reply) { unsentReplies -= bytes.length; wake(); }
+      }).catch(e => finish(e as Error));
+    },
     plaintext: bytes => {
       if (discarding) return;
       wanted = false;
@@ -162,7 +168,9 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   // reported, not left unread behind a reader who is not reading.
   let transportDone = false;
   reader.closed.then(() => { transportDone = true; wake(); }, () => { transportDone = true; wake(); });
-  const behind = () => engine.secure && !transportDone && !discarding && !done && !wanted && (plain.desiredSize ?? 1) <= 0;
+  // Nor while the peer is not taking the replies its own messages asked for (see MAX_UNSENT_REPLIES).
+  const behind = () => !transportDone && !done && (unsentReplies > MAX_UNSENT_REPLIES ||
+    (engine.secure && !discarding && !wanted && (plain.desiredSize ?? 1) <= 0));
   void (async () => {
     try {
       for (;;) {

@@ -388,6 +388,10 @@ export interface Capi {
   SSL_set_session_id_context(ssl: Ptr<'SSL'>, sid_ctx: Ptr<'u8'>, sid_ctx_len: number): number;
   /** `int SSL_new_session_ticket(SSL *s)` */
   SSL_new_session_ticket(s: Ptr<'SSL'>): number;
+  /** `int SSL_key_update(SSL *s, int updatetype)` */
+  SSL_key_update(s: Ptr<'SSL'>, updatetype: number): number;
+  /** `int SSL_renegotiate(SSL *s)` */
+  SSL_renegotiate(s: Ptr<'SSL'>): number;
   /** `int SSL_shutdown(SSL *s)` */
   SSL_shutdown(s: Ptr<'SSL'>): number;
   /** `void SSL_set_shutdown(SSL *ssl, int mode)` */
@@ -963,6 +967,8 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_has_matching_session_id: 'i',
   SSL_set_session_id_context: 'i',
   SSL_new_session_ticket: 'i',
+  SSL_key_update: 'i',
+  SSL_renegotiate: 'i',
   SSL_shutdown: 'i',
   SSL_set_shutdown: 'v',
   SSL_get_shutdown: 'i',

@@ -66,6 +66,42 @@ export async function takeSession(store: SessionStore, key: string, ossl: OpenSS
   return session;
 }
 
+/**
+ * Saves a connection's new sessions under `key`, one store write at a time. The store keeps one
+ * session a key, so a session that arrives while a write is running waits, and a newer one
+ * replaces it: a server sending endless tickets makes one write wait, not one a ticket (each with
+ * its copy of the session). A store that answers at once (returns no promise) is written each time.
+ * A failed write goes to `onError`; the next session is still saved.
+ */
+export function sessionSaver(store: SessionStore, key: string, onError?: (error: unknown) => void): (session: Session) => void {
+  let writing = false;
+  let waiting: Uint8Array | null = null;
+  const write = (der: Uint8Array): void => {
+    let done: void | Promise<void>;
+    try {
+      done = store.set(key, der);
+    } catch (e) {
+      onError?.(e);
+      return;
+    }
+    if (typeof (done as PromiseLike<void> | undefined)?.then !== 'function') return;
+    writing = true;
+    Promise.resolve(done).catch(e => onError?.(e)).finally(() => {
+      writing = false;
+      const next = waiting;
+      waiting = null;
+      if (next) write(next);
+    });
+  };
+  return session => {
+    if (!(session instanceof Session)) throw new TypeError('sessionSaver: session must be a Session');
+    if (!session.isResumable) return;
+    const der = session.toDER(); // now: the session is lent for the call
+    if (writing) waiting = der;
+    else write(der);
+  };
+}
+
 /** Stores a session for `key` if it can be resumed. */
 export async function saveSession(store: SessionStore, key: string, session: Session): Promise<void> {
   if (!(session instanceof Session)) throw new TypeError('saveSession: session must be a Session');
