@@ -31,6 +31,10 @@ const context = ossl.createContext({
  * Writes in flight: the server answers a line once they are done, so the client's next connection
  * (to any server) finds the session it was just given. Without this the test would time a race
  * between the store's write and the client's reconnection, which a loaded machine can lose.
+ * useServerSessionStore calls the store's set() from a microtask after OpenSSL's new-session
+ * callback (never from inside OpenSSL), and with TLS 1.3 the client's line comes with its Finished:
+ * the line is read in the same turn as the tickets are made, before that set() has been called.
+ * So the answer takes the writes in flight one turn later (setImmediate), when set() has been called.
  */
 const writing = new Set<Promise<unknown>>();
 function settling(store: ServerSessionStore): ServerSessionStore {
@@ -61,7 +65,7 @@ const server = createServer({ openssl: ossl, context }, sock => {
       const line = buf.slice(0, i);
       if (line === 'DROP') { sock.destroy(); return; }
       const reused = sock.isSessionReused();
-      void Promise.allSettled([...writing]).then(() => sock.write(`reused=${reused ? 1 : 0}\n`));
+      setImmediate(() => void Promise.allSettled([...writing]).then(() => sock.write(`reused=${reused ? 1 : 0}\n`)));
     }
   });
   sock.on('error', () => undefined);

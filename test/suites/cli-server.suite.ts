@@ -10,7 +10,7 @@ import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { comparableX509Text } from '../lib/line.ts';
 import { suite } from '../lib/suite.ts';
-import { cli, lines, oneLineError, wasmServer } from '../io/cli-run.ts';
+import { cli, Input, lines, oneLineError, proc, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
 import { freePort } from '../io/ports.ts';
 import { tick } from '../lib/wait.ts';
@@ -61,7 +61,10 @@ suite('openssl-wasm CLI s_server', test => {
 
   /**
    * Runs the wasm s_server with `mode` (-quiet or -brief: neither announces that it listens, native
-   * neither) for one connection, and native s_client sending `data` to it: the client is retried
+   * neither) for one connection, and native s_client sending `data` to it. The server's standard
+   * input stays open, as a terminal's: at its end the server would close the connection right after
+   * the handshake (as native), and a client that read that close before its own input (a loaded
+   * machine) would never send the data. The client is retried
    * until it gets through, bounded by time rather than a count (on a loaded machine the server
    * may take seconds to listen). Returns the server's run once the data has arrived.
    * The port is picked free and then bound by the server: another process may take it in between
@@ -75,7 +78,7 @@ suite('openssl-wasm CLI s_server', test => {
       const port = await freePort();
       const stop = new AbortController();
       let received = false, ended = false;
-      const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, mode, '-naccept', '1'], null,
+      const running = cli(ossl, ['s_server', '-accept', String(port), ...KEY, mode, '-naccept', '1'], new Input(undefined, false),
         { signal: stop.signal, ms: 30_000, onOut: o => { received = o.includes(data); } });
       void running.then(() => { ended = true; });
       let sent = '';
@@ -90,7 +93,7 @@ suite('openssl-wasm CLI s_server', test => {
         // (-naccept 1) was a client attempt that never finished its handshake (on a loaded machine
         // a client may be stopped mid-way); a client that finished and whose data never arrived fails.
         if (attempt < 5 && (/in use/i.test(r.err) || !/Verify return code/.test(sent))) continue;
-        throw new Error(`s_server ended without the client's data (attempt ${attempt}): ${r.err}`);
+        throw new Error(`s_server ended without the client's data (attempt ${attempt}): ${r.err}; the client's output ends: ${sent.slice(-300)}`);
       }
       stop.abort();
       return running;
@@ -108,6 +111,39 @@ suite('openssl-wasm CLI s_server', test => {
     const r = await silentServer('-brief', 'from the client\n');
     equal(r.out, 'from the client\n', 'no ACCEPT, report or statistics');
     match(r.err, /^Protocol version: TLSv1\.3\nClient cipher list: TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:.*:TLS_EMPTY_RENEGOTIATION_INFO_SCSV\nCiphersuite: TLS_AES_256_GCM_SHA384\nSignature Algorithms: .*\nNo peer certificate or raw public key\nSupported groups: .*\nPeer Temp Key: X25519, 253 bits\n$/);
+  });
+
+  test('-quiet with standard input at its end: each connection closed after its handshake, the server going on to the next, as native', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const servers = {
+      ours: (port: number) => cli(ossl, ['s_server', '-accept', String(port), ...KEY, '-quiet', '-naccept', '2'], null, { ms: 30_000 }),
+      native: (port: number) => proc('openssl', ['s_server', '-accept', String(port), ...KEY, '-quiet', '-naccept', '2'], { input: '', ms: 30_000 }),
+    };
+    for (const [name, start] of Object.entries(servers)) {
+      for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        let ended = false;
+        const running = start(port);
+        void running.then(() => { ended = true; }, () => { ended = true; });
+        // -ign_eof: the client waits for the server to close (bounded by openssl()'s wait).
+        const client = () => openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-ign_eof'], '');
+        // The first client is retried until the server listens (it may take seconds on a loaded machine).
+        let first = '';
+        for (const end = Date.now() + 20_000; Date.now() < end && !ended && !/Verify return code/.test(first);) {
+          first = (await client()).out;
+          if (!/Verify return code/.test(first)) await tick(200);
+        }
+        // The port taken by another process between freePort() and the bind: another port.
+        if (ended && attempt < 5 && /in use/i.test((await running).err)) continue;
+        match(first, /Verify return code: 0 \(ok\)\n[\s\S]*^closed$/m, `${name}: the first client's handshake, then the server's close`);
+        const second = (await client()).out;
+        match(second, /Verify return code: 0 \(ok\)\n[\s\S]*^closed$/m, `${name}: the server still accepts after the end of its input closed the first connection`);
+        const r = await running;
+        equal(r.code, 0, `${name}: the server ends after -naccept 2 connections`);
+        equal(r.out, '', `${name}: nothing on standard output`);
+        break;
+      }
+    }
   });
 
   test('-verify/-Verify: the client chain\'s verify lines on standard error as native; past an error the handshake goes on unless -verify_return_error', async () => {

@@ -419,8 +419,10 @@ function echo(s: Server, tls: TLSSocket): void {
     s.pump.detach();
     s.out(why === 'peer' ? 'DONE\nshutting down SSL\nCONNECTION CLOSED\n' : 'DONE\n');
     if (why === 'input') {
-      // As native: the end of standard input stops the server.
-      s.stop();
+      // As native (sv_body): the end of standard input stops the server, but with -quiet or
+      // -brief, which read no commands from it, it only ends this connection (native's write of
+      // nothing fails there, and the server accepts the next one).
+      if (!s.quiet) s.stop();
       if (!tls.writableEnded) tls.end();
     }
   };
