@@ -82,6 +82,25 @@ OpenSSL.load = async options => {
   return ossl;
 };
 
+/**
+ * Handles a failed test (or a failed leak check) left behind, per instance: later tests are checked
+ * against them, so one failure is reported once and does not fail every test after it on a shared
+ * instance; anything a later test adds above them still fails it.
+ */
+const leftByFailures = new WeakMap<OpenSSL, Handles>();
+type Handles = ReturnType<OpenSSL['stats']>['handles'];
+
+/** Instances this runner has loaded that are still alive and not trapped, with `loaded` first. */
+function liveInstances(loaded: OpenSSL[]): OpenSSL[] {
+  const all = new Set([...loaded, ...everLoaded.map(r => r.deref()).filter((o): o is OpenSSL => o !== undefined)]);
+  return [...all].filter(o => o.raw.failed === undefined); // a test of trapped instances
+}
+
+/** What each instance holds now becomes what later tests are checked against. */
+function acceptLeftovers(loaded: OpenSSL[]): void {
+  for (const ossl of liveInstances(loaded)) leftByFailures.set(ossl, { ...ossl.stats().handles });
+}
+
 /** `fn` followed by the leak check (exported for the harness suite's test of the check itself). */
 export function withLeakCheck(fn: TestFn): () => Promise<void> {
   return async () => {
@@ -89,17 +108,25 @@ export function withLeakCheck(fn: TestFn): () => Promise<void> {
     loading = loaded;
     try {
       await fn();
+    } catch (e) {
+      acceptLeftovers(loaded);
+      throw e;
     } finally {
       loading = null;
     }
     await new Promise(resolve => setTimeout(resolve, 0)); // deferred frees and their backstop run
-    const all = new Set([...loaded, ...everLoaded.map(r => r.deref()).filter((o): o is OpenSSL => o !== undefined)]);
-    for (const ossl of all) {
-      if (ossl.raw.failed !== undefined) continue; // a test of trapped instances
+    for (const ossl of liveInstances(loaded)) {
       const { handles } = ossl.stats();
-      if (handles.Context + handles.Connection + handles.Session > 0) {
+      const before = leftByFailures.get(ossl) ?? { Context: 0, Connection: 0, Session: 0 };
+      if (handles.Context > before.Context || handles.Connection > before.Connection || handles.Session > before.Session) {
         const whose = loaded.includes(ossl) ? 'an instance it loaded' : 'an instance an earlier test loaded (shared, or left behind)';
-        throw new Error(`leak check: the test left live handles in ${whose}: ${JSON.stringify(handles)}; free them, or register the test with { keepsHandles: 'why' }`);
+        const earlier = leftByFailures.has(ossl) ? ` (an earlier failed test left ${JSON.stringify(before)})` : '';
+        acceptLeftovers(loaded);
+        throw new Error(`leak check: the test left live handles in ${whose}: ${JSON.stringify(handles)}${earlier}; free them, or register the test with { keepsHandles: 'why' }`);
+      }
+      // Leftovers freed since count no more: the check tightens back to them as they go.
+      if (leftByFailures.has(ossl)) {
+        leftByFailures.set(ossl, { Context: Math.min(handles.Context, before.Context), Connection: Math.min(handles.Connection, before.Connection), Session: Math.min(handles.Session, before.Session) });
       }
     }
   };

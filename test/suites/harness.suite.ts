@@ -66,6 +66,21 @@ suite('harness', (test) => {
     await withLeakCheck(() => { shared.createContext({ role: 'client' }).free(); })();
   });
 
+  test("a failed test's leftovers are reported by it alone: the next test on that instance is checked against them, and fails only for what it adds", async () => {
+    const shared = await OpenSSL.load({ wasm: wasmURL });
+    let left: { free(): void } | null = null;
+    await assert.rejects(withLeakCheck(() => { left = shared.createContext({ role: 'client' }); throw new Error('the test itself failed'); }), /the test itself failed/);
+    await withLeakCheck(() => { shared.createContext({ role: 'server' }).free(); })(); // not blamed for `left`
+    let added: { free(): void } | null = null;
+    await assert.rejects(withLeakCheck(() => { added = shared.createContext({ role: 'client' }); }),
+      /leak check: .*\{"Context":2.*an earlier failed test left \{"Context":1/);
+    added!.free();
+    left!.free();
+    await withLeakCheck(() => undefined)(); // both gone: the check is back to none
+    await assert.rejects(withLeakCheck(() => { left = shared.createContext({ role: 'client' }); }), /leak check: .*\{"Context":1/);
+    left!.free();
+  });
+
   test('withTimeout (the Deno runner\'s bound on every test) fails a test that never settles, and passes one that does', async () => {
     await assert.rejects(withTimeout('a hung test', () => new Promise<void>(() => undefined), 20), /a hung test: timed out after 0\.02 s/);
     await assert.rejects(withTimeout('a failing test', () => Promise.reject(new Error('its own error')), 1000), /its own error/);
