@@ -1,5 +1,6 @@
 // Every fuzz target, by name (the names of fuzz/corpus/<target>/).
 import { clientFlightTarget } from './client-flight.ts';
+import { peerCertificateTarget } from './peer-certificate.ts';
 import { redisRingsTarget } from './redis-rings.ts';
 import { sealedValueTarget } from './sealed-value.ts';
 import { serverFlightTarget } from './server-flight.ts';
@@ -8,5 +9,5 @@ import { sessionTarget } from './session.ts';
 import { simdPlainTarget } from './simd-plain.ts';
 import type { FuzzTarget } from './target.ts';
 
-export const TARGETS: readonly FuzzTarget[] = [sessionTarget, serverFlightTarget, clientFlightTarget, serverStoreTarget, sealedValueTarget, simdPlainTarget, redisRingsTarget];
+export const TARGETS: readonly FuzzTarget[] = [sessionTarget, serverFlightTarget, clientFlightTarget, serverStoreTarget, sealedValueTarget, simdPlainTarget, redisRingsTarget, peerCertificateTarget];
 export type { FuzzTarget, FuzzEnv, TargetState } from './target.ts';
