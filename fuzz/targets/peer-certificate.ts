@@ -5,7 +5,8 @@
 // verification any certificate OpenSSL parses is kept as the peer's, whatever the handshake does
 // next (the ServerKeyExchange, signed for another client's random, then fails). Each certificate
 // kept is read whole: a clean result, or OpenSSL's refusal.
-import { OpenSSLError, type CertificateInfo } from '../../ts/index.ts';
+import { OpenSSLError } from '../../ts/index.ts';
+import type { CertificateInfo } from '../../ts/oo/x509-info.ts';
 import { ContractViolation } from '../contract.ts';
 import { advance } from './drive.ts';
 import type { FuzzTarget } from './target.ts';
