@@ -7,6 +7,7 @@ import { constants as C, type Connection, type Context, type OpenSSL, type Sessi
 import { writeCorpus } from './corpus-write.ts';
 import { loadEnv } from './env.ts';
 import { clientContext, fixtureSession, fixtureURL, loadFixtures, SESSION_NAMES, seededServerContext, serverContext, type Fixtures } from './targets/fixtures.ts';
+import { echSeeds } from './targets/ech-seeds.ts';
 import { ringSeeds } from './targets/redis-rings-seeds.ts';
 import { SEALED_KEYS, SEALED_LABEL } from './targets/sealed-value.ts';
 import { ValueSealer } from '../ts/stores/sealed-value.ts';
@@ -106,6 +107,7 @@ for (const [i, len] of [0, 1, 15, 16, 63, 64, 65, 255, 256, 257, 16383, 16384, 1
   }
 }
 seeds['redis-rings'] = await ringSeeds();
+seeds['ech-config-list'] = await echSeeds();
 for (const s of sessions) s.free();
 cctx.free();
 for (const [target, inputs] of Object.entries(seeds)) {
