@@ -7,6 +7,8 @@ import { constants as C, type Connection, type Context, type OpenSSL, type Sessi
 import { writeCorpus } from './corpus-write.ts';
 import { loadEnv } from './env.ts';
 import { clientContext, fixtureSession, fixtureURL, loadFixtures, SESSION_NAMES, seededServerContext, serverContext, type Fixtures } from './targets/fixtures.ts';
+import { echSeeds } from './targets/ech-seeds.ts';
+import { ringSeeds } from './targets/redis-rings-seeds.ts';
 import { SEALED_KEYS, SEALED_LABEL } from './targets/sealed-value.ts';
 import { ValueSealer } from '../ts/stores/sealed-value.ts';
 
@@ -66,7 +68,7 @@ await makeFixtures(ossl);
 const f = await loadFixtures();
 const cctx = clientContext(ossl, f);
 const sessions = SESSION_NAMES.map(n => ossl.sessionFromDER(f.sessions[n]!));
-const seeds: Record<string, Uint8Array[]> = { session: [], 'server-flight': [], 'client-flight': [], 'server-store': [], 'sealed-value': [], 'simd-plain': [] };
+const seeds: Record<string, Uint8Array[]> = { session: [], 'server-flight': [], 'client-flight': [], 'server-store': [], 'sealed-value': [], 'simd-plain': [], 'peer-certificate': [] };
 
 // Handshakes with each session offered (and none), to servers that know them.
 for (const [i, offered] of [null, ...sessions].entries()) {
@@ -79,6 +81,7 @@ for (const [i, offered] of [null, ...sessions].entries()) {
     const pick = i === 0 ? 0 : i - 1;
     seeds['server-flight'].push(fl.client[0], concat(fl.client));
     seeds['client-flight'].push(concat([Uint8Array.of(pick), fl.server[0]]), concat([Uint8Array.of(pick), ...fl.server]));
+    if (c.protocol === 'TLSv1.2') seeds['peer-certificate'].push(fl.server[0]); // its Certificate in the clear
     if (s.session) seeds.session.push(s.session.toDER());
     c.free(); s.free(); sctx.free();
   }
@@ -103,6 +106,8 @@ for (const [i, len] of [0, 1, 15, 16, 63, 64, 65, 255, 256, 257, 16383, 16384, 1
     seeds['simd-plain'].push(Uint8Array.of(suite, i & 3, len >> 16, (len >> 8) & 0xff, len & 0xff, i & 15, 0, 0, suite, i, 0x40, 0xc0));
   }
 }
+seeds['redis-rings'] = await ringSeeds();
+seeds['ech-config-list'] = await echSeeds();
 for (const s of sessions) s.free();
 cctx.free();
 for (const [target, inputs] of Object.entries(seeds)) {

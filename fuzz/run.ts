@@ -60,7 +60,9 @@ for (const target of TARGETS.filter(t => names.includes(t.name))) {
       if (flag('list')) console.log(`  ${name}: ${outcome}`);
     }
     if (!pool.length) pool.push(new Uint8Array(0));
-    const heap0 = env.ossl.stats().heapInUse;
+    // The target's first instance: the module under test, or the 4.0 line one a target loads itself.
+    const heapInUse = () => state.instances[0].stats().heapInUse;
+    const heap0 = heapInUse();
     console.log(`${target.name}: corpus of ${corpus.length} replayed, ${best.size} outcomes; fuzzing (seed ${seed})`);
     const t0 = Date.now();
     let n = 0, lastReport = t0;
@@ -70,11 +72,11 @@ for (const target of TARGETS.filter(t => names.includes(t.name))) {
       n++;
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();
-        console.log(`  #${n} ${(n / ((lastReport - t0) / 1000)).toFixed(0)} inputs/s, ${best.size} outcomes, heapInUse ${env.ossl.stats().heapInUse}`);
+        console.log(`  #${n} ${(n / ((lastReport - t0) / 1000)).toFixed(0)} inputs/s, ${best.size} outcomes, heapInUse ${heapInUse()}`);
       }
     }
     const secs = (Date.now() - t0) / 1000;
-    const heap1 = env.ossl.stats().heapInUse;
+    const heap1 = heapInUse();
     console.log(`${target.name}: ${n} inputs in ${secs.toFixed(0)} s (${(n / secs).toFixed(0)} inputs/s), ${best.size} outcomes, clean; heapInUse ${heap0} -> ${heap1}`);
     if (flag('save')) {
       await writeCorpus(target.name, [...best.values()]);

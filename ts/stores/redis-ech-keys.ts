@@ -7,6 +7,7 @@
  * Whichever server finds the newest too old makes the next one.
  */
 import type { Context } from '../oo/context.ts';
+import { OpenSSLError } from '../errors.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
@@ -28,14 +29,14 @@ export interface EchKeyRingOptions extends RedisStoreOptions {
   onError?(error: unknown): void;
 }
 
-interface EchRingEntry { pem: string; created: number }
+export interface EchRingEntry { pem: string; created: number }
 
 const ECH_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'publicName', 'suite', 'rotateAfter', 'keepPrevious', 'now', 'onError'];
 /** The most previous keys kept: the installed ring is the newest and these, within a store's 256 (ts/oo/ech.ts). */
 const MAX_PREVIOUS_ECH_KEYS = 255;
 
 /** The ring as JSON text; sealed as that text's UTF-8. */
-const echRing: RingFormat<EchRingEntry> = {
+export const echRing: RingFormat<EchRingEntry> = {
   toBytes: ring => new TextEncoder().encode(JSON.stringify(ring)),
   fromBytes: (bytes, label) => echRing.fromText(new TextDecoder().decode(bytes), label),
   toText: ring => JSON.stringify(ring),
@@ -46,12 +47,38 @@ const echRing: RingFormat<EchRingEntry> = {
     } catch {
       throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
     }
-    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(e => e && typeof e.pem === 'string' && typeof e.created === 'number')) {
+    // A finite time (JSON's 1e999 reads as Infinity, never rotateAfter old) and a PEM that is not empty.
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(e => e && typeof e.pem === 'string' && e.pem !== '' && Number.isFinite(e.created))) {
       throw new SealedValueError(`${label} opened, but does not hold an ECH key ring`);
     }
     return parsed as EchRingEntry[];
   },
 };
+
+/** The ring as a context's echKeys: the newest for retry configs, the rest not. */
+const echKeysOf = (ring: readonly EchRingEntry[]) => ring.map((k, i) => ({ pem: k.pem, retry: i === 0 }));
+
+/**
+ * echRing, taking only a ring a context takes: keys OpenSSL reads, config_ids not shared, at most
+ * 256 (setEchKeys's checks, on a context made for the purpose). A ring that opens but fails them
+ * (garbage PEM text, two keys with one config_id) would otherwise make every refresh() throw for as
+ * long as it stays in Redis; read as one that does not open, it is reported and replaced (found by fuzz/).
+ */
+export function loadableEchRing(openssl: OpenSSL): RingFormat<EchRingEntry> {
+  const loadable = (ring: EchRingEntry[], label: string) => {
+    const scratch = openssl.createContext({ role: 'server' });
+    try {
+      scratch.setEchKeys(echKeysOf(ring));
+    } catch (e) {
+      if (!(e instanceof OpenSSLError || e instanceof TypeError || e instanceof RangeError)) throw e;
+      throw new SealedValueError(`${label} opened, but holds ECH keys a context does not take (${e.message})`, { cause: e });
+    } finally {
+      scratch.free();
+    }
+    return ring;
+  };
+  return { ...echRing, fromBytes: (bytes, label) => loadable(echRing.fromBytes(bytes, label), label), fromText: (text, label) => loadable(echRing.fromText(text, label), label) };
+}
 
 /** An ECH key ring in Redis; call refresh() on a schedule on every server. */
 export class RedisEchKeyRing {
@@ -80,7 +107,7 @@ export class RedisEchKeyRing {
     this.#keep = seconds(who, 'keepPrevious', options.keepPrevious, 2, 0, MAX_PREVIOUS_ECH_KEYS);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#ring = new SealedRedisRing(client, {
-      who, key: `${prefix}ech-keys`, sealer: this.#sealer, format: echRing,
+      who, key: `${prefix}ech-keys`, sealer: this.#sealer, format: loadableEchRing(openssl),
       replacing: 'clients holding the list of its keys get the new one in retry configs; publish the list refresh() returns',
       report: options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`)),
     });
@@ -96,7 +123,7 @@ export class RedisEchKeyRing {
     if (!Array.isArray(contexts)) throw new TypeError('RedisEchKeyRing.refresh: contexts must be an array of server Contexts (it may be empty)');
     // Keys outlive their use by one period, so a client with the last record still gets through.
     const ring = await this.#ring.update(read => this.#next(read), this.#rotateAfter * (this.#keep + 2));
-    const keys = ring.map((k, i) => ({ pem: k.pem, retry: i === 0 }));
+    const keys = echKeysOf(ring);
     for (const c of contexts) c.setEchKeys(keys);
     return this.openssl.echConfigList([ring[0].pem]);
   }

@@ -33,7 +33,16 @@ const TICKET_RING_OPTIONS = ['keys', 'insecurePlaintext', 'prefix', 'rotateAfter
 /** A ring as bytes for sealing: per key, created (float64) | name (16) | aesKey (32) | hmacKey (32). */
 const ENTRY = 8 + 16 + 32 + 32;
 
-const ticketRing: RingFormat<TicketKey> = {
+/**
+ * A key's creation time as read: a number of seconds. NaN (a float64's bytes) or Infinity (JSON's
+ * 1e999) would never be rotateAfter old, and the key would encrypt for ever (found by fuzz/).
+ */
+function createdOf(created: number, label: string): number {
+  if (!Number.isFinite(created)) throw new SealedValueError(`${label} holds a ticket key made at ${created}, not a time; it is not a ring this class wrote`);
+  return created;
+}
+
+export const ticketRing: RingFormat<TicketKey> = {
   toBytes(ring) {
     const out = new Uint8Array(ring.length * ENTRY);
     const view = new DataView(out.buffer);
@@ -49,7 +58,7 @@ const ticketRing: RingFormat<TicketKey> = {
     if (bytes.length === 0 || bytes.length % ENTRY !== 0) throw new SealedValueError(`${label} opened, but does not hold a ticket-key ring`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return Array.from({ length: bytes.length / ENTRY }, (_, i) => ({
-      created: view.getFloat64(i * ENTRY),
+      created: createdOf(view.getFloat64(i * ENTRY), label),
       name: bytes.slice(i * ENTRY + 8, i * ENTRY + 24),
       aesKey: bytes.slice(i * ENTRY + 24, i * ENTRY + 56),
       hmacKey: bytes.slice(i * ENTRY + 56, i * ENTRY + 88),
@@ -69,7 +78,7 @@ const ticketRing: RingFormat<TicketKey> = {
     if (!Array.isArray(parsed) || parsed.length === 0) throw notRing();
     return parsed.map((k: { name?: unknown; aes?: unknown; hmac?: unknown; created?: unknown }) => {
       if (typeof k?.name !== 'string' || typeof k.aes !== 'string' || typeof k.hmac !== 'string' || typeof k.created !== 'number') throw notRing();
-      const key = { name: fromBase64(k.name, label), aesKey: fromBase64(k.aes, label), hmacKey: fromBase64(k.hmac, label), created: k.created };
+      const key = { name: fromBase64(k.name, label), aesKey: fromBase64(k.aes, label), hmacKey: fromBase64(k.hmac, label), created: createdOf(k.created, label) };
       if (key.name.length !== 16 || key.aesKey.length !== 32 || key.hmacKey.length !== 32) throw notRing();
       return key;
     });
