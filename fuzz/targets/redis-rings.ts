@@ -12,7 +12,7 @@ import { RedisEchKeyRing, RedisTicketKeyRing, SealedValueError, type Context } f
 import { echRing, loadableEchRing, type EchRingEntry } from '../../ts/stores/redis-ech-keys.ts';
 import { ticketRing, type TicketKey } from '../../ts/stores/redis-ticket-keys.ts';
 import { ValueSealer } from '../../ts/stores/sealed-value.ts';
-import { MemoryRedis } from '../../test/lib/memory-redis.ts';
+import { MemoryRedis } from '../memory-redis.ts';
 import { ContractViolation } from '../contract.ts';
 import { SEALED_KEYS } from './sealed-value.ts';
 import type { FuzzTarget } from './target.ts';

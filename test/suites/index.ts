@@ -13,7 +13,6 @@ import './stores.suite.ts';
 import './context.suite.ts';
 import './server-store.suite.ts';
 import './sealed-value.suite.ts';
-import './redis-ring-values.suite.ts';
 import './objects.suite.ts';
 import './indexeddb-store.suite.ts';
 import './websocket-streams.suite.ts';

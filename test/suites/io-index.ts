@@ -11,6 +11,7 @@ import './cli-server.suite.ts';
 import './relay.suite.ts';
 import './fleet.suite.ts';
 import './redis-secrets.suite.ts';
+import './redis-ring-values.suite.ts';
 import './redis-ring-edges.suite.ts';
 import './websocket.suite.ts';
 import './browser-e2e.suite.ts';

@@ -2,23 +2,40 @@
 // member wrote, found by fuzz/targets/redis-rings.ts (their inputs are in fuzz/corpus/redis-rings/
 // as regress-*.bin): each is reported as a ring that does not open and replaced by a new one, never
 // installed (a ticket key made at NaN or Infinity never rotates), and never a refresh() that throws
-// for as long as the value stays (an ECH key a context does not take). Redis here is in memory.
+// for as long as the value stays (an ECH key a context does not take). Against a real redis-server,
+// where the values are put as a user's Redis would hold them.
+import { createClient } from 'redis';
 import { OpenSSL, RedisEchKeyRing, RedisTicketKeyRing, SealedValueError } from '../../ts/index.ts';
 import { ValueSealer } from '../../ts/stores/sealed-value.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { load } from '../lib/tls.ts';
-import { MemoryRedis } from '../lib/memory-redis.ts';
 import { suite } from '../lib/suite.ts';
+import { startRedis } from '../io/redis.ts';
 
 const NOW = 2_000_000_000;
 const keys = [{ id: 'k1', key: new Uint8Array(32).fill(0x11) }];
 const b64 = (n: number, v: number) => btoa(String.fromCharCode(...new Uint8Array(n).fill(v)));
 
-/** A ring class on a Redis holding `value` at its key; what refresh() reported. */
-function harness() {
-  const redis = new MemoryRedis();
+type Db = ReturnType<typeof createClient>;
+
+/** A redis-server and a client on it, for `body`; stopped after. */
+async function withRedis(body: (db: Db) => Promise<void>): Promise<void> {
+  const redis = await startRedis();
+  const db = createClient({ url: `redis://127.0.0.1:${redis.port}`, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
+  db.on('error', () => undefined);
+  try {
+    await db.connect();
+    await body(db);
+  } finally {
+    await db.quit().catch(() => undefined);
+    await redis.stop();
+  }
+}
+
+/** Options for a ring under its own prefix (each case its own keys); what refresh() reported. */
+function harness(prefix: string) {
   const reported: unknown[] = [];
-  return { redis, reported, options: { prefix: 't:', now: () => NOW, onError: (e: unknown) => reported.push(e) } };
+  return { prefix, reported, options: { prefix, now: () => NOW, onError: (e: unknown) => reported.push(e) } };
 }
 
 suite('Redis ring values', test => {
@@ -26,24 +43,26 @@ suite('Redis ring values', test => {
     // Opened bytes: per key created (float64) | name (16) | aes (32) | hmac (32); NaN's bytes first.
     const bytes = new Uint8Array(88).fill(0x20);
     new DataView(bytes.buffer).setFloat64(0, Number.NaN);
-    const sealed = harness();
-    sealed.redis.values.set('t:ticket-keys', await new ValueSealer(keys, 'test').seal(bytes, 't:ticket-keys'));
-    const plain = harness();
-    plain.redis.values.set('t:ticket-keys', `[{"name":"${b64(16, 1)}","aes":"${b64(32, 2)}","hmac":"${b64(32, 3)}","created":1e999}]`);
-    const ossl = await load();
-    const ctx = ossl.createContext({ role: 'server' });
-    try {
-      for (const [h, options] of [[sealed, { keys }], [plain, { insecurePlaintext: true as const }]] as const) {
-        const installed = await new RedisTicketKeyRing(h.redis, { ...h.options, ...options }).refresh([ctx]);
-        equal(h.reported.length, 1, 'reported once');
-        ok(h.reported[0] instanceof SealedValueError, 'as a SealedValueError');
-        match((h.reported[0] as Error).message, /made at (NaN|Infinity), not a time/);
-        equal(installed.length, 1, 'a new ring of one key');
-        equal(installed[0].created, NOW, 'made now, so it rotates when due');
+    await withRedis(async db => {
+      const sealed = harness('sealed:');
+      await db.set('sealed:ticket-keys', await new ValueSealer(keys, 'test').seal(bytes, 'sealed:ticket-keys'));
+      const plain = harness('plain:');
+      await db.set('plain:ticket-keys', `[{"name":"${b64(16, 1)}","aes":"${b64(32, 2)}","hmac":"${b64(32, 3)}","created":1e999}]`);
+      const ossl = await load();
+      const ctx = ossl.createContext({ role: 'server' });
+      try {
+        for (const [h, options] of [[sealed, { keys }], [plain, { insecurePlaintext: true as const }]] as const) {
+          const installed = await new RedisTicketKeyRing(db, { ...h.options, ...options }).refresh([ctx]);
+          equal(h.reported.length, 1, 'reported once');
+          ok(h.reported[0] instanceof SealedValueError, 'as a SealedValueError');
+          match((h.reported[0] as Error).message, /made at (NaN|Infinity), not a time/);
+          equal(installed.length, 1, 'a new ring of one key');
+          equal(installed[0].created, NOW, 'made now, so it rotates when due');
+        }
+      } finally {
+        ctx.free();
       }
-    } finally {
-      ctx.free();
-    }
+    });
   });
 
   test('ECH keys: a PEM a context does not take, an empty one, or two keys sharing a config_id are reported and the ring replaced', async () => {
@@ -60,20 +79,22 @@ suite('Redis ring values', test => {
       'empty PEM': [{ pem: '', created: NOW - 10 }],
       'shared config_id': [{ pem: first, created: NOW - 10 }, { pem: twin, created: NOW - 20 }],
     };
-    const ctx = ossl.createContext({ role: 'server' });
-    try {
-      for (const [what, ring] of Object.entries(rings)) {
-        const h = harness();
-        h.redis.values.set('t:ech-keys', JSON.stringify(ring));
-        const list = await new RedisEchKeyRing(h.redis, ossl, { ...h.options, insecurePlaintext: true, publicName: 'ring.test' }).refresh([ctx]);
-        equal(h.reported.length, 1, `${what}: reported once`);
-        match((h.reported[0] as Error).message, /does not hold an ECH key ring|holds ECH keys a context does not take/, what);
-        ok(list.length > 0, `${what}: the new key's list`);
-        equal(ctx.echKeys.length, 1, `${what}: one new key installed`);
-        equal(JSON.parse(h.redis.values.get('t:ech-keys')!).length, 1, `${what}: the ring written holds it`);
+    await withRedis(async db => {
+      const ctx = ossl.createContext({ role: 'server' });
+      try {
+        for (const [n, [what, ring]] of Object.entries(rings).entries()) {
+          const h = harness(`case${n}:`);
+          await db.set(`case${n}:ech-keys`, JSON.stringify(ring));
+          const list = await new RedisEchKeyRing(db, ossl, { ...h.options, insecurePlaintext: true, publicName: 'ring.test' }).refresh([ctx]);
+          equal(h.reported.length, 1, `${what}: reported once`);
+          match((h.reported[0] as Error).message, /does not hold an ECH key ring|holds ECH keys a context does not take/, what);
+          ok(list.length > 0, `${what}: the new key's list`);
+          equal(ctx.echKeys.length, 1, `${what}: one new key installed`);
+          equal(JSON.parse(String(await db.get(`case${n}:ech-keys`))).length, 1, `${what}: the ring written holds it`);
+        }
+      } finally {
+        ctx.free();
       }
-    } finally {
-      ctx.free();
-    }
+    });
   });
-});
+}, { runtimes: ['node', 'deno'] });

@@ -1,7 +1,8 @@
-// A RedisLike in memory (get, set with NX, del; EX not kept): a user's Redis holding whatever a
-// test or a fuzz input puts at a key, where a real redis-server cannot run (Chromium) or would only
-// slow a loop down. The stores' Redis behaviour itself is tested against redis-server (io suites).
-import type { RedisLike } from '../../ts/stores/redis-store.ts';
+// A RedisLike in memory (get, set with NX, del; EX not kept) for the redis-rings fuzz target only: a
+// user's Redis holding whatever a fuzz input puts at a key, at fuzzing speed and in Chromium, where
+// no redis-server runs. The rings against a real redis-server, including the values this target
+// found, are tested by test/suites/redis-ring-values.suite.ts, redis-ring-edges and redis-secrets.
+import type { RedisLike } from '../ts/stores/redis-store.ts';
 
 export class MemoryRedis implements RedisLike {
   readonly values = new Map<string, string>();
