@@ -215,6 +215,10 @@ EXPORT long (SSL_get1_groups)(SSL *s, int *glist) { return SSL_get1_groups(s, gl
 EXPORT long (SSL_get_shared_group)(SSL *s, long n) { return SSL_get_shared_group(s, n); }
 EXPORT long (SSL_CTX_set1_chain_cert_store)(SSL_CTX *ctx, X509_STORE *st) { return SSL_CTX_set1_chain_cert_store(ctx, st); }
 
+/* ---- Node adapter (ts/io/node-socket.ts): TLSSocket.setMaxSendFragment ---------------------------- */
+
+EXPORT long (SSL_set_max_send_fragment)(SSL *s, long m) { return SSL_set_max_send_fragment(s, m); }
+
 /* ---- verification trace (ts/cli) ----------------------------------------------------------------
  * The apps' verify_callback (apps/lib/s_cb.c) prints each step of a chain verification from inside
  * the callback. Here the printing is the CLI's, in JavaScript, after the handshake: this callback

@@ -171,7 +171,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       // the chain's end without failing the handshake, and one that did not verify ends the socket
       // after it when rejecting (no certificate at all still fails the handshake).
       const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
-        requestedCert: requestCert, rejectAfterHandshake: requestCert && reject && !options.context });
+        requestedCert: requestCert, rejectAfterHandshake: requestCert && reject && !options.context, server });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));
       let connection: Connection;

@@ -79,8 +79,9 @@ export class TLSSocket extends Duplex {
    */
   constructor(private readonly role: 'client' | 'server',
     options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array;
-      rejectAfterHandshake?: boolean } = {}) {
+      rejectAfterHandshake?: boolean; server?: net.Server } = {}) {
     super({ allowHalfOpen: false });
+    this.#server = options.server;
     this.#requestedCert = options.requestedCert === true;
     this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
     this.#verdictPending = role === 'server' && this.#rejectAfterHandshake;
@@ -120,6 +121,7 @@ export class TLSSocket extends Duplex {
     }
     this.#socket = socket;
     this.connection = connection;
+    for (const f of this.#beforeTransport.splice(0)) f(socket, connection);
     socket.on('timeout', () => this.emit('timeout'));
     if (this.#idleTimeout !== undefined) socket.setTimeout(this.#idleTimeout);
     if (this.#trace) connection.onTrace = printTrace;
@@ -139,6 +141,7 @@ export class TLSSocket extends Duplex {
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
       plaintext: bytes => {
+        this.#bytesRead += bytes.length;
         if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) {
           this.#readerBehind = true;
           socket.pause();
@@ -146,6 +149,7 @@ export class TLSSocket extends Duplex {
       },
       secure: () => {
         clearTimeout(this.#timer);
+        this.#secured = true;
         this.#snapshot(connection);
         const finish = () => {
           if (this.destroyed) return;
@@ -323,8 +327,12 @@ export class TLSSocket extends Duplex {
       }
       // Backpressure the other way: a peer that does not read holds the writer, not our memory.
       const socket = this.#socket!;
-      if (socket.writableNeedDrain) socket.once('drain', () => cb());
-      else cb();
+      const done = () => {
+        this.#bytesWritten += chunk.length;
+        cb();
+      };
+      if (socket.writableNeedDrain) socket.once('drain', done);
+      else done();
     };
     if (this.#engine) go();
     else this.#waiting.push(go);
@@ -342,6 +350,7 @@ export class TLSSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     clearTimeout(this.#timer);
+    this.#beforeTransport.length = 0;
     this.#socket?.destroy();
     const c = this.connection;
     if (c?.alive) {
@@ -355,6 +364,149 @@ export class TLSSocket extends Duplex {
     }
     if (this.#ownsContext?.alive) this.#ownsContext.free();
     cb(err);
+  }
+
+  // ---- net.Socket's members, as Node's TLSSocket (a net.Socket) has them: read from or passed to
+  // the TCP socket underneath, or, before it exists (connect() waiting for the default instance),
+  // applied once it does, as net.Socket applies them once connected.
+
+  /** The TCP (or IPC) socket once attached; settings asked for before then wait here. */
+  readonly #beforeTransport: ((socket: net.Socket, connection: Connection) => void)[] = [];
+  #onTransport(apply: (socket: net.Socket, connection: Connection) => void): void {
+    if (this.#socket && this.connection?.alive) apply(this.#socket, this.connection);
+    else if (!this.#socket && !this.destroyed) this.#beforeTransport.push(apply);
+  }
+  readonly #server: net.Server | undefined;
+  /** Plaintext bytes received and sent (as Node's TLSSocket counts them: not the TLS records). */
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  /** The handshake is done ('secureConnect' / 'secure' emitted or about to be). */
+  #secured = false;
+
+  get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
+  get remotePort(): number | undefined { return this.#socket?.remotePort; }
+  get remoteFamily(): string | undefined { return this.#socket?.remoteFamily; }
+  get localAddress(): string | undefined { return this.#socket?.localAddress; }
+  get localPort(): number | undefined { return this.#socket?.localPort; }
+  get localFamily(): string | undefined { return this.#socket?.localFamily; }
+  /** The local end's { address, family, port }, {} before the connection and once it is closed, as Node's. */
+  address(): net.AddressInfo | Record<string, never> {
+    return this.#socket?.address() ?? {};
+  }
+  /** Plaintext bytes received so far (kept after close, as Node's). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+  /** Plaintext bytes written so far, with those still queued, as Node's. */
+  get bytesWritten(): number {
+    return this.#bytesWritten + this.writableLength;
+  }
+  /** Node's deprecated name for writableLength (undefined once closed, as Node's). */
+  get bufferSize(): number | undefined {
+    return this.#socket && !this.destroyed ? this.writableLength : undefined;
+  }
+  /** TCP is still connecting (clients), as net.Socket's. */
+  get connecting(): boolean {
+    if (this.destroyed) return false;
+    return this.#socket ? this.#socket.connecting : this.role === 'client';
+  }
+  /** Not connected yet, or closed (no handle), as net.Socket's. */
+  get pending(): boolean {
+    return this.#socket ? this.#socket.pending : true;
+  }
+  /** 'opening', 'open', 'readOnly', 'writeOnly' or 'closed', by net.Socket's rule. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  /** The handshake is under way (not done, not closed), as Node's TLSSocket. */
+  get secureConnecting(): boolean {
+    return !this.#secured && !this.destroyed;
+  }
+  /** Servers: the server that accepted this socket; undefined on clients, as Node's. */
+  get server(): net.Server | undefined {
+    return this.#server;
+  }
+  /** net.Socket's setNoDelay (Nagle's algorithm off by default here too: true). */
+  setNoDelay(noDelay = true): this {
+    this.#onTransport(socket => socket.setNoDelay(noDelay));
+    return this;
+  }
+  /** net.Socket's setKeepAlive. */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    this.#onTransport(socket => socket.setKeepAlive(enable, initialDelay));
+    return this;
+  }
+  /** The event loop waits for this socket (the default), as net.Socket's. */
+  ref(): this {
+    this.#onTransport(socket => socket.ref());
+    return this;
+  }
+  /** The event loop does not wait for this socket alone, as net.Socket's. */
+  unref(): this {
+    this.#onTransport(socket => socket.unref());
+    return this;
+  }
+  /** Ends this side (close_notify) and destroys the socket once that is written, as net.Socket's. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+  /** Closes TCP with a reset (RST), no close_notify, and destroys the socket, as net.Socket's. */
+  resetAndDestroy(): this {
+    if (this.#socket && !this.destroyed) this.#socket.resetAndDestroy();
+    this.destroy();
+    return this;
+  }
+  /**
+   * The largest plaintext fragment sent in one record (SSL_set_max_send_fragment): true when taken,
+   * false outside OpenSSL's 512 to 16384 bytes, as Node's. Before the connection exists (connect()
+   * waiting for the default instance) it is kept and set then, with the same answer.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw Object.assign(new TypeError(`setMaxSendFragment: size must be a number, got ${typeof size}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (!Number.isInteger(size)) throw Object.assign(new RangeError(`setMaxSendFragment: size must be an integer, got ${size}`), { code: 'ERR_OUT_OF_RANGE' });
+    const c = this.connection;
+    if (c?.alive) return c.setMaxSendFragment(size);
+    if (this.destroyed || c) throw Object.assign(new Error('setMaxSendFragment: the socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
+    this.#onTransport((_, connection) => connection.setMaxSendFragment(size));
+    return size >= 512 && size <= 16384; // OpenSSL's range (SSL_set_max_send_fragment), answered before it is asked
+  }
+  /**
+   * Refuses renegotiation on this connection (SSL_OP_NO_RENEGOTIATION): a TLS 1.2 peer asking for
+   * one gets a no_renegotiation alert. Node's instead destroys the socket with
+   * ERR_TLS_RENEGOTIATION_DISABLED; here the connection goes on without renegotiating.
+   */
+  disableRenegotiation(): void {
+    this.#onTransport((_, connection) => connection.disableRenegotiation());
+  }
+
+  // ---- Node's members this adapter refuses, each saying why and what to do instead.
+
+  /** Not supported: a TypeError (connect() makes and connects the socket). */
+  connect(): never {
+    throw new TypeError('TLSSocket.connect: not supported here; connect() makes the socket and its TCP connection (pass the socket option to use one of your own)');
+  }
+  /** Not supported: a TypeError (renegotiation is not started from here). */
+  renegotiate(): never {
+    throw new TypeError('TLSSocket.renegotiate: not supported here (TLS 1.2 renegotiation is not started by this adapter; TLS 1.3 has none). ' +
+      'To ask for a client certificate, set requestCert on the server from the start');
+  }
+  /** Not supported: a TypeError (the name is connect()'s servername option). */
+  setServername(): never {
+    throw new TypeError('TLSSocket.setServername: not supported here; give connect() the servername option (the ClientHello is sent as the socket is made)');
+  }
+  /** Not supported: a TypeError (the session is connect()'s session option). */
+  setSession(): never {
+    throw new TypeError('TLSSocket.setSession: not supported here; give connect() the session option (or a sessionStore), which is offered in the first ClientHello');
+  }
+  /** Not supported: a TypeError (a server's certificate per name comes from SNICallback or addContext). */
+  setKeyCert(): never {
+    throw new TypeError('TLSSocket.setKeyCert: not supported here; choose a server certificate per connection with SNICallback or server.addContext()');
   }
 
   #announce(a: Announced): void {

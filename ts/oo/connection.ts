@@ -743,6 +743,25 @@ export class Connection extends Handle<'SSL'> {
     capi.SSL_set_verify(this.pointer, C.SSL_VERIFY_PEER | (requireCertificate ? C.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), capi.OSW_verify_accept_cb());
   }
 
+  /**
+   * The largest plaintext fragment this end sends in one record (SSL_set_max_send_fragment):
+   * true when OpenSSL took it, false for a size outside its range (512 to 16384 bytes).
+   */
+  setMaxSendFragment(bytes: number): boolean {
+    // A wasm call would wrap a fraction or a huge number into some other size, silently.
+    if (typeof bytes !== 'number' || !Number.isInteger(bytes)) throw new TypeError(`setMaxSendFragment: bytes must be an integer, got ${String(bytes)}`);
+    if (bytes < 0 || bytes > 0x7fffffff) return false;
+    return this.core.capi.SSL_set_max_send_fragment(this.pointer, bytes) === 1;
+  }
+
+  /**
+   * Refuses renegotiation from now on, both ways (SSL_OP_NO_RENEGOTIATION): a peer asking for one
+   * (a TLS 1.2 HelloRequest, or a renegotiating ClientHello) gets a no_renegotiation alert.
+   */
+  disableRenegotiation(): void {
+    this.core.capi.SSL_set_options(this.pointer, C.SSL_OP_NO_RENEGOTIATION);
+  }
+
   /** Servers, inside a client-hello handler: the body of a ClientHello extension (SSL_client_hello_get0_ext), or null. */
   clientHelloExtension(type: number): Uint8Array | null {
     const ssl = this.pointer;

@@ -544,6 +544,8 @@ export interface Capi {
   SSL_get0_ec_point_formats(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
   /** `long SSL_get_secure_renegotiation_support(SSL *s)` */
   SSL_get_secure_renegotiation_support(s: Ptr<'SSL'>): number;
+  /** `long SSL_set_max_send_fragment(SSL *s, long m)` */
+  SSL_set_max_send_fragment(s: Ptr<'SSL'>, m: number): number;
   /** `long SSL_get0_raw_cipherlist(SSL *s, const unsigned char **plst)` */
   SSL_get0_raw_cipherlist(s: Ptr<'SSL'>, plst: Ptr<'u8*'>): number;
   /** `const SSL_CIPHER *SSL_CIPHER_find(SSL *ssl, const unsigned char *ptr)` */
@@ -1043,6 +1045,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_get0_certificate_types: 'i',
   SSL_get0_ec_point_formats: 'i',
   SSL_get_secure_renegotiation_support: 'i',
+  SSL_set_max_send_fragment: 'i',
   SSL_get0_raw_cipherlist: 'i',
   SSL_CIPHER_find: 'u',
   SSL_CIPHER_get_version: 'u',
