@@ -28,6 +28,7 @@ import './early-data-io.suite.ts';
 import './early-data-fleet.suite.ts';
 import './node-session-events.suite.ts';
 import './node-options-parity.suite.ts';
+import './node-socket-parity.suite.ts';
 import './ech-native.suite.ts';
 import './ech-browser.suite.ts';
 import './ech-fleet.suite.ts';

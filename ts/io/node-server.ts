@@ -68,6 +68,13 @@ export interface TLSServer extends net.Server {
    * a server Context or Node's context options. The latest match wins; unused with SNICallback.
    */
   addContext(hostname: string, context: SecureContextAnswer): void;
+  /**
+   * Not supported: a TypeError. The server's one Context is made once (its session callbacks,
+   * ticket keys and SNI hooks are bound to it, and freeing it would end its connections).
+   */
+  setSecureContext(options?: unknown): never;
+  /** Not supported: a TypeError (Node's deprecated internal setOptions; options are createServer's). */
+  setOptions(options?: unknown): never;
 }
 
 /**
@@ -211,6 +218,14 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   server.getTicketKeys = () => {
     throw new TypeError('getTicketKeys: ticket keys are not kept readable here; to share keys between servers, make 48 random bytes, ' +
       'keep them yourself and give them to setTicketKeys() (or options.ticketKeys) on each');
+  };
+  server.setSecureContext = () => {
+    throw new TypeError('setSecureContext: not supported here (the server\'s context, with its session callbacks and ticket keys, is made once ' +
+      'and its connections live on it); to change certificates, answer each connection from SNICallback or server.addContext(), ' +
+      'or start a new server with the new options and close this one');
+  };
+  server.setOptions = () => {
+    throw new TypeError('setOptions: not supported here (Node\'s deprecated internal method); give the options to createServer()');
   };
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   ready.catch(() => undefined);

@@ -101,6 +101,7 @@ export class TLSSocket extends Duplex {
    */
   setTimeout(ms: number, callback?: () => void): this {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: milliseconds must be a finite number from 0, got ${String(ms)}`);
+    if (this.destroyed) return this; // as Node's: nothing to time out any more (and `timeout` unchanged)
     if (callback !== undefined) {
       if (typeof callback !== 'function') throw new TypeError('setTimeout: callback must be a function');
       if (ms === 0) this.off('timeout', callback);
@@ -109,6 +110,11 @@ export class TLSSocket extends Duplex {
     this.#idleTimeout = ms;
     this.#socket?.setTimeout(ms);
     return this;
+  }
+
+  /** setTimeout's milliseconds, undefined before it is called, as Node's `timeout`. */
+  get timeout(): number | undefined {
+    return this.#idleTimeout;
   }
 
   /** @internal attaches the socket and connection once both exist. */
