@@ -53,11 +53,14 @@ async function pair(o: OpenSSL, clientSide: Side, serverSide: Side, serverOption
   const options = { host: '127.0.0.1', port, servername: 'localhost' };
   const client = clientSide === 'ours' ? connect({ ...options, openssl: o, contextOptions: { ca } }) : nodeTls.connect({ ...options, ca });
   // What the socket says as it is made, before TCP has connected.
-  const early = { connecting: client.connecting, pending: client.pending, readyState: client.readyState, secureConnecting: client.secureConnecting,
+  const early = { connecting: client.connecting, pending: client.pending, readyState: client.readyState, secureConnecting: extra(client).secureConnecting,
     remoteAddress: client.remoteAddress, bytesRead: client.bytesRead, bytesWritten: client.bytesWritten, address: client.address() };
   await once(client, 'secureConnect');
   return { client, accepted: await accepted, server, port, early };
 }
+
+/** Node's TLSSocket members its types in Deno do not declare. */
+const extra = (s: object) => s as { secureConnecting?: boolean; server?: net.Server };
 
 async function unpair(p: Pair): Promise<void> {
   p.client.destroy();
@@ -131,10 +134,10 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
         assert.equal(accepted.localPort, p.port, at);
         assert.equal(accepted.localFamily, 'IPv4', at);
         assert.deepEqual(client.address(), { address: '127.0.0.1', family: 'IPv4', port: client.localPort }, at);
-        assert.deepEqual({ connecting: client.connecting, pending: client.pending, readyState: client.readyState, secureConnecting: client.secureConnecting, encrypted: client.encrypted },
+        assert.deepEqual({ connecting: client.connecting, pending: client.pending, readyState: client.readyState, secureConnecting: extra(client).secureConnecting, encrypted: client.encrypted },
           { connecting: false, pending: false, readyState: 'open', secureConnecting: false, encrypted: true }, `${at}: once secure`);
-        assert.equal(accepted.server, p.server, `${at}: the accepted socket's server`);
-        assert.equal(client.server, undefined, `${at}: a client has none`);
+        assert.equal(extra(accepted).server, p.server, `${at}: the accepted socket's server`);
+        assert.equal(extra(client).server, undefined, `${at}: a client has none`);
         for (const m of ['setNoDelay', 'setKeepAlive', 'ref', 'unref'] as const) assert.equal((client[m] as (a?: boolean) => unknown)(true), client, `${at}: ${m} returns the socket`);
         client.ref();
         // Plaintext bytes, both ends, as Node's TLSSocket counts them (not the TLS records).
