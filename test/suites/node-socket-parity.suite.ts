@@ -111,6 +111,32 @@ suite("Node adapter: TLSSocket and tls.Server members beside Node's own", test =
     }
     assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
   });
+
+  test("disableRenegotiation(): a Node's TLS 1.2 server renegotiating is refused (its socket fails ERR_SSL_NO_RENEGOTIATION); without it the renegotiation completes", async () => {
+    const o = await load();
+    for (const disable of [false, true]) {
+      const server = nodeTls.createServer({ cert: pem('server.pem'), key: pem('server.key'), maxVersion: 'TLSv1.2' });
+      const outcome = new Promise<string>(resolve => server.once('secureConnection', (s: nodeTls.TLSSocket) => {
+        s.on('error', (e: { code?: string }) => resolve(`server socket error ${e.code}`));
+        s.renegotiate({ requestCert: false }, e => resolve(e ? `renegotiate failed ${(e as { code?: string }).code}` : 'renegotiated'));
+        s.on('data', (d: Buffer) => s.write(d));
+      }));
+      const port = await listen(server);
+      const client = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca: pem('ca.pem') } });
+      client.on('error', () => undefined); // the refused renegotiation ends the connection: the server's side is what is checked
+      if (disable) client.disableRenegotiation(); // before the connection exists: applied once it does
+      await once(client, 'secureConnect');
+      client.write('x'); // the server's HelloRequest is answered as the client reads
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const got = await Promise.race([outcome, new Promise<string>(r => { timer = setTimeout(() => r('nothing within 10 s'), 10_000); })]);
+      clearTimeout(timer);
+      assert.equal(got, disable ? 'server socket error ERR_SSL_NO_RENEGOTIATION' : 'renegotiated');
+      client.destroy();
+      await closed(client);
+      await closeServer(server);
+    }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
 }, { runtimes: ['node'] });
 
 /** The pairings: ours with ours everywhere, and with Node's own tls each way in Node. */
