@@ -212,6 +212,39 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
     }
     assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
   });
+
+  test("the server's net.Server members: listening, address(), getConnections(), maxConnections (a client beyond it is dropped before its handshake), ref/unref, as Node's tls.Server", async () => {
+    const o = await load();
+    const cert = pem('server.pem'), key = pem('server.key'), ca = pem('ca.pem');
+    for (const side of inDeno ? ['ours'] : ['ours', 'node']) {
+      const server: net.Server = side === 'ours' ? createServer({ openssl: o, cert, key }) : nodeTls.createServer({ cert, key });
+      const at = `${side} server`;
+      assert.equal(server.listening, false, at);
+      const port = await listen(server);
+      assert.equal(server.listening, true, at);
+      assert.deepEqual(server.address(), { address: '127.0.0.1', family: 'IPv4', port }, at);
+      assert.equal(server.unref(), server, at);
+      assert.equal(server.ref(), server, at);
+      server.maxConnections = 1;
+      const first = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca } });
+      await once(first, 'secureConnect');
+      const count = await new Promise<number>((resolve, reject) => server.getConnections((e, n) => e ? reject(e) : resolve(n)));
+      assert.equal(count, 1, `${at}: getConnections`);
+      // Node's net.Server tells of it ('drop'); Deno's emulation of it does not.
+      const dropped = inDeno ? Promise.resolve([]) : once(server, 'drop');
+      dropped.catch(() => undefined); // awaited below; not unhandled if an assertion fails first
+      const second = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca } });
+      const refused = await once(second, 'secureConnect').then(() => null, (e: { code?: string }) => e.code);
+      assert.equal(refused, 'ECONNRESET', `${at}: the client beyond maxConnections`);
+      await dropped;
+      first.destroy();
+      await closed(first);
+      await closed(second);
+      await closeServer(server);
+      assert.equal(server.listening, false, at);
+    }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
 }, { runtimes: ['node', 'deno'] });
 
 /** A client whose bytes to the server pass through a TCP relay that counts them. */
