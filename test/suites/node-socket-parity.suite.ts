@@ -28,7 +28,7 @@ const SERVER_NOT_TAKEN: Record<string, string> = Object.fromEntries([
     'privateKeyEngine', 'handshakeTimeout'],
 ].flat().map(n => [n, "Node's copy of its createServer options; ours are in the server's Context (keys are not kept in the clear)"]));
 /** Node's tls.Server methods ours has only to refuse. */
-const SERVER_REFUSED = ['setSecureContext', 'setOptions', 'getTicketKeys'];
+const SERVER_REFUSED = ['setOptions', 'getTicketKeys'];
 
 /** Every string-named member of `o` and its prototypes (own fields too), but the private ones (`_...`). */
 function members(o: object): string[] {
@@ -243,6 +243,47 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
       await closeServer(server);
       assert.equal(server.listening, false, at);
     }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+
+  test("setSecureContext: connections from then on get the new certificate, an open one keeps its own and goes on; bad PEM throws Node's code and changes nothing", async () => {
+    const o = await load();
+    const ca = pem('ca.pem');
+    const first = { cert: pem('server.pem'), key: pem('server.key') }, second = { cert: pem('server-rsa.pem'), key: pem('server-rsa.key') };
+    const fingerprintOf = async (port: number) => {
+      const c = connect({ host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca } });
+      await once(c, 'secureConnect');
+      return { socket: c, fingerprint: (c.getPeerCertificate() as { fingerprint256: string }).fingerprint256 };
+    };
+    const seen: Record<string, string[]> = {};
+    for (const side of inDeno ? ['ours'] : ['ours', 'node']) {
+      const server: nodeTls.Server = side === 'ours' ? createServer({ openssl: o, ...first }) as unknown as nodeTls.Server : nodeTls.createServer(first);
+      const accepted: net.Socket[] = [];
+      server.on('secureConnection', (s: net.Socket) => { accepted.push(s); s.on('data', (d: Buffer) => s.write(d)); });
+      const port = await listen(server);
+      const before = await fingerprintOf(port);
+      const e = assert.throws(() => server.setSecureContext({ cert: 'not PEM', key: 'not PEM' })) as { code?: string };
+      assert.equal(e.code, 'ERR_OSSL_PEM_NO_START_LINE', `${side}: bad PEM`);
+      const unchanged = await fingerprintOf(port);
+      server.setSecureContext(second);
+      const after = await fingerprintOf(port);
+      // The connection made before goes on, on its own context.
+      before.socket.write('still here');
+      const [echo] = await once<[Buffer]>(before.socket, 'data');
+      assert.equal(echo.toString(), 'still here', side);
+      for (const c of [before, unchanged, after]) { c.socket.destroy(); await closed(c.socket); }
+      if (side === 'ours') {
+        for (const a of accepted) await closed(a); // the server's sockets close after the clients'
+        assert.equal(o.stats().handles.Context, 1, 'the replaced context went with its last connection: only the new one is left');
+      }
+      await closeServer(server);
+      seen[side] = [before.fingerprint === unchanged.fingerprint ? 'same after bad PEM' : 'changed by bad PEM', before.fingerprint === after.fingerprint ? 'not replaced' : 'replaced'];
+    }
+    for (const side of Object.keys(seen)) assert.deepEqual(seen[side], ['same after bad PEM', 'replaced'], side);
+    const strict = createServer({ openssl: o, ...first });
+    await listen(strict);
+    assert.throws(() => strict.setSecureContext({ ...second, bogus: 1 } as object), TypeError, 'an unknown option is refused (Node ignores it)');
+    await closeServer(strict);
     assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
   });
 }, { runtimes: ['node', 'deno'] });

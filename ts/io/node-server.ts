@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import type { Connection } from '../oo/connection.ts';
 import type { ClientHello } from '../oo/client-hello.ts';
-import type { ClientHelloResult, Context } from '../oo/context.ts';
+import type { ClientHelloResult, Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { defaultInstance } from './node.ts';
@@ -53,6 +53,8 @@ export interface ServerOptions extends TLSSocketOptions {
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
 }
+/** What setSecureContext takes: Node's context options, and ticketKeys. */
+export type SecureContextOptions = NodeContextOptions & { ticketKeys?: Uint8Array };
 /** Node's (net.createServer's) options for the accepted connections, passed on. */
 const NET_SERVER_OPTIONS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
 const SERVER_OPTIONS = [...SOCKET_OPTIONS, 'requestCert', 'rejectUnauthorized', 'SNICallback', 'ticketKeys', 'pskCallback', 'ALPNCallback', ...NET_SERVER_OPTIONS];
@@ -69,10 +71,11 @@ export interface TLSServer extends net.Server {
    */
   addContext(hostname: string, context: SecureContextAnswer): void;
   /**
-   * Not supported: a TypeError. The server's one Context is made once (its session callbacks,
-   * ticket keys and SNI hooks are bound to it, and freeing it would end its connections).
+   * As Node's: a new context from Node's context options (and `ticketKeys`) for connections from
+   * now on; those open keep the old one, freed with the last of them. A TypeError on a server given
+   * a ready `context`.
    */
-  setSecureContext(options?: unknown): never;
+  setSecureContext(options: SecureContextOptions): void;
   /** Not supported: a TypeError (Node's deprecated internal setOptions; options are createServer's). */
   setOptions(options?: unknown): never;
 }
@@ -89,27 +92,34 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
   const reject = options.rejectUnauthorized !== false;
-  const contextOptions = contextOptionsFromNode('createServer', options, 'server', {
+  // The server's settings beside Node's context options (kept by setSecureContext, as Node's are).
+  const serverDefaults = (o: NodeContextOptions) => ({
     ...(options.contextOptions?.verifyPeer === undefined ? { verifyPeer: requestCert && reject } : {}),
     // As Node's default: OpenSSL refuses to resume on a server that verifies clients without one.
-    ...(options.sessionIdContext === undefined && options.contextOptions?.sessionIdContext === undefined
+    ...(o.sessionIdContext === undefined && options.contextOptions?.sessionIdContext === undefined
       ? { sessionIdContext: createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32) } : {}),
   });
+  const contextOptions = contextOptionsFromNode('createServer', options, 'server', serverDefaults(options));
   const sockets = new Map<Connection, TLSSocket>();
-  // The context's one client-hello handler runs Node's steps in Node's order: the session lookup
-  // ('resumeSession', when the ClientHello arrives), then the SNI callback.
-  const hello: { session: HelloStep | null; sni: HelloStep | null } = { session: null, sni: null };
-  let helloInstalled = false;
-  const installHello = (context: Context) => {
-    if (helloInstalled) return;
-    helloInstalled = true;
-    context.setClientHelloHandler((conn, h) => {
-      for (const step of [hello.session, hello.sni]) {
-        const r = step ? step(conn, h) : 'success';
-        if (r !== 'success') return r;
-      }
-      return 'success';
-    });
+  // Each context's one client-hello handler runs Node's steps in Node's order: the session lookup
+  // ('resumeSession', when the ClientHello arrives), then the SNI callback. Installed with the first
+  // step (a ready context without steps keeps its own handler).
+  const hellos = new WeakMap<Context, { session: HelloStep | null; sni: HelloStep | null }>();
+  const setStep = (context: Context, which: 'session' | 'sni', step: HelloStep) => {
+    let hello = hellos.get(context);
+    if (!hello) {
+      const h: { session: HelloStep | null; sni: HelloStep | null } = { session: null, sni: null };
+      hello = h;
+      hellos.set(context, h);
+      context.setClientHelloHandler((conn, ch) => {
+        for (const s of [h.session, h.sni]) {
+          const r = s ? s(conn, ch) : 'success';
+          if (r !== 'success') return r;
+        }
+        return 'success';
+      });
+    }
+    hello[which] = step;
   };
   const extraContexts: Context[] = [];
   let server: TLSServer;
@@ -120,8 +130,8 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     if (typeof alpnCallback !== 'function') throw Object.assign(new TypeError('createServer: options.ALPNCallback must be a function'), { code: 'ERR_INVALID_ARG_TYPE' });
     if (options.ALPNProtocols !== undefined) throw Object.assign(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
   }
-  const makeContext = (ossl: OpenSSL) => ossl.createContext({
-    ...contextOptions!,
+  const makeContext = (ossl: OpenSSL, base: ContextOptions = contextOptions!) => ossl.createContext({
+    ...base,
     ...(alpnCallback ? { onAlpnSelect: (protocols: string[], conn: Connection | null) => {
       try {
         const chosen = alpnCallback({ servername: conn?.serverName ?? false, protocols });
@@ -152,28 +162,43 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       queueMicrotask(() => { server.emit('keylog', buf, sock); sock?.emit('keylog', buf); });
     },
   });
+  // Node's default SNICallback: the contexts added by name (addContext), the latest matching first.
+  const named: [RegExp, SecureContextAnswer][] = [];
+  const byName: NonNullable<ServerOptions['SNICallback']> = (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]);
+  /** Node's 'newSession'/'resumeSession' and SNI steps on a context of our making (a ready context keeps its own session callbacks). */
+  const equip = (r: Current) => {
+    if (r.owned && options.contextOptions?.sessionCallbacks === undefined) {
+      setStep(r.context, 'session', installSessionEvents(r.ossl, r.context, server, c => sockets.get(c)));
+    }
+    if (options.SNICallback) setStep(r.context, 'sni', sniStep(r.ossl, r.context, options.SNICallback, extraContexts));
+    else if (named.length) setStep(r.context, 'sni', sniStep(r.ossl, r.context, byName, extraContexts));
+  };
   const early = contextNow(options.openssl, options.context, makeContext);
-  const ready = (async () => {
+  /** The context new connections are made on: createServer's, until setSecureContext replaces it. */
+  let current: Promise<Current> = (async () => {
     const ossl = options.openssl ?? await defaultInstance();
     if (options.context) return { ossl, context: options.context, owned: false };
     return { ossl, context: early ?? makeContext(ossl), owned: true };
   })().then(r => {
     if (ticketKey) r.context.setTicketKeys([ticketKey]);
-    // Node's 'newSession'/'resumeSession' on a context of our making (a ready context keeps its own
-    // session callbacks and client-hello handler).
-    if (r.owned && options.contextOptions?.sessionCallbacks === undefined) {
-      hello.session = installSessionEvents(r.ossl, r.context, server, c => sockets.get(c));
-      installHello(r.context);
-    }
-    if (options.SNICallback) {
-      hello.sni = sniStep(r.ossl, r.context, options.SNICallback, extraContexts);
-      installHello(r.context);
-    }
+    equip(r);
     return r;
   });
+  /**
+   * Connections on each context of our making; one setSecureContext replaced is freed with its
+   * last connection (freeing a context ends its connections).
+   */
+  const live = new Map<Context, number>();
+  const replaced = new Set<Context>();
+  const release = (context: Context) => {
+    const n = (live.get(context) ?? 1) - 1;
+    if (n > 0) live.set(context, n);
+    else live.delete(context);
+    if (n <= 0 && replaced.delete(context) && context.alive) context.free();
+  };
   const netOptions = Object.fromEntries(NET_SERVER_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
   server = net.createServer(netOptions, socket => {
-    ready.then(({ context }) => {
+    current.then(({ context }) => {
       // As Node (TLSWrap::SetVerifyMode, onServerSocketSecure): a client certificate is verified to
       // the chain's end without failing the handshake, and one that did not verify ends the socket
       // after it when rejecting (no certificate at all still fails the handshake).
@@ -191,47 +216,64 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
         return;
       }
       sockets.set(connection, tls);
-      tls.once('close', () => sockets.delete(connection));
+      live.set(context, (live.get(context) ?? 0) + 1);
+      tls.once('close', () => { sockets.delete(connection); release(context); });
       tls.attach(socket, connection, null, options.handshakeTimeout ?? 120_000);
     }, e => { socket.destroy(); server.emit('error', e); });
   }) as TLSServer;
-  // Node's default SNICallback: the contexts added by name, the latest matching first.
-  const named: [RegExp, SecureContextAnswer][] = [];
-  let namedInstalled = false;
   server.addContext = (hostname, answer) => {
     if (typeof hostname !== 'string' || hostname === '') throw new TypeError('addContext: hostname must be a non-empty string');
     if (answer === null || typeof answer !== 'object') throw new TypeError('addContext: context must be a Context or Node\'s context options');
     const re = new RegExp(`^${hostname.replace(/([.^$+?\-\\[\]{}()|])/g, '\\$1').replace(/\*/g, '[^.]*')}$`, 'i');
     named.unshift([re, answer]);
-    if (options.SNICallback || namedInstalled) return;
-    namedInstalled = true;
-    void ready.then(r => {
-      hello.sni = sniStep(r.ossl, r.context, (name, cb) => cb(null, named.find(([m]) => m.test(name))?.[1]), extraContexts);
-      installHello(r.context);
-    });
+    if (options.SNICallback || named.length > 1) return;
+    void current.then(r => setStep(r.context, 'sni', sniStep(r.ossl, r.context, byName, extraContexts)), () => undefined);
   };
   server.setTicketKeys = keys => {
     const key = nodeTicketKey(keys);
-    void ready.then(({ context }) => context.setTicketKeys([key]));
+    void current.then(({ context }) => context.setTicketKeys([key]), () => undefined);
   };
   // Node returns its keys; here they live only inside OpenSSL (secrets are not kept in the clear).
   server.getTicketKeys = () => {
     throw new TypeError('getTicketKeys: ticket keys are not kept readable here; to share keys between servers, make 48 random bytes, ' +
       'keep them yourself and give them to setTicketKeys() (or options.ticketKeys) on each');
   };
-  server.setSecureContext = () => {
-    throw new TypeError('setSecureContext: not supported here (the server\'s context, with its session callbacks and ticket keys, is made once ' +
-      'and its connections live on it); to change certificates, answer each connection from SNICallback or server.addContext(), ' +
-      'or start a new server with the new options and close this one');
+  // As Node's: a new context from Node's context options (and ticketKeys) for the connections from
+  // now on; those open keep theirs. Its sessions and tickets are new (unless ticketKeys are given).
+  server.setSecureContext = (o: SecureContextOptions) => {
+    if (o === null || typeof o !== 'object') throw Object.assign(new TypeError('setSecureContext: options must be an object'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (options.context) throw new TypeError('setSecureContext: this server was given a ready context (options.context); configure or replace that Context yourself');
+    rejectUnknownOptions('setSecureContext', o, [...NODE_CONTEXT_OPTIONS, 'ticketKeys', ...refuseNodeOptionsNotSupported('setSecureContext', o)]);
+    const keys = o.ticketKeys === undefined ? null : nodeTicketKey(o.ticketKeys);
+    const base = contextOptionsFromNode('setSecureContext', { ...o, contextOptions: options.contextOptions }, 'server', serverDefaults(o))!;
+    const make = (ossl: OpenSSL) => {
+      const context = makeContext(ossl, base);
+      if (keys) context.setTicketKeys([keys]);
+      return context;
+    };
+    const now = contextNow(options.openssl, undefined, make); // bad PEM throws here when the instance is at hand
+    current = current.then(previous => {
+      const next = { ossl: previous.ossl, context: now ?? make(previous.ossl), owned: true };
+      equip(next);
+      if (live.has(previous.context)) replaced.add(previous.context);
+      else if (previous.context.alive) previous.context.free();
+      return next;
+    }, e => {
+      if (now?.alive) now.free();
+      throw e;
+    });
+    current.catch(() => undefined);
   };
   server.setOptions = () => {
     throw new TypeError('setOptions: not supported here (Node\'s deprecated internal method); give the options to createServer()');
   };
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
-  ready.catch(() => undefined);
+  current.catch(() => undefined);
   server.on('close', () => {
-    ready.then(({ context, owned }) => {
+    current.then(({ context, owned }) => {
       if (owned && context.alive) context.free();
+      for (const c of replaced) if (c.alive) c.free();
+      replaced.clear();
       for (const c of extraContexts.splice(0)) if (c.alive) c.free();
     }, () => undefined);
   });
@@ -241,6 +283,8 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
 const TLSEXT_TYPE_server_name = 0;
 
 type HelloStep = (conn: Connection, hello: ClientHello) => ClientHelloResult;
+/** The context new connections are made on, with its instance; `owned`: made (and freed) by the server. */
+interface Current { ossl: OpenSSL; context: Context; owned: boolean }
 
 /** Node's SNICallback, as a step of the context's client-hello handler; the handshake waits for its answer. */
 function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOptions['SNICallback']>, made: Context[]): HelloStep {
