@@ -233,6 +233,11 @@ const CONNECTION: Table<Connection> = {
     wrong: [c => c.useContextCertificate({} as never), c => c.useContextCertificate(null as never), (c, w) => c.useContextCertificate(w.client)],
   },
   verifyWithoutRejecting: { use: c => c.verifyWithoutRejecting() },
+  setMaxSendFragment: {
+    use: c => c.setMaxSendFragment(512),
+    wrong: [c => c.setMaxSendFragment('512' as never), c => c.setMaxSendFragment(1.5), c => c.setMaxSendFragment(Number.NaN)],
+  },
+  disableRenegotiation: { use: c => c.disableRenegotiation() },
   clientHelloExtension: {
     role: 'server',
     use: c => c.clientHelloExtension(0),
