@@ -149,3 +149,19 @@ EXPORT int OSW_CTX_set_ticket_keys(SSL_CTX *ctx, const unsigned char *keys, size
         OPENSSL_clear_free(old, sizeof(*old) + old->count * KEY_LEN);
     return SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, count > 0 ? ticket_key_cb : NULL);
 }
+
+/*
+ * Gives `to` the ring of `from` (the keys set with OSW_CTX_set_ticket_keys), copied in C so that
+ * no key crosses into JavaScript: Node's server.setSecureContext keeps the ticket keys it was
+ * given. A `from` without a ring (on OpenSSL's own random keys) gives nothing, and `to` keeps its
+ * own keys, as Node's new context does. 1 on success (or nothing to give), 0 otherwise.
+ */
+EXPORT int OSW_CTX_copy_ticket_keys(SSL_CTX *to, SSL_CTX *from)
+{
+    keyring *ring;
+
+    if (to == NULL || from == NULL)
+        return 0;
+    ring = ring_index < 0 ? NULL : SSL_CTX_get_ex_data(from, ring_index);
+    return ring == NULL ? 1 : OSW_CTX_set_ticket_keys(to, ring->keys, ring->count);
+}

@@ -313,6 +313,12 @@ const CONTEXT: Table<Context> = {
     wrong: [x => x.setTicketKeys('x' as never), x => x.setTicketKeys([{}] as never), x => x.setTicketKeys([null] as never)],
     oversized: [x => x.setTicketKeys(Array.from({ length: 17 }, () => ({ name: bytes(16), aesKey: bytes(32), hmacKey: bytes(32) })))],
   },
+  shareTicketKeys: {
+    role: 'server',
+    use: (x, w) => x.shareTicketKeys(w.server),
+    foreign: [(x, w) => x.shareTicketKeys(w.other.server)],
+    wrong: [x => x.shareTicketKeys({} as never), x => x.shareTicketKeys(null as never), (x, w) => x.shareTicketKeys(w.client)],
+  },
   wantNewSessions: { internal: 'a server connection with onSession turns on the new-session callback' },
   options: getter('options'),
   setOptions: { use: x => x.setOptions(0n), wrong: [x => x.setOptions(1 as never)] },

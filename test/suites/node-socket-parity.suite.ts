@@ -286,6 +286,42 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
     await closeServer(strict);
     assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
   });
+
+  test('setSecureContext: sessions from before still resume when ticket keys were given (they go on), not on OpenSSL\'s own keys nor under other ticketKeys given, on our server as on Node\'s', async () => {
+    const o = await load();
+    const ca = pem('ca.pem'), cert = pem('server.pem'), key = pem('server.key');
+    const ticketKeys = crypto.getRandomValues(new Uint8Array(48)), otherKeys = crypto.getRandomValues(new Uint8Array(48));
+    const resumed: Record<string, boolean[]> = {};
+    for (const side of inDeno ? ['ours'] : ['ours', 'node']) {
+      for (const initial of [ticketKeys, undefined]) {
+        const at = `${side} server, ${initial ? 'ticketKeys given' : "OpenSSL's own ticket keys"}`;
+        const given = initial && { ticketKeys: side === 'ours' ? initial : Buffer.from(initial) };
+        const server: nodeTls.Server = side === 'ours' ? createServer({ openssl: o, cert, key, ...given }) as unknown as nodeTls.Server
+          : nodeTls.createServer({ cert, key, ...given });
+        server.on('secureConnection', (s: net.Socket) => s.end('hi')); // written, so TLS 1.3 tickets go first
+        const port = await listen(server);
+        const options = { host: '127.0.0.1', port, servername: 'localhost', openssl: o, contextOptions: { ca } };
+        const first = connect(options);
+        first.resume(); // the tickets come as the client reads
+        const [session] = await once<[Buffer]>(first, 'session');
+        await closed(first);
+        resumed[at] = [];
+        for (const keys of initial ? [undefined, initial, otherKeys] : [undefined, otherKeys]) {
+          server.setSecureContext({ cert, key, ...(keys ? { ticketKeys: side === 'ours' ? keys : Buffer.from(keys) } : {}) });
+          const again = connect({ ...options, session });
+          again.resume();
+          await once(again, 'secureConnect');
+          resumed[at].push(again.isSessionReused());
+          again.destroy();
+          await closed(again);
+        }
+        await closeServer(server);
+      }
+    }
+    assert.deepEqual(resumed, Object.fromEntries(Object.keys(resumed).map(at => [at, at.includes('given') ? [true, true, false] : [false, false]])),
+      'resumed: with the keys kept (only keys given are: OpenSSL\'s own are new with the new context), with the same keys given, with other keys given');
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
 }, { runtimes: ['node', 'deno'] });
 
 /** A client whose bytes to the server pass through a TCP relay that counts them. */

@@ -71,9 +71,9 @@ export interface TLSServer extends net.Server {
    */
   addContext(hostname: string, context: SecureContextAnswer): void;
   /**
-   * As Node's: a new context from Node's context options (and `ticketKeys`) for connections from
-   * now on; those open keep the old one, freed with the last of them. A TypeError on a server given
-   * a ready `context`.
+   * As Node's: a new context from Node's context options (and `ticketKeys`, else the ticket keys
+   * given before, copied inside the module) for connections from now on; those open keep the old
+   * one, freed with the last of them. A TypeError on a server given a ready `context`.
    */
   setSecureContext(options: SecureContextOptions): void;
   /** Not supported: a TypeError (Node's deprecated internal setOptions; options are createServer's). */
@@ -239,7 +239,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       'keep them yourself and give them to setTicketKeys() (or options.ticketKeys) on each');
   };
   // As Node's: a new context from Node's context options (and ticketKeys) for the connections from
-  // now on; those open keep theirs. Its sessions and tickets are new (unless ticketKeys are given).
+  // now on; those open keep theirs.
   server.setSecureContext = (o: SecureContextOptions) => {
     if (o === null || typeof o !== 'object') throw Object.assign(new TypeError('setSecureContext: options must be an object'), { code: 'ERR_INVALID_ARG_TYPE' });
     if (options.context) throw new TypeError('setSecureContext: this server was given a ready context (options.context); configure or replace that Context yourself');
@@ -254,6 +254,9 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     const now = contextNow(options.openssl, undefined, make); // bad PEM throws here when the instance is at hand
     current = current.then(previous => {
       const next = { ossl: previous.ossl, context: now ?? make(previous.ossl), owned: true };
+      // As Node's: without ticketKeys, the ticket keys it was given go on (tickets issued so far still
+      // resume); a server on OpenSSL's own random keys gets new ones with the new context.
+      if (!keys) next.context.shareTicketKeys(previous.context);
       equip(next);
       if (live.has(previous.context)) replaced.add(previous.context);
       else if (previous.context.alive) previous.context.free();

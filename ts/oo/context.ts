@@ -670,6 +670,20 @@ export class Context extends Handle<'SSL_CTX'> {
     }
   }
 
+  /**
+   * Servers: takes the session-ticket keys another server context was given with setTicketKeys,
+   * copied inside the module (no key comes out to JavaScript), so tickets issued by `from` resume
+   * here too (given the same sessionIdContext). A `from` on OpenSSL's own random keys gives
+   * nothing: this context keeps its own (as Node's server.setSecureContext does).
+   */
+  shareTicketKeys(from: Context): void {
+    void this.pointer; // throws once freed
+    assertSameInstance(this, from, 'shareTicketKeys');
+    if (!(from instanceof Context)) throw new TypeError('shareTicketKeys: expected a Context');
+    if (this.role !== 'server' || from.role !== 'server') throw new TypeError('shareTicketKeys is for server contexts');
+    this.core.check(this.core.capi.OSW_CTX_copy_ticket_keys(this.pointer, from.pointer), 'OSW_CTX_copy_ticket_keys');
+  }
+
   /** @internal a server connection with onSession needs OpenSSL's new-session callback. */
   wantNewSessions(): void {
     if (this.#serverWantsSessions) return;

@@ -196,6 +196,8 @@ export interface Capi {
   SSL_CTX_set_post_handshake_auth(ctx: Ptr<'SSL_CTX'>, val: number): void;
   /** `int OSW_CTX_set_ticket_keys(SSL_CTX *ctx, const unsigned char *keys, size_t count)` */
   OSW_CTX_set_ticket_keys(ctx: Ptr<'SSL_CTX'>, keys: Ptr<'u8'>, count: number): number;
+  /** `int OSW_CTX_copy_ticket_keys(SSL_CTX *to, SSL_CTX *from)` */
+  OSW_CTX_copy_ticket_keys(to: Ptr<'SSL_CTX'>, from: Ptr<'SSL_CTX'>): number;
   /** `SSL *OSW_SSL_new(SSL_CTX *ctx)` */
   OSW_SSL_new(ctx: Ptr<'SSL_CTX'>): Ptr<'SSL'>;
   // ---- ssl
@@ -874,6 +876,7 @@ export const EXPORTS: Readonly<Record<keyof Capi, ResultKind>> = {
   SSL_CTX_set_client_hello_cb: 'v',
   SSL_CTX_set_post_handshake_auth: 'v',
   OSW_CTX_set_ticket_keys: 'i',
+  OSW_CTX_copy_ticket_keys: 'i',
   OSW_SSL_new: 'u',
   SSL_new: 'u',
   SSL_up_ref: 'i',
