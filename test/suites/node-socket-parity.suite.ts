@@ -3,6 +3,7 @@
 // listed here; the net.Socket members answer as Node's, each pairing of client and server (ours and
 // Node's, both ways); setMaxSendFragment is seen on the wire. Node's own tls is the reference in
 // Node only (Deno's node:tls is an emulation with other members); ours against ours runs in Deno too.
+import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
 import { connect, createServer, type TLSSocket } from '../../ts/node.ts';
@@ -290,12 +291,13 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
   test('setSecureContext: sessions from before still resume when ticket keys were given (they go on), not on OpenSSL\'s own keys nor under other ticketKeys given, on our server as on Node\'s', async () => {
     const o = await load();
     const ca = pem('ca.pem'), cert = pem('server.pem'), key = pem('server.key');
-    const ticketKeys = crypto.getRandomValues(new Uint8Array(48)), otherKeys = crypto.getRandomValues(new Uint8Array(48));
+    // Buffers (Uint8Arrays), which both servers take.
+    const ticketKeys = Buffer.from(crypto.getRandomValues(new Uint8Array(48))), otherKeys = Buffer.from(crypto.getRandomValues(new Uint8Array(48)));
     const resumed: Record<string, boolean[]> = {};
     for (const side of inDeno ? ['ours'] : ['ours', 'node']) {
       for (const initial of [ticketKeys, undefined]) {
         const at = `${side} server, ${initial ? 'ticketKeys given' : "OpenSSL's own ticket keys"}`;
-        const given = initial && { ticketKeys: side === 'ours' ? initial : Buffer.from(initial) };
+        const given = initial && { ticketKeys: initial };
         const server: nodeTls.Server = side === 'ours' ? createServer({ openssl: o, cert, key, ...given }) as unknown as nodeTls.Server
           : nodeTls.createServer({ cert, key, ...given });
         server.on('secureConnection', (s: net.Socket) => s.end('hi')); // written, so TLS 1.3 tickets go first
@@ -307,7 +309,7 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
         await closed(first);
         resumed[at] = [];
         for (const keys of initial ? [undefined, initial, otherKeys] : [undefined, otherKeys]) {
-          server.setSecureContext({ cert, key, ...(keys ? { ticketKeys: side === 'ours' ? keys : Buffer.from(keys) } : {}) });
+          server.setSecureContext({ cert, key, ...(keys ? { ticketKeys: keys } : {}) });
           const again = connect({ ...options, session });
           again.resume();
           await once(again, 'secureConnect');
