@@ -185,6 +185,31 @@ suite("Node adapter: TLSSocket's net.Socket members answer as Node's", test => {
     assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
   });
 
+  test("connect({ socket }): the net.Socket members read the given socket from the start, as Node's", async () => {
+    const o = await load();
+    const cert = pem('server.pem'), key = pem('server.key'), ca = pem('ca.pem');
+    const server = createServer({ openssl: o, cert, key });
+    const port = await listen(server);
+    try {
+      for (const side of inDeno ? ['ours'] : ['ours', 'node']) {
+        const raw = net.connect(port, '127.0.0.1');
+        await once(raw, 'connect');
+        const client = side === 'ours' ? connect({ socket: raw, servername: 'localhost', openssl: o, contextOptions: { ca } })
+          : nodeTls.connect({ socket: raw, servername: 'localhost', ca });
+        const seen = { connecting: client.connecting, pending: client.pending, readyState: client.readyState, remoteAddress: client.remoteAddress,
+          remotePort: client.remotePort, localPort: client.localPort };
+        assert.deepEqual(seen, { connecting: false, pending: false, readyState: 'open', remoteAddress: '127.0.0.1', remotePort: port, localPort: raw.localPort }, side);
+        await once(client, 'secureConnect');
+        client.destroy();
+        await closed(client);
+        await closed(raw);
+      }
+    } finally {
+      await closeServer(server);
+    }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+
   test('setMaxSendFragment: true for 512 to 16384, false outside, a TypeError for a non-number, and the records on the wire are that small', async () => {
     const o = await load();
     for (const [c, s] of PAIRINGS) {

@@ -79,9 +79,10 @@ export class TLSSocket extends Duplex {
    */
   constructor(private readonly role: 'client' | 'server',
     options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array;
-      rejectAfterHandshake?: boolean; server?: net.Server } = {}) {
+      rejectAfterHandshake?: boolean; server?: net.Server; transport?: net.Socket } = {}) {
     super({ allowHalfOpen: false });
     this.#server = options.server;
+    this.#givenTransport = options.transport;
     this.#requestedCert = options.requestedCert === true;
     this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
     this.#verdictPending = role === 'server' && this.#rejectAfterHandshake;
@@ -383,21 +384,27 @@ export class TLSSocket extends Duplex {
     else if (!this.#socket && !this.destroyed) this.#beforeTransport.push(apply);
   }
   readonly #server: net.Server | undefined;
+  /** connect()'s `socket` option: what the net.Socket members read until it is attached. */
+  readonly #givenTransport: net.Socket | undefined;
+  /** The TCP socket the net.Socket members read: attached, or given to connect() and about to be. */
+  get #transport(): net.Socket | undefined {
+    return this.#socket ?? (this.destroyed ? undefined : this.#givenTransport);
+  }
   /** Plaintext bytes received and sent (as Node's TLSSocket counts them: not the TLS records). */
   #bytesRead = 0;
   #bytesWritten = 0;
   /** The handshake is done ('secureConnect' / 'secure' emitted or about to be). */
   #secured = false;
 
-  get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
-  get remotePort(): number | undefined { return this.#socket?.remotePort; }
-  get remoteFamily(): string | undefined { return this.#socket?.remoteFamily; }
-  get localAddress(): string | undefined { return this.#socket?.localAddress; }
-  get localPort(): number | undefined { return this.#socket?.localPort; }
-  get localFamily(): string | undefined { return this.#socket?.localFamily; }
+  get remoteAddress(): string | undefined { return this.#transport?.remoteAddress; }
+  get remotePort(): number | undefined { return this.#transport?.remotePort; }
+  get remoteFamily(): string | undefined { return this.#transport?.remoteFamily; }
+  get localAddress(): string | undefined { return this.#transport?.localAddress; }
+  get localPort(): number | undefined { return this.#transport?.localPort; }
+  get localFamily(): string | undefined { return this.#transport?.localFamily; }
   /** The local end's { address, family, port }, {} before the connection and once it is closed, as Node's. */
   address(): net.AddressInfo | Record<string, never> {
-    return this.#socket?.address() ?? {};
+    return this.#transport?.address() ?? {};
   }
   /** Plaintext bytes received so far (kept after close, as Node's). */
   get bytesRead(): number {
@@ -414,11 +421,13 @@ export class TLSSocket extends Duplex {
   /** TCP is still connecting (clients), as net.Socket's. */
   get connecting(): boolean {
     if (this.destroyed) return false;
-    return this.#socket ? this.#socket.connecting : this.role === 'client';
+    const transport = this.#transport;
+    return transport ? transport.connecting : this.role === 'client';
   }
   /** Not connected yet, or closed (no handle), as net.Socket's. */
   get pending(): boolean {
-    return this.#socket ? this.#socket.pending : true;
+    const transport = this.#transport;
+    return transport ? transport.pending : true;
   }
   /** 'opening', 'open', 'readOnly', 'writeOnly' or 'closed', by net.Socket's rule. */
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
