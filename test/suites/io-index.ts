@@ -2,6 +2,7 @@
 // Deno adapters. Loaded by the node project and by Deno, never in the browser (no sockets there).
 import './interop-native.suite.ts';
 import './deno-adapter.suite.ts';
+import './deno-tls-parity.suite.ts';
 import './reentry-io.suite.ts';
 import './api-sweep-io.suite.ts';
 import './stores-io.suite.ts';

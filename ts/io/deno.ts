@@ -1,5 +1,6 @@
 /**
- * Deno adapter: TLS over Deno.connect and Deno.listen, as plaintext Web Streams (TLSStream).
+ * Deno adapter: TLS over Deno.connect and Deno.listen, shaped as Deno.connectTls / Deno.listenTls
+ * give theirs (DenoTlsConn, DenoTlsListener: deno-conn.ts), each connection also a TLSStream.
  * A thin layer: Deno's connections are already byte-stream pairs.
  */
 import type { LoadOptions } from '../loader.ts';
@@ -11,21 +12,12 @@ import type { ClientEchOptions } from '../oo/ech.ts';
 import { connectOverStreams } from './client.ts';
 import { defaultInstance } from './default-instance.ts';
 import { checkGivenContext } from './given-context.ts';
-import { tlsOverStreams, type TLSStream, type TLSStreamOptions } from './streams.ts';
+import { tlsOverStreams, type TLSStreamOptions } from './streams.ts';
+import { DenoTlsConn, DenoTlsListener, type DenoTcpConn, type DenoTcpListener } from './deno-conn.ts';
 
-/** The part of Deno's API this adapter uses (so the package needs no Deno type definitions). */
-interface DenoConn {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  close(): void;
-}
-interface DenoListener extends AsyncIterable<DenoConn> {
-  readonly addr: { hostname: string; port: number };
-  close(): void;
-}
 declare const Deno: {
-  connect(o: { hostname: string; port: number }): Promise<DenoConn>;
-  listen(o: { hostname: string; port: number }): DenoListener;
+  connect(o: { hostname: string; port: number }): Promise<DenoTcpConn>;
+  listen(o: { hostname: string; port: number }): DenoTcpListener;
 };
 
 function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<OpenSSL> {
@@ -53,8 +45,8 @@ export interface DenoConnectOptions extends TLSStreamOptions {
   sessionKeySettings?: string;
 }
 
-/** Connects with Deno.connect and runs TLS over it. */
-export async function connectDeno(options: DenoConnectOptions): Promise<TLSStream> {
+/** Connects with Deno.connect and runs TLS over it (as Deno.connectTls, with OpenSSL). */
+export async function connectDeno(options: DenoConnectOptions): Promise<DenoTlsConn> {
   checkGivenContext('connectDeno', options.context, options.openssl);
   const ossl = await instance(options.openssl);
   const hostname = options.hostname ?? 'localhost';
@@ -64,8 +56,10 @@ export async function connectDeno(options: DenoConnectOptions): Promise<TLSStrea
   const store = options.sessionStore;
   const key = store && sessionKey({ host: hostname, port: options.port, serverName, alpn: options.contextOptions?.alpn,
     settings: options.sessionKeySettings ?? `verify=${context.verifyPeer}` });
-  return connectOverStreams({ ...options, ossl, context, owned, serverName, sessionKey: key },
-    () => Deno.connect({ hostname, port: options.port }));
+  let tcp: DenoTcpConn | undefined;
+  const stream = await connectOverStreams({ ...options, ossl, context, owned, serverName, sessionKey: key },
+    async () => (tcp = await Deno.connect({ hostname, port: options.port })));
+  return new DenoTlsConn(stream, tcp!);
 }
 
 export interface DenoListenOptions extends TLSStreamOptions {
@@ -75,18 +69,17 @@ export interface DenoListenOptions extends TLSStreamOptions {
   context: Context;
 }
 
-/** Listens with Deno.listen; iterate it for a TLSStream per accepted connection. */
-export function listenDeno(options: DenoListenOptions): AsyncIterable<TLSStream> & { addr: { hostname: string; port: number }; close(): void } {
+/** Listens with Deno.listen (as Deno.listenTls, with OpenSSL); accept() or iterate it for each connection. */
+export function listenDeno(options: DenoListenOptions): DenoTlsListener {
   checkGivenContext('listenDeno', options.context, undefined);
   if (options.context.role !== 'server') throw new TypeError('listenDeno: options.context must be a server context');
   const listener = Deno.listen({ hostname: options.hostname ?? '127.0.0.1', port: options.port });
-  let closed = false;
-  return {
-    addr: listener.addr,
-    // Twice is once (Deno's own close() throws BadResource the second time).
-    close: () => { if (!closed) { closed = true; listener.close(); } },
-    async *[Symbol.asyncIterator]() {
-      for await (const conn of listener) yield tlsOverStreams(options.context.createConnection(), conn, options);
-    },
-  };
+  return new DenoTlsListener(listener, tcp => {
+    try {
+      return new DenoTlsConn(tlsOverStreams(options.context.createConnection(), tcp, options), tcp);
+    } catch (e) {
+      tcp.close(); // the context was freed under the listener: the accepted connection is not left open
+      throw e;
+    }
+  });
 }

@@ -159,7 +159,12 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
       engine.close();
       await writing;
     },
-    abort(reason) { finish(reason instanceof Error ? reason : new Error(String(reason))); },
+    abort(reason) {
+      // The connection ends here: a read waiting on `readable` fails with the reason, not waits forever.
+      const error = reason instanceof Error ? reason : new Error(String(reason));
+      try { plain.error(error); } catch { /* already finished */ }
+      finish(error);
+    },
   });
 
   // Network bytes in, until the peer closes the transport; after the handshake, none while the

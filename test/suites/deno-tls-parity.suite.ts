@@ -1,0 +1,216 @@
+// The Deno adapter beside Deno's own TLS (Deno.connectTls / Deno.listenTls, rustls): every member of
+// a real Deno.TlsConn and Deno.TlsListener is on ours, or listed as not taken with why; each pairing
+// (our client with Deno's server, Deno's client with our server) talks through Deno's members alone:
+// handshake() and its alpnProtocol, the addresses, read/write, closeWrite(), close(). One difference
+// is shown as such: after the peer's close_notify ours answers with its own (no half-open server).
+// Deno only: Deno's TLS is the reference.
+import { connectDeno, DenoTlsConn, listenDeno } from '../../ts/deno.ts';
+import type { OpenSSL } from '../../ts/index.ts';
+import * as assert from '../lib/assert.ts';
+import { suite } from '../lib/suite.ts';
+import { load, pki } from '../lib/tls.ts';
+
+/** The part of Deno's API used here (the tests are type-checked without Deno's declarations). */
+interface NetAddr { transport: string; hostname: string; port: number }
+interface DenoConn {
+  readonly localAddr: NetAddr;
+  readonly remoteAddr: NetAddr;
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  handshake(): Promise<{ alpnProtocol: string | null }>;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+interface DenoListener extends AsyncIterable<DenoConn> { readonly addr: NetAddr; accept(): Promise<DenoConn>; close(): void }
+declare const Deno: {
+  listenTls(o: { hostname: string; port: number; cert: string; key: string; alpnProtocols?: string[] }): DenoListener;
+  connectTls(o: { hostname: string; port: number; caCerts: string[]; serverName?: string; alpnProtocols?: string[] }): Promise<DenoConn>;
+  errors: { BadResource: new () => Error };
+};
+
+/** Deno's TlsConn members ours does not have, each with why. */
+export const CONN_NOT_TAKEN: Record<string, string> = {
+  'Symbol(Deno.internal.rid)': "Deno's resource id, an internal symbol: ours is no Deno resource (a TCP one carries it)",
+  'Symbol(Deno.internal.fd)': "Deno's file descriptor, an internal symbol: as the rid",
+  'Symbol(getPeerCertificate)': "Deno's internal hook for its node:tls emulation; ours: `connection.peerCertificate`",
+};
+/** Deno's TlsListener members ours does not have, each with why. */
+export const LISTENER_NOT_TAKEN: Record<string, string> = {
+  'Symbol(Deno.internal.rid)': CONN_NOT_TAKEN['Symbol(Deno.internal.rid)']!,
+};
+
+/** Every member of `o` and its prototypes, symbols too (as `Symbol(name)`). */
+function members(o: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Reflect.ownKeys(p)) if (k !== 'constructor') names.add(String(k));
+  }
+  return [...names].sort();
+}
+const has = (o: object, name: string) => members(o).includes(name);
+
+/** Deno's own server on 127.0.0.1 with the test PKI. */
+async function denoServer(alpnProtocols?: string[]): Promise<DenoListener> {
+  const p = await pki();
+  return Deno.listenTls({ hostname: '127.0.0.1', port: 0, cert: p.cert, key: p.key, ...(alpnProtocols ? { alpnProtocols } : {}) });
+}
+async function denoClient(port: number, alpnProtocols?: string[]): Promise<DenoConn> {
+  const p = await pki();
+  return Deno.connectTls({ hostname: '127.0.0.1', port, caCerts: [p.ca], serverName: 'localhost', ...(alpnProtocols ? { alpnProtocols } : {}) });
+}
+async function ourServer(o: OpenSSL, alpn?: string[]) {
+  const p = await pki();
+  const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key, ...(alpn ? { alpn } : {}) });
+  return { listener: listenDeno({ hostname: '127.0.0.1', port: 0, context }), context };
+}
+async function ourClient(o: OpenSSL, port: number, alpn?: string[]): Promise<DenoTlsConn> {
+  const p = await pki();
+  return connectDeno({ hostname: '127.0.0.1', port, serverName: 'localhost', openssl: o, contextOptions: { ca: p.ca, ...(alpn ? { alpn } : {}) } });
+}
+
+/** Reads with read() until `n` bytes or the end. */
+async function readBytes(c: DenoConn | DenoTlsConn, n: number): Promise<string> {
+  const buf = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const r = await c.read(buf.subarray(got));
+    if (r === null) break;
+    got += r;
+  }
+  return new TextDecoder().decode(buf.subarray(0, got));
+}
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+/**
+ * One client and one server, of the sides given, through Deno's members only: both handshakes'
+ * ALPN, the addresses mirrored, write/read both ways, closeWrite() read as the end by the other side,
+ * then close().
+ */
+async function talk(client: DenoConn | DenoTlsConn, server: DenoConn | DenoTlsConn): Promise<void> {
+  const [ci, si] = await Promise.all([client.handshake(), server.handshake()]);
+  assert.equal(ci.alpnProtocol, 'h2');
+  assert.equal(si.alpnProtocol, 'h2');
+  assert.deepEqual({ ...client.localAddr }, { ...server.remoteAddr });
+  assert.deepEqual({ ...client.remoteAddr }, { ...server.localAddr });
+  assert.equal(await client.write(bytes('ping')), 4);
+  assert.equal(await readBytes(server, 4), 'ping');
+  assert.equal(await server.write(bytes('pong!')), 5);
+  // A buffer smaller than what came: the rest is read next, as Deno's read().
+  assert.equal(await readBytes(client, 2), 'po');
+  assert.equal(await readBytes(client, 3), 'ng!');
+  await client.closeWrite(); // close_notify: the server reads the end
+  assert.equal(await server.read(new Uint8Array(8)), null);
+  if (server instanceof DenoTlsConn) {
+    // Differs: ours answers the peer's close_notify with its own at once (the engine's rule for
+    // every adapter; Node's with allowHalfOpen false does the same), so the client reads the end too.
+    assert.equal(await client.read(new Uint8Array(8)), null);
+    await assert.rejects(server.write(bytes('bye')), /closed/);
+  } else {
+    // Deno's server can still write after the client's closeWrite(): the client reads it.
+    await server.write(bytes('bye'));
+    assert.equal(await readBytes(client, 3), 'bye');
+  }
+  server.close();
+  client.close();
+}
+
+suite("Deno adapter: Deno.TlsConn and Deno.TlsListener members beside Deno's own", test => {
+  test("every member of Deno's TlsConn (client and server side) is on ours, or listed as not taken with why", async () => {
+    const o = await load();
+    const theirs = await denoServer();
+    const mine = await ourServer(o);
+    try {
+      const [denoAccepted, denoConn] = await Promise.all([theirs.accept(), denoClient(theirs.addr.port)]);
+      const [ourAccepted, ourConn] = await Promise.all([mine.listener.accept(), ourClient(o, mine.listener.addr.port)]);
+      for (const [what, deno, ours] of [['client', denoConn, ourConn], ['server', denoAccepted, ourAccepted]] as const) {
+        const missing = members(deno).filter(n => !has(ours, n) && !(n in CONN_NOT_TAKEN));
+        assert.deepEqual(missing, [], `Deno's ${what} TlsConn members ours lacks (add them, or list them as not taken with why)`);
+        assert.deepEqual(Object.keys(CONN_NOT_TAKEN).filter(n => has(ours, n)), [], 'listed as not taken but present');
+        assert.deepEqual(Object.keys(CONN_NOT_TAKEN).filter(n => !has(deno, n)), [], "listed as not taken but not on Deno's (drop the row)");
+      }
+      await Promise.all([denoConn.handshake(), denoAccepted.handshake(), ourConn.handshake(), ourAccepted.handshake()]);
+      for (const c of [denoConn, denoAccepted, ourConn, ourAccepted]) c.close();
+      await Promise.all([ourConn.closed, ourAccepted.closed].map(p => p.catch(() => undefined)));
+    } finally {
+      theirs.close();
+      mine.listener.close();
+      mine.context.free();
+    }
+  });
+
+  test("every member of Deno's TlsListener is on ours, or listed as not taken with why", async () => {
+    const o = await load();
+    const theirs = await denoServer();
+    const mine = await ourServer(o);
+    try {
+      const missing = members(theirs).filter(n => !has(mine.listener, n) && !(n in LISTENER_NOT_TAKEN));
+      assert.deepEqual(missing, [], "Deno's TlsListener members ours lacks (add them, or list them as not taken with why)");
+      assert.deepEqual(Object.keys(LISTENER_NOT_TAKEN).filter(n => has(mine.listener, n)), [], 'listed as not taken but present');
+      assert.deepEqual({ ...mine.listener.addr, port: 0 }, { ...theirs.addr, port: 0 }, 'addr: the same fields (transport, hostname, port)');
+    } finally {
+      theirs.close();
+      mine.listener.close();
+      mine.context.free();
+    }
+  });
+
+  test('connectDeno against Deno.listenTls: handshake() with ALPN, addresses, read/write, closeWrite(), close() as between Deno\'s own', async () => {
+    const o = await load();
+    // Deno's own pair first: what is checked holds for Deno's TLS itself.
+    for (const ours of [false, true]) {
+      const server = await denoServer(['h2']);
+      try {
+        const [accepted, client] = await Promise.all([server.accept(), ours ? ourClient(o, server.addr.port, ['h2']) : denoClient(server.addr.port, ['h2'])]);
+        await talk(client, accepted);
+        if (ours) await (client as DenoTlsConn).closed.catch(() => undefined);
+      } finally {
+        server.close();
+      }
+    }
+  });
+
+  test('Deno.connectTls against listenDeno: the same through our listener (accept(), then for await)', async () => {
+    const o = await load();
+    const mine = await ourServer(o, ['h2']);
+    try {
+      const [accepted, client] = await Promise.all([mine.listener.accept(), denoClient(mine.listener.addr.port, ['h2'])]);
+      await talk(client, accepted);
+      await accepted.closed.catch(() => undefined);
+      // Iterated as Deno's listener is: the next connection, then done once closed.
+      const second = denoClient(mine.listener.addr.port, ['h2']);
+      for await (const conn of mine.listener) {
+        const c = await second;
+        await c.write(bytes('x'));
+        assert.equal(await readBytes(conn, 1), 'x');
+        c.close();
+        conn.close();
+        await conn.closed.catch(() => undefined);
+        break; // return(): closes the listener, as Deno's
+      }
+      assert.throws(() => mine.listener.close(), Deno.errors.BadResource, 'a break out of for await closed it');
+    } finally {
+      mine.context.free();
+    }
+  });
+
+  test('handshake is both the TLSStream promise and Deno\'s method; a failed handshake rejects both', async () => {
+    const o = await load();
+    const server = await denoServer();
+    try {
+      const accepting = server.accept();
+      const conn = await connectDeno({ hostname: '127.0.0.1', port: server.addr.port, serverName: 'not-the-name.test', openssl: o, contextOptions: { ca: (await pki()).ca } });
+      const accepted = await accepting;
+      const deniedByDeno = accepted.handshake().catch(() => undefined);
+      await assert.rejects(conn.handshake, /certificate|verify/i);
+      await assert.rejects(conn.handshake(), /certificate|verify/i);
+      await deniedByDeno;
+      accepted.close();
+      await conn.closed.catch(() => undefined);
+    } finally {
+      server.close();
+    }
+  });
+}, { runtimes: ['deno'] });
+
