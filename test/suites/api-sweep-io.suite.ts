@@ -23,6 +23,8 @@ const NODE_EXPORTS: Record<string, string> = {
 const DENO_EXPORTS: Record<string, string> = {
   connectDeno: 'below (a given context); deno-adapter suite',
   listenDeno: 'below (a given context); deno-adapter suite',
+  DenoTlsConn: 'below (after close(), twice, wrong types); deno-tls-parity suite (made by connectDeno and listenDeno)',
+  DenoTlsListener: 'below (after close(), twice); deno-tls-parity suite (made by listenDeno)',
   defaultInstance: 'default-instance suite',
 };
 
@@ -264,15 +266,146 @@ suite("public API sweep: Node's TLSSocket after destroy()", test => {
   });
 }, { runtimes: ['node'] });
 
-suite('public API sweep: twice (Deno)', test => {
-  test('listenDeno: close() twice does nothing the second time', async () => {
+/**
+ * Each member of the Deno adapter's DenoTlsConn and DenoTlsListener after close(): what Deno's own
+ * TlsConn / TlsListener answers (`deno`; null: Deno's has no such member), and ours where it answers
+ * otherwise, with why. Calls that return a promise are shown as it settles. A member added without
+ * a row fails the completeness check.
+ */
+interface AfterCloseRow { call: (x: Record<string | symbol, unknown>) => unknown; deno: string | null; ours?: string; why?: string }
+const method = (x: Record<string | symbol, unknown>, name: string | symbol, ...args: unknown[]) => (x[name] as (...a: unknown[]) => unknown)(...args);
+const CONN_AFTER_CLOSE: Record<string, AfterCloseRow> = {
+  read: { call: c => method(c, 'read', new Uint8Array(4)), deno: 'throws BadResource' },
+  write: { call: c => method(c, 'write', new Uint8Array(4)), deno: 'throws BadResource' },
+  closeWrite: { call: c => method(c, 'closeWrite'), deno: 'throws BadResource' },
+  close: { call: c => method(c, 'close'), deno: 'throws BadResource' }, // close() twice
+  handshake: { call: c => method(c, 'handshake'), deno: 'throws BadResource' },
+  [String(Symbol.dispose)]: { call: c => method(c, Symbol.dispose), deno: 'undefined' }, // a second close, quietly
+  ref: { call: c => method(c, 'ref'), deno: 'undefined' },
+  unref: { call: c => method(c, 'unref'), deno: 'undefined' },
+  localAddr: { call: c => c.localAddr, deno: 'object' }, // kept
+  remoteAddr: { call: c => c.remoteAddr, deno: 'object' },
+  readable: { call: c => c.readable, deno: 'object' },
+  writable: { call: c => c.writable, deno: 'object' },
+  setNoDelay: { call: c => method(c, 'setNoDelay', true), deno: null, ours: 'throws BadResource', why: "Deno's TcpConn has it (its TlsConn not); closed, as read()" },
+  setKeepAlive: { call: c => method(c, 'setKeepAlive', true), deno: null, ours: 'throws BadResource', why: 'as setNoDelay' },
+  closed: { call: c => c.closed, deno: null, ours: 'throws BadResource', why: 'the TLSStream promise: rejects with the reason close() ended the stream with' },
+  connection: { call: c => (c.connection as { alive: boolean }).alive, deno: null, ours: 'false', why: 'the TLSStream\'s Connection, freed as the stream ended' },
+};
+const LISTENER_AFTER_CLOSE: Record<string, AfterCloseRow> = {
+  accept: { call: l => method(l, 'accept'), deno: 'throws BadResource' },
+  close: { call: l => method(l, 'close'), deno: 'throws BadResource' }, // close() twice
+  next: { call: l => method(l, 'next'), deno: 'object' }, // { done: true }
+  return: { call: l => method(l, 'return'), deno: 'throws BadResource', ours: 'object', why: "a `break` out of `for await` after close() is no error here ({ done: true })" },
+  [String(Symbol.asyncIterator)]: { call: l => method(l, Symbol.asyncIterator), deno: 'object' },
+  [String(Symbol.dispose)]: { call: l => method(l, Symbol.dispose), deno: 'undefined' },
+  ref: { call: l => method(l, 'ref'), deno: 'undefined' },
+  unref: { call: l => method(l, 'unref'), deno: 'undefined' },
+  addr: { call: l => l.addr, deno: 'object' },
+};
+
+/** A value or a promise's outcome as the after-close tables write it. */
+async function settled(fn: () => unknown): Promise<string> {
+  const thrown = (e: unknown) => `throws ${(e as Error).name}`;
+  let v: unknown;
+  try { v = fn(); } catch (e) { return thrown(e); }
+  if (!(v instanceof Promise)) return shown(() => v);
+  try {
+    const r: unknown = await v;
+    return shown(() => r);
+  } catch (e) {
+    return thrown(e);
+  }
+}
+
+/** Every member of `o` and its prototypes, symbols too, but the constructor. */
+function memberNames(o: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Reflect.ownKeys(p)) if (k !== 'constructor') names.add(String(k));
+  }
+  return [...names].sort();
+}
+
+declare const Deno: {
+  listenTls(o: { hostname: string; port: number; cert: string; key: string }): object & { addr: { port: number }; accept(): Promise<object>; close(): void };
+  connectTls(o: { hostname: string; port: number; caCerts: string[]; serverName: string }): Promise<object & { handshake(): Promise<unknown>; close(): void }>;
+};
+
+/** The rows whose answer (ours, or Deno's when `which` is 'deno') differs from the table's. */
+async function afterCloseProblems(table: Record<string, AfterCloseRow>, x: object, which: 'ours' | 'deno'): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, row] of Object.entries(table)) {
+    const want = which === 'deno' ? row.deno : row.ours ?? row.deno;
+    if (want === null) continue;
+    const got = await settled(() => row.call(x as Record<string | symbol, unknown>));
+    if (got !== want) problems.push(`${which === 'deno' ? "Deno's" : 'our'} ${name} gave ${got}, the table says ${want}`);
+  }
+  return problems;
+}
+
+suite('public API sweep: Deno adapter after close(), twice, wrong types', test => {
+  test("every member of DenoTlsConn and DenoTlsListener after close(): Deno's answer (checked on Deno's own), or a documented one", async () => {
+    const o = await load();
+    const p = await pki();
+    const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+    const ours = denoEntry.listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    const theirs = Deno.listenTls({ hostname: '127.0.0.1', port: 0, cert: p.cert, key: p.key });
+    try {
+      const [accepted, conn] = await Promise.all([ours.accept(), denoEntry.connectDeno({ hostname: '127.0.0.1', port: ours.addr.port, serverName: 'localhost', openssl: o, contextOptions: { ca: p.ca } })]);
+      const [denoAccepted, denoConn] = await Promise.all([theirs.accept(), Deno.connectTls({ hostname: '127.0.0.1', port: theirs.addr.port, caCerts: [p.ca], serverName: 'localhost' })]);
+      await Promise.all([conn.handshake, accepted.handshake, denoConn.handshake()]);
+      assert.deepEqual(memberNames(conn).filter(m => !(m in CONN_AFTER_CLOSE)), [], 'a DenoTlsConn member without a row (add one: what it gives after close())');
+      assert.deepEqual(memberNames(ours).filter(m => !(m in LISTENER_AFTER_CLOSE)), [], 'a DenoTlsListener member without a row');
+      for (const c of [conn, accepted, denoConn, denoAccepted] as { close(): void }[]) c.close();
+      await Promise.all([conn.closed, accepted.closed].map(c => c.catch(() => undefined)));
+      ours.close();
+      theirs.close();
+      const problems = [
+        ...await afterCloseProblems(CONN_AFTER_CLOSE, conn, 'ours'), ...await afterCloseProblems(CONN_AFTER_CLOSE, denoConn, 'deno'),
+        ...await afterCloseProblems(LISTENER_AFTER_CLOSE, ours, 'ours'), ...await afterCloseProblems(LISTENER_AFTER_CLOSE, theirs, 'deno'),
+      ];
+      assert.deepEqual(problems, []);
+    } finally {
+      context.free();
+    }
+    assert.deepEqual(o.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+  });
+
+  test('DenoTlsConn: read and write refuse what is not a Uint8Array (TypeError), and the connection goes on', async () => {
+    const o = await load();
+    const p = await pki();
+    const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+    const listener = denoEntry.listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    try {
+      const [accepted, conn] = await Promise.all([listener.accept(), denoEntry.connectDeno({ hostname: '127.0.0.1', port: listener.addr.port, serverName: 'localhost', openssl: o, contextOptions: { ca: p.ca } })]);
+      for (const bad of ['text', [1, 2], new ArrayBuffer(2), null]) {
+        await assert.rejects(conn.read(bad as unknown as Uint8Array), TypeError);
+        await assert.rejects(conn.write(bad as unknown as Uint8Array), TypeError);
+      }
+      assert.equal(await conn.write(new Uint8Array([7])), 1);
+      const got = new Uint8Array(1);
+      assert.equal(await accepted.read(got), 1);
+      assert.equal(got[0], 7);
+      conn.close();
+      accepted.close();
+      await Promise.all([conn.closed, accepted.closed].map(c => c.catch(() => undefined)));
+    } finally {
+      listener.close();
+      context.free();
+    }
+  });
+
+  test('listenDeno: close() twice throws Deno.errors.BadResource the second time, as Deno.listenTls\'s; Symbol.dispose after close() does nothing', async () => {
     const o = await load();
     const p = await pki();
     const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
     try {
       const listener = denoEntry.listenDeno({ hostname: '127.0.0.1', port: 0, context });
       listener.close();
-      listener.close();
+      const e = assert.throws(() => listener.close()) as Error;
+      assert.equal(e.name, 'BadResource');
+      listener[Symbol.dispose]();
     } finally {
       context.free();
     }
