@@ -163,8 +163,15 @@ suite("Deno adapter: Deno.TlsConn and Deno.TlsListener members beside Deno's own
       const server = await denoServer(['h2']);
       try {
         const [accepted, client] = await Promise.all([server.accept(), ours ? ourClient(o, server.addr.port, ['h2']) : denoClient(server.addr.port, ['h2'])]);
+        if (client instanceof DenoTlsConn) {
+          client.setNoDelay(true); // the TCP connection's own (Deno's TcpConn has these; its TlsConn not)
+          client.setKeepAlive(true);
+        }
         await talk(client, accepted);
-        if (ours) await (client as DenoTlsConn).closed.catch(() => undefined);
+        if (client instanceof DenoTlsConn) {
+          assert.ok(client.readable.locked && client.writable.locked, 'read() and write() took the streams');
+          await client.closed.catch(() => undefined);
+        }
       } finally {
         server.close();
       }
