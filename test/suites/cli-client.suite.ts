@@ -338,6 +338,39 @@ suite('openssl-wasm CLI s_client report', test => {
     }
   });
 
+  test('-starttls against a hostile server: a line that never ends, or a reply that never ends, is one line after a bound', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    /** Writes `piece` over and over, at the pace the client reads it, until it hangs up (at most `times`). */
+    const flood = async (sock: net.Socket, piece: string, times: number) => {
+      for (let n = 0; n < times && !sock.destroyed; n++) {
+        if (!sock.write(piece)) await new Promise(r => { sock.once('drain', r); sock.once('close', r); });
+      }
+    };
+    // Each server floods well past the bound, then stops: a client without the bound would wait for
+    // more and fail with "no reply" instead.
+    const cases: [string, (sock: net.Socket) => Promise<void>, RegExp][] = [
+      ['imap', async sock => { sock.write('* OK IMAP4rev1 ready\r\n'); await flood(sock, 'x'.repeat(4096), 1024); },
+        /^s_client: -starttls imap: the server sent a line longer than 16384 bytes \(s_client's BUFSIZZ\) while reading the CAPABILITY reply\n/],
+      ['smtp', async sock => { sock.write('220 ready\r\n'); await flood(sock, '250-PIPELINING\r\n', 100_000); },
+        /^s_client: -starttls smtp: the server's reply ran past 1000 lines while reading the EHLO reply\n/],
+      ['ftp', async sock => { await flood(sock, '220-Welcome\r\n', 100_000); },
+        /^s_client: -starttls ftp: the server's reply ran past 1000 lines while reading the greeting\n/],
+    ];
+    for (const [proto, script, error] of cases) {
+      const sockets: net.Socket[] = [];
+      const server = net.createServer(sock => { sockets.push(sock); sock.on('error', () => undefined); void script(sock); });
+      await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        oneLineError(await cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', proto]), error, `a hostile ${proto} server`);
+      } finally {
+        // The server never reads, so it may not have seen the client hang up.
+        for (const sock of sockets) sock.destroy();
+        await new Promise<void>(r => server.close(() => r()));
+      }
+    }
+  });
+
   test('-starttls with an unknown protocol is one line naming the supported ones', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     oneLineError(await cli(ossl, ['s_client', '-connect', '127.0.0.1:1', '-starttls', 'gopher']), /^s_client: -starttls: unknown protocol 'gopher' \(supported: smtp, imap, pop3, ftp, xmpp\)\n/, 'unknown -starttls');
