@@ -6,7 +6,7 @@
 import { MAX_TICKET_KEYS, type Context } from '../oo/context.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
-import { SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
+import { madeByNow, SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
 import { fromBase64, SealedValueError, toBase64, type ValueSealer } from './sealed-value.ts';
 
 export interface TicketKey { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array; created: number }
@@ -120,7 +120,9 @@ export class RedisTicketKeyRing {
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError(`${who}: options.onError must be a function`);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#ring = new SealedRedisRing(client, {
-      who, key: `${prefix}ticket-keys`, sealer: this.#sealer, format: ticketRing,
+      // A key made up to one rotateAfter ahead (members' clocks that far apart) delays the next
+      // rotation by at most one period; one further ahead is not skew and would hold it back.
+      who, key: `${prefix}ticket-keys`, sealer: this.#sealer, format: madeByNow(ticketRing, this.#now, this.#rotateAfter, 'a ticket key'),
       replacing: 'tickets under its keys get a full handshake',
       report: options.onError ?? (e => console.error(`openssl-wasm: ticket-key ring: ${(e as Error).message}`)),
     });
