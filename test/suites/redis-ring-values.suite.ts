@@ -91,6 +91,25 @@ suite('Redis ring values', test => {
     });
   });
 
+  test('ticket keys: a ring of more keys than a context takes (17, all new) is reported and replaced, not a refresh() that throws', async () => {
+    const key = (i: number) => `{"name":"${b64(16, i)}","aes":"${b64(32, 2)}","hmac":"${b64(32, 3)}","created":${NOW - i}}`;
+    await withRedis(async db => {
+      const ossl = await load();
+      const ctx = ossl.createContext({ role: 'server' });
+      try {
+        const h = harness('many:');
+        await db.set('many:ticket-keys', `[${Array.from({ length: 17 }, (_, i) => key(i + 1)).join()}]`);
+        const installed = await new RedisTicketKeyRing(db, { ...h.options, insecurePlaintext: true }).refresh([ctx]);
+        equal(h.reported.length, 1, 'reported once');
+        match((h.reported[0] as Error).message, /holds 17 ticket keys, more than the 16 a context takes/);
+        equal(installed.length, 1, 'a new ring of one key');
+        equal(installed[0].created, NOW, 'made now');
+      } finally {
+        ctx.free();
+      }
+    });
+  });
+
   test('ECH keys: a PEM a context does not take, an empty one, two keys sharing a config_id, or a key made more than rotateAfter ahead are reported and the ring replaced', async () => {
     const ossl = await OpenSSL.load({ wasm: new URL('../../wasm/4.0/openssl-simd.wasm', import.meta.url), line: '4.0' });
     const first = ossl.generateEchKey({ publicName: 'ring.test' });
