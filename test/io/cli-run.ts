@@ -44,7 +44,7 @@ export const lines = (text: string, re: RegExp): string[] => text.match(new RegE
 export interface Run { code: number; out: string; bytes: Uint8Array; err: string }
 
 /** Runs main() in-process, bounded: the signal stops it after `ms`, and the test then fails. */
-export function cli(ossl: OpenSSL, argv: string[], stdin: Input | null = new Input(),
+export function cli(ossl: OpenSSL, argv: string[], stdin: AsyncIterable<Uint8Array> | null = new Input(),
   options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void } = {}): Promise<Run> {
   const chunks: Uint8Array[] = [];
   let err = '';

@@ -8,12 +8,13 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { OpenSSL } from '../../ts/node.ts';
+import { createServer, OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { cli, lines, Input, oneLineError } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
+import { settled } from '../lib/wait.ts';
 
 const CA = fixturePath('ca.pem');
 
@@ -368,6 +369,36 @@ suite('openssl-wasm CLI s_client report', test => {
         for (const sock of sockets) sock.destroy();
         await new Promise<void>(r => server.close(() => r()));
       }
+    }
+  });
+
+  test('standard input to a server that does not read: s_client reads it only as the connection takes it, not all into memory', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    // The Node adapter's server (Deno's node:tls server reads on while paused): a socket paused
+    // stops reading its transport, so what the client sends fills the kernel's buffers, then waits.
+    const sockets: { destroy(): void }[] = [];
+    const server = createServer({ openssl: peer, key: readFileSync(fixturePath('server.key'), 'utf8'), cert: readFileSync(fixturePath('server.pem'), 'utf8') }, s => {
+      sockets.push(s);
+      s.on('error', () => undefined);
+      s.pause();
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    // 64 MiB of input, made as it is read.
+    const CHUNKS = 1024, chunk = new Uint8Array(64 * 1024).fill(0x61);
+    let pulled = 0;
+    const stdin = { async *[Symbol.asyncIterator]() { while (pulled < CHUNKS) { pulled++; yield chunk; } } };
+    const stop = new AbortController();
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const run = cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-quiet'], stdin, { signal: stop.signal, ms: 55_000 });
+      await until(() => pulled > 0, 30_000, 's_client to connect and read its input');
+      const read = await settled(() => pulled, 30_000, 's_client\'s reading of its input');
+      ok(read < CHUNKS / 2, `s_client read ${read} of ${CHUNKS} chunks of 64 KiB while the server took none`);
+      stop.abort();
+      equal((await run).code, 0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>(r => server.close(() => r()));
     }
   });
 

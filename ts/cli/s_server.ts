@@ -13,7 +13,7 @@ import type { Context, TLSVersion } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
-import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
+import { CliError, drained, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
 import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { echReport } from './ech.ts';
@@ -428,5 +428,5 @@ function echo(s: Server, tls: TLSSocket): void {
   };
   tls.once('end', () => finish('peer'));
   tls.once('close', () => finish('peer'));
-  s.pump.attach(chunk => { if (!tls.writableEnded && !tls.destroyed) tls.write(chunk); }, () => finish('input'));
+  s.pump.attach(chunk => { if (!tls.writableEnded && !tls.destroyed && !tls.write(chunk)) return drained(tls); }, () => finish('input'));
 }
