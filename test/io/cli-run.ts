@@ -45,7 +45,7 @@ export interface Run { code: number; out: string; bytes: Uint8Array; err: string
 
 /** Runs main() in-process, bounded: the signal stops it after `ms`, and the test then fails. */
 export function cli(ossl: OpenSSL, argv: string[], stdin: AsyncIterable<Uint8Array> | null = new Input(),
-  options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void } = {}): Promise<Run> {
+  options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void; slowStdout?: { full(): boolean; drained(): Promise<void> } } = {}): Promise<Run> {
   const chunks: Uint8Array[] = [];
   let err = '';
   let out = '';
@@ -58,7 +58,9 @@ export function cli(ossl: OpenSSL, argv: string[], stdin: AsyncIterable<Uint8Arr
       chunks.push(b);
       out += new TextDecoder().decode(b);
       options.onOut?.(out);
+      if (options.slowStdout) return !options.slowStdout.full();
     },
+    ...(options.slowStdout ? { stdoutDrained: () => options.slowStdout!.drained() } : {}),
     stderr: t => { err += t; },
     signal: stop.signal,
     openssl: ossl,

@@ -402,6 +402,46 @@ suite('openssl-wasm CLI s_client report', test => {
     }
   });
 
+  test('a server sending more than standard output takes: s_client stops reading it while stdout is full, then writes every byte', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const TOTAL = 32 << 20, chunk = new Uint8Array(64 * 1024).fill(0x62);
+    const sockets: { destroy(): void }[] = [];
+    const server = createServer({ openssl: peer, key: readFileSync(fixturePath('server.key'), 'utf8'), cert: readFileSync(fixturePath('server.pem'), 'utf8') }, s => {
+      sockets.push(s);
+      s.on('error', () => undefined);
+      let sent = 0;
+      const pump = () => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!s.write(chunk)) { s.once('drain', pump); return; }
+        }
+        s.end();
+      };
+      pump();
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    // Standard output as a pipe nobody reads, until `drain()`; each write counted.
+    let full = true, writes = 0, drain!: () => void;
+    const drained = new Promise<void>(r => { drain = r; });
+    const slowStdout = { full: () => { writes++; return full; }, drained: () => drained };
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      // -quiet: what s_client writes to stdout is the server's data alone.
+      const run = cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-quiet'], new Input(undefined, false), { ms: 55_000, slowStdout });
+      await until(() => writes > 0, 30_000, 'the first data on stdout');
+      const whileFull = await settled(() => writes, 30_000, 'the writes to stdout');
+      ok(whileFull < 64, `${whileFull} writes to stdout while it was full (of ${TOTAL / chunk.length} chunks the server sends)`);
+      full = false;
+      drain();
+      const r = await run;
+      equal(r.code, 0, r.err);
+      equal(r.bytes.length, TOTAL, 'every byte, once stdout took them');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>(r => server.close(() => r()));
+    }
+  });
+
   test('-starttls with an unknown protocol is one line naming the supported ones', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     oneLineError(await cli(ossl, ['s_client', '-connect', '127.0.0.1:1', '-starttls', 'gopher']), /^s_client: -starttls: unknown protocol 'gopher' \(supported: smtp, imap, pop3, ftp, xmpp\)\n/, 'unknown -starttls');

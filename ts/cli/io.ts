@@ -14,7 +14,14 @@ import { OpenSSL } from '../oo/openssl.ts';
 export interface CliIO {
   /** Standard input as chunks; null: no input at all (as from /dev/null). */
   stdin: AsyncIterable<Uint8Array> | null;
-  stdout(data: string | Uint8Array): void;
+  /** Writes to standard output; false when its buffer is full (a slow pipe): see stdoutDrained. */
+  stdout(data: string | Uint8Array): boolean | void;
+  /**
+   * Resolves once standard output takes writes again after stdout() returned false. Data from a
+   * peer then waits (its connection paused, so in the kernel and then the peer), as native s_client
+   * and s_server block on their write; without it, stdout() is taken to keep up.
+   */
+  stdoutDrained?(): Promise<void>;
   stderr(text: string): void;
   /** Stops a command that would otherwise run on (s_server, an open s_client), as Ctrl-C does. */
   signal?: AbortSignal;
@@ -216,6 +223,17 @@ export class InputPump {
     const end = this.#onEnd;
     this.#onEnd = null;
     end?.();
+  }
+}
+
+/**
+ * A peer's data to standard output: while stdout is full, `source` (the connection) is paused, so
+ * what the peer sends waits in the kernel, not in this process's memory.
+ */
+export function peerToStdout(io: CliIO, source: { pause(): unknown; resume(): unknown }, data: Uint8Array): void {
+  if (io.stdout(data) === false && io.stdoutDrained) {
+    source.pause();
+    void io.stdoutDrained().then(() => source.resume());
   }
 }
 

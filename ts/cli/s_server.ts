@@ -13,7 +13,7 @@ import type { Context, TLSVersion } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
-import { CliError, drained, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
+import { CliError, drained, InputPump, peerToStdout, instance, readText, systemReason, type CliIO } from './io.ts';
 import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { echReport } from './ech.ts';
@@ -411,7 +411,7 @@ function echo(s: Server, tls: TLSSocket): void {
   const c = tls.connection!;
   if (s.brief) s.io.stderr(sslSummary(sslRef(s.ossl.raw, c)));
   s.out(connectionInfo(s, c));
-  tls.on('data', (d: Uint8Array) => s.io.stdout(d));
+  tls.on('data', (d: Uint8Array) => peerToStdout(s.io, tls, d));
   let ended = false;
   const finish = (why: 'peer' | 'input') => {
     if (ended) return;
