@@ -6,7 +6,9 @@
  * directory), -rev (each line back reversed), or by default what the client sends to standard
  * output and standard input to the client.
  */
+import { createReadStream } from 'node:fs';
 import type * as net from 'node:net';
+import { pipeline } from 'node:stream';
 import { createServer, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context, TLSVersion } from '../oo/context.ts';
@@ -340,7 +342,13 @@ function www(s: Server, tls: TLSSocket, mode: 1 | 2 | 3): void {
     if (mode !== 1 && line.startsWith('GET /')) {
       const r = fileResponse(line, mode);
       if (r.log && !s.quiet) s.io.stderr(r.log);
-      tls.end(r.body);
+      if (r.fd === undefined) {
+        tls.end(r.body);
+      } else {
+        if (r.body) tls.write(r.body);
+        // A piece at a time as the client takes them; the file is closed at its end or on an error.
+        pipeline(createReadStream('', { fd: r.fd }), tls, () => undefined);
+      }
       return false;
     }
     return true;
