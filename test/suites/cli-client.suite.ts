@@ -339,7 +339,7 @@ suite('openssl-wasm CLI s_client report', test => {
     }
   });
 
-  test('-starttls against a hostile server: a line that never ends, or a reply that never ends, is one line after a bound', async () => {
+  test('-starttls against a hostile server: a line that never ends, a reply that never ends, or a refusal of many lines is one line after a bound', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     /** Writes `piece` over and over, at the pace the client reads it, until it hangs up (at most `times`). */
     const flood = async (sock: net.Socket, piece: string, times: number) => {
@@ -356,6 +356,16 @@ suite('openssl-wasm CLI s_client report', test => {
         /^s_client: -starttls smtp: the server's reply ran past 1000 lines while reading the EHLO reply\n/],
       ['ftp', async sock => { await flood(sock, '220-Welcome\r\n', 100_000); },
         /^s_client: -starttls ftp: the server's reply ran past 1000 lines while reading the greeting\n/],
+      // A refusal of many lines (one read, up to 16 KiB): one line, cut short.
+      ['xmpp', async sock => {
+        let heard = '';
+        sock.on('data', d => {
+          const before = heard;
+          heard += d;
+          if (!before) sock.write("<stream:stream><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+          else if (heard.includes('<starttls') && !before.includes('<starttls')) sock.write(`<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\n${'<junk/>\n'.repeat(1000)}`);
+        });
+      }, /^s_client: -starttls xmpp: the server refused the upgrade: <failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'\/> <junk\/> .{100,200}\.\.\.\n$/],
     ];
     for (const [proto, script, error] of cases) {
       const sockets: net.Socket[] = [];

@@ -5,7 +5,7 @@
  * Every read is bounded; a server that refuses the upgrade is a user error naming its reply.
  */
 import type * as net from 'node:net';
-import { CliError } from './io.ts';
+import { CliError, oneLine } from './io.ts';
 
 export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ftp', 'xmpp'] as const;
 export type StartTLSProtocol = typeof STARTTLS_PROTOCOLS[number];
@@ -115,8 +115,13 @@ function send(socket: net.Socket, text: string): void {
   socket.write(Buffer.from(text, 'latin1'));
 }
 
+/** The server's reply in the error: on one line, and cut short (an XMPP reply is a whole read, up to BUFSIZZ). */
+const REPLY_SHOWN = 200;
+
 function refused(proto: string, reply: string): never {
-  throw new CliError(`s_client: -starttls ${proto}: the server refused the upgrade: ${reply.trim() || '(empty reply)'}`);
+  const text = oneLine(reply);
+  const shown = text.length > REPLY_SHOWN ? `${text.slice(0, REPLY_SHOWN)}...` : text;
+  throw new CliError(`s_client: -starttls ${proto}: the server refused the upgrade: ${shown || '(empty reply)'}`);
 }
 
 /**
