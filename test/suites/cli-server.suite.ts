@@ -252,6 +252,35 @@ suite('openssl-wasm CLI s_server', test => {
     }
   });
 
+  test('a client sending more than standard output takes: s_server stops reading it while stdout is full, then writes every byte', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const TOTAL = 8 << 20, TILDE = 0x7e, chunk = new Uint8Array(64 * 1024).fill(TILDE);
+    // Standard output as a pipe nobody reads, until `drain()`; the client's data counted as written.
+    let full = true, writes = 0, data = 0, drain!: () => void;
+    const drained = new Promise<void>(r => { drain = r; });
+    const slowStdout = { full: (b: Uint8Array) => { writes++; if (b[0] === TILDE) data += b.length; return full; }, drained: () => drained };
+    const server = await wasmServer(ossl, [...KEY], { slowStdout, stdin: new Input(undefined, false) }); // input not at its end: the server goes on
+    let client: { destroy(): void } | null = null;
+    try {
+      const c = connect({ port: server.port, host: '127.0.0.1', openssl: peer, rejectUnauthorized: false });
+      client = c;
+      c.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => { c.once('secureConnect', () => resolve()); c.once('error', reject); });
+      let sent = 0;
+      const pump = () => { while (sent < TOTAL) { sent += chunk.length; if (!c.write(chunk)) { c.once('drain', pump); return; } } };
+      pump();
+      await until(() => data > 0, 30_000, 'the first data on stdout');
+      const whileFull = await settled(() => writes, 30_000, 'the writes to stdout');
+      ok(data < TOTAL / 2 && whileFull < 64, `${whileFull} writes to stdout (${data} bytes of the client's ${TOTAL}) while it was full`);
+      full = false;
+      drain();
+      await until(() => data >= TOTAL, 30_000, 'every byte on stdout');
+    } finally {
+      client?.destroy();
+      await server.stop();
+    }
+  });
+
   test('-servername/-cert2/-key2: the second certificate for that name, the first for others; the lines native prints', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     const sni = ['-www', '-servername', 'server.test', '-cert2', fixturePath('server-rsa.pem'), '-key2', fixturePath('server-rsa.key')];
