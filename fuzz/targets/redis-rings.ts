@@ -11,6 +11,7 @@
 import { RedisEchKeyRing, RedisTicketKeyRing, SealedValueError, type Context } from '../../ts/index.ts';
 import { echRing, loadableEchRing, type EchRingEntry } from '../../ts/stores/redis-ech-keys.ts';
 import { ticketRing, type TicketKey } from '../../ts/stores/redis-ticket-keys.ts';
+import { madeByNow } from '../../ts/stores/redis-sealed-ring.ts';
 import { ValueSealer } from '../../ts/stores/sealed-value.ts';
 import { MemoryRedis } from '../memory-redis.ts';
 import { ContractViolation } from '../contract.ts';
@@ -60,8 +61,10 @@ export const redisRingsTarget: FuzzTarget = {
     const text = new TextDecoder('utf-8', { fatal: false });
     const sealer = new ValueSealer(SEALED_KEYS, 'fuzz');
     const hasEch = ossl.line === '4.0';
-    // What RedisEchKeyRing reads with: the format, and keys a context takes.
-    const loadable = loadableEchRing(ossl);
+    // What the rings read with (at their default rotateAfter, as `common` sets none): the format,
+    // keys a context takes (ECH), and none made more than rotateAfter after RING_NOW.
+    const loadable = madeByNow(loadableEchRing(ossl), () => RING_NOW, 24 * 3600, 'an ECH key');
+    const ticketRead = madeByNow(ticketRing, () => RING_NOW, 12 * 3600, 'a ticket key');
     const sctx: Context = ossl.createContext({ role: 'server', certificate: fixtures.pki.cert, privateKey: fixtures.pki.key });
     const reported: unknown[] = [];
     const common = { prefix: RING_PREFIX, now: () => RING_NOW, onError: (e: unknown) => reported.push(e) };
@@ -106,12 +109,12 @@ export const redisRingsTarget: FuzzTarget = {
           case 2: return formatOnly(() => echRing.fromBytes(rest.slice(), 'fuzz'), checkEchRing, 'ech bytes');
           case 3: return formatOnly(() => echRing.fromText(text.decode(rest), 'fuzz'), checkEchRing, 'ech text');
           case 4: {
-            const ok = takes(() => ticketRing.fromBytes(rest.slice(), 'fuzz'));
+            const ok = takes(() => ticketRead.fromBytes(rest.slice(), 'fuzz'));
             return refreshed(await sealer.seal(rest, TICKET_RING_KEY), true, 'ticket', ok);
           }
           case 5: {
             const t = text.decode(rest);
-            return refreshed(t, false, 'ticket', t !== '' && takes(() => ticketRing.fromText(t, 'fuzz')));
+            return refreshed(t, false, 'ticket', t !== '' && takes(() => ticketRead.fromText(t, 'fuzz')));
           }
           case 6: {
             if (!hasEch) return formatOnly(() => echRing.fromBytes(rest.slice(), 'fuzz'), checkEchRing, 'ech bytes');

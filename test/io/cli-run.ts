@@ -44,8 +44,8 @@ export const lines = (text: string, re: RegExp): string[] => text.match(new RegE
 export interface Run { code: number; out: string; bytes: Uint8Array; err: string }
 
 /** Runs main() in-process, bounded: the signal stops it after `ms`, and the test then fails. */
-export function cli(ossl: OpenSSL, argv: string[], stdin: Input | null = new Input(),
-  options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void } = {}): Promise<Run> {
+export function cli(ossl: OpenSSL, argv: string[], stdin: AsyncIterable<Uint8Array> | null = new Input(),
+  options: { ms?: number; signal?: AbortSignal; onOut?: (text: string) => void; slowStdout?: { full(data: Uint8Array): boolean; drained(): Promise<void> } } = {}): Promise<Run> {
   const chunks: Uint8Array[] = [];
   let err = '';
   let out = '';
@@ -58,7 +58,9 @@ export function cli(ossl: OpenSSL, argv: string[], stdin: Input | null = new Inp
       chunks.push(b);
       out += new TextDecoder().decode(b);
       options.onOut?.(out);
+      if (options.slowStdout) return !options.slowStdout.full(b);
     },
+    ...(options.slowStdout ? { stdoutDrained: () => options.slowStdout!.drained() } : {}),
     stderr: t => { err += t; },
     signal: stop.signal,
     openssl: ossl,
@@ -126,12 +128,12 @@ export const SERVER_KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePa
  * choosing; resolves once it prints ACCEPT. `output()` is all it has printed so far. `stdin` null:
  * none; an Input that never ends keeps a server going that would stop when its input ends.
  */
-export async function wasmServer(ossl: OpenSSL, args: string[], options: { stdin?: Input | null } = {}) {
+export async function wasmServer(ossl: OpenSSL, args: string[], options: { stdin?: Input | null; slowStdout?: { full(data: Uint8Array): boolean; drained(): Promise<void> } } = {}) {
   const stop = new AbortController();
   let out = '', port = 0;
   const running = cli(ossl, ['s_server', '-accept', '0', ...args], options.stdin ?? null, {
-    signal: stop.signal, ms: 60_000,
-    onOut: o => { out = o; const m = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
+    signal: stop.signal, ms: 60_000, slowStdout: options.slowStdout,
+    onOut: o => { out = o; const m = port ? null : /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(o); if (m) port = Number(m[1]); },
   });
   let failed: unknown = null;
   running.catch(e => { failed = e; });

@@ -14,7 +14,7 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `node relay/relay.mjs ARGS` and waits (10 s at most) for it to listen or exit. */
+/** Runs `node relay/relay.mjs ARGS` and waits (30 s at most: a node start on a loaded machine) for it to listen or exit. */
 export async function runRelay(args: string[]): Promise<RelayProcess> {
   // SIGTERM first: the relay closes its connections on it (SIGKILL follows if it lingers).
   const child = startChild('node', [relayScript, ...args], { signal: 'SIGTERM' });
@@ -23,6 +23,6 @@ export async function runRelay(args: string[]): Promise<RelayProcess> {
     const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(child.output());
     if (m) port = Number(m[1]);
     return port > 0 || child.exitCode() !== null;
-  }, 10_000, 'the relay to listen or exit');
+  }, 30_000, 'the relay to listen or exit');
   return { port, url: `ws://127.0.0.1:${port}/`, output: child.output, exitCode: child.exitCode, stop: child.stop };
 }

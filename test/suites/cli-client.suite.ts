@@ -8,12 +8,13 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { OpenSSL } from '../../ts/node.ts';
+import { createServer, OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { cli, lines, Input, oneLineError } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, tempDir, until } from '../io/peers.ts';
+import { settled } from '../lib/wait.ts';
 
 const CA = fixturePath('ca.pem');
 
@@ -335,6 +336,119 @@ suite('openssl-wasm CLI s_client report', test => {
       } finally {
         await server.close();
       }
+    }
+  });
+
+  test('-starttls against a hostile server: a line that never ends, a reply that never ends, or a refusal of many lines is one line after a bound', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    /** Writes `piece` over and over, at the pace the client reads it, until it hangs up (at most `times`). */
+    const flood = async (sock: net.Socket, piece: string, times: number) => {
+      for (let n = 0; n < times && !sock.destroyed; n++) {
+        if (!sock.write(piece)) await new Promise(r => { sock.once('drain', r); sock.once('close', r); });
+      }
+    };
+    // Each server floods well past the bound, then stops: a client without the bound would wait for
+    // more and fail with "no reply" instead.
+    const cases: [string, (sock: net.Socket) => Promise<void>, RegExp][] = [
+      ['imap', async sock => { sock.write('* OK IMAP4rev1 ready\r\n'); await flood(sock, 'x'.repeat(4096), 1024); },
+        /^s_client: -starttls imap: the server sent a line longer than 16384 bytes \(s_client's BUFSIZZ\) while reading the CAPABILITY reply\n/],
+      ['smtp', async sock => { sock.write('220 ready\r\n'); await flood(sock, '250-PIPELINING\r\n', 100_000); },
+        /^s_client: -starttls smtp: the server's reply ran past 1000 lines while reading the EHLO reply\n/],
+      ['ftp', async sock => { await flood(sock, '220-Welcome\r\n', 100_000); },
+        /^s_client: -starttls ftp: the server's reply ran past 1000 lines while reading the greeting\n/],
+      // A refusal of many lines (one read, up to 16 KiB): one line, cut short.
+      ['xmpp', async sock => {
+        let heard = '';
+        sock.on('data', d => {
+          const before = heard;
+          heard += d;
+          if (!before) sock.write("<stream:stream><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+          else if (heard.includes('<starttls') && !before.includes('<starttls')) sock.write(`<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\n${'<junk/>\n'.repeat(1000)}`);
+        });
+      }, /^s_client: -starttls xmpp: the server refused the upgrade: <failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'\/> <junk\/> .{100,200}\.\.\.\n$/],
+    ];
+    for (const [proto, script, error] of cases) {
+      const sockets: net.Socket[] = [];
+      const server = net.createServer(sock => { sockets.push(sock); sock.on('error', () => undefined); void script(sock); });
+      await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        oneLineError(await cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', proto]), error, `a hostile ${proto} server`);
+      } finally {
+        // The server never reads, so it may not have seen the client hang up.
+        for (const sock of sockets) sock.destroy();
+        await new Promise<void>(r => server.close(() => r()));
+      }
+    }
+  });
+
+  test('standard input to a server that does not read: s_client reads it only as the connection takes it, not all into memory', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    // The Node adapter's server (Deno's node:tls server reads on while paused): a socket paused
+    // stops reading its transport, so what the client sends fills the kernel's buffers, then waits.
+    const sockets: { destroy(): void }[] = [];
+    const server = createServer({ openssl: peer, key: readFileSync(fixturePath('server.key'), 'utf8'), cert: readFileSync(fixturePath('server.pem'), 'utf8') }, s => {
+      sockets.push(s);
+      s.on('error', () => undefined);
+      s.pause();
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    // 64 MiB of input, made as it is read.
+    const CHUNKS = 1024, chunk = new Uint8Array(64 * 1024).fill(0x61);
+    let pulled = 0;
+    const stdin = { async *[Symbol.asyncIterator]() { while (pulled < CHUNKS) { pulled++; yield chunk; } } };
+    const stop = new AbortController();
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const run = cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-quiet'], stdin, { signal: stop.signal, ms: 55_000 });
+      await until(() => pulled > 0, 30_000, 's_client to connect and read its input');
+      const read = await settled(() => pulled, 30_000, 's_client\'s reading of its input');
+      ok(read < CHUNKS / 2, `s_client read ${read} of ${CHUNKS} chunks of 64 KiB while the server took none`);
+      stop.abort();
+      equal((await run).code, 0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>(r => server.close(() => r()));
+    }
+  });
+
+  test('a server sending more than standard output takes: s_client stops reading it while stdout is full, then writes every byte', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const TOTAL = 32 << 20, chunk = new Uint8Array(64 * 1024).fill(0x62);
+    const sockets: { destroy(): void }[] = [];
+    const server = createServer({ openssl: peer, key: readFileSync(fixturePath('server.key'), 'utf8'), cert: readFileSync(fixturePath('server.pem'), 'utf8') }, s => {
+      sockets.push(s);
+      s.on('error', () => undefined);
+      let sent = 0;
+      const pump = () => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!s.write(chunk)) { s.once('drain', pump); return; }
+        }
+        s.end();
+      };
+      pump();
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    // Standard output as a pipe nobody reads, until `drain()`; each write counted.
+    let full = true, writes = 0, drain!: () => void;
+    const drained = new Promise<void>(r => { drain = r; });
+    const slowStdout = { full: () => { writes++; return full; }, drained: () => drained };
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      // -quiet: what s_client writes to stdout is the server's data alone.
+      const run = cli(ossl, ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', CA, '-quiet'], new Input(undefined, false), { ms: 55_000, slowStdout });
+      await until(() => writes > 0, 30_000, 'the first data on stdout');
+      const whileFull = await settled(() => writes, 30_000, 'the writes to stdout');
+      ok(whileFull < 64, `${whileFull} writes to stdout while it was full (of ${TOTAL / chunk.length} chunks the server sends)`);
+      full = false;
+      drain();
+      const r = await run;
+      equal(r.code, 0, r.err);
+      equal(r.bytes.length, TOTAL, 'every byte, once stdout took them');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>(r => server.close(() => r()));
     }
   });
 

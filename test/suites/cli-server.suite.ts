@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import process from 'node:process';
-import { OpenSSL } from '../../ts/node.ts';
+import { connect, OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { comparableX509Text } from '../lib/line.ts';
@@ -13,7 +13,7 @@ import { suite } from '../lib/suite.ts';
 import { cli, Input, lines, oneLineError, proc, wasmServer } from '../io/cli-run.ts';
 import { fixturePath, openssl, sClient, sServer, until } from '../io/peers.ts';
 import { freePort } from '../io/ports.ts';
-import { tick } from '../lib/wait.ts';
+import { settled, tick, within } from '../lib/wait.ts';
 
 const CA = fixturePath('ca.pem');
 const KEY = ['-cert', fixturePath('server.pem'), '-key', fixturePath('server.key')];
@@ -213,6 +213,71 @@ suite('openssl-wasm CLI s_server', test => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('-WWW: a large file goes as the client takes it, never whole in memory', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    mkdirSync(join(process.cwd(), 'build'), { recursive: true });
+    const dir = mkdtempSync(join(process.cwd(), 'build', 'cli-www-'));
+    const rel = relative(process.cwd(), dir).split('\\').join('/');
+    const SIZE = 64 << 20;
+    const server = await wasmServer(ossl, [...KEY, '-WWW']);
+    // The Node adapter's client (Deno's node:tls client reads on while paused), on an instance of its own.
+    const peer = await OpenSSL.load({ wasm: wasmURL });
+    let client: { destroy(): void } | null = null;
+    try {
+      writeFileSync(join(dir, 'big.txt'), new Uint8Array(SIZE).fill(0x63));
+      const c = connect({ port: server.port, host: '127.0.0.1', openssl: peer, rejectUnauthorized: false });
+      client = c;
+      c.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => { c.once('secureConnect', () => resolve()); c.once('error', reject); });
+      const before = process.memoryUsage().external;
+      // The first bytes of the reply, then the client stops reading: by then a server that reads the
+      // file whole has done so, and holds it until the client takes it.
+      let got = 0;
+      c.on('data', (d: Uint8Array) => { got += d.length; });
+      const first = new Promise<void>(resolve => c.once('data', () => { c.pause(); resolve(); }));
+      c.write(`GET /${rel}/big.txt HTTP/1.0\r\n\r\n`);
+      await within(first, 30_000, 'the first bytes of the reply');
+      const grown = await settled(() => process.memoryUsage().external - before, 30_000, 'the memory in use');
+      ok(grown < SIZE / 4, `memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB serving a ${SIZE / 2 ** 20} MiB file to a client that does not read`);
+      // Then the whole file (after its header).
+      c.resume();
+      await until(() => got >= SIZE, 30_000, 'the whole file');
+    } finally {
+      client?.destroy();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a client sending more than standard output takes: s_server stops reading it while stdout is full, then writes every byte', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const TOTAL = 8 << 20, TILDE = 0x7e, chunk = new Uint8Array(64 * 1024).fill(TILDE);
+    // Standard output as a pipe nobody reads, until `drain()`; the client's data counted as written.
+    let full = true, writes = 0, data = 0, drain!: () => void;
+    const drained = new Promise<void>(r => { drain = r; });
+    const slowStdout = { full: (b: Uint8Array) => { writes++; if (b[0] === TILDE) data += b.length; return full; }, drained: () => drained };
+    const server = await wasmServer(ossl, [...KEY], { slowStdout, stdin: new Input(undefined, false) }); // input not at its end: the server goes on
+    let client: { destroy(): void } | null = null;
+    try {
+      const c = connect({ port: server.port, host: '127.0.0.1', openssl: peer, rejectUnauthorized: false });
+      client = c;
+      c.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => { c.once('secureConnect', () => resolve()); c.once('error', reject); });
+      let sent = 0;
+      const pump = () => { while (sent < TOTAL) { sent += chunk.length; if (!c.write(chunk)) { c.once('drain', pump); return; } } };
+      pump();
+      await until(() => data > 0, 30_000, 'the first data on stdout');
+      const whileFull = await settled(() => writes, 30_000, 'the writes to stdout');
+      ok(data < TOTAL / 2 && whileFull < 64, `${whileFull} writes to stdout (${data} bytes of the client's ${TOTAL}) while it was full`);
+      full = false;
+      drain();
+      await until(() => data >= TOTAL, 30_000, 'every byte on stdout');
+    } finally {
+      client?.destroy();
+      await server.stop();
     }
   });
 

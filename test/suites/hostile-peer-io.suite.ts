@@ -11,7 +11,7 @@ import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { catchTimer } from '../lib/timers.ts';
-import { until } from '../lib/wait.ts';
+import { settled, until } from '../lib/wait.ts';
 import { Input, SERVER_KEY, wasmServer } from '../io/cli-run.ts';
 import { closeServer, listen, once, pem } from '../io/node-tls.ts';
 import { sServer } from '../io/peers.ts';
@@ -223,6 +223,59 @@ suite('hostile peer over sockets: renegotiation and slow clients', test => {
       sctx.free();
     }
     await until(() => ossl.stats().handles.Connection === 0 && ossl.stats().handles.Context === 0, 5000, 'the connection and its context to be freed');
+  });
+
+  test('a client sending KeyUpdates that ask for ours while a \'newSession\' callback holds the output: the Node adapter server stops reading it once 64 KiB of answers are held', async () => {
+    // The client is a wasm connection behind a Duplex given to the server as a connection. The
+    // server's 'newSession' listener keeps its callback, so the server holds its output (the
+    // tickets, then every answer) as Node's does; the client floods KeyUpdates meanwhile.
+    const ossl = await OpenSSL.load({ wasm: wasmURL }), peer = await OpenSSL.load({ wasm: wasmURL });
+    const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key') });
+    const callbacks: (() => void)[] = []; // one per ticket (two by default)
+    server.on('newSession', (_id: Buffer, _data: Buffer, done: () => void) => { callbacks.push(done); });
+    let tls: net.Socket | null = null;
+    server.on('secureConnection', (t: net.Socket) => { tls = t; t.on('error', () => undefined); });
+    const cctx = peer.createContext({ role: 'client', ca: pem('ca.pem') });
+    const c = cctx.createConnection({ serverName: 'localhost' });
+    const wire = new Duplex({
+      read() { /* pushed below */ },
+      write(chunk: Buffer, _enc, cb) {
+        c.receive(new Uint8Array(chunk));
+        if (c.isHandshakeDone) c.read(); else c.handshake();
+        const out = c.takeOutgoing();
+        if (out.length) this.push(out);
+        cb();
+      },
+    });
+    try {
+      server.emit('connection', wire);
+      c.handshake();
+      wire.push(c.takeOutgoing());
+      await until(() => c.isHandshakeDone && callbacks.length > 0, 30_000, 'the handshake, and a \'newSession\' callback holding the tickets');
+      const REQUESTED = 1; // SSL_KEY_UPDATE_REQUESTED
+      let flood = 0;
+      for (let i = 0; i < 16_000; i++) {
+        peer.raw.capi.SSL_key_update(c.pointer, REQUESTED);
+        c.handshake();
+        const out = c.takeOutgoing();
+        flood += out.length;
+        wire.push(out);
+      }
+      // Each KeyUpdate read makes one answer, held: once 64 KiB of them are, the server stops reading.
+      const unread = await settled(() => wire.readableLength, 30_000, 'the server\'s reading');
+      ok(unread > flood / 2, `the rest of the flood waits unread: ${unread} of ${flood} bytes`);
+      // The callbacks: the held output goes, and the server reads and answers the rest.
+      for (const done of callbacks) done();
+      await until(() => wire.readableLength === 0 && wire.writableLength === 0, 30_000, 'the flood to be read and answered');
+      ok(c.isHandshakeDone && c.alive, 'the client took every answer');
+    } finally {
+      (tls as net.Socket | null)?.destroy();
+      wire.destroy();
+      c.free();
+      cctx.free();
+      await closeServer(server);
+    }
+    await until(() => ossl.stats().handles.Connection === 0, 30_000, 'the server connection to be freed');
   });
 
   test('the Node adapter\'s default handshakeTimeout: 120 s for a server, 30 s for a client; when it fires the socket fails and its connection is freed', async () => {

@@ -1,7 +1,7 @@
 // Rings in a user's Redis that open (the application's keys, or insecurePlaintext) but hold what no
 // member wrote, found by fuzz/targets/redis-rings.ts (their inputs are in fuzz/corpus/redis-rings/
 // as regress-*.bin): each is reported as a ring that does not open and replaced by a new one, never
-// installed (a ticket key made at NaN or Infinity never rotates), and never a refresh() that throws
+// installed (a key made at NaN, Infinity, or far ahead of now would hold back rotation), and never a refresh() that throws
 // for as long as the value stays (an ECH key a context does not take). Against a real redis-server,
 // where the values are put as a user's Redis would hold them.
 import { createClient } from 'redis';
@@ -65,7 +65,52 @@ suite('Redis ring values', test => {
     });
   });
 
-  test('ECH keys: a PEM a context does not take, an empty one, or two keys sharing a config_id are reported and the ring replaced', async () => {
+  test('ticket keys: a key made more than rotateAfter ahead of now is reported and the ring replaced; one within it is kept', async () => {
+    const DAY = 24 * 3600;
+    const ring = (created: number) => `[{"name":"${b64(16, 1)}","aes":"${b64(32, 2)}","hmac":"${b64(32, 3)}","created":${created}}]`;
+    await withRedis(async db => {
+      const ossl = await load();
+      const ctx = ossl.createContext({ role: 'server' });
+      try {
+        // rotateAfter is one day: a year ahead would otherwise hold back rotation for a year.
+        const far = harness('far:'), near = harness('near:');
+        await db.set('far:ticket-keys', ring(NOW + 365 * DAY));
+        await db.set('near:ticket-keys', ring(NOW + DAY / 2));
+        const installed = await new RedisTicketKeyRing(db, { ...far.options, insecurePlaintext: true, rotateAfter: DAY }).refresh([ctx]);
+        equal(far.reported.length, 1, 'reported once');
+        ok(far.reported[0] instanceof SealedValueError, 'as a SealedValueError');
+        match((far.reported[0] as Error).message, new RegExp(`holds a ticket key made at ${NOW + 365 * DAY}, more than ${DAY} s after now \\(${NOW}\\).*check that member's clock`));
+        equal(installed.length, 1, 'a new ring of one key');
+        equal(installed[0].created, NOW, 'made now, so it rotates when due');
+        const kept = await new RedisTicketKeyRing(db, { ...near.options, insecurePlaintext: true, rotateAfter: DAY }).refresh([ctx]);
+        equal(near.reported.length, 0, 'half a rotation ahead is clock skew, not reported');
+        equal(kept.map(k => k.created).join(), String(NOW + DAY / 2), 'and that ring is kept');
+      } finally {
+        ctx.free();
+      }
+    });
+  });
+
+  test('ticket keys: a ring of more keys than a context takes (17, all new) is reported and replaced, not a refresh() that throws', async () => {
+    const key = (i: number) => `{"name":"${b64(16, i)}","aes":"${b64(32, 2)}","hmac":"${b64(32, 3)}","created":${NOW - i}}`;
+    await withRedis(async db => {
+      const ossl = await load();
+      const ctx = ossl.createContext({ role: 'server' });
+      try {
+        const h = harness('many:');
+        await db.set('many:ticket-keys', `[${Array.from({ length: 17 }, (_, i) => key(i + 1)).join()}]`);
+        const installed = await new RedisTicketKeyRing(db, { ...h.options, insecurePlaintext: true }).refresh([ctx]);
+        equal(h.reported.length, 1, 'reported once');
+        match((h.reported[0] as Error).message, /holds 17 ticket keys, more than the 16 a context takes/);
+        equal(installed.length, 1, 'a new ring of one key');
+        equal(installed[0].created, NOW, 'made now');
+      } finally {
+        ctx.free();
+      }
+    });
+  });
+
+  test('ECH keys: a PEM a context does not take, an empty one, two keys sharing a config_id, or a key made more than rotateAfter ahead are reported and the ring replaced', async () => {
     const ossl = await OpenSSL.load({ wasm: new URL('../../wasm/4.0/openssl-simd.wasm', import.meta.url), line: '4.0' });
     const first = ossl.generateEchKey({ publicName: 'ring.test' });
     let twin = '';
@@ -78,6 +123,8 @@ suite('Redis ring values', test => {
       'garbage PEM': [{ pem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', created: NOW - 10 }],
       'empty PEM': [{ pem: '', created: NOW - 10 }],
       'shared config_id': [{ pem: first, created: NOW - 10 }, { pem: twin, created: NOW - 20 }],
+      // rotateAfter is the default day: a key made a year ahead would hold back rotation for a year.
+      'a key made a year ahead': [{ pem: first, created: NOW + 365 * 24 * 3600 }],
     };
     await withRedis(async db => {
       const ctx = ossl.createContext({ role: 'server' });
@@ -87,7 +134,7 @@ suite('Redis ring values', test => {
           await db.set(`case${n}:ech-keys`, JSON.stringify(ring));
           const list = await new RedisEchKeyRing(db, ossl, { ...h.options, insecurePlaintext: true, publicName: 'ring.test' }).refresh([ctx]);
           equal(h.reported.length, 1, `${what}: reported once`);
-          match((h.reported[0] as Error).message, /does not hold an ECH key ring|holds ECH keys a context does not take/, what);
+          match((h.reported[0] as Error).message, /does not hold an ECH key ring|holds ECH keys a context does not take|holds an ECH key made at \d+, more than 86400 s after now/, what);
           ok(list.length > 0, `${what}: the new key's list`);
           equal(ctx.echKeys.length, 1, `${what}: one new key installed`);
           equal(JSON.parse(String(await db.get(`case${n}:ech-keys`))).length, 1, `${what}: the ring written holds it`);

@@ -9,6 +9,17 @@ import { relayScript, runRelay } from '../io/relay.ts';
 import { wsPackage as WebSocketClass } from '../io/websocket-class.ts';
 import { text } from '../lib/bytes.ts';
 
+/**
+ * The bound of every wait here for an event that must come (an exit, a close, a log line, the end
+ * of a transfer): each waits on the event itself and returns when it comes, so the bound only
+ * decides how soon a broken relay is reported. Generous: on a loaded 2-core machine a child
+ * process's start or a 64 MiB transfer can take many seconds; the harness gives each test 60.
+ */
+const MUST_COME = 30_000;
+
+/** How long a flow may run before it must have stopped (the buffers on its way full); it returns as soon as it has. */
+const SETTLES = 20_000;
+
 interface Client {
     ws: any;
   received(): Uint8Array;
@@ -23,10 +34,10 @@ async function client(url: string): Promise<Client> {
   let size = 0;
   const closed = new Promise<{ code: number; reason: string }>(resolve => ws.on('close', (code: number, reason: Uint8Array) => resolve({ code, reason: new TextDecoder().decode(reason) })));
   ws.on('message', (data: Uint8Array) => { chunks.push(new Uint8Array(data)); size += data.length; });
-  await new Promise<void>((resolve, reject) => {
+  await within(new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
-  });
+  }), MUST_COME, 'the WebSocket to open');
   return {
     ws, closed,
     received() {
@@ -62,7 +73,7 @@ suite('WebSocket relay', test => {
     for (const args of [[], ['--listen', '127.0.0.1:0'], ['--listen', '127.0.0.1:0', '--allow', 'example.org']]) {
       const relay = await runRelay(args);
       try {
-        await until(() => relay.exitCode() !== null, 5000, 'the relay to exit');
+        await until(() => relay.exitCode() !== null, MUST_COME, 'the relay to exit');
         equal(relay.exitCode(), 2, `exit code for ${JSON.stringify(args)}`);
         equal(relay.port, 0, 'it never listened');
         match(relay.output(), args.length < 3 ? /refusing to start without --allow HOST:PORT/ : /--allow must be HOST:PORT/);
@@ -78,13 +89,13 @@ suite('WebSocket relay', test => {
     try {
       for (const path of [`?target=127.0.0.1:${other.port}`, `127.0.0.1:${other.port}`, `?target=localhost:${allowedServer.port}`, '']) {
         const c = await client(`${relay.url}${path}`);
-        const closed = await within(c.closed, 5000, 'the relay to close');
+        const closed = await within(c.closed, MUST_COME, 'the relay to close');
         equal(closed.code, 1008, `close code for "${path}"`);
         match(closed.reason, path ? /is not on the relay's allow-list/ : /no target/);
       }
       equal(other.connections(), 0, 'the relay never connected to the other server');
       equal(allowedServer.connections(), 0, 'nor to the allowed one by another name (names are compared, not resolved)');
-      await until(() => (relay.output().match(/ refused /g) ?? []).length === 4, 5000, 'four log lines');
+      await until(() => (relay.output().match(/ refused /g) ?? []).length === 4, MUST_COME, 'four log lines');
       match(relay.output(), new RegExp(`relay #1 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${other.port} refused \\(not on the allow-list\\)`));
     } finally {
       await relay.stop();
@@ -114,17 +125,17 @@ suite('WebSocket relay', test => {
       for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) >>> 3;
       const c1 = await client(url);
       for (let at = 0; at < payload.length; at += 65536) c1.ws.send(payload.subarray(at, at + 65536));
-      await until(() => c1.received().length >= payload.length, 10_000, 'the echo');
+      await until(() => c1.received().length >= payload.length, MUST_COME, 'the echo');
       const back = c1.received();
       equal(back.length, payload.length);
       ok(back.every((b, i) => b === payload[i]), 'the echo is intact');
       c1.ws.close(1000);
-      equal((await within(c1.closed, 5000, 'close')).code, 1000);
+      equal((await within(c1.closed, MUST_COME, 'close')).code, 1000);
 
       // The target ends its side: the client gets what it sent, then close code 1000.
       mode = 'greet-and-end';
       const c2 = await client(url);
-      const closed2 = await within(c2.closed, 5000, 'the relay to close');
+      const closed2 = await within(c2.closed, MUST_COME, 'the relay to close');
       equal(text(c2.received()), 'hello from the target\n');
       equal(closed2.code, 1000);
       equal(closed2.reason, 'the target closed the connection');
@@ -134,11 +145,11 @@ suite('WebSocket relay', test => {
       const c3 = await client(url);
       for (let i = 0; i < 16; i++) c3.ws.send(new Uint8Array(10_000));
       c3.ws.close(1000);
-      await within(c3.closed, 5000, 'close');
-      await until(() => seen[0]?.ended === true, 5000, 'the target to see the end of the stream');
+      await within(c3.closed, MUST_COME, 'close');
+      await until(() => seen[0]?.ended === true, MUST_COME, 'the target to see the end of the stream');
       equal(seen[0]!.data, 160_000);
 
-      await until(() => (relay.output().match(/ ok up=/g) ?? []).length === 3, 5000, 'three log lines');
+      await until(() => (relay.output().match(/ ok up=/g) ?? []).length === 3, MUST_COME, 'three log lines');
       const lines = relay.output().split('\n').filter(l => / ok up=/.test(l));
       match(lines[0]!, new RegExp(`-> 127\\.0\\.0\\.1:${target.port} ok up=${payload.length} down=${payload.length} ws-close=1000 `));
       match(lines[1]!, / ok up=0 down=22 ws-close=1000 /);
@@ -170,10 +181,10 @@ suite('WebSocket relay', test => {
       c.ws.pause(); // stop reading: TCP's flow control reaches the relay
       // Once every buffer on the way is full the target's writes stop: unbounded buffering would
       // instead take all 64 MiB before settling.
-      const whilePaused = await settled(() => accepted, 20_000, 'the target\'s writes');
+      const whilePaused = await settled(() => accepted, SETTLES, 'the target\'s writes');
       ok(whilePaused < total / 2, `the target could write only ${(whilePaused / 2 ** 20).toFixed(1)} MiB of 64 while the client was not reading`);
       c.ws.resume();
-      const closed = await within(c.closed, 20_000, 'the whole transfer');
+      const closed = await within(c.closed, MUST_COME, 'the whole transfer');
       equal(closed.code, 1000);
       const got = c.received();
       equal(got.length, total);
@@ -198,15 +209,15 @@ suite('WebSocket relay', test => {
     const relay = await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${target.port}`]);
     try {
       const c = await client(`${relay.url}?target=127.0.0.1:${target.port}`);
-      await until(() => sock !== null, 5000, 'the relay to connect');
+      await until(() => sock !== null, MUST_COME, 'the relay to connect');
       const chunk = new Uint8Array(1 << 16);
       for (let at = 0; at < total; at += chunk.length) c.ws.send(chunk);
-      const stillQueued = await settled(() => c.ws.bufferedAmount as number, 20_000, 'the client\'s queue');
+      const stillQueued = await settled(() => c.ws.bufferedAmount as number, SETTLES, 'the client\'s queue');
       ok(stillQueued > total / 2, `the relay took only ${((total - stillQueued) / 2 ** 20).toFixed(1)} MiB of 64 from the client while the target was not reading`);
       sock!.resume();
-      await until(() => received === total, 20_000, 'the whole transfer');
+      await until(() => received === total, MUST_COME, 'the whole transfer');
       c.ws.close(1000);
-      equal((await within(c.closed, 5000, 'close')).code, 1000);
+      equal((await within(c.closed, MUST_COME, 'close')).code, 1000);
     } finally {
       await relay.stop();
       await target.close();
@@ -219,7 +230,7 @@ suite('WebSocket relay', test => {
     try {
       const c = await client(`${relay.url}?target=127.0.0.1:${target.port}`);
       c.ws.send('GET / HTTP/1.0\r\n\r\n');
-      const closed = await within(c.closed, 5000, 'the relay to close');
+      const closed = await within(c.closed, MUST_COME, 'the relay to close');
       equal(closed.code, 1003);
       equal(closed.reason, 'binary messages only');
     } finally {

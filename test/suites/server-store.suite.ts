@@ -1,7 +1,7 @@
 // Server-side session stores shared by several servers, in every runtime: the asynchronous external
 // cache (client-hello callback + get-session callback) and shared ticket keys. Two server contexts
 // stand for two servers; the Web Streams adapter carries the pause for the lookup.
-import { constants as C, tlsOverStreams, useServerSessionStore, type Context, type OpenSSL, type ServerSessionStore, type Session } from '../../ts/index.ts';
+import { clientHelloSessionId, constants as C, OpenSSLError, tlsOverStreams, useServerSessionStore, type Context, type OpenSSL, type ServerSessionStore, type Session } from '../../ts/index.ts';
 import { connectOnce, pipePair } from '../lib/memory-pair.ts';
 import { equal, match, ok } from '../lib/assert.ts';
 import { assertFlat } from '../lib/leaks.ts';
@@ -27,6 +27,19 @@ async function fleet(ossl: OpenSSL, version: 'TLSv1.2' | 'TLSv1.3', store: Serve
   for (const s of servers) useServerSessionStore(ossl, s, store, options);
   const client = await clientContext(ossl, version);
   return { servers, client };
+}
+
+/** Where the body of extension `type` starts in a ClientHello record (header, random, id, suites, compression, extensions). */
+function findExtension(record: Uint8Array, type: number): number {
+  let i = 5 + 4 + 2 + 32;
+  i += 1 + record[i];
+  i += 2 + ((record[i] << 8) | record[i + 1]);
+  i += 1 + record[i];
+  const end = i + 2 + ((record[i] << 8) | record[i + 1]);
+  for (i += 2; i + 4 <= end; i += 4 + ((record[i + 2] << 8) | record[i + 3])) {
+    if (((record[i] << 8) | record[i + 1]) === type) return i + 4;
+  }
+  throw new Error(`no extension ${type} in the ClientHello`);
 }
 
 suite('server session stores', test => {
@@ -69,6 +82,31 @@ suite('server session stores', test => {
       });
     }
     equal(errors.join(' | '), [...Array(3).fill('store down'), ...Array(3).fill('lookup timed out after 100 ms')].join(' | '));
+  });
+
+  test('a malformed supported_versions list (a pair past its stated length) does not count as offering TLS 1.3: the legacy session id is looked up', async () => {
+    const ossl = await load();
+    // A real ClientHello offering TLS 1.3 and 1.2: supported_versions is 04 0304 0303. Rewritten in
+    // place to 03 0303 03|04: a 3-byte list (malformed: odd), whose last pair would take TLS 1.3's
+    // second byte from past the list.
+    const client = await clientContext(ossl, 'TLSv1.2', { maxVersion: 'TLSv1.3' });
+    const c = client.createConnection({ serverName: 'localhost' });
+    c.handshake();
+    const hello = c.takeOutgoing();
+    c.free();
+    const at = findExtension(hello, 43);
+    equal(hex(hello.subarray(at, at + 5)), '0403040303', 'the offered versions as recorded');
+    hello.set([0x03, 0x03, 0x03, 0x03, 0x04], at);
+    const server = await serverContext(ossl, 'TLSv1.2', { maxVersion: 'TLSv1.3' });
+    let looked: Uint8Array | null | undefined;
+    server.setClientHelloHandler(conn => { looked = clientHelloSessionId(ossl, conn); return 'success'; });
+    const s = server.createConnection();
+    s.receive(hello);
+    let failed: unknown = null;
+    try { s.handshake(); } catch (e) { failed = e; }
+    equal(looked?.length, 32, 'the legacy session id (32 bytes in compatibility mode) is the one to look up');
+    ok(failed instanceof OpenSSLError, `OpenSSL itself then refuses the malformed list: ${failed}`);
+    s.free(); server.free(); client.free();
   });
 
   test('garbage under a session id gives a full handshake and a reported error', async () => {

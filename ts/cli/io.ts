@@ -14,7 +14,14 @@ import { OpenSSL } from '../oo/openssl.ts';
 export interface CliIO {
   /** Standard input as chunks; null: no input at all (as from /dev/null). */
   stdin: AsyncIterable<Uint8Array> | null;
-  stdout(data: string | Uint8Array): void;
+  /** Writes to standard output; false when its buffer is full (a slow pipe): see stdoutDrained. */
+  stdout(data: string | Uint8Array): boolean | void;
+  /**
+   * Resolves once standard output takes writes again after stdout() returned false. Data from a
+   * peer then waits (its connection paused, so in the kernel and then the peer), as native s_client
+   * and s_server block on their write; without it, stdout() is taken to keep up.
+   */
+  stdoutDrained?(): Promise<void>;
   stderr(text: string): void;
   /** Stops a command that would otherwise run on (s_server, an open s_client), as Ctrl-C does. */
   signal?: AbortSignal;
@@ -129,26 +136,37 @@ export function toBuffer(data: string | Uint8Array): Buffer {
 }
 
 /**
+ * A sink of standard input: a promise it returns holds the next chunk back until it settles (the
+ * connection it writes to has drained), as native s_client reads stdin only when it can write.
+ */
+export type InputSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/**
  * Standard input, read on demand and shared by the parts of a command in turn: chunks go to the
- * current sink (or wait for one); the end is reported once. Reading starts with the first sink, so
- * a command that never wants input never consumes it.
+ * current sink, each once the sink has taken the one before; the end is reported once. Reading
+ * starts with the first sink, so a command that never wants input never consumes it, and stops
+ * while there is none (between connections), so that a large input waits in its source, not here.
  */
 export class InputPump {
-  #sink: ((chunk: Uint8Array) => void) | null = null;
+  #sink: InputSink | null = null;
   #onEnd: (() => void) | null = null;
+  /** At most one chunk: read while a sink was attached, which was detached meanwhile. */
   #held: Uint8Array[] = [];
   #ended = false;
   #started = false;
   #iterator: AsyncIterator<Uint8Array> | null = null;
+  /** Wakes the reader waiting for a sink (or for close()). */
+  #wake: (() => void) | null = null;
 
   constructor(private readonly source: AsyncIterable<Uint8Array> | null) {}
 
   /** Sends input to `sink` from now on (and what arrived in between); `onEnd` once input ends. */
-  attach(sink: (chunk: Uint8Array) => void, onEnd: () => void): void {
+  attach(sink: InputSink, onEnd: () => void): void {
     this.#sink = sink;
     this.#onEnd = onEnd;
-    for (const c of this.#held.splice(0)) sink(c);
+    for (const c of this.#held.splice(0)) void sink(c);
     if (this.#ended) { this.#onEnd = null; onEnd(); return; }
+    this.#wake?.();
     this.#start();
   }
 
@@ -166,6 +184,7 @@ export class InputPump {
     this.detach();
     const it = this.#iterator;
     this.#iterator = null;
+    this.#wake?.();
     // Ends a pending read on process.stdin (it destroys the stream): nothing keeps the process up.
     void it?.return?.().catch(() => undefined);
   }
@@ -182,10 +201,13 @@ export class InputPump {
     void (async () => {
       try {
         for (;;) {
+          while (!this.#sink && this.#iterator === it) await new Promise<void>(resolve => { this.#wake = resolve; });
+          this.#wake = null;
+          if (this.#iterator !== it) break;
           const r = await it.next();
           if (r.done || this.#iterator !== it) break;
           const chunk = typeof r.value === 'string' ? new TextEncoder().encode(r.value) : r.value;
-          if (this.#sink) this.#sink(chunk);
+          if (this.#sink) await this.#sink(chunk);
           else this.#held.push(chunk);
         }
       } catch {
@@ -202,6 +224,26 @@ export class InputPump {
     this.#onEnd = null;
     end?.();
   }
+}
+
+/**
+ * A peer's data to standard output: while stdout is full, `source` (the connection) is paused, so
+ * what the peer sends waits in the kernel, not in this process's memory.
+ */
+export function peerToStdout(io: CliIO, source: { pause(): unknown; resume(): unknown }, data: Uint8Array): void {
+  if (io.stdout(data) === false && io.stdoutDrained) {
+    source.pause();
+    void io.stdoutDrained().then(() => source.resume());
+  }
+}
+
+/** Resolves once `stream` takes writes again ('drain') or has closed: an InputSink's wait. */
+export function drained(stream: { on(event: string, f: () => void): unknown; off(event: string, f: () => void): unknown }): Promise<void> {
+  return new Promise(resolve => {
+    const done = () => { stream.off('drain', done); stream.off('close', done); resolve(); };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; returns whether it was aborted. */

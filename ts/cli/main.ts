@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
-import { CliError, instance, oneLine, toBuffer, type CliIO } from './io.ts';
+import { CliError, drained, instance, oneLine, toBuffer, type CliIO } from './io.ts';
 import { sClient } from './s_client.ts';
 import { sServer } from './s_server.ts';
 import { sessId } from './sess_id.ts';
@@ -73,7 +73,8 @@ export function nodeIO(signal?: AbortSignal): CliIO {
   return {
     line: line || undefined,
     stdin: process.stdin as AsyncIterable<Buffer>,
-    stdout: data => { process.stdout.write(toBuffer(data)); },
+    stdout: data => process.stdout.write(toBuffer(data)),
+    stdoutDrained: () => drained(process.stdout),
     stderr: text => { process.stderr.write(text); },
     signal,
   };

@@ -14,7 +14,7 @@ import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { SSL_OP_NO_TICKET } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
-import { CliError, InputPump, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
+import { CliError, drained, InputPump, peerToStdout, instance, oneLine, openSSLReason, readText, sleep, systemReason, writeFile, type CliIO } from './io.ts';
 import { aborted, caDirectory, describeTLSError, systemCAs, tlsSetupError, waitEvent } from './tls.ts';
 import { formatMessage, keylogWriter } from './report.ts';
 import { keymatBlock, keymatOption, KEYMAT_OPTIONS, type Keymat } from './keymat.ts';
@@ -324,7 +324,7 @@ async function open(s: Setup, session: Session | null, earlyData?: Uint8Array): 
     // Sent again after the handshake if the server rejects it (the engine's way; native drops it).
     ...(earlyData ? { earlyData } : {}),
   });
-  tls.on('data', (d: Uint8Array) => s.io.stdout(d));
+  tls.on('data', (d: Uint8Array) => peerToStdout(s.io, tls, d));
   try {
     await waitEvent(tls, 'secureConnect', HANDSHAKE_TIMEOUT + 1000, s.io.signal);
   } catch (e) {
@@ -428,7 +428,7 @@ async function interact(s: Setup, tls: TLSSocket, pump: InputPump, sessions: Ses
   const closed = new Promise<void>(r => tls.once('close', () => r()));
   const c = tls.connection!;
   pump.attach(chunk => {
-    if (!tls.destroyed && !tls.writableEnded) tls.write(chunk);
+    if (!tls.destroyed && !tls.writableEnded && !tls.write(chunk)) return drained(tls);
   }, () => {
     if (o.ignEof || tls.destroyed) return;
     s.io.stderr('DONE\n');

@@ -6,14 +6,16 @@
  * directory), -rev (each line back reversed), or by default what the client sends to standard
  * output and standard input to the client.
  */
+import { createReadStream } from 'node:fs';
 import type * as net from 'node:net';
+import { pipeline } from 'node:stream';
 import { createServer, type TLSSocket } from '../io/node.ts';
 import type { Connection } from '../oo/connection.ts';
 import type { Context, TLSVersion } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF } from '../raw/constants.ts';
 import { hostPort, parseOptions, usage, type OptionSpec, type Options } from './args.ts';
-import { CliError, InputPump, instance, readText, systemReason, type CliIO } from './io.ts';
+import { CliError, drained, InputPump, peerToStdout, instance, readText, systemReason, type CliIO } from './io.ts';
 import { pskArgs, pskSessionOf, PSK_SERVER_OPTIONS, serverPskFind } from './psk.ts';
 import { cacheStats, formatMessage, keylogWriter } from './report.ts';
 import { echReport } from './ech.ts';
@@ -340,7 +342,13 @@ function www(s: Server, tls: TLSSocket, mode: 1 | 2 | 3): void {
     if (mode !== 1 && line.startsWith('GET /')) {
       const r = fileResponse(line, mode);
       if (r.log && !s.quiet) s.io.stderr(r.log);
-      tls.end(r.body);
+      if (r.fd === undefined) {
+        tls.end(r.body);
+      } else {
+        if (r.body) tls.write(r.body);
+        // A piece at a time as the client takes them; the file is closed at its end or on an error.
+        pipeline(createReadStream('', { fd: r.fd }), tls, () => undefined);
+      }
       return false;
     }
     return true;
@@ -411,7 +419,7 @@ function echo(s: Server, tls: TLSSocket): void {
   const c = tls.connection!;
   if (s.brief) s.io.stderr(sslSummary(sslRef(s.ossl.raw, c)));
   s.out(connectionInfo(s, c));
-  tls.on('data', (d: Uint8Array) => s.io.stdout(d));
+  tls.on('data', (d: Uint8Array) => peerToStdout(s.io, tls, d));
   let ended = false;
   const finish = (why: 'peer' | 'input') => {
     if (ended) return;
@@ -428,5 +436,5 @@ function echo(s: Server, tls: TLSSocket): void {
   };
   tls.once('end', () => finish('peer'));
   tls.once('close', () => finish('peer'));
-  s.pump.attach(chunk => { if (!tls.writableEnded && !tls.destroyed) tls.write(chunk); }, () => finish('input'));
+  s.pump.attach(chunk => { if (!tls.writableEnded && !tls.destroyed && !tls.write(chunk)) return drained(tls); }, () => finish('input'));
 }

@@ -3,7 +3,7 @@
  * What s_server's www_body answers (apps/s_server.c, OpenSSL 3.5): -www's HTML status page, and
  * -WWW / -HTTP's files below the working directory (-HTTP's files carry their own headers).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { openSync, statSync } from 'node:fs';
 import type { Connection } from '../oo/connection.ts';
 import type { RawOpenSSL } from '../raw/instance.ts';
 import { cacheStats } from './report.ts';
@@ -59,7 +59,7 @@ export function statusPage(raw: RawOpenSSL, c: Connection, argv: readonly string
 }
 
 /** What -WWW (mode 2) or -HTTP (mode 3) sends for a request line, and the stderr note. */
-export function fileResponse(line: string, mode: 2 | 3): { body: string | Uint8Array; log?: string } {
+export function fileResponse(line: string, mode: 2 | 3): { body: string; fd?: number; log?: string } {
   // `GET /` is stripped; the path runs to the first space.
   const rest = line.slice('GET /'.length);
   const space = rest.indexOf(' ');
@@ -75,16 +75,15 @@ export function fileResponse(line: string, mode: 2 | 3): { body: string | Uint8A
     isDir = statSync(path).isDirectory();
   } catch { /* opened below, which reports it */ }
   if (isDir) return { body: `${TEXT_HEADER}'${path}' is a directory\r\n` };
-  let data: Uint8Array;
+  // Opened here (a file that does not open is the reply); read by the caller as the client takes
+  // it, so that a large file, or many clients, never sit whole in memory.
+  let fd: number;
   try {
-    data = new Uint8Array(readFileSync(path));
+    fd = openSync(path, 'r');
   } catch {
     return { body: `${TEXT_HEADER}Error opening '${path}' mode='r'\r\n` };
   }
   let head = '';
   if (mode === 2) head = /\.(html|htm|php)$/.test(path) ? 'HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n' : TEXT_HEADER;
-  const bytes = new Uint8Array(head.length + data.length);
-  bytes.set(new TextEncoder().encode(head), 0);
-  bytes.set(data, head.length);
-  return { body: bytes, log: `FILE:${path}\n` };
+  return { body: head, fd, log: `FILE:${path}\n` };
 }

@@ -142,7 +142,9 @@ export class TLSSocket extends Duplex {
       // Held while a 'newSession' callback is awaited, as Node holds its output then: a client
       // does not get the handshake's end (and so cannot reconnect) before the session is stored.
       transmit: (bytes, reply) => {
-        if (this.#holding || (this.#verdictPending && engine.secure)) this.#heldBytes.push(bytes);
+        // Replies held count as unsent too: a peer asking for them (a KeyUpdate flood) while a
+        // 'newSession' callback holds the output would otherwise grow the held bytes without bound.
+        if (this.#holding || (this.#verdictPending && engine.secure)) this.#heldBytes.push({ bytes, sent: reply ? this.#replySent(socket, bytes.length) : undefined });
         else if (socket.writable) socket.write(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
       },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
@@ -215,7 +217,8 @@ export class TLSSocket extends Duplex {
   /** How many pieces of work (the server's 'newSession' callbacks) the output waits for, and how many of them 'secure' waits for. */
   #holding = 0;
   #holdingSecure = 0;
-  readonly #heldBytes: Uint8Array[] = [];
+  /** Output held, each with the write callback that counts a reply as sent. */
+  readonly #heldBytes: { bytes: Uint8Array; sent: (() => void) | undefined }[] = [];
   readonly #afterHolds: (() => void)[] = [];
   /** The transport is to end once the held output is sent. */
   #endAfterHolds = false;
@@ -247,7 +250,7 @@ export class TLSSocket extends Duplex {
   /** Sends the held output once nothing holds it any more. */
   #releaseHeld(): void {
     if (this.#holding || this.#verdictPending) return;
-    for (const bytes of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes);
+    for (const { bytes, sent } of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes, sent);
     if (this.#endAfterHolds) this.#socket?.end();
   }
   /** @internal the error to destroy with when the handshake fails next (Node reports the application's own). */
@@ -308,7 +311,7 @@ export class TLSSocket extends Duplex {
 
   /** The application's reader is behind: the socket is paused until _read(). */
   #readerBehind = false;
-  /** Bytes of replies to the peer (KeyUpdate answers) written to the socket and not yet sent. */
+  /** Bytes of replies to the peer (KeyUpdate answers) held or written to the socket, and not yet sent. */
   #unsentReplies = 0;
   /**
    * Counts `n` bytes of replies as unsent until the returned write callback runs. Beyond

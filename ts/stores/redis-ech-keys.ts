@@ -11,7 +11,7 @@ import { OpenSSLError } from '../errors.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
-import { SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
+import { madeByNow, SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
 import { SealedValueError, type ValueSealer } from './sealed-value.ts';
 
 export interface EchKeyRingOptions extends RedisStoreOptions {
@@ -107,7 +107,8 @@ export class RedisEchKeyRing {
     this.#keep = seconds(who, 'keepPrevious', options.keepPrevious, 2, 0, MAX_PREVIOUS_ECH_KEYS);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#ring = new SealedRedisRing(client, {
-      who, key: `${prefix}ech-keys`, sealer: this.#sealer, format: loadableEchRing(openssl),
+      // As the ticket keys: up to one rotateAfter ahead is members' clocks apart, further is not.
+      who, key: `${prefix}ech-keys`, sealer: this.#sealer, format: madeByNow(loadableEchRing(openssl), this.#now, this.#rotateAfter, 'an ECH key'),
       replacing: 'clients holding the list of its keys get the new one in retry configs; publish the list refresh() returns',
       report: options.onError ?? (e => console.error(`openssl-wasm: ECH key ring: ${(e as Error).message}`)),
     });

@@ -23,6 +23,26 @@ export interface RingFormat<E> {
   fromText(text: string, label: string): E[];
 }
 
+/**
+ * `format`, taking only rings whose every key was made at most `skew` seconds after `now()`. A ring
+ * rotates when its newest key is old enough, so a key made far ahead (a member's clock years off,
+ * or a value no member wrote) would hold back every rotation until that time, the ring's Redis
+ * expiry aside (a value set without one never expires); refused here, it is a ring that does not
+ * open: reported and replaced. `what` names a key in the error ('a ticket key').
+ */
+export function madeByNow<E extends { created: number }>(format: RingFormat<E>, now: () => number, skew: number, what: string): RingFormat<E> {
+  const check = (ring: E[], label: string): E[] => {
+    const t = now();
+    const ahead = ring.find(k => k.created > t + skew);
+    if (ahead) {
+      throw new SealedValueError(`${label} holds ${what} made at ${ahead.created}, more than ${skew} s after now (${t}), which would hold back its rotation until then; ` +
+        "if a member wrote it, check that member's clock");
+    }
+    return ring;
+  };
+  return { ...format, fromBytes: (bytes, label) => check(format.fromBytes(bytes, label), label), fromText: (text, label) => check(format.fromText(text, label), label) };
+}
+
 export interface SealedRingOptions<E> {
   /** The class that owns the ring, named in errors ('RedisTicketKeyRing'). */
   who: string;

@@ -6,7 +6,7 @@
 import { MAX_TICKET_KEYS, type Context } from '../oo/context.ts';
 import { rejectUnknownOptions } from '../oo/options.ts';
 import { prefixOf, sealerFor, seconds, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
-import { SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
+import { madeByNow, SealedRedisRing, type RingFormat, type RingRead } from './redis-sealed-ring.ts';
 import { fromBase64, SealedValueError, toBase64, type ValueSealer } from './sealed-value.ts';
 
 export interface TicketKey { name: Uint8Array; aesKey: Uint8Array; hmacKey: Uint8Array; created: number }
@@ -42,6 +42,16 @@ function createdOf(created: number, label: string): number {
   return created;
 }
 
+/**
+ * A ring's key count as read: the ring written holds at most keepPrevious + 2 (16), and one longer
+ * would be installed past what setTicketKeys takes, making every refresh() throw for as long as it
+ * stays in Redis.
+ */
+function countOf(n: number, label: string): number {
+  if (n > MAX_TICKET_KEYS) throw new SealedValueError(`${label} holds ${n} ticket keys, more than the ${MAX_TICKET_KEYS} a context takes; it is not a ring this class wrote`);
+  return n;
+}
+
 export const ticketRing: RingFormat<TicketKey> = {
   toBytes(ring) {
     const out = new Uint8Array(ring.length * ENTRY);
@@ -57,7 +67,7 @@ export const ticketRing: RingFormat<TicketKey> = {
   fromBytes(bytes, label) {
     if (bytes.length === 0 || bytes.length % ENTRY !== 0) throw new SealedValueError(`${label} opened, but does not hold a ticket-key ring`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return Array.from({ length: bytes.length / ENTRY }, (_, i) => ({
+    return Array.from({ length: countOf(bytes.length / ENTRY, label) }, (_, i) => ({
       created: createdOf(view.getFloat64(i * ENTRY), label),
       name: bytes.slice(i * ENTRY + 8, i * ENTRY + 24),
       aesKey: bytes.slice(i * ENTRY + 24, i * ENTRY + 56),
@@ -76,6 +86,7 @@ export const ticketRing: RingFormat<TicketKey> = {
       throw notRing();
     }
     if (!Array.isArray(parsed) || parsed.length === 0) throw notRing();
+    countOf(parsed.length, label);
     return parsed.map((k: { name?: unknown; aes?: unknown; hmac?: unknown; created?: unknown }) => {
       if (typeof k?.name !== 'string' || typeof k.aes !== 'string' || typeof k.hmac !== 'string' || typeof k.created !== 'number') throw notRing();
       const key = { name: fromBase64(k.name, label), aesKey: fromBase64(k.aes, label), hmacKey: fromBase64(k.hmac, label), created: createdOf(k.created, label) };
@@ -120,7 +131,9 @@ export class RedisTicketKeyRing {
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError(`${who}: options.onError must be a function`);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#ring = new SealedRedisRing(client, {
-      who, key: `${prefix}ticket-keys`, sealer: this.#sealer, format: ticketRing,
+      // A key made up to one rotateAfter ahead (members' clocks that far apart) delays the next
+      // rotation by at most one period; one further ahead is not skew and would hold it back.
+      who, key: `${prefix}ticket-keys`, sealer: this.#sealer, format: madeByNow(ticketRing, this.#now, this.#rotateAfter, 'a ticket key'),
       replacing: 'tickets under its keys get a full handshake',
       report: options.onError ?? (e => console.error(`openssl-wasm: ticket-key ring: ${(e as Error).message}`)),
     });

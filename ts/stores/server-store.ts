@@ -107,9 +107,14 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
 const TLSEXT_TYPE_pre_shared_key = 41;
 const TLSEXT_TYPE_supported_versions = 43;
 
-/** Whether a supported_versions extension (a list of u16 after a length byte) includes TLS 1.3. */
+/**
+ * Whether a supported_versions extension (a list of u16 after a length byte) includes TLS 1.3. Only
+ * whole pairs inside both the stated list and the extension count: the hello is read here before
+ * OpenSSL has checked it, and a malformed list (odd length, or longer than the extension) offers nothing.
+ */
 function offersTLS13(ext: Uint8Array): boolean {
-  for (let i = 1; i + 1 < ext.length && i <= ext[0]; i += 2) if (ext[i] === 0x03 && ext[i + 1] === 0x04) return true;
+  const end = Math.min(ext.length, 1 + (ext[0] ?? 0));
+  for (let i = 1; i + 1 < end; i += 2) if (ext[i] === 0x03 && ext[i + 1] === 0x04) return true;
   return false;
 }
 
