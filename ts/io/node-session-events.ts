@@ -15,7 +15,7 @@
 import { Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 import type { ClientHello } from '../oo/client-hello.ts';
-import type { Connection } from '../oo/connection.ts';
+import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
 import type { ClientHelloResult, Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
@@ -125,7 +125,7 @@ export function installSessionEvents(ossl: OpenSSL, context: Context, server: Ev
         }
       });
     });
-    conn.waitFor(answered);
+    waitForClientHelloWork(conn, answered);
     return 'retry';
   };
 }

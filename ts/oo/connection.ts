@@ -4,7 +4,7 @@ import { concat } from '../raw/bytes.ts';
 import * as C from '../raw/constants.ts';
 import { openSSLError } from '../raw/error-stack.ts';
 import { setExpectedPeer } from '../raw/lines.ts';
-import { alpnWire } from './context.ts';
+import { alpnWire, assertContextMayUse, wantNewSessions } from './context.ts';
 import { checkClientEch, configureClientEch, echRetryConfigs, echStatus, type ClientEchOptions, type EchStatus } from './ech.ts';
 import { requireBytes } from '../raw/memory.ts';
 import { NULL, ptr, type Ptr } from '../raw/types.ts';
@@ -12,7 +12,7 @@ import type { Context } from './context.ts';
 import { boundedBytes, boundedString, type Core } from './core.ts';
 import type { ClientHello } from './client-hello.ts';
 import { assertSameInstance, FreedHandleError, Handle } from './handle.ts';
-import { protocolName, Session } from './session.ts';
+import { adoptSession, protocolName, Session } from './session.ts';
 import { describeX509, ecCurve, stackCertificates, type CertificateInfo } from './x509-info.ts';
 
 /**
@@ -58,6 +58,11 @@ export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: 
  * message hook is on (for the router, dispatch.ts).
  */
 export let deliverTrace: (connection: Connection) => boolean;
+/**
+ * A client-hello handler answering 'retry' registers here the work it paused the handshake for:
+ * connection.pending is that work (never rejecting) until it settles.
+ */
+export let waitForClientHelloWork: (connection: Connection, work: Promise<unknown>) => void;
 
 /** Called with SSL_trace's text of each message (see Connection.onTrace). */
 export type TraceListener = (text: string, connection: Connection) => void;
@@ -130,7 +135,7 @@ export class Connection extends Handle<'SSL'> {
     this.context = context;
     this.#maxIncoming = maxIncoming;
     this.onSession = options.onSession ?? null;
-    if (this.onSession && context.role === 'server') context.wantNewSessions();
+    if (this.onSession && context.role === 'server') wantNewSessions(context);
     const rbio = capi.BIO_new(capi.BIO_s_mem()), wbio = capi.BIO_new(capi.BIO_s_mem());
     if (rbio === NULL || wbio === NULL) {
       if (rbio !== NULL) capi.BIO_free(rbio);
@@ -388,14 +393,6 @@ export class Connection extends Handle<'SSL'> {
     return this.#pending;
   }
 
-  /** @internal the client-hello callback registers the work it paused the handshake for. */
-  waitFor(work: Promise<unknown>): void {
-    const p: Promise<void> = work.then(() => undefined, () => undefined).finally(() => {
-      if (this.#pending === p) this.#pending = null;
-    });
-    this.#pending = p;
-  }
-
   /** The error that ended this connection, if one did. */
   get error(): OpenSSLError | CallbackError | null {
     void this.pointer; // throws once freed
@@ -412,7 +409,7 @@ export class Connection extends Handle<'SSL'> {
     if (this.context.role !== 'client') throw new TypeError('setSession is for clients: SSL_set_session(3) "is only useful for TLS/SSL clients"');
     if (session !== null) {
       if (!(session instanceof Session)) throw new TypeError('setSession: session must be a Session or null');
-      this.context.assertMayUse(session, 'setSession');
+      assertContextMayUse(this.context, session, 'setSession');
     }
     const ssl = this.pointer;
     this.#refuseBusy('setSession');
@@ -444,7 +441,7 @@ export class Connection extends Handle<'SSL'> {
    */
   get session(): Session | null {
     const p = this.core.capi.SSL_get1_session(this.pointer);
-    return p === NULL ? null : new Session(this.core, p);
+    return p === NULL ? null : adoptSession(this.core, p);
   }
 
   /** Whether the handshake resumed a session (SSL_session_reused). */
@@ -534,6 +531,12 @@ export class Connection extends Handle<'SSL'> {
         if (text) listener(text, c);
       }
       return c.#messageHook;
+    };
+    waitForClientHelloWork = (c, work) => {
+      const p: Promise<void> = work.then(() => undefined, () => undefined).finally(() => {
+        if (c.#pending === p) c.#pending = null;
+      });
+      c.#pending = p;
     };
     withClientHello = (c, hello, fn) => {
       c.#clientHello = hello;

@@ -226,6 +226,18 @@ export function contextHandlers(context: Context): ContextHandlers {
   return readHandlers(context);
 }
 
+/** Set by Context's static block: a server connection with onSession needs OpenSSL's new-session callback on its context. */
+export let wantNewSessions: (context: Context) => void;
+
+/** Refuses another instance's session, and a session that sits in another context's cache (SSL_set_session(3), NOTES). */
+export function assertContextMayUse(context: Context, session: Session, where: string): void {
+  assertSameInstance(context, session, where);
+  const owner = session.cacheOwner;
+  if (owner !== null && owner !== context.pointer) {
+    throw new TypeError(`this session is in another Context's session cache and cannot be used with this one: ${SPEC_ONE_CTX}`);
+  }
+}
+
 /** An SSL_CTX: configuration shared by connections, and the session cache. */
 export class Context extends Handle<'SSL_CTX'> {
   readonly role: 'client' | 'server';
@@ -631,7 +643,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /**
    * Sets the servers' client-hello callback (SSL_CTX_set_client_hello_cb), called first when a
    * ClientHello arrives: 'retry' pauses the handshake until the work registered with
-   * connection.waitFor() is done. The handler gets the ClientHello lent for the call. null removes it.
+   * waitForClientHelloWork(connection, work) (ts/oo/connection.ts) is done. The handler gets the ClientHello lent for the call. null removes it.
    */
   setClientHelloHandler(handler: ClientHelloHandler | null): void {
     void this.pointer; // a freed context says so first, whatever its role
@@ -684,13 +696,6 @@ export class Context extends Handle<'SSL_CTX'> {
     this.core.check(this.core.capi.OSW_CTX_copy_ticket_keys(this.pointer, from.pointer), 'OSW_CTX_copy_ticket_keys');
   }
 
-  /** @internal a server connection with onSession needs OpenSSL's new-session callback. */
-  wantNewSessions(): void {
-    if (this.#serverWantsSessions) return;
-    this.#serverWantsSessions = true;
-    this.#installSessionCallbacks();
-  }
-
   /** The SSL_OP_* flags in force (SSL_CTX_get_options). */
   get options(): bigint {
     return this.core.capi.SSL_CTX_get_options(this.pointer);
@@ -727,7 +732,7 @@ export class Context extends Handle<'SSL_CTX'> {
    */
   addSession(session: Session): boolean {
     if (!(session instanceof Session)) throw new TypeError('addSession: session must be a Session');
-    this.assertMayUse(session, 'addSession');
+    assertContextMayUse(this, session, 'addSession');
     this.#refuseInsideRemove('addSession');
     const r = this.core.call(() => this.core.capi.SSL_CTX_add_session(this.pointer, session.pointer));
     // 0 also means failure (e.g. an allocation); only then is there an error queued.
@@ -808,15 +813,11 @@ export class Context extends Handle<'SSL_CTX'> {
 
   static {
     readHandlers = c => c.#handlers;
-  }
-
-  /** @internal refuses another instance's session, and a session that sits in another context's cache. */
-  assertMayUse(session: Session, where: string): void {
-    assertSameInstance(this, session, where);
-    const owner = session.cacheOwner;
-    if (owner !== null && owner !== this.pointer) {
-      throw new TypeError(`this session is in another Context's session cache and cannot be used with this one: ${SPEC_ONE_CTX}`);
-    }
+    wantNewSessions = c => {
+      if (c.#serverWantsSessions) return;
+      c.#serverWantsSessions = true;
+      c.#installSessionCallbacks();
+    };
   }
 }
 

@@ -2,9 +2,9 @@ import * as C from '../raw/constants.ts';
 import { NULL, type Ptr } from '../raw/types.ts';
 import { lendClientHello } from './client-hello.ts';
 import { deliverTrace, notifySession, withClientHello, type Connection } from './connection.ts';
-import { contextHandlers, type AlpnSelectHandler, type Context } from './context.ts';
+import { assertContextMayUse, contextHandlers, type AlpnSelectHandler, type Context } from './context.ts';
 import type { Core } from './core.ts';
-import { Session } from './session.ts';
+import { lendSession, Session } from './session.ts';
 import { decodeIdentity, foundPsk, writeClientPsk, writePskKey } from './psk.ts';
 
 /**
@@ -33,14 +33,7 @@ export function installDispatch(core: Core): void {
     return c?.alive ? c : null;
   };
   /** Runs fn with a Session lent for the call only. */
-  const lend = <R>(sess: Ptr<'SSL_SESSION'>, fn: (s: Session) => R): R => {
-    const s = new Session(core, sess, false);
-    try {
-      return fn(s);
-    } finally {
-      s.revoke();
-    }
-  };
+  const lend = <R>(sess: Ptr<'SSL_SESSION'>, fn: (s: Session) => R): R => lendSession(core, sess, fn);
 
   const h = core.raw.handlers;
   h.new_session = (ssl, sess) => core.callback(() => {
@@ -71,7 +64,7 @@ export function installDispatch(core: Core): void {
     // Looked up again: the callback may have freed the connection or the context.
     const context = contextOfSSL(ssl);
     if (!context) return NULL;
-    context.assertMayUse(found, 'sessionCallbacks.onGet');
+    assertContextMayUse(context, found, 'sessionCallbacks.onGet');
     mem.writeU32(copy, 1); // OpenSSL takes its own reference; the Session stays the callback's
     return found.pointer;
   });

@@ -93,6 +93,8 @@ export class HandleTracker {
 type AnyHandle = Handle<any>;
 /** Set by Handle's static block: the tracker of a handle, for the instance checks below. */
 let trackerOf: (h: AnyHandle) => HandleTracker;
+/** Set by Handle's static block: ends a borrowed handle's life when its lending callback returns (owned handles are left alone). */
+export let revokeBorrowed: (h: AnyHandle) => void;
 
 /**
  * One JavaScript object owning one OpenSSL reference (as quickjs-emscripten's Lifetime does): the
@@ -155,13 +157,9 @@ export abstract class Handle<T extends string> {
     if (this.alive && this.#release !== null) this.free();
   }
 
-  /** @internal ends a borrowed handle's life when its callback returns. */
-  revoke(): void {
-    if (this.#release === null) this.#ptr = 0;
-  }
-
   static {
     trackerOf = h => h.tracker;
+    revokeBorrowed = h => { if (h.#release === null) h.#ptr = 0; };
   }
 }
 

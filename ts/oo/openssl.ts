@@ -10,7 +10,7 @@ import { Context, type ContextOptions } from './context.ts';
 import { Core } from './core.ts';
 import { installDispatch } from './dispatch.ts';
 import { belongsTo, type HandleKind } from './handle.ts';
-import { Session } from './session.ts';
+import { adoptSession, type Session } from './session.ts';
 import { makePskSession, type PskSessionOptions } from './psk.ts';
 import { echConfigList, echConfigListPEM, generateEchKey, type EchKeyOptions, type EchServerKey } from './ech.ts';
 import type { Line } from '../raw/lines.ts';
@@ -109,7 +109,7 @@ export class OpenSSL {
   newSession(): Session {
     const p = this.raw.capi.SSL_SESSION_new();
     if (p === NULL) this.#core.fail('SSL_SESSION_new');
-    return new Session(this.#core, p);
+    return adoptSession(this.#core, p);
   }
 
   /**
@@ -144,7 +144,7 @@ export class OpenSSL {
       throw new OpenSSLError(`sessionFromDER: ${der.length - used} bytes follow the ${used}-byte DER SSL_SESSION; ` +
         'pass exactly one session (a stored value was perhaps truncated, concatenated or padded)');
     }
-    return new Session(this.#core, p);
+    return adoptSession(this.#core, p);
   }
 
   /**
@@ -172,7 +172,7 @@ export class OpenSSL {
       throw new OpenSSLError(`sessionFromPEM: ${JSON.stringify(rest.trim().slice(0, 40))}${rest.trim().length > 40 ? '...' : ''} ` +
         'follows the END SSL SESSION PARAMETERS line; pass exactly one session');
     }
-    return new Session(core, p);
+    return adoptSession(core, p);
   }
 
   /** A failed parse: out of memory when an allocation failed (never "bad input"), else the input's fault. */

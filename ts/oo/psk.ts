@@ -4,7 +4,7 @@ import { NULL, type Ptr } from '../raw/types.ts';
 import type { Connection } from './connection.ts';
 import { boundedString, toBytes, type Core } from './core.ts';
 import { assertSameInstance } from './handle.ts';
-import { Session } from './session.ts';
+import { adoptSession, Session } from './session.ts';
 
 /**
  * External pre-shared keys. In OpenSSL a TLS 1.3 PSK is an SSL_SESSION holding the key (as its
@@ -88,7 +88,7 @@ export function makePskSession(core: Core, options: PskSessionOptions): Session 
   const { capi, mem } = core;
   const p = capi.SSL_SESSION_new();
   if (p === NULL) core.fail('SSL_SESSION_new');
-  const session = new Session(core, p);
+  const session = adoptSession(core, p);
   try {
     mem.scope(s => core.check(capi.SSL_SESSION_set1_master_key(p, s.bytes(key, true, 'pskSession: key'), key.length), 'SSL_SESSION_set1_master_key'));
     withTls13Cipher(core, cipher, c => core.check(capi.SSL_SESSION_set_cipher(p, c), 'SSL_SESSION_set_cipher'));

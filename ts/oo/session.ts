@@ -1,6 +1,6 @@
 import { NULL, type Ptr } from '../raw/types.ts';
 import { boundedBytes, boundedString, type Core } from './core.ts';
-import { belongsTo, Handle } from './handle.ts';
+import { belongsTo, Handle, revokeBorrowed } from './handle.ts';
 
 const PROTOCOLS: Record<number, string> = {
   0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3',
@@ -11,30 +11,47 @@ export function protocolName(version: number): string | null {
   return PROTOCOLS[version] ?? null;
 }
 
+/** Set by Session's static block: a new Session taking over one reference to `ptr` (the object layer's factories). */
+export let adoptSession: (core: Core, ptr: Ptr<'SSL_SESSION'>) => Session;
+/** Set by Session's static block: runs fn with a Session borrowing `ptr` for the call only (a callback's argument). */
+export let lendSession: <R>(core: Core, ptr: Ptr<'SSL_SESSION'>, fn: (s: Session) => R) => R;
+
 /**
  * An SSL_SESSION. Each Session object owns exactly one OpenSSL reference (or, inside a callback,
  * borrows one): ref() takes another reference as a new object, dup() makes a new session object,
  * free() or `using` gives the reference back.
  */
 export class Session extends Handle<'SSL_SESSION'> {
-  /** @internal takes over one reference to `ptr` (or borrows it when `owned` is false). */
-  constructor(private readonly core: Core, ptr: Ptr<'SSL_SESSION'>, owned = true) {
+  /** Takes over one reference to `ptr` (or borrows it when `owned` is false): made by adoptSession and lendSession only. */
+  private constructor(private readonly core: Core, ptr: Ptr<'SSL_SESSION'>, owned: boolean) {
     const capi = core.capi;
     super(core.tracker, 'Session', ptr, owned ? p => capi.SSL_SESSION_free(p) : null);
+  }
+
+  static {
+    adoptSession = (core, ptr) => new Session(core, ptr, true);
+    lendSession = (core, ptr, fn) => {
+      const s = new Session(core, ptr, false);
+      try {
+        return fn(s);
+      } finally {
+        revokeBorrowed(s);
+      }
+    };
   }
 
   /** A new handle on the same SSL_SESSION, holding a reference of its own (SSL_SESSION_up_ref). */
   ref(): Session {
     const p = this.pointer;
     this.core.check(this.core.capi.SSL_SESSION_up_ref(p), 'SSL_SESSION_up_ref');
-    return new Session(this.core, p);
+    return new Session(this.core, p, true);
   }
 
   /** A new, separate SSL_SESSION with the same contents (SSL_SESSION_dup), not in any cache. */
   dup(): Session {
     const p = this.core.capi.SSL_SESSION_dup(this.pointer);
     if (p === NULL) this.core.fail('SSL_SESSION_dup');
-    return new Session(this.core, p);
+    return new Session(this.core, p, true);
   }
 
   /** Whether both handles are on the same SSL_SESSION object. */
