@@ -192,10 +192,6 @@ const AFTER_DESTROY: Record<string, AfterDestroyRow | { internal: string }> = {
   setServername: { call: s => s.setServername('localhost'), node: 'throws TypeError', ours: 'throws TypeError', why: "refused: connect()'s servername" },
   setSession: { call: s => s.setSession(Buffer.alloc(0)), node: 'throws TypeError', ours: 'throws TypeError', why: "refused: connect()'s session" },
   setKeyCert: { call: s => s.setKeyCert({}), node: 'undefined', ours: 'throws TypeError', why: 'refused: SNICallback or addContext choose a certificate' },
-  attach: { internal: 'the adapter joins its transport (connect, createServer)' },
-  checkIdentityWith: { internal: "connect's checkServerIdentity" },
-  failWith: { internal: 'the error to destroy with when the handshake fails next' },
-  holdOutput: { internal: 'the server holds its first flight (SNICallback)' },
 };
 
 /** A value as the after-destroy table writes it. */

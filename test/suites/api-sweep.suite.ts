@@ -153,7 +153,6 @@ const HANDLE_ROWS = {
   kind: getter('kind', { afterFree: 'a JavaScript field naming the type' }),
   tracker: { internal: "the instance's handle tracker (a protected field)" },
   free: { use: (h: { free(): void }) => h.free() } as Row<never>,
-  revoke: { internal: 'ends a borrowed handle when its callback returns' },
   '[Symbol.dispose]': {
     use: (h: { [Symbol.dispose](): void }) => h[Symbol.dispose](),
     afterFree: '`using` after an explicit free() is allowed (documented): it frees only what is alive',
@@ -192,7 +191,6 @@ const CONNECTION: Table<Connection> = {
     wrong: [c => { c.shutdownState = 'x' as never; }, c => { c.shutdownState = 4; }],
   },
   pending: getter('pending'),
-  waitFor: { internal: "the client-hello handler's registration of its asynchronous work" },
   error: getter('error'),
   setSession: {
     use: c => c.setSession(null),
@@ -319,7 +317,6 @@ const CONTEXT: Table<Context> = {
     foreign: [(x, w) => x.shareTicketKeys(w.other.server)],
     wrong: [x => x.shareTicketKeys({} as never), x => x.shareTicketKeys(null as never), (x, w) => x.shareTicketKeys(w.client)],
   },
-  wantNewSessions: { internal: 'a server connection with onSession turns on the new-session callback' },
   options: getter('options'),
   setOptions: { use: x => x.setOptions(0n), wrong: [x => x.setOptions(1 as never)] },
   clearOptions: { use: x => x.clearOptions(0n), wrong: [x => x.clearOptions('1' as never)] },
@@ -346,7 +343,6 @@ const CONTEXT: Table<Context> = {
     wrong: [x => { x.recvMaxEarlyData = null as never; }],
   },
   clientHelloHandler: getter('clientHelloHandler'),
-  assertMayUse: { internal: "the session checks of setSession, addSession and onGet's answer" },
   // ECH (4.0 line; on 3.5 a TypeError naming it). From inside the server's handshake callbacks:
   // the ech suite (the connection under way keeps its keys, later ones take the new).
   setEchKeys: {

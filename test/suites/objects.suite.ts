@@ -170,8 +170,8 @@ function members(h: object): string[] {
   return [...new Set(out)];
 }
 
-/** Not probed: the state reporters, free() (tested on its own) and internals marked @internal. */
-const NOT_PROBED = new Set(['get alive', 'get owned', 'get kind', 'free()', 'revoke()', 'assertMayUse()', 'waitFor()']);
+/** Not probed: the state reporters and free() (tested on its own). */
+const NOT_PROBED = new Set(['get alive', 'get owned', 'get kind', 'free()']);
 
 /** Probes answered from JavaScript state, not from OpenSSL: tested apart (see their test). */
 const JS_STATE = new Set(['get error', 'get pending', 'write(empty)', 'get verifyPeer']);

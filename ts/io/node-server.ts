@@ -13,7 +13,7 @@ import { nodeError } from './node-certificate.ts';
 import { SecureContext } from './node-secure-context.ts';
 import { installSessionEvents } from './node-session-events.ts';
 import { contextNow, contextOptionsFromNode, pskKey, NODE_CONTEXT_OPTIONS, nodeTicketKey, type NodeContextOptions } from './node-options.ts';
-import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
+import { attachTransport, failWith, SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
 /**
@@ -141,7 +141,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       } catch (e) {
         // The failure of this handshake (tlsClientError) is this error, not the CallbackError around it.
         const sock = conn && sockets.get(conn);
-        sock?.failWith(e as Error);
+        if (sock) failWith(sock, e as Error);
         throw e;
       }
     } } : {}),
@@ -218,7 +218,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
       sockets.set(connection, tls);
       live.set(context, (live.get(context) ?? 0) + 1);
       tls.once('close', () => { sockets.delete(connection); release(context); });
-      tls.attach(socket, connection, null, options.handshakeTimeout ?? 120_000);
+      attachTransport(tls, socket, connection, null, options.handshakeTimeout ?? 120_000);
     }, e => { socket.destroy(); server.emit('error', e); });
   }) as TLSServer;
   server.addContext = (hostname, answer) => {

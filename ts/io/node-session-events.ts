@@ -19,7 +19,7 @@ import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
 import type { ClientHelloResult, Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
-import type { TLSSocket } from './node-socket.ts';
+import { failWith, holdOutput, type TLSSocket } from './node-socket.ts';
 
 const TLSEXT_TYPE_session_ticket = 35;
 /** SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL (ssl.h), as Node's server contexts. */
@@ -54,7 +54,7 @@ export function installSessionEvents(ossl: OpenSSL, context: Context, server: Ev
       // Registered now, inside OpenSSL's call, so what is delivered after it waits: as in Node, the
       // output, and 'secure' for a TLS 1.2 session (made before the handshake is done; TLS 1.3
       // tickets are sent after it, so Node's 'secureConnection' comes first there).
-      socket.holdOutput(new Promise<void>(resolve => { release = resolve; }), session.protocol !== 'TLSv1.3');
+      holdOutput(socket, new Promise<void>(resolve => { release = resolve; }), session.protocol !== 'TLSv1.3');
       let called = false;
       const done = () => { if (!called) { called = true; release(); } };
       // Emitted outside OpenSSL's call: a listener may do anything with the socket.
@@ -92,7 +92,8 @@ export function installSessionEvents(ossl: OpenSSL, context: Context, server: Ev
     if (existing) {
       if (!existing.done) return 'retry';
       if (existing.error) {
-        socketOf(conn)?.failWith(existing.error);
+        const sock = socketOf(conn);
+        if (sock) failWith(sock, existing.error);
         return 'error';
       }
       return 'success';

@@ -12,7 +12,8 @@ import type { Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
 import { MAX_UNSENT_REPLIES, TLSEngine } from './engine.ts';
-import { nodeError, nodePeerCertificate, verificationError, verifyErrorCode, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
+import { nodeError, nodePeerCertificate, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
+import { handshakeInfo, identityRefusal, verificationRefusal, type HandshakeInfo, type IdentityCheck } from './node-handshake-verdict.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
@@ -35,9 +36,21 @@ export interface TLSSocketOptions extends NodeContextOptions {
 }
 export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', ...NODE_CONTEXT_OPTIONS];
 
-/** A TLS connection as a Duplex of plaintext, over a net.Socket. */
 /** A new session as the 'session' event tells of it. */
 interface Announced { der: Buffer; ticket: Uint8Array | null }
+
+// Set by TLSSocket's static block, for connect() and createServer() (node.ts, node-server.ts, node-session-events.ts).
+/** Attaches the TCP socket and the connection once both exist; `ownsContext` is freed with the socket. */
+export let attachTransport: (tls: TLSSocket, socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number,
+  onSession?: (s: Session) => void) => void;
+/** The output, and with `secure` the 'secure' event (and so 'secureConnection'), wait for `work` (a 'newSession' callback). */
+export let holdOutput: (tls: TLSSocket, work: Promise<void>, secure: boolean) => void;
+/** The error to destroy with when the handshake fails next (Node reports the application's own). */
+export let failWith: (tls: TLSSocket, error: Error) => void;
+/** Clients: the check Node's checkServerIdentity option adds after the handshake; `reject` destroys the socket when it fails. */
+export let checkIdentityWith: (tls: TLSSocket, check: () => Error | undefined, reject: boolean) => void;
+
+/** A TLS connection as a Duplex of plaintext, over a net.Socket. */
 
 export class TLSSocket extends Duplex {
   connection: Connection | null = null;
@@ -118,8 +131,8 @@ export class TLSSocket extends Duplex {
     return this.#idleTimeout;
   }
 
-  /** @internal attaches the socket and connection once both exist. */
-  attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
+  /** Attaches the socket and connection once both exist (attachTransport). */
+  #attach(socket: net.Socket, connection: Connection, ownsContext: Context | null, timeoutMs: number, onSession?: (s: Session) => void): void {
     if (this.destroyed) { // destroy() came while the connection was being made: nothing to attach it to
       socket.destroy();
       connection.free();
@@ -159,10 +172,10 @@ export class TLSSocket extends Duplex {
       secure: () => {
         clearTimeout(this.#timer);
         this.#secured = true;
-        this.#snapshot(connection);
+        this.#info = handshakeInfo(connection, this.role === 'client' || this.#requestedCert);
         const finish = () => {
           if (this.destroyed) return;
-          if (this.#refusedVerification() || this.#refusedIdentity()) return;
+          if (this.#refusedAfterHandshake()) return;
           if (this.#verdictPending) {
             this.#verdictPending = false;
             this.#releaseHeld();
@@ -230,13 +243,13 @@ export class TLSSocket extends Duplex {
   /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
   #failure: Error | null = null;
   /** Clients: checkServerIdentity, run once the handshake is done; an Error refuses the connection (or, not rejecting, unauthorizes it). */
-  #checkIdentity: { check: () => Error | undefined; reject: boolean } | null = null;
+  #checkIdentity: IdentityCheck | null = null;
 
   /**
-   * @internal the output, and with `secure` the 'secure' event (and so 'secureConnection'), wait
-   * for `work`, as Node's do for a 'newSession' callback.
+   * The output, and with `secure` the 'secure' event (and so 'secureConnection'), wait for `work`,
+   * as Node's do for a 'newSession' callback (holdOutput).
    */
-  holdOutput(work: Promise<void>, secure: boolean): void {
+  #holdOutput(work: Promise<void>, secure: boolean): void {
     this.#holding++;
     if (secure) this.#holdingSecure++;
     void work.then(() => {
@@ -253,54 +266,18 @@ export class TLSSocket extends Duplex {
     for (const { bytes, sent } of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes, sent);
     if (this.#endAfterHolds) this.#socket?.end();
   }
-  /** @internal the error to destroy with when the handshake fails next (Node reports the application's own). */
-  failWith(error: Error): void {
-    this.#failure = error;
-  }
-  /** @internal clients: the check Node's checkServerIdentity option adds after the handshake. */
-  checkIdentityWith(check: () => Error | undefined, reject: boolean): void {
-    this.#checkIdentity = { check, reject };
-  }
 
   /**
-   * As Node's onConnectSecure (clients): a server whose certificate did not verify
-   * (SSL_get_verify_result, the last error of the whole chain) ends the socket with that error after
-   * the handshake. As Node's onServerSocketSecure (servers): such a client's socket is destroyed,
-   * with no 'secureConnection', and the server's 'tlsClientError' gets what Node's does for it, an
-   * ECONNRESET 'socket hang up' (the socket, its second argument, shows authorizationError). True when it did.
+   * The verdicts Node gives after the handshake (node-handshake-verdict.ts): an unverified peer on
+   * a socket refusing after the handshake, then checkServerIdentity. True when the socket was destroyed.
    */
-  #refusedVerification(): boolean {
+  #refusedAfterHandshake(): boolean {
     const info = this.#info, connection = this.connection;
-    if (!this.#rejectAfterHandshake || !info || info.authorizationError === undefined || !connection?.alive) return false;
-    info.authorized = false;
-    if (this.role === 'client') {
-      this.destroy(verificationError(connection.verifyResult, this.#host));
-    } else {
-      this.destroy(Object.assign(new Error(`socket hang up: the client's certificate did not verify (${info.authorizationError}) ` +
-        'and rejectUnauthorized is true, so the connection was closed after the handshake, as Node\'s server closes it'), { code: 'ECONNRESET' }));
-    }
-    return true;
-  }
-
-  /**
-   * Runs checkServerIdentity as Node's onConnectSecure does: only when the chain verified and the
-   * session is new; an Error it returns makes the socket unauthorized, and destroys it if rejecting.
-   * True when it did.
-   */
-  #refusedIdentity(): boolean {
-    const info = this.#info, ci = this.#checkIdentity;
-    if (!ci || !info || info.authorizationError !== undefined || info.reused) return false;
-    let error: Error | undefined;
-    try {
-      error = ci.check();
-    } catch (e) {
-      error = e as Error;
-    }
-    if (!error) return false;
-    info.authorized = false;
-    info.authorizationError = (error as { code?: string }).code ?? error.message;
-    if (!ci.reject) return false;
-    this.destroy(error);
+    if (!info || !connection) return false;
+    const refusal = (this.#rejectAfterHandshake ? verificationRefusal(info, connection, this.role, this.#host) : null)
+      ?? (this.#checkIdentity ? identityRefusal(info, this.#checkIdentity) : null);
+    if (!refusal) return false;
+    this.destroy(refusal);
     return true;
   }
 
@@ -652,29 +629,13 @@ export class TLSSocket extends Duplex {
   }
 
   /** What the handshake settled, read once, so it stays readable after the socket closes. */
-  #info: { reused: boolean; protocol: string | null; alpn: string | false; authorized: boolean; authorizationError: string | undefined;
-    servername: string | false; cipher: { name: string; standardName: string; version: string } } | null = null;
+  #info: HandshakeInfo | null = null;
 
-  #snapshot(c: Connection): void {
-    const s = c.session;
-    try {
-      const verified = this.role === 'client' || this.#requestedCert;
-      // As Node's VerifyPeerCertificate: no certificate is no error for a PSK handshake (a TLS 1.2
-      // PSK suite, or TLS 1.3 "resumed" without a certificate: an external PSK).
-      const psk = c.peerCertificate === null && (/(^|-)PSK-/.test(c.cipher ?? '') || (c.protocol === 'TLSv1.3' && c.sessionReused));
-      const hasCert = c.peerCertificate !== null || psk;
-      const code = c.verifyResult.code;
-      const authorizationError = !verified ? undefined
-        : !hasCert ? 'UNABLE_TO_GET_ISSUER_CERT' : code !== 0 ? verifyErrorCode(code) : undefined;
-      this.#info = {
-        reused: c.sessionReused, protocol: c.protocol, alpn: c.alpn ?? false,
-        authorized: verified && hasCert && code === 0, authorizationError,
-        servername: c.serverName ?? false,
-        cipher: { name: c.cipher ?? '', standardName: s?.cipherStandardName ?? '', version: c.protocol ?? '' },
-      };
-    } finally {
-      s?.free();
-    }
+  static {
+    attachTransport = (tls, ...args) => tls.#attach(...args);
+    holdOutput = (tls, work, secure) => tls.#holdOutput(work, secure);
+    failWith = (tls, error) => { tls.#failure = error; };
+    checkIdentityWith = (tls, check, reject) => { tls.#checkIdentity = { check, reject }; };
   }
 }
 

@@ -19,7 +19,7 @@ import { prepareClientConnection } from './client.ts';
 import { nodeError, type DetailedPeerCertificate, type NodeTLSError, type PeerCertificate } from './node-certificate.ts';
 import { contextNow, contextOptionsFromNode, pskKey, type NodeContextOptions } from './node-options.ts';
 import { withSecureContext } from './node-secure-context.ts';
-import { SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
+import { attachTransport, checkIdentityWith, failWith, SOCKET_OPTIONS, TLSSocket, type TLSSocketOptions } from './node-socket.ts';
 import { defaultInstance } from './default-instance.ts';
 import { refuseNodeOptionsNotSupported } from './node-unsupported.ts';
 
@@ -133,12 +133,12 @@ export function connect(...args: unknown[]): TLSSocket {
   if (psk !== undefined && typeof psk !== 'function') throw new TypeError('connect: options.pskCallback must be a function (hint) => { psk, identity } | null');
   if (checkIdentity) {
     const hostname = servername ?? host;
-    tls.checkIdentityWith(() => checkIdentity(hostname, tls.getPeerCertificate(true) as DetailedPeerCertificate), verify);
+    checkIdentityWith(tls, () => checkIdentity(hostname, tls.getPeerCertificate(true) as DetailedPeerCertificate), verify);
   } else if (psk) {
     // As Node: a TLS 1.2 PSK handshake (no certificate, not a resumption) still meets Node's default
     // checkServerIdentity, which refuses the empty certificate; give checkServerIdentity to accept it.
     const hostname = servername ?? host;
-    tls.checkIdentityWith(() => Object.keys(tls.getPeerCertificate() ?? {}).length ? undefined : emptyCertificateError(hostname), verify);
+    checkIdentityWith(tls, () => Object.keys(tls.getPeerCertificate() ?? {}).length ? undefined : emptyCertificateError(hostname), verify);
   }
   const makeContext = (ossl: OpenSSL) => ossl.createContext({
     ...contextOptions!,
@@ -178,7 +178,7 @@ export function connect(...args: unknown[]): TLSSocket {
     if (owned) connection.verifyWithoutRejecting();
     const socket = options.socket ?? (tls.destroyed ? new net.Socket() : net.connect(options.path !== undefined ? { ...transport, path: options.path } as net.NetConnectOpts
       : { ...transport, host, port: options.port! } as net.NetConnectOpts));
-    tls.attach(socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
+    attachTransport(tls, socket, connection, owned, options.handshakeTimeout ?? 30_000, saveNewSession);
   })().catch(e => tls.destroy(nodeError(e as Error, null)));
   return tls;
 }
@@ -196,7 +196,7 @@ function nodePskClient(callback: NonNullable<ConnectOptions['pskCallback']>, tls
       if (typeof answer !== 'object' || typeof answer.identity !== 'string') throw new TypeError('connect: pskCallback must return { psk, identity } (identity a string) or null');
       return { identity: answer.identity, key: pskKey('connect', answer.psk) };
     } catch (e) {
-      tls.failWith(e as Error); // the socket's 'error' is this one, as Node's, not the CallbackError around it
+      failWith(tls, e as Error); // the socket's 'error' is this one, as Node's, not the CallbackError around it
       throw e;
     }
   };
