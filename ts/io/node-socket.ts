@@ -14,6 +14,7 @@ import type { Session } from '../oo/session.ts';
 import { MAX_UNSENT_REPLIES, TLSEngine } from './engine.ts';
 import { nodeError, nodePeerCertificate, type DetailedPeerCertificate, type PeerCertificate } from './node-certificate.ts';
 import { handshakeInfo, identityRefusal, verificationRefusal, type HandshakeInfo, type IdentityCheck } from './node-handshake-verdict.ts';
+import { HeldOutput } from './node-held-output.ts';
 import { NODE_CONTEXT_OPTIONS, type NodeContextOptions } from './node-options.ts';
 
 export interface TLSSocketOptions extends NodeContextOptions {
@@ -79,12 +80,8 @@ export class TLSSocket extends Duplex {
    * VerifyCallback lets it), so an unverified peer is refused once it is done.
    */
   readonly #rejectAfterHandshake: boolean;
-  /**
-   * Servers refusing after the handshake: the last flight (a TLS 1.2 Finished, TLS 1.3 tickets)
-   * waits for the verdict, so a refused client does not complete its handshake, as with Node's
-   * server (which destroys the socket before writing it out).
-   */
-  #verdictPending: boolean;
+  /** Output held for 'newSession' callbacks and, on servers refusing after the handshake, for the verdict. */
+  readonly #held: HeldOutput;
 
   /**
    * @internal made by connect() and createServer(). `host`: the name a certificate is checked
@@ -98,7 +95,7 @@ export class TLSSocket extends Duplex {
     this.#givenTransport = options.transport;
     this.#requestedCert = options.requestedCert === true;
     this.#rejectAfterHandshake = options.rejectAfterHandshake === true;
-    this.#verdictPending = role === 'server' && this.#rejectAfterHandshake;
+    this.#held = new HeldOutput(() => this.#socket, () => this.destroyed, role === 'server' && this.#rejectAfterHandshake);
     this.#requireCloseNotify = options.requireCloseNotify === true;
     this.#trace = options.enableTrace === true;
     this.#host = options.host;
@@ -157,7 +154,7 @@ export class TLSSocket extends Duplex {
       transmit: (bytes, reply) => {
         // Replies held count as unsent too: a peer asking for them (a KeyUpdate flood) while a
         // 'newSession' callback holds the output would otherwise grow the held bytes without bound.
-        if (this.#holding || (this.#verdictPending && engine.secure)) this.#heldBytes.push({ bytes, sent: reply ? this.#replySent(socket, bytes.length) : undefined });
+        if (this.#held.holds(engine.secure)) this.#held.keep(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
         else if (socket.writable) socket.write(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
       },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
@@ -176,10 +173,7 @@ export class TLSSocket extends Duplex {
         const finish = () => {
           if (this.destroyed) return;
           if (this.#refusedAfterHandshake()) return;
-          if (this.#verdictPending) {
-            this.#verdictPending = false;
-            this.#releaseHeld();
-          }
+          this.#held.verdictGiven();
           this.emit(this.role === 'client' ? 'secureConnect' : 'secure');
           announced = true;
           // A TLS 1.2 session is made during the handshake; Node announces it after secureConnect.
@@ -187,8 +181,7 @@ export class TLSSocket extends Duplex {
           for (const w of this.#waiting.splice(0)) w();
         };
         // As Node: 'secure' waits for the server's 'newSession' listeners to call back.
-        if (this.#holdingSecure) this.#afterHolds.push(finish);
-        else finish();
+        this.#held.afterSecureHolds(finish);
       },
       session: s => {
         onSession?.(s);
@@ -197,7 +190,7 @@ export class TLSSocket extends Duplex {
         if (announced) this.#announce(a);
         else early.push(a);
       },
-      peerClosed: () => { this.push(null); this.#endTransport(); },
+      peerClosed: () => { this.push(null); this.#held.endTransport(); },
       // A failed verification ends the handshake only on a context that rejects in OpenSSL (not one
       // that verifies to the end, #rejectAfterHandshake): only then is it the failure's cause.
       error: e => this.destroy(this.#failure ?? nodeError(e,
@@ -227,45 +220,10 @@ export class TLSSocket extends Duplex {
     for (const w of this.#waiting.splice(0)) w();
   }
 
-  /** How many pieces of work (the server's 'newSession' callbacks) the output waits for, and how many of them 'secure' waits for. */
-  #holding = 0;
-  #holdingSecure = 0;
-  /** Output held, each with the write callback that counts a reply as sent. */
-  readonly #heldBytes: { bytes: Uint8Array; sent: (() => void) | undefined }[] = [];
-  readonly #afterHolds: (() => void)[] = [];
-  /** The transport is to end once the held output is sent. */
-  #endAfterHolds = false;
-  /** Ends the transport after any held output. */
-  #endTransport(): void {
-    if (this.#holding || this.#verdictPending) this.#endAfterHolds = true;
-    else this.#socket?.end();
-  }
   /** The error to report instead of OpenSSL's when the handshake fails (a 'resumeSession' callback's). */
   #failure: Error | null = null;
   /** Clients: checkServerIdentity, run once the handshake is done; an Error refuses the connection (or, not rejecting, unauthorizes it). */
   #checkIdentity: IdentityCheck | null = null;
-
-  /**
-   * The output, and with `secure` the 'secure' event (and so 'secureConnection'), wait for `work`,
-   * as Node's do for a 'newSession' callback (holdOutput).
-   */
-  #holdOutput(work: Promise<void>, secure: boolean): void {
-    this.#holding++;
-    if (secure) this.#holdingSecure++;
-    void work.then(() => {
-      this.#holding--;
-      if (secure) this.#holdingSecure--;
-      if (this.destroyed) return;
-      this.#releaseHeld();
-      if (this.#holdingSecure === 0) for (const f of this.#afterHolds.splice(0)) f();
-    });
-  }
-  /** Sends the held output once nothing holds it any more. */
-  #releaseHeld(): void {
-    if (this.#holding || this.#verdictPending) return;
-    for (const { bytes, sent } of this.#heldBytes.splice(0)) if (this.#socket?.writable) this.#socket.write(bytes, sent);
-    if (this.#endAfterHolds) this.#socket?.end();
-  }
 
   /**
    * The verdicts Node gives after the handshake (node-handshake-verdict.ts): an unverified peer on
@@ -328,7 +286,7 @@ export class TLSSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     const go = () => {
       this.#engine!.close();
-      this.#endTransport();
+      this.#held.endTransport();
       cb();
     };
     if (this.#engine) go();
@@ -633,7 +591,7 @@ export class TLSSocket extends Duplex {
 
   static {
     attachTransport = (tls, ...args) => tls.#attach(...args);
-    holdOutput = (tls, work, secure) => tls.#holdOutput(work, secure);
+    holdOutput = (tls, work, secure) => tls.#held.holdFor(work, secure);
     failWith = (tls, error) => { tls.#failure = error; };
     checkIdentityWith = (tls, check, reject) => { tls.#checkIdentity = { check, reject }; };
   }
