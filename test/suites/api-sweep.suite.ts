@@ -191,6 +191,7 @@ const CONNECTION: Table<Connection> = {
     wrong: [c => { c.shutdownState = 'x' as never; }, c => { c.shutdownState = 4; }],
   },
   pending: getter('pending'),
+  waitFor: { use: c => c.waitFor(Promise.resolve()), wrong: [c => c.waitFor(5 as never), c => c.waitFor(null as never)] },
   error: getter('error'),
   setSession: {
     use: c => c.setSession(null),

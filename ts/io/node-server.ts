@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
-import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
+import type { Connection } from '../oo/connection.ts';
 import type { ClientHello } from '../oo/client-hello.ts';
 import type { ClientHelloResult, Context, ContextOptions } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
@@ -334,7 +334,7 @@ function sniStep(ossl: OpenSSL, context: Context, callback: NonNullable<ServerOp
         }
       });
       if (!s.done) {
-        waitForClientHelloWork(conn, answered);
+        conn.waitFor(answered);
         return 'retry';
       }
     }

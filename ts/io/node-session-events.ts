@@ -15,7 +15,7 @@
 import { Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 import type { ClientHello } from '../oo/client-hello.ts';
-import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
+import type { Connection } from '../oo/connection.ts';
 import type { ClientHelloResult, Context } from '../oo/context.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
 import type { Session } from '../oo/session.ts';
@@ -126,7 +126,7 @@ export function installSessionEvents(ossl: OpenSSL, context: Context, server: Ev
         }
       });
     });
-    waitForClientHelloWork(conn, answered);
+    conn.waitFor(answered);
     return 'retry';
   };
 }

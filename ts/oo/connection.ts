@@ -58,11 +58,6 @@ export let withClientHello: <R>(connection: Connection, hello: ClientHello, fn: 
  * message hook is on (for the router, dispatch.ts).
  */
 export let deliverTrace: (connection: Connection) => boolean;
-/**
- * A client-hello handler answering 'retry' registers here the work it paused the handshake for:
- * connection.pending is that work (never rejecting) until it settles.
- */
-export let waitForClientHelloWork: (connection: Connection, work: Promise<unknown>) => void;
 
 /** Called with SSL_trace's text of each message (see Connection.onTrace). */
 export type TraceListener = (text: string, connection: Connection) => void;
@@ -393,6 +388,20 @@ export class Connection extends Handle<'SSL'> {
     return this.#pending;
   }
 
+  /**
+   * From a client-hello handler that answers 'retry': the asynchronous work (a session looked up in a
+   * store, a certificate fetched) the handshake pauses for. `pending` is that work, never rejecting,
+   * until it settles; then call handshake() again (the adapters do).
+   */
+  waitFor(work: Promise<unknown>): void {
+    void this.pointer; // throws once freed
+    if (typeof (work as { then?: unknown } | null)?.then !== 'function') throw new TypeError(`waitFor: work must be a Promise, got ${work === null ? 'null' : typeof work}`);
+    const p: Promise<void> = Promise.resolve(work).then(() => undefined, () => undefined).finally(() => {
+      if (this.#pending === p) this.#pending = null;
+    });
+    this.#pending = p;
+  }
+
   /** The error that ended this connection, if one did. */
   get error(): OpenSSLError | CallbackError | null {
     void this.pointer; // throws once freed
@@ -531,12 +540,6 @@ export class Connection extends Handle<'SSL'> {
         if (text) listener(text, c);
       }
       return c.#messageHook;
-    };
-    waitForClientHelloWork = (c, work) => {
-      const p: Promise<void> = work.then(() => undefined, () => undefined).finally(() => {
-        if (c.#pending === p) c.#pending = null;
-      });
-      c.#pending = p;
     };
     withClientHello = (c, hello, fn) => {
       c.#clientHello = hello;

@@ -643,7 +643,7 @@ export class Context extends Handle<'SSL_CTX'> {
   /**
    * Sets the servers' client-hello callback (SSL_CTX_set_client_hello_cb), called first when a
    * ClientHello arrives: 'retry' pauses the handshake until the work registered with
-   * waitForClientHelloWork(connection, work) (ts/oo/connection.ts) is done. The handler gets the ClientHello lent for the call. null removes it.
+   * connection.waitFor(work) is done. The handler gets the ClientHello lent for the call. null removes it.
    */
   setClientHelloHandler(handler: ClientHelloHandler | null): void {
     void this.pointer; // a freed context says so first, whatever its role

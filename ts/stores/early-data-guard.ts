@@ -12,7 +12,7 @@
  */
 import * as C from '../raw/constants.ts';
 import type { ClientHello } from '../oo/client-hello.ts';
-import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
+import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
 import { prefixOf, sealerFor, type RedisLike, type RedisStoreOptions } from './redis-store.ts';
 import { toHex, type ValueSealer } from './sealed-value.ts';
@@ -69,7 +69,7 @@ export function useEarlyDataReplayGuard(context: Context, store: EarlyDataReplay
           first => { started.allowed = first === true; },
           e => report(e), // refused: a fleet that cannot tell must not accept a replay
         ).finally(() => { clearTimeout(timer); started.done = true; });
-        waitForClientHelloWork(conn, asked);
+        conn.waitFor(asked);
         return 'retry';
       }
       take = takes.get(conn)!;

@@ -1,6 +1,6 @@
 import * as C from '../raw/constants.ts';
 import type { ClientHello } from '../oo/client-hello.ts';
-import { waitForClientHelloWork, type Connection } from '../oo/connection.ts';
+import type { Connection } from '../oo/connection.ts';
 import type { Context } from '../oo/context.ts';
 import { ForeignHandleError } from '../oo/handle.ts';
 import type { OpenSSL } from '../oo/openssl.ts';
@@ -66,7 +66,7 @@ export function useServerSessionStore(ossl: OpenSSL, context: Context, store: Se
       der => { lookup.der = der instanceof Uint8Array ? der : null; },
       e => report(e, 'get'),
     ).finally(() => { clearTimeout(timer); lookup.done = true; });
-    waitForClientHelloWork(conn, fetched);
+    conn.waitFor(fetched);
     return 'retry';
   });
 
