@@ -1,4 +1,4 @@
-// The public API sweep (api-sweep.suite.ts) for what the Node and Deno entries add: every export
+// The public API sweep (api-sweep-*.suite.ts) for what the Node and Deno entries add: every export
 // has a row (a new one without a row fails here), and each adapter given a ready context refuses
 // a freed one (FreedHandleError) and, beside `openssl`, another instance's (ForeignHandleError)
 // when called, not at its first connection. Node and Deno (sockets).
