@@ -10,31 +10,25 @@ import { readURL, wasmURL } from '../lib/fixtures.ts';
 import { withMaximumMemory } from '../lib/small-memory.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, serverContext } from '../lib/tls.ts';
-import { outcome, describe, noProblems, gigabyte, bytes, makeWorld, pair, sweep } from '../lib/api-sweep/sweep.ts';
+import { outcome, describe, noProblems, gigabyte, bytes, withWorld, pair, sweep } from '../lib/api-sweep/sweep.ts';
 import { CONNECTION } from '../lib/api-sweep/connection.ts';
 
 suite('public API sweep: Connection', test => {
-  test('Connection: after free, foreign handles, wrong types, oversized input: a clear error for each, the instance goes on', async () => {
-    const w = await makeWorld();
-    try {
-      const problems = await sweep<Connection>(w, 'Connection', CONNECTION, row => {
-        const p = pair(w);
-        const h = row.role === 'server' ? p.s : p.c;
-        return { h, free: p.free };
-      }, row => {
-        const h = row.role === 'server' ? w.server.createConnection() : w.client.createConnection({ serverName: 'localhost' });
-        h.free();
-        return h;
-      });
-      noProblems(problems);
-    } finally {
-      w.free();
-    }
-  });
+  test('Connection: after free, foreign handles, wrong types, oversized input: a clear error for each, the instance goes on', () => withWorld(async w => {
+    const problems = await sweep<Connection>(w, 'Connection', CONNECTION, row => {
+      const p = pair(w);
+      const h = row.role === 'server' ? p.s : p.c;
+      return { h, free: p.free };
+    }, row => {
+      const h = row.role === 'server' ? w.server.createConnection() : w.client.createConnection({ serverName: 'localhost' });
+      h.free();
+      return h;
+    });
+    noProblems(problems);
+  }));
 
   test('Connection.write of 1 GiB: a RangeError naming the limit, nothing copied in, the connection goes on; a write that exhausts linear memory is an OutOfMemoryError, sticky on that connection', async () => {
-    const w = await makeWorld();
-    try {
+    await withWorld(async w => {
       const p = pair(w);
       const memory = w.o.stats().memorySize;
       // OpenSSL would encrypt all of it into the memory BIO at once, the plaintext's copy beside it.
@@ -46,9 +40,7 @@ suite('public API sweep: Connection', test => {
       api.transfer(p.c, p.s);
       assert.equal(new TextDecoder().decode(p.s.read().data), 'after', 'the same connection carries data');
       p.free();
-    } finally {
-      w.free();
-    }
+    });
     // Within the bound, in a module whose memory may grow only to 40 MiB: the plaintext's copy fits,
     // its records do not. An allocation failing half way through a record is fatal for the
     // connection, as in OpenSSL; the instance goes on.
@@ -67,30 +59,25 @@ suite('public API sweep: Connection', test => {
     client.free(); server.free();
   });
 
-  test('receive() and takeOutgoing() from a callback of the running operation: a ReentrantCallError; nothing is lost', async () => {
-    const w = await makeWorld();
-    try {
-      const seen: string[] = [];
-      const c: Connection = w.client.createConnection({
-        serverName: 'localhost',
-        onSession: () => {
-          for (const [name, fn] of [['receive', () => c.receive(bytes(1))], ['takeOutgoing', () => c.takeOutgoing()]] as const) {
-            const r = outcome(fn);
-            seen.push(r.ok ? `${name}: ok` : `${name}: ${r.error instanceof ReentrantCallError ? 'ReentrantCallError' : describe(r.error)}`);
-          }
-        },
-      });
-      const s = w.server.createConnection();
-      handshakeInMemory(c, s);
-      assert.deepEqual(seen.slice(0, 2), ['receive: ReentrantCallError', 'takeOutgoing: ReentrantCallError']);
-      assert.ok(seen.length >= 2 && seen.length % 2 === 0);
-      // The refused calls took nothing away: the connection carries data both ways.
-      assert.equal(c.write('ping'), 'done');
-      api.transfer(c, s);
-      assert.equal(new TextDecoder().decode(s.read().data), 'ping');
-      close(c, s);
-    } finally {
-      w.free();
-    }
-  });
+  test('receive() and takeOutgoing() from a callback of the running operation: a ReentrantCallError; nothing is lost', () => withWorld(async w => {
+    const seen: string[] = [];
+    const c: Connection = w.client.createConnection({
+      serverName: 'localhost',
+      onSession: () => {
+        for (const [name, fn] of [['receive', () => c.receive(bytes(1))], ['takeOutgoing', () => c.takeOutgoing()]] as const) {
+          const r = outcome(fn);
+          seen.push(r.ok ? `${name}: ok` : `${name}: ${r.error instanceof ReentrantCallError ? 'ReentrantCallError' : describe(r.error)}`);
+        }
+      },
+    });
+    const s = w.server.createConnection();
+    handshakeInMemory(c, s);
+    assert.deepEqual(seen.slice(0, 2), ['receive: ReentrantCallError', 'takeOutgoing: ReentrantCallError']);
+    assert.ok(seen.length >= 2 && seen.length % 2 === 0);
+    // The refused calls took nothing away: the connection carries data both ways.
+    assert.equal(c.write('ping'), 'done');
+    api.transfer(c, s);
+    assert.equal(new TextDecoder().decode(s.read().data), 'ping');
+    close(c, s);
+  }));
 });

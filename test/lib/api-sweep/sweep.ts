@@ -156,7 +156,7 @@ export const HANDLE_ROWS = {
 };
 
 /** A world: an instance with a client and a server context, and another instance's handles. */
-export async function makeWorld(): Promise<World & { free(): void }> {
+async function makeWorld(): Promise<World & { free(): void }> {
   const [o, b] = await Promise.all([load(), load()]);
   const client = await clientContext(o, 'TLSv1.3'), server = await serverContext(o, 'TLSv1.3');
   const oc = await clientContext(b, 'TLSv1.2'), os = await serverContext(b, 'TLSv1.2');
@@ -170,6 +170,16 @@ export async function makeWorld(): Promise<World & { free(): void }> {
       for (const h of [session, oc, os, client, server]) h.free();
     },
   };
+}
+
+/** Runs `body` on a new world, freeing the world after (also when `body` throws). */
+export async function withWorld(body: (w: World) => Promise<void>): Promise<void> {
+  const w = await makeWorld();
+  try {
+    await body(w);
+  } finally {
+    w.free();
+  }
 }
 
 /** A connected pair of `w`, for one row; freed by the caller. */
@@ -239,4 +249,17 @@ export async function sweep<T>(w: World, what: string, table: Table<T>, make: (r
   assert.equal(new TextDecoder().decode(p.s.read().data), 'still fine');
   p.free();
   return problems;
+}
+
+/** sweep() over handles `make` makes: a new one for each use, and one freed for the after-free check. */
+export function sweepMade<T extends { alive: boolean; free(): void }>(w: World, what: string, table: Table<T>, make: () => T,
+  skip?: (row: Row<T>) => boolean): Promise<string[]> {
+  return sweep(w, what, table, () => {
+    const h = make();
+    return { h, free: () => { if (h.alive) h.free(); } };
+  }, () => {
+    const h = make();
+    h.free();
+    return h;
+  }, skip);
 }
