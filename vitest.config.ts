@@ -53,7 +53,7 @@ export default defineConfig({
                   '--disable-component-update',
                   '--disable-sync',
                   '--no-first-run',
-                  // gc() for the FinalizationRegistry test (objects.suite.ts): memory pressure alone
+                  // gc() for the FinalizationRegistry test (objects-finalization.suite.ts): memory pressure alone
                   // sometimes runs only a partial collection on a loaded machine.
                   '--js-flags=--expose-gc',
                 ],

@@ -42,3 +42,11 @@ export function readAll(stream: NodeJS.ReadableStream & NodeJS.EventEmitter, ms 
 export function closed(stream: NodeJS.EventEmitter & { closed?: boolean }, ms = 10_000): Promise<void> {
   return stream.closed ? Promise.resolve() : once(stream, 'close', ms).then(() => undefined, e => { if (!stream.closed) throw e; });
 }
+
+/** Everything a readable gives until it has closed (closed()), for a peer that ends the connection. */
+export async function readUntilClosed(stream: NodeJS.ReadableStream & NodeJS.EventEmitter & { closed?: boolean }, ms = 10_000): Promise<string> {
+  let text = '';
+  stream.on('data', (d: Buffer) => { text += d; });
+  await closed(stream, ms);
+  return text;
+}

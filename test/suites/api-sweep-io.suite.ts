@@ -1,4 +1,4 @@
-// The public API sweep (api-sweep.suite.ts) for what the Node and Deno entries add: every export
+// The public API sweep (api-sweep-*.suite.ts) for what the Node and Deno entries add: every export
 // has a row (a new one without a row fails here), and each adapter given a ready context refuses
 // a freed one (FreedHandleError) and, beside `openssl`, another instance's (ForeignHandleError)
 // when called, not at its first connection. Node and Deno (sockets).
@@ -16,8 +16,8 @@ const NODE_EXPORTS: Record<string, string> = {
   createServer: 'below (a given context), node-adapter suite (options)',
   TLSSocket: 'node-adapter suite (made by connect and createServer)',
   nodeTicketKey: 'node-adapter suite (48 bytes, as Node)',
-  createSecureContext: 'below (wrong types, oversized input); node-options-parity suite (Node\'s codes)',
-  SecureContext: 'made by createSecureContext (holds options, no handle: no instance to free or mix up); connect() takes only ours (node-options-parity suite)',
+  createSecureContext: 'below (wrong types, oversized input); node-options-keys and -handshake suites (Node\'s codes)',
+  SecureContext: 'made by createSecureContext (holds options, no handle: no instance to free or mix up); connect() takes only ours (node-options-keys suite)',
   defaultInstance: 'default-instance suite',
 };
 const DENO_EXPORTS: Record<string, string> = {
