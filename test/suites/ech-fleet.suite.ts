@@ -3,30 +3,16 @@
 // rotation keeps the old key loaded (not for retry) so that a client with the old list still gets
 // through, and no private key occurs in Redis. Node and Deno (a real redis-server).
 import { createClient } from 'redis';
-import { handshakeInMemory, OpenSSL, RedisEchKeyRing, transfer, type Context, type StoreKey } from '../../ts/index.ts';
+import { OpenSSL, RedisEchKeyRing, type StoreKey } from '../../ts/index.ts';
 import { deepEqual, equal, notEqual, ok, rejects, throws } from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
 import { testLine } from '../lib/line.ts';
+import { echStatusWith } from '../lib/ech.ts';
 import { suite } from '../lib/suite.ts';
 import { startRedis } from '../io/redis.ts';
 
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 const newKey = (id: string): StoreKey => ({ id, key: crypto.getRandomValues(new Uint8Array(32)) });
-
-/** One client connection with `configList`; the server's ECH status. */
-function echWith(client: Context, server: Context, configList: Uint8Array): string | undefined {
-  const c = client.createConnection({ serverName: 'localhost', ech: { configList } });
-  const s = server.createConnection();
-  try {
-    handshakeInMemory(c, s);
-    c.shutdown();
-    transfer(c, s);
-    return s.ech?.status;
-  } finally {
-    c.free();
-    s.free();
-  }
-}
 
 suite('ech keys in Redis (RedisEchKeyRing)', test => {
   if (testLine === '3.5') {
@@ -65,8 +51,8 @@ suite('ech keys in Redis (RedisEchKeyRing)', test => {
       const listA = await new RedisEchKeyRing(db, ossl, options).refresh([a]);
       const listB = await new RedisEchKeyRing(db, ossl, options).refresh([b]);
       deepEqual(listB, listA, 'one key for both servers');
-      equal(echWith(client, a, listA), 'success');
-      equal(echWith(client, b, listA), 'success', 'a client of the published list gets ECH with either server');
+      equal(echStatusWith(client, a, listA), 'success');
+      equal(echStatusWith(client, b, listA), 'success', 'a client of the published list gets ECH with either server');
 
       // Sealed: no private key, no PEM, in Redis.
       const stored = String(await db.get('openssl-wasm:ech-keys'));
@@ -79,8 +65,8 @@ suite('ech keys in Redis (RedisEchKeyRing)', test => {
       const next = await new RedisEchKeyRing(db, ossl, options).refresh([a, b]);
       notEqual(b64(next), b64(listA), 'a new key to publish');
       deepEqual(a.echKeys.map(k => k.forRetry), [true, false], 'the new key for retry, the old one kept');
-      equal(echWith(client, b, next), 'success', 'the new list');
-      equal(echWith(client, b, listA), 'success', 'a client still holding the old list');
+      equal(echStatusWith(client, b, next), 'success', 'the new list');
+      equal(echStatusWith(client, b, listA), 'success', 'a client still holding the old list');
     } finally {
       for (const c of [a, b, client]) c.free();
       await db.quit().catch(() => undefined);

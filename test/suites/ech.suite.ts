@@ -5,7 +5,7 @@
 // (ts/oo/ech.ts), shown through the raw layer. On the 3.5 line: every ECH call says to load 4.0.
 import {
   handshakeInMemory, OpenSSL, OpenSSLError, transfer,
-  type ClientEchOptions, type Connection, type EchStatus, type Context, type ContextOptions, type Session,
+  type ClientEchOptions, type Ptr, type Connection, type EchStatus, type Context, type ContextOptions, type Session,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { fixture, wasmURL } from '../lib/fixtures.ts';
@@ -43,6 +43,23 @@ function close(c: Connection, s: Connection): void {
   transfer(s, c);
   c.free();
   s.free();
+}
+
+/** The PEM OSSL_ECHSTORE_write_pem gives for entry `index` of a store (-2: OSSL_ECHSTORE_ALL). */
+function echStorePem(o: OpenSSL, es: Ptr<'OSSL_ECHSTORE'>, index: number): string {
+  const { capi, mem } = o.raw;
+  const bio = capi.BIO_new(capi.BIO_s_mem());
+  try {
+    assert.equal(capi.OSSL_ECHSTORE_write_pem!(es, index, bio), 1, 'OSSL_ECHSTORE_write_pem');
+    const n = capi.BIO_ctrl_pending(bio), buf = mem.alloc(n);
+    try {
+      return new TextDecoder().decode(mem.copyOut(buf, Math.max(0, capi.BIO_read(bio, buf, n))));
+    } finally {
+      mem.free(buf);
+    }
+  } finally {
+    capi.BIO_free(bio);
+  }
 }
 
 function freeAll(...handles: { free(): void }[]): void {
@@ -354,16 +371,7 @@ suite('ech (Encrypted Client Hello)', test => {
       assert.equal(mem.scope(s => capi.OSW_ECHSTORE_new_config!(es, 0xfe0d, 0, s.cstring(PUBLIC_NAME), 0 as never)), 1);
       assert.equal(capi.SSL_CTX_set1_echstore!(server.pointer, es), 1);
       // The client's config: the fresh store's own key, its one ECHConfig taken the way that works.
-      const pem = mem.scope(() => {
-        const bio = capi.BIO_new(capi.BIO_s_mem());
-        capi.OSSL_ECHSTORE_write_pem!(es, 0, bio);
-        const n = capi.BIO_ctrl_pending(bio), buf = mem.alloc(n);
-        capi.BIO_read(bio, buf, n);
-        const text = new TextDecoder().decode(mem.copyOut(buf, n));
-        mem.free(buf);
-        capi.BIO_free(bio);
-        return text;
-      });
+      const pem = echStorePem(o, es, 0);
       const { c, s } = connect(client, server, { configList: o.echConfigList([pem]) });
       assert.throws(() => handshakeInMemory(c, s), /ech required/i, 'the server cannot decrypt with the fresh store');
       assert.notEqual(s.ech?.status, 'success');
@@ -386,16 +394,7 @@ suite('ech (Encrypted Client Hello)', test => {
     const es = capi.OSSL_ECHSTORE_new!(0 as never, 0 as never);
     try {
       assert.equal(mem.scope(s => capi.OSW_ECHSTORE_new_config!(es, 0xfe0d, 0, s.cstring(PUBLIC_NAME), 0 as never)), 1);
-      const pemOf = (index: number) => {
-        const bio = capi.BIO_new(capi.BIO_s_mem());
-        assert.equal(capi.OSSL_ECHSTORE_write_pem!(es, index, bio), 1);
-        const n = capi.BIO_ctrl_pending(bio), buf = mem.alloc(n);
-        capi.BIO_read(bio, buf, n);
-        const text = new TextDecoder().decode(mem.copyOut(buf, n));
-        mem.free(buf);
-        capi.BIO_free(bio);
-        return text;
-      };
+      const pemOf = (index: number) => echStorePem(o, es, index);
       const block = (pem: string) => Uint8Array.from(atob(/-----BEGIN ECHCONFIG-----\n([\s\S]*?)-----END ECHCONFIG-----/.exec(pem)![1].replace(/\s/g, '')), ch => ch.charCodeAt(0));
       const all = block(pemOf(-2)), one = block(pemOf(0));
       assertConfigList(one, 'write_pem(0) of the fresh store');

@@ -6,11 +6,12 @@
 // rotating at the same instant (one rotation, both end with it). Written once for both rings.
 // An unhandled rejection fails the test in both runners (vitest and Deno.test). Node and Deno.
 import { createClient } from 'redis';
-import { handshakeInMemory, RedisEchKeyRing, RedisTicketKeyRing, transfer, type Context, type OpenSSL, type RedisLike, type Session, type StoreKey } from '../../ts/index.ts';
+import { RedisEchKeyRing, RedisTicketKeyRing, type Context, type OpenSSL, type RedisLike, type Session, type StoreKey } from '../../ts/index.ts';
 import { equal, match, notEqual, ok, rejects } from '../lib/assert.ts';
 import { hex } from '../lib/bytes.ts';
 import { connectOnce } from '../lib/memory-pair.ts';
 import { testLine } from '../lib/line.ts';
+import { echStatusWith } from '../lib/ech.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, pki, serverContext } from '../lib/tls.ts';
 import { until, within } from '../lib/wait.ts';
@@ -90,19 +91,7 @@ const echKind: Kind = {
   },
   async serving(ossl, server, installed) {
     const client = await clientContext(ossl, 'TLSv1.3');
-    const echWith = () => {
-      const c = client.createConnection({ serverName: 'localhost', ech: { configList: installed.list! } });
-      const s = server.createConnection();
-      try {
-        handshakeInMemory(c, s);
-        c.shutdown();
-        transfer(c, s);
-        return s.ech?.status;
-      } finally {
-        c.free();
-        s.free();
-      }
-    };
+    const echWith = () => echStatusWith(client, server, installed.list!);
     equal(echWith(), 'success', 'ECH with the published list');
     return { still: async () => echWith() === 'success', free: () => client.free() };
   },

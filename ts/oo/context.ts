@@ -430,14 +430,8 @@ export class Context extends Handle<'SSL_CTX'> {
       }
       for (const [i, entry] of keyList.entries()) {
         const name = keyList.length > 1 ? `privateKey[${i}]` : 'privateKey';
-        if (entry !== null && typeof entry === 'object') {
-          const unknown = Object.keys(entry).filter(k => k !== 'pem' && k !== 'passphrase');
-          if (unknown.length || entry.pem === undefined) throw new TypeError(`createContext: options.${name} must be PEM or { pem, passphrase }${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
-          if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
-          this.#usePrivateKey(str(entry.pem, name), name, entry.passphrase ?? passphrase);
-        } else {
-          this.#usePrivateKey(str(entry, name), name, passphrase);
-        }
+        const { value, pass } = entryOf(entry, 'pem', 'PEM', name, passphrase);
+        this.#usePrivateKey(str(value, name), name, pass);
       }
       if (certPems.length === 1 && keyList.length === 1) {
         this.core.check(capi.SSL_CTX_check_private_key(ctx), 'createContext: the private key does not match the certificate (SSL_CTX_check_private_key)');
@@ -465,14 +459,7 @@ export class Context extends Handle<'SSL_CTX'> {
     try {
       for (const [i, entry] of list.entries()) {
         const name = list.length > 1 ? `pkcs12[${i}]` : 'pkcs12';
-        let der: unknown = entry, pass = passphrase;
-        if (entry !== null && typeof entry === 'object' && !(entry instanceof Uint8Array)) {
-          const unknown = Object.keys(entry).filter(k => k !== 'der' && k !== 'passphrase');
-          if (unknown.length) throw new TypeError(`createContext: options.${name} must be bytes or { der, passphrase } (unknown: ${unknown.join(', ')})`);
-          if (entry.passphrase !== undefined && typeof entry.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
-          der = entry.der;
-          pass = entry.passphrase ?? passphrase;
-        }
+        const { value: der, pass } = entryOf(entry, 'der', 'bytes', name, passphrase);
         // No bound in OpenSSL: a PKCS#12 file holds a key and a chain, DER, smaller than their PEM.
         const bytes = requireBytes(der as Uint8Array, `createContext: options.${name}`);
         boundedBytes(bytes, `createContext: options.${name}`, MAX_PEM_CERTIFICATE_CHARS, 'chosen: the PEM text bound of a certificate list');
@@ -838,6 +825,23 @@ function str(v: unknown, name: string): string {
 
 /** The longest passphrase taken: PEM_BUFSIZE, all OpenSSL's PEM callback reads of one. */
 const MAX_PASSPHRASE = 1024;
+
+/**
+ * One entry of Node's array forms of keys and PKCS#12 files: the value itself, or
+ * `{ [field], passphrase }`, whose own passphrase wins over the shared one.
+ */
+function entryOf(entry: unknown, field: 'pem' | 'der', form: string, name: string, shared: string | undefined): { value: unknown; pass: string | undefined } {
+  if (entry === null || typeof entry !== 'object' || ArrayBuffer.isView(entry)) return { value: entry, pass: shared };
+  const o = entry as Record<string, unknown>;
+  const unknown = Object.keys(o).filter(k => k !== field && k !== 'passphrase');
+  // A key entry must carry its PEM; a missing `der` is left to the bytes check that follows.
+  if (unknown.length || (field === 'pem' && o.pem === undefined)) {
+    throw new TypeError(`createContext: options.${name} must be ${form} or { ${field}, passphrase }${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  }
+  if (o.passphrase !== undefined && typeof o.passphrase !== 'string') throw new TypeError(`createContext: options.${name}.passphrase must be a string`);
+  return { value: o[field], pass: (o.passphrase as string | undefined) ?? shared };
+}
+
 /**
  * The longest groups, cipherList or cipherSuites text: OpenSSL has no bound; every group or suite
  * OpenSSL knows, named in one list, is under 4 KiB.
