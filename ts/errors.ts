@@ -82,9 +82,14 @@ export class ReentrantCallError extends TypeError {
  */
 export class OutOfMemoryError extends OpenSSLError {
   override name = 'OutOfMemoryError';
-  constructor(what: string, errors: readonly ErrorStackEntry[] = []) {
-    super(`${what}: out of memory (the instance's linear memory is exhausted; free connections and sessions ` +
-      'no longer needed, or load another instance)', errors);
+  /**
+   * `options.instance: false` for the one case that is not an instance's linear memory: the engine
+   * could not give a new instance a memory at all (loadRaw); `what` then says why.
+   */
+  constructor(what: string, errors: readonly ErrorStackEntry[] = [], options: { cause?: unknown; instance?: boolean } = {}) {
+    super(options.instance === false ? `${what}: out of memory` :
+      `${what}: out of memory (the instance's linear memory is exhausted; free connections and sessions ` +
+      'no longer needed, or load another instance)', errors, { cause: options.cause });
   }
 }
 

@@ -1,3 +1,4 @@
+import { OutOfMemoryError } from './errors.ts';
 import { createImports, type ImportHost } from './raw/imports.ts';
 import { RawOpenSSL } from './raw/instance.ts';
 import { DEFAULT_LINE, isLine, type Line } from './raw/lines.ts';
@@ -107,6 +108,35 @@ async function compileFrom(source: WasmSource): Promise<WebAssembly.Module> {
   return compileResponse(await source);
 }
 
+/** How many times, and after how long, a load that found no room for a new memory tries again. */
+const MEMORY_RETRY_DELAYS_MS = [0, 20, 100, 400];
+
+/**
+ * WebAssembly.instantiate, tried again when the engine had no room for the instance's memory.
+ * Every instance's memory reserves address space (about 10 GiB in V8, for its guard regions), and
+ * Chromium fits only about 120 of them at once, counting instances that are unreachable but not yet
+ * collected. An instance stays reachable until the end of the task in which a WeakRef to one of its
+ * objects was made or read (this library keeps WeakRefs to its contexts and connections), so a
+ * loop that loads instances without letting the event loop turn pins every one of them: V8's own
+ * retry (a full collection) cannot free them, while a retry after a timer can.
+ */
+async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await WebAssembly.instantiate(module, imports);
+    } catch (e) {
+      if (!(e instanceof RangeError) || !/memory/i.test(e.message)) throw e;
+      const delay = MEMORY_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) {
+        throw new OutOfMemoryError('loading a new instance (the engine has no room for another WebAssembly memory: ' +
+          `${e.message}). Instances not yet garbage-collected count; share one instance rather than loading one per ` +
+          'use, and drop the references to instances no longer needed', [], { cause: e, instance: false });
+      }
+      await new Promise(resolve => setTimeout(resolve, delay));
+    }
+  }
+}
+
 /**
  * Loads a new, independent instance of OpenSSL and returns its raw layer: `capi` (every export under
  * its OpenSSL name) and `mem` (linear-memory helpers). Each instance has its own memory, error
@@ -135,7 +165,7 @@ export async function loadRaw(options: LoadOptions = {}): Promise<RawOpenSSL> {
   // Plain WebAssembly.instantiate: a helper that also accepts a Response would have to look at the
   // global `Response`, and in Node the first look at it loads the whole fetch implementation (undici),
   // which measured ~40 ms of a cold start.
-  const instance = await WebAssembly.instantiate(module, createImports(module, host) as WebAssembly.Imports);
+  const instance = await instantiate(module, createImports(module, host) as WebAssembly.Imports);
   const raw = new RawOpenSSL(instance, host);
   if (options.line !== undefined && raw.line !== options.line) {
     throw new TypeError(`loadRaw: line '${options.line}' was asked for, but the module given as wasm is of the ${raw.line} line`);

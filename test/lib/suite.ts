@@ -68,19 +68,27 @@ export function allSuites(runtime: Runtime): readonly Suite[] {
 // The leak assertion after every test: every instance OpenSSL.load has made in this runner (tests
 // run one at a time in every runner) must end each test with no live handle: the instances the
 // test loaded, and those earlier tests loaded and shared (a suite's cached instance), so a test on
-// a shared instance is checked as one on its own. Instances are held weakly: one the garbage
-// collector has taken holds nothing.
+// a shared instance is checked as one on its own. Instances of earlier tests are held weakly: one the
+// garbage collector has taken holds nothing.
 // Loads that name no line (the adapters' default instance, OpenSSL.load() itself) get the line
 // under test, so that the whole suite runs on it.
 let loading: OpenSSL[] | null = null;
 const everLoaded: WeakRef<OpenSSL>[] = [];
 const load = OpenSSL.load.bind(OpenSSL);
 OpenSSL.load = async options => {
-  const ossl = await load({ line: testLine, ...options });
+  const ossl = await loadUnchecked(options);
   loading?.push(ossl);
   everLoaded.push(new WeakRef(ossl));
   return ossl;
 };
+
+/**
+ * OpenSSL.load on the line under test, for an instance the leak check neither holds nor checks:
+ * for a test that loads hundreds and must let them go (the test checks each itself).
+ */
+export function loadUnchecked(options?: Parameters<typeof OpenSSL.load>[0]): Promise<OpenSSL> {
+  return load({ line: testLine, ...options });
+}
 
 /**
  * Handles a failed test (or a failed leak check) left behind, per instance: later tests are checked
@@ -101,6 +109,12 @@ function acceptLeftovers(loaded: OpenSSL[]): void {
   for (const ossl of liveInstances(loaded)) leftByFailures.set(ossl, { ...ossl.stats().handles });
 }
 
+/**
+ * Ends the task: reading a WeakRef keeps its target alive until the task ends (and so each
+ * instance's whole linear memory), and Chromium fits only about 120 instances' memories at once.
+ */
+const endTask = () => new Promise(resolve => setTimeout(resolve, 0));
+
 /** `fn` followed by the leak check (exported for the harness suite's test of the check itself). */
 export function withLeakCheck(fn: TestFn): () => Promise<void> {
   return async () => {
@@ -110,24 +124,33 @@ export function withLeakCheck(fn: TestFn): () => Promise<void> {
       await fn();
     } catch (e) {
       acceptLeftovers(loaded);
+      await endTask();
       throw e;
     } finally {
       loading = null;
     }
-    await new Promise(resolve => setTimeout(resolve, 0)); // deferred frees and their backstop run
-    for (const ossl of liveInstances(loaded)) {
-      const { handles } = ossl.stats();
-      const before = leftByFailures.get(ossl) ?? { Context: 0, Connection: 0, Session: 0 };
-      if (handles.Context > before.Context || handles.Connection > before.Connection || handles.Session > before.Session) {
-        const whose = loaded.includes(ossl) ? 'an instance it loaded' : 'an instance an earlier test loaded (shared, or left behind)';
-        const earlier = leftByFailures.has(ossl) ? ` (an earlier failed test left ${JSON.stringify(before)})` : '';
-        acceptLeftovers(loaded);
-        throw new Error(`leak check: the test left live handles in ${whose}: ${JSON.stringify(handles)}${earlier}; free them, or register the test with { keepsHandles: 'why' }`);
-      }
-      // Leftovers freed since count no more: the check tightens back to them as they go.
-      if (leftByFailures.has(ossl)) {
-        leftByFailures.set(ossl, { Context: Math.min(handles.Context, before.Context), Connection: Math.min(handles.Connection, before.Connection), Session: Math.min(handles.Session, before.Session) });
-      }
+    await endTask(); // deferred frees and their backstop run
+    try {
+      check(loaded);
+    } finally {
+      await endTask();
     }
   };
+}
+
+function check(loaded: OpenSSL[]): void {
+  for (const ossl of liveInstances(loaded)) {
+    const { handles } = ossl.stats();
+    const before = leftByFailures.get(ossl) ?? { Context: 0, Connection: 0, Session: 0 };
+    if (handles.Context > before.Context || handles.Connection > before.Connection || handles.Session > before.Session) {
+      const whose = loaded.includes(ossl) ? 'an instance it loaded' : 'an instance an earlier test loaded (shared, or left behind)';
+      const earlier = leftByFailures.has(ossl) ? ` (an earlier failed test left ${JSON.stringify(before)})` : '';
+      acceptLeftovers(loaded);
+      throw new Error(`leak check: the test left live handles in ${whose}: ${JSON.stringify(handles)}${earlier}; free them, or register the test with { keepsHandles: 'why' }`);
+    }
+    // Leftovers freed since count no more: the check tightens back to them as they go.
+    if (leftByFailures.has(ossl)) {
+      leftByFailures.set(ossl, { Context: Math.min(handles.Context, before.Context), Connection: Math.min(handles.Connection, before.Connection), Session: Math.min(handles.Session, before.Session) });
+    }
+  }
 }

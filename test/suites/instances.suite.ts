@@ -4,12 +4,13 @@
 // connections of different instances, and sessions move as DER. Every test ends with both
 // instances holding no handle, and heapInUse flat over repeated runs.
 import {
-  CallbackError, ForeignHandleError, handshakeInMemory, useServerSessionStore,
+  CallbackError, ForeignHandleError, handshakeInMemory, OutOfMemoryError, useServerSessionStore,
   type Connection, type OpenSSL, type Session,
 } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
-import { suite } from '../lib/suite.ts';
+import { loadUnchecked, suite } from '../lib/suite.ts';
+import { wasmURL } from '../lib/fixtures.ts';
 import { clientContext, close, connect, firstSession, load, serverContext } from '../lib/tls.ts';
 
 const FOREIGN = /belongs to another OpenSSL instance.*session\.toDER\(\).*sessionFromDER\(der\)/;
@@ -141,5 +142,40 @@ suite('instances', test => {
     conn.free(); serverA.free(); serverB.free();
     await assertNoHandles(a, 'A');
     await assertNoHandles(b, 'B');
+  });
+
+  test('300 instances loaded one after another without the event loop turning, each making a context, all load: Chromium fits about 120 memories, and the loader tries again after a timer', async () => {
+    // Each Context is kept in a WeakRef, which holds its instance until the task ends; this loop
+    // never ends it, so only the loader's retry after a timer lets V8 collect the earlier instances.
+    // (The loader compiles the module once per URL; each load is a new instance of it.)
+    for (let i = 0; i < 300; i++) {
+      const ossl = await loadUnchecked({ wasm: wasmURL });
+      const ctx = ossl.createContext({ role: 'client' });
+      ctx.free();
+      assert.deepEqual(ossl.stats().handles, { Context: 0, Connection: 0, Session: 0 }, `instance ${i}`);
+    }
+  });
+
+  test('more instances held at once than the engine has room for (about 120 in Chromium): the next load fails with an OutOfMemoryError saying to share one instance, and those loaded go on working', async () => {
+    const held: OpenSSL[] = [];
+    let refused: unknown;
+    for (let i = 0; i < 200 && refused === undefined; i++) {
+      try {
+        held.push(await loadUnchecked({ wasm: wasmURL }));
+      } catch (e) {
+        refused = e;
+      }
+    }
+    if (refused !== undefined) { // Chromium; Node and Deno reserve address space without a cap this low
+      assert.ok(refused instanceof OutOfMemoryError, `an OutOfMemoryError, not ${String(refused)}`);
+      assert.match((refused as Error).message, /loading a new instance.*out of memory/s);
+      assert.match((refused as Error).message, /share one instance/);
+      assert.ok(held.length >= 50, `${held.length} instances loaded first`);
+    }
+    for (const ossl of [held[0]!, held[held.length - 1]!]) {
+      ossl.createContext({ role: 'client' }).free();
+      assert.deepEqual(ossl.stats().handles, { Context: 0, Connection: 0, Session: 0 });
+    }
+    held.length = 0;
   });
 });
