@@ -208,6 +208,26 @@ suite('openssl-wasm CLI', test => {
     }
   });
 
+  test('inputs that never end are read only up to their bound: sess_id from an endless stdin or -in /dev/zero, s_server -cert /dev/zero; one line naming the bound', async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    let given = 0;
+    const endless: AsyncIterable<Uint8Array> = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < 64; i++) { given++; yield new Uint8Array(1 << 20).fill(0x41); } // 64 MiB at most
+      },
+    };
+    const fromStdin = await cli(ossl, ['sess_id', '-noout'], endless);
+    oneLineError(fromStdin, /standard input holds more than 8388608 bytes, more than any session/, 'sess_id, endless stdin');
+    ok(given <= 9, `sess_id stopped reading at its bound (${given} MiB given)`);
+    if (existsSync('/dev/zero')) {
+      oneLineError(await cli(ossl, ['sess_id', '-in', '/dev/zero', '-noout']),
+        /cannot read session file \/dev\/zero: it holds more than 8388608 bytes/, 'sess_id -in /dev/zero');
+      oneLineError(await cli(ossl, ['s_server', '-cert', '/dev/zero', '-key', '/dev/zero', '-accept', '0']),
+        /cannot read certificate \/dev\/zero: it holds more than 67108864 bytes/, 's_server -cert /dev/zero');
+    }
+    equal(ossl.stats().handles.Session, 0);
+  });
+
   test('s_client -msg, -keylogfile, -alpn, -cert/-key against native s_server -Verify', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });
     const server = await sServer(['-www', '-alpn', 'h2,http/1.1', '-Verify', '1', '-CAfile', CA]);

@@ -4,8 +4,9 @@
  * in-process under a test: standard streams, a stop signal, and where the module comes from.
  */
 import { Buffer } from 'node:buffer';
-import { readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
+import { writeFileSync, appendFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { OpenSSLError } from '../errors.ts';
+import { concat } from '../raw/bytes.ts';
 import { defaultInstance } from '../io/node.ts';
 import type { WasmSource } from '../loader.ts';
 import type { Line } from '../raw/lines.ts';
@@ -81,13 +82,63 @@ export function systemReason(e: unknown): string {
   return oneLine(e).replace(/^(\w+Error: )/, '');
 }
 
-export function readFile(path: string, what: string): Uint8Array {
+/**
+ * The most any file a command reads may hold (certificates, keys, CA bundles, sessions): far above
+ * any real one, and a bound for `-in /dev/zero` or a FIFO that never ends.
+ */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
+/** A file's bytes, at most `maxBytes` of them (more is a CliError naming the bound). */
+export function readFile(path: string, what: string, maxBytes = MAX_INPUT_FILE_BYTES): Uint8Array {
+  let bytes: Uint8Array | undefined;
   try {
-    if (statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return new Uint8Array(readFileSync(path));
+    const st = statSync(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    // A regular file says its size; a device or a pipe is read up to one byte past the bound.
+    if (!st.isFile() || st.size <= maxBytes) bytes = readAtMost(path, maxBytes + 1);
   } catch (e) {
     throw new CliError(`cannot read ${what} ${path}: ${systemReason(e)}`);
   }
+  if (bytes === undefined || bytes.length > maxBytes) {
+    throw new CliError(`cannot read ${what} ${path}: it holds more than ${maxBytes} bytes, more than any ${what} (is it the right file?)`);
+  }
+  return bytes;
+}
+
+function readAtMost(path: string, limit: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (total < limit) {
+      const chunk = new Uint8Array(Math.min(1 << 20, limit - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+    }
+    return concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Standard input's bytes, at most `maxBytes` (more is a CliError naming the bound and `what`):
+ * reading stops there, so an input that never ends does not fill memory.
+ */
+export async function readStdin(io: CliIO, what: string, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (io.stdin) {
+    for await (const c of io.stdin) {
+      const bytes = typeof c === 'string' ? new TextEncoder().encode(c) : c;
+      total += bytes.length;
+      if (total > maxBytes) throw new CliError(`standard input holds more than ${maxBytes} bytes, more than any ${what}`);
+      chunks.push(bytes);
+    }
+  }
+  return concat(chunks);
 }
 
 export function readText(path: string, what: string): string {

@@ -3,9 +3,10 @@
  * it with SSL_SESSION_print, writes it back out as PEM, DER or an NSS key log line.
  */
 import type { Session } from '../oo/session.ts';
+import { MAX_SESSION_PEM_CHARS } from '../oo/openssl.ts';
 import { concat as concatBytes } from '../raw/bytes.ts';
 import { parseOptions, usage, type OptionSpec } from './args.ts';
-import { CliError, instance, openSSLReason, readFile, writeFile, type CliIO } from './io.ts';
+import { CliError, instance, openSSLReason, readFile, readStdin, writeFile, type CliIO } from './io.ts';
 import { NULL } from '../raw/types.ts';
 import { bioText, certificatePEM } from './x509-print.ts';
 
@@ -30,12 +31,6 @@ function format(value: string | undefined, option: string, allowed: Format[]): F
   return f as Format;
 }
 
-async function readAll(io: CliIO): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  if (io.stdin) for await (const c of io.stdin) chunks.push(typeof c === 'string' ? new TextEncoder().encode(c) : c);
-  return concatBytes(chunks);
-}
-
 export async function sessId(argv: string[], io: CliIO): Promise<number> {
   const o = parseOptions('sess_id', OPTIONS, argv);
   if (o.help) {
@@ -47,7 +42,9 @@ export async function sessId(argv: string[], io: CliIO): Promise<number> {
   const context = o.str('context');
   if (context !== undefined && new TextEncoder().encode(context).length > 32) throw new CliError('sess_id: -context is at most 32 bytes');
   const inPath = o.str('in');
-  const input = inPath !== undefined ? readFile(inPath, 'session file') : await readAll(io);
+  // A PEM session is the larger form: nothing longer is one (sessionFromPEM's own bound).
+  const input = inPath !== undefined ? readFile(inPath, 'session file', MAX_SESSION_PEM_CHARS)
+    : await readStdin(io, 'session', MAX_SESSION_PEM_CHARS);
   const from = inPath ?? 'standard input';
 
   const ossl = await instance(io);
