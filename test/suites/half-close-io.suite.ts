@@ -210,7 +210,7 @@ suite('half-close: Node adapter allowHalfOpen', test => {
       await assertNoHandles(ossl, 's_client');
     });
   }
-}, { runtimes: ['node'] });
+}, { runtimes: ['node', 'deno'] });
 
 /** The part of Deno's API used here (the tests are type-checked without Deno's declarations). */
 interface DenoConn {
