@@ -23,14 +23,16 @@ const load = () => OpenSSL.load({ wasm: wasmURL });
 /** Node's tls.connect option (net.Socket's), missing from some @types/node ConnectionOptions (Deno's). */
 const NODE_HALF_OPEN = { allowHalfOpen: true } as object;
 
-/** A server socket that answers once the client has ended: `answer to <what it sent>`; records what it saw then. */
-function answerAfterEnd(s: nodeTls.TLSSocket | TLSSocket, seen: string[]): void {
+/**
+ * A server socket that answers once the client has ended: `answer to <what it sent>`, `delayMs`
+ * later (the socket really stays writable, not only within the 'end' listener); records what it saw.
+ */
+function answerAfterEnd(s: nodeTls.TLSSocket | TLSSocket, seen: string[], delayMs = 20): void {
   let request = '';
   s.on('data', (d: Buffer) => { request += d.toString(); });
   s.on('end', () => {
     seen.push(`end: ${request}, writable ${String(s.writable)}`);
-    // A write a turn later: the socket really stays writable, not only within the 'end' listener.
-    setTimeout(() => { s.write('answer to '); s.end(request); }, 20);
+    setTimeout(() => { s.write('answer to '); s.end(request); }, delayMs);
   });
   s.on('error', e => seen.push(`error: ${e.message}`));
 }
@@ -191,7 +193,8 @@ suite('half-close: Node adapter allowHalfOpen', test => {
       const ossl = await load();
       const seen: string[] = [];
       const server = createServer({ openssl: ossl, cert: pem('server.pem'), key: pem('server.key'), allowHalfOpen: true }, s => {
-        answerAfterEnd(s, seen);
+        // At once: s_client reads on for only 500 ms after its close_notify before closing TCP.
+        answerAfterEnd(s, seen, 0);
         s.on('close', () => seen.push('close'));
       });
       const port = await listen(server);
