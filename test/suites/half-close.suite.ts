@@ -31,6 +31,7 @@ async function enginePair(ossl: OpenSSL, version: TLSVersion, halfOpen: { client
       secure: () => end.log.push('secure'),
       peerClosed: () => end.log.push('peerClosed'),
       closed: () => end.log.push('closed'),
+      sentClose: () => end.log.push('sentClose'),
       error: e => end.errors.push(e),
     }, { allowHalfOpen });
     ends.push(end);
@@ -115,8 +116,8 @@ suite('half-close (allowHalfOpen) in memory', test => {
           assert.equal(half.engine.finished, true, 'our close_notify after the peer\'s: both sides over');
           assert.equal(half.engine.connection.shutdownState, 3);
           await until(() => first.engine.finished, 5000, 'the first side to read the answer and the close_notify');
-          assert.deepEqual(first.log.slice(1), ['data answer', 'data  and more', 'peerClosed'], 'the answer arrived before the end');
-          assert.deepEqual(half.log.slice(1), ['data request', 'peerClosed', 'closed']);
+          assert.deepEqual(first.log.slice(1), ['sentClose', 'data answer', 'data  and more', 'peerClosed'], 'the answer arrived before the end');
+          assert.deepEqual(half.log.slice(1), ['data request', 'peerClosed', 'sentClose', 'closed']);
           assert.deepEqual([...c.errors, ...s.errors].map(String), []);
           assert.throws(() => half.engine.write(bytes('x')), /write after the TLS connection was closed/);
         } finally {
@@ -134,8 +135,8 @@ suite('half-close (allowHalfOpen) in memory', test => {
       c.engine.write(bytes('request'));
       c.engine.close();
       await until(() => s.engine.finished && c.engine.finished, 5000, 'both engines to finish');
-      assert.deepEqual(s.log.slice(1), ['data request', 'peerClosed']);
-      assert.deepEqual(c.log.slice(1), ['peerClosed'], 'the client read no answer, only the close_notify');
+      assert.deepEqual(s.log.slice(1), ['data request', 'peerClosed', 'sentClose']);
+      assert.deepEqual(c.log.slice(1), ['sentClose', 'peerClosed'], 'the client read no answer, only the close_notify');
       assert.equal(s.engine.connection.shutdownState, 3, 'the server answered with its own close_notify');
       assert.throws(() => s.engine.write(bytes('answer')), /write after the TLS connection was closed/);
     } finally {

@@ -27,6 +27,12 @@ export interface EngineEvents {
    * engine is finished. Without allowHalfOpen, peerClosed() (or error()) is the last event.
    */
   closed?(): void;
+  /**
+   * Our close_notify has been handed to transmit() (by close(), or answering the peer's): what
+   * ends the transport's writing side goes here, not after any one transmit(), since one step's
+   * data and close_notify come in separate transmits.
+   */
+  sentClose?(): void;
   /** A fatal error; the engine is finished (any alert has already been transmitted). */
   error(error: Error): void;
   /**
@@ -271,8 +277,11 @@ export class TLSEngine {
         this.#emit(() => this.events.peerClosed());
         if (!this.#allowHalfOpen || this.#closing) {
           this.#finished = true;
-          if (!this.#closing) conn.shutdown(); // answer the peer's close_notify
-          this.#flush();
+          if (!this.#closing) { // answer the peer's close_notify
+            conn.shutdown();
+            this.#flush();
+            this.#emit(() => this.events.sentClose?.());
+          }
           return;
         }
         // Half-open: our side goes on writing until close().
@@ -281,6 +290,7 @@ export class TLSEngine {
     if (this.#closing && this.#pending.length === 0 && (conn.shutdownState & 1) === 0) {
       conn.shutdown();
       this.#flush();
+      this.#emit(() => this.events.sentClose?.());
       if (this.#peerClosed) { // half-open, both sides now over
         this.#finished = true;
         this.#emit(() => this.events.closed?.());

@@ -170,10 +170,11 @@ export class TLSSocket extends Duplex {
         // 'newSession' callback holds the output would otherwise grow the held bytes without bound.
         if (this.#held.holds(engine.secure)) this.#held.keep(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
         else if (socket.writable) socket.write(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
-        if (this.#endAfterCloseNotify && (connection.shutdownState & 1) !== 0) { // our close_notify is in these bytes
-          this.#endAfterCloseNotify = false;
-          this.#held.endTransport();
-        }
+      },
+      sentClose: () => {
+        if (!this.#endAfterCloseNotify) return;
+        this.#endAfterCloseNotify = false;
+        this.#held.endTransport();
       },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
@@ -305,11 +306,12 @@ export class TLSSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     const go = () => {
       const engine = this.#engine!, c = this.connection!;
-      engine.close();
-      // TCP ends after our close_notify. end() before the handshake is done (connect(...).end(data))
-      // makes close() wait for it: ending TCP now would cut off the handshake's last flight.
+      // TCP ends after our close_notify (sentClose). end() before the handshake is done
+      // (connect(...).end(data)) makes close() wait for it: ending TCP at once would cut off the
+      // handshake's last flight, and the data and close_notify after it.
       if (engine.finished || !c.alive || (c.shutdownState & 1) !== 0) this.#held.endTransport();
       else this.#endAfterCloseNotify = true;
+      engine.close();
       cb();
     };
     if (this.#engine) go();
