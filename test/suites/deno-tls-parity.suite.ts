@@ -2,7 +2,8 @@
 // a real Deno.TlsConn and Deno.TlsListener is on ours, or listed as not taken with why; each pairing
 // (our client with Deno's server, Deno's client with our server) talks through Deno's members alone:
 // handshake() and its alpnProtocol, the addresses, read/write, closeWrite(), close(). One difference
-// is shown as such: after the peer's close_notify ours answers with its own (no half-open server).
+// is shown as such: after the peer's close_notify ours answers with its own by default (with
+// allowHalfOpen it writes on, as Deno's: half-close-io.suite.ts).
 // Deno only: Deno's TLS is the reference.
 import { connectDeno, DenoTlsConn, listenDeno } from '../../ts/deno.ts';
 import type { OpenSSL } from '../../ts/index.ts';
@@ -103,8 +104,9 @@ async function talk(client: DenoConn | DenoTlsConn, server: DenoConn | DenoTlsCo
   await client.closeWrite(); // close_notify: the server reads the end
   assert.equal(await server.read(new Uint8Array(8)), null);
   if (server instanceof DenoTlsConn) {
-    // Differs: ours answers the peer's close_notify with its own at once (the engine's rule for
-    // every adapter; Node's with allowHalfOpen false does the same), so the client reads the end too.
+    // Differs by default: ours answers the peer's close_notify with its own at once (the engine's
+    // default in every adapter; Node's with allowHalfOpen false does the same), so the client reads
+    // the end too. listenDeno's allowHalfOpen writes on as Deno's server does (half-close-io.suite.ts).
     assert.equal(await client.read(new Uint8Array(8)), null);
     await assert.rejects(server.write(bytes('bye')), /closed/);
   } else {

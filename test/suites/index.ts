@@ -48,5 +48,6 @@ import './credentials.suite.ts';
 import './ech.suite.ts';
 import './lines.suite.ts';
 import './hostile-peer.suite.ts';
+import './half-close.suite.ts';
 // Last: minutes of handshakes in one instance (see the file).
 import './leak.suite.ts';

@@ -37,3 +37,4 @@ import './ech-native.suite.ts';
 import './ech-browser.suite.ts';
 import './ech-fleet.suite.ts';
 import './hostile-peer-io.suite.ts';
+import './half-close-io.suite.ts';

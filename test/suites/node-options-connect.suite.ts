@@ -58,7 +58,7 @@ suite('Node adapter: net options and refused options beside Node', test => {
       }
     }
     // Node's names this adapter does not take: a TypeError saying so and why, never ignored.
-    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['requestOCSP', true], ['allowHalfOpen', true],
+    for (const [name, value] of [['privateKeyEngine', 'e'], ['clientCertEngine', 'e'], ['dhparam', 'auto'], ['requestOCSP', true],
       ['highWaterMark', 1024]] as const) {
       for (const [where, make] of [['connect', (o: object) => connect({ port: 1, openssl: ossl, ...o })], ['createServer', (o: object) => createServer({ openssl: ossl, ...o })],
         ['createSecureContext', (o: object) => createSecureContext({ openssl: ossl, ...o })]] as const) {

@@ -17,8 +17,22 @@ export interface EngineEvents {
   secure(): void;
   /** A new session (lent for the call: ref() keeps it). TLS 1.3 clients get it after secure(). */
   session?(session: Session): void;
-  /** The peer sent close_notify: no more plaintext will come. */
+  /**
+   * The peer sent close_notify: no more plaintext will come. Without allowHalfOpen the engine has
+   * answered with its own and is finished; with it, writes go on until close() sends ours.
+   */
   peerClosed(): void;
+  /**
+   * allowHalfOpen only: both directions are over (our close_notify sent after the peer's), so the
+   * engine is finished. Without allowHalfOpen, peerClosed() (or error()) is the last event.
+   */
+  closed?(): void;
+  /**
+   * Our close_notify has been handed to transmit() (by close(), or answering the peer's): what
+   * ends the transport's writing side goes here, not after any one transmit(), since one step's
+   * data and close_notify come in separate transmits.
+   */
+  sentClose?(): void;
   /** A fatal error; the engine is finished (any alert has already been transmitted). */
   error(error: Error): void;
   /**
@@ -62,6 +76,15 @@ export interface EngineOptions {
    * way (connection.earlyDataStatus says which). Send only what is safe to receive twice.
    */
   earlyData?: Uint8Array;
+  /**
+   * The peer's close_notify ends only the readable side (peerClosed); writes go on and close()
+   * sends our close_notify, as Node's allowHalfOpen. TLS 1.3 allows writing after the peer's
+   * close_notify (RFC 8446 6.1); OpenSSL allows it in TLS 1.2 too (SSL_write stops only after our
+   * own close_notify, SSL_SENT_SHUTDOWN), and peers that read on after sending theirs (OpenSSL,
+   * Node) take it there as well. Default false: the peer's close_notify is answered at once and
+   * ends the engine.
+   */
+  allowHalfOpen?: boolean;
 }
 
 /**
@@ -77,6 +100,9 @@ export class TLSEngine {
   #secure = false;
   #finished = false;
   #closing = false;
+  /** The peer's close_notify was read (its side is over; with allowHalfOpen ours may go on). */
+  #peerClosed = false;
+  readonly #allowHalfOpen: boolean;
   /** Whether a step is running (calls from inside it, through object-layer callbacks, wait for it). */
   #stepping = false;
   /** Steps asked for while another was running. */
@@ -104,10 +130,12 @@ export class TLSEngine {
     if (!connection.alive) throw new FreedHandleError('TLSEngine: this Connection was freed; make a new one with context.createConnection()');
     const early = options.earlyData;
     if (early !== undefined && !(early instanceof Uint8Array)) throw new TypeError('TLSEngine: options.earlyData must be a Uint8Array');
+    if (options.allowHalfOpen !== undefined && typeof options.allowHalfOpen !== 'boolean') throw new TypeError('TLSEngine: options.allowHalfOpen must be a boolean');
     if (early !== undefined && connection.context.role !== 'client') throw new TypeError('TLSEngine: options.earlyData is for clients; a server gets early data through the earlyData event');
     assertNotDriven('TLSEngine', connection); // after the arguments' own checks
     driven.add(connection);
     this.#earlyToSend = early && early.length > 0 ? early : null;
+    this.#allowHalfOpen = options.allowHalfOpen === true;
     this.#readingEarly = connection.context.role === 'server' && connection.context.maxEarlyData > 0;
     if (events.session) {
       connection.addSessionListener(s => {
@@ -125,6 +153,10 @@ export class TLSEngine {
   get finished(): boolean {
     return this.#finished;
   }
+  /** The peer sent close_notify (with allowHalfOpen the engine may still be writing). */
+  get peerClosed(): boolean {
+    return this.#peerClosed;
+  }
 
   /** Starts the handshake (a client sends its ClientHello). */
   start(): void {
@@ -140,7 +172,8 @@ export class TLSEngine {
    */
   receive(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('TLSEngine.receive: bytes must be a Uint8Array');
-    if (this.#finished) return;
+    // Nothing may follow the peer's close_notify (OpenSSL would discard it unread).
+    if (this.#finished || this.#peerClosed) return;
     let at = 0;
     // Each piece is a step of its own, its events delivered before the next is read: a session
     // raised inside OpenSSL's call is kept until delivered, so a chunk of a peer's session tickets
@@ -160,7 +193,7 @@ export class TLSEngine {
 
   /** The network closed its side: no more bytes will arrive. */
   receiveEnd(): void {
-    if (this.#finished) return;
+    if (this.#finished || this.#peerClosed) return; // after close_notify, the transport's end is expected
     this.#run(() => {
       this.connection.receiveEnd();
       this.#advance();
@@ -175,7 +208,10 @@ export class TLSEngine {
     this.#run(() => this.#advance());
   }
 
-  /** Sends close_notify (after any pending plaintext). */
+  /**
+   * Sends close_notify (after any pending plaintext); reading goes on until the peer's close_notify
+   * (a half-close of our side). With allowHalfOpen, after the peer's, this finishes the engine.
+   */
   close(): void {
     if (this.#finished || this.#closing) return;
     this.#closing = true;
@@ -232,19 +268,33 @@ export class TLSEngine {
       if (slice === next) this.#pending.shift();
       else this.#pending[0] = next.subarray(slice.length);
     }
-    const { data, state } = conn.read();
-    this.#flush(true);
-    if (data.length) this.#emit(() => this.events.plaintext(data));
-    if (state === 'closed') {
-      this.#finished = true;
-      if (!this.#closing) conn.shutdown(); // answer the peer's close_notify
-      this.#flush();
-      this.#emit(() => this.events.peerClosed());
-      return;
+    if (!this.#peerClosed) {
+      const { data, state } = conn.read();
+      this.#flush(true);
+      if (data.length) this.#emit(() => this.events.plaintext(data));
+      if (state === 'closed') {
+        this.#peerClosed = true;
+        this.#emit(() => this.events.peerClosed());
+        if (!this.#allowHalfOpen || this.#closing) {
+          this.#finished = true;
+          if (!this.#closing) { // answer the peer's close_notify
+            conn.shutdown();
+            this.#flush();
+            this.#emit(() => this.events.sentClose?.());
+          }
+          return;
+        }
+        // Half-open: our side goes on writing until close().
+      }
     }
     if (this.#closing && this.#pending.length === 0 && (conn.shutdownState & 1) === 0) {
       conn.shutdown();
       this.#flush();
+      this.#emit(() => this.events.sentClose?.());
+      if (this.#peerClosed) { // half-open, both sides now over
+        this.#finished = true;
+        this.#emit(() => this.events.closed?.());
+      }
     }
   }
 

@@ -89,6 +89,7 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
   if (options === null || typeof options !== 'object') throw new TypeError('createServer: options must be an object');
   rejectUnknownOptions('createServer', options, [...SERVER_OPTIONS, ...refuseNodeOptionsNotSupported('createServer', options)]);
   if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw new TypeError('createServer: options.SNICallback must be a function');
+  if (options.allowHalfOpen !== undefined && typeof options.allowHalfOpen !== 'boolean') throw new TypeError('createServer: options.allowHalfOpen must be a boolean');
   const ticketKey = options.ticketKeys === undefined ? null : nodeTicketKey(options.ticketKeys);
   const requestCert = options.requestCert === true;
   const reject = options.rejectUnauthorized !== false;
@@ -197,12 +198,13 @@ export function createServer(options: ServerOptions = {}, onSecureConnection?: (
     if (n <= 0 && replaced.delete(context) && context.alive) context.free();
   };
   const netOptions = Object.fromEntries(NET_SERVER_OPTIONS.filter(k => options[k] !== undefined).map(k => [k, options[k]]));
-  server = net.createServer(netOptions, socket => {
+  // Half-open TLS needs half-open TCP (as Node's tls.Server passes allowHalfOpen to net.Server).
+  server = net.createServer({ ...netOptions, allowHalfOpen: options.allowHalfOpen === true }, socket => {
     current.then(({ context }) => {
       // As Node (TLSWrap::SetVerifyMode, onServerSocketSecure): a client certificate is verified to
       // the chain's end without failing the handshake, and one that did not verify ends the socket
       // after it when rejecting (no certificate at all still fails the handshake).
-      const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
+      const tls = new TLSSocket('server', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace, allowHalfOpen: options.allowHalfOpen,
         requestedCert: requestCert, rejectAfterHandshake: requestCert && reject && !options.context, server });
       tls.once('secure', () => server.emit('secureConnection', tls));
       tls.on('error', e => server.emit('tlsClientError', e, tls));

@@ -34,8 +34,14 @@ export interface TLSSocketOptions extends NodeContextOptions {
   requireCloseNotify?: boolean;
   /** Print OpenSSL's SSL_trace text of each TLS message to stderr, as Node does (see enableTrace()). */
   enableTrace?: boolean;
+  /**
+   * As Node's: the peer's close_notify (or TCP end) emits 'end' and this side can still write;
+   * end() then sends our close_notify, and the socket closes once both sides are done. Default
+   * false: the socket ends its side when the peer ends its own.
+   */
+  allowHalfOpen?: boolean;
 }
-export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', ...NODE_CONTEXT_OPTIONS];
+export const SOCKET_OPTIONS = ['openssl', 'context', 'contextOptions', 'handshakeTimeout', 'requireCloseNotify', 'enableTrace', 'allowHalfOpen', ...NODE_CONTEXT_OPTIONS];
 
 /** A new session as the 'session' event tells of it. */
 interface Announced { der: Buffer; ticket: Uint8Array | null }
@@ -89,8 +95,9 @@ export class TLSSocket extends Duplex {
    */
   constructor(private readonly role: 'client' | 'server',
     options: { requireCloseNotify?: boolean; enableTrace?: boolean; host?: string; requestedCert?: boolean; earlyData?: Uint8Array;
-      rejectAfterHandshake?: boolean; server?: net.Server; transport?: net.Socket } = {}) {
-    super({ allowHalfOpen: false });
+      rejectAfterHandshake?: boolean; server?: net.Server; transport?: net.Socket; allowHalfOpen?: boolean } = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen === true });
+    this.#allowHalfOpen = options.allowHalfOpen === true;
     this.#server = options.server;
     this.#givenTransport = options.transport;
     this.#requestedCert = options.requestedCert === true;
@@ -103,6 +110,10 @@ export class TLSSocket extends Duplex {
   }
   /** Clients: early data for the engine (connect's earlyData option). */
   readonly #earlyData: Uint8Array | undefined;
+  /** end() came before close_notify could be sent (during the handshake): TCP ends once it is. */
+  #endAfterCloseNotify = false;
+  /** The peer's end ends only our readable side (Node's allowHalfOpen). */
+  readonly #allowHalfOpen: boolean;
 
   /** setTimeout's milliseconds, for the transport once attached. */
   #idleTimeout: number | undefined;
@@ -138,6 +149,9 @@ export class TLSSocket extends Duplex {
     }
     this.#socket = socket;
     this.connection = connection;
+    // Half-open TLS needs half-open TCP: a transport ending its side on the peer's FIN would drop
+    // what this side still writes (Duplex's documented allowHalfOpen, set before any 'end').
+    if (this.#allowHalfOpen) socket.allowHalfOpen = true;
     for (const f of this.#beforeTransport.splice(0)) f(socket, connection);
     socket.on('timeout', () => this.emit('timeout'));
     if (this.#idleTimeout !== undefined) socket.setTimeout(this.#idleTimeout);
@@ -156,6 +170,11 @@ export class TLSSocket extends Duplex {
         // 'newSession' callback holds the output would otherwise grow the held bytes without bound.
         if (this.#held.holds(engine.secure)) this.#held.keep(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
         else if (socket.writable) socket.write(bytes, reply ? this.#replySent(socket, bytes.length) : undefined);
+      },
+      sentClose: () => {
+        if (!this.#endAfterCloseNotify) return;
+        this.#endAfterCloseNotify = false;
+        this.#held.endTransport();
       },
       // Backpressure: an application that does not read leaves the socket paused, so the peer's
       // bytes wait in the kernel, not in linear memory; _read() resumes it.
@@ -190,12 +209,13 @@ export class TLSSocket extends Duplex {
         if (announced) this.#announce(a);
         else early.push(a);
       },
-      peerClosed: () => { this.push(null); this.#held.endTransport(); },
+      // Half-open: only the readable side ends; end() sends ours and then ends the transport.
+      peerClosed: () => { this.push(null); if (!this.#allowHalfOpen) this.#held.endTransport(); },
       // A failed verification ends the handshake only on a context that rejects in OpenSSL (not one
       // that verifies to the end, #rejectAfterHandshake): only then is it the failure's cause.
       error: e => this.destroy(this.#failure ?? nodeError(e,
         connection.alive && connection.context.verifyPeer && !this.#rejectAfterHandshake ? connection.verifyResult : null, this.#host)),
-    }, this.#earlyData ? { earlyData: this.#earlyData } : {});
+    }, { ...(this.#earlyData ? { earlyData: this.#earlyData } : {}), allowHalfOpen: this.#allowHalfOpen });
     this.#engine = engine;
     socket.on('data', (d: Buffer) => engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length)));
     socket.on('end', () => {
@@ -285,8 +305,13 @@ export class TLSSocket extends Duplex {
 
   override _final(cb: (e?: Error | null) => void): void {
     const go = () => {
-      this.#engine!.close();
-      this.#held.endTransport();
+      const engine = this.#engine!, c = this.connection!;
+      // TCP ends after our close_notify (sentClose). end() before the handshake is done
+      // (connect(...).end(data)) makes close() wait for it: ending TCP at once would cut off the
+      // handshake's last flight, and the data and close_notify after it.
+      if (engine.finished || !c.alive || (c.shutdownState & 1) !== 0) this.#held.endTransport();
+      else this.#endAfterCloseNotify = true;
+      engine.close();
       cb();
     };
     if (this.#engine) go();

@@ -13,7 +13,6 @@ const NOT_SUPPORTED: Record<string, string> = {
   privateKeyIdentifier: ENGINES,
   dhparam: 'DH is not built into this module (no finite-field DHE suites or ffdhe groups): the key exchange is ECDHE or a hybrid KEM (choose groups with ecdhCurve)',
   requestOCSP: 'OCSP stapling is not built into this module',
-  allowHalfOpen: 'the TLS socket ends its side when the peer ends (allowHalfOpen false, as Node\'s default)',
   highWaterMark: 'the socket\'s buffering is fixed here (backpressure still holds both ways)',
   onread: 'data comes through the stream (\'data\' events or read())',
   pauseOnConnect: 'connections are read from once accepted (TLS needs the handshake)',
@@ -22,7 +21,7 @@ const NOT_SUPPORTED: Record<string, string> = {
 };
 
 /** Node's defaults among them: given with exactly that value, they ask for what this adapter does. */
-const NODE_DEFAULTS: Record<string, unknown> = { allowHalfOpen: false, requestOCSP: false, pauseOnConnect: false };
+const NODE_DEFAULTS: Record<string, unknown> = { requestOCSP: false, pauseOnConnect: false };
 
 /**
  * Throws a TypeError for the first of Node's option names `options` holds that this adapter does not

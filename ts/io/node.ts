@@ -125,7 +125,8 @@ export function connect(...args: unknown[]): TLSSocket {
   const minDHSize = options.minDHSize ?? 1024;
   if (typeof minDHSize !== 'number') throw Object.assign(new TypeError('connect: options.minDHSize must be a number'), { code: 'ERR_INVALID_ARG_TYPE' });
   if (!(minDHSize >= 1)) throw Object.assign(new RangeError(`connect: options.minDHSize must be >= 1, got ${minDHSize}`), { code: 'ERR_OUT_OF_RANGE' });
-  const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace,
+  if (options.allowHalfOpen !== undefined && typeof options.allowHalfOpen !== 'boolean') throw new TypeError('connect: options.allowHalfOpen must be a boolean');
+  const tls = new TLSSocket('client', { requireCloseNotify: options.requireCloseNotify, enableTrace: options.enableTrace, allowHalfOpen: options.allowHalfOpen,
     host: servername ?? host, earlyData: earlyDataBytes(options.earlyData), rejectAfterHandshake: verify && !options.context, transport: options.socket });
   if (onSecure) tls.once('secureConnect', onSecure);
   if (options.timeout !== undefined) tls.setTimeout(options.timeout);

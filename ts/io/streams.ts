@@ -28,13 +28,19 @@ export interface TLSStreamOptions {
    * when their context's maxEarlyData is above 0: it comes first on `readable`.
    */
   earlyData?: Uint8Array;
+  /**
+   * The peer's close_notify ends `readable` only: `writable` stays open, and closing it sends our
+   * close_notify and ends the connection (TLSEngine's allowHalfOpen; Node's option of that name).
+   * Default false: the peer's close_notify is answered at once and the stream finishes.
+   */
+  allowHalfOpen?: boolean;
 }
 
 /** TLS over a byte stream pair, as plaintext streams: the shape browsers and Deno users expect. */
 export interface TLSStream {
   /** Plaintext from the peer; ends when the peer closes. */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Plaintext to the peer; closing it sends close_notify. */
+  /** Plaintext to the peer; closing it sends close_notify (reading goes on until the peer's). */
   readonly writable: WritableStream<Uint8Array>;
   /** Resolves when the handshake completes; rejects if it fails or times out. */
   readonly handshake: Promise<void>;
@@ -73,6 +79,10 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
   if (!(Number.isSafeInteger(highWaterMark) && highWaterMark >= 0)) {
     if (connection.alive) connection.free(); // as when the stream fails: the connection is the stream's
     throw new RangeError(`tlsOverStreams: plaintextHighWaterMark must be a number of bytes, got ${String(highWaterMark)}`);
+  }
+  if (options.allowHalfOpen !== undefined && typeof options.allowHalfOpen !== 'boolean') {
+    if (connection.alive) connection.free();
+    throw new TypeError(`tlsOverStreams: allowHalfOpen must be a boolean, got ${typeof options.allowHalfOpen}`);
   }
   const writer = network.writable.getWriter();
   const reader = network.readable.getReader();
@@ -127,13 +137,17 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     },
     secure: () => { clearTimeout(timer); settle.resolve(); },
     session: s => options.onSession?.(s),
-    peerClosed: () => { try { plain.close(); } catch { /* already closed */ } finish(); },
+    peerClosed: () => {
+      try { plain.close(); } catch { /* already closed */ }
+      if (engine.finished) finish(); // else half-open: `writable` goes on, closing it finishes (closed())
+    },
+    closed: () => finish(),
     error: e => {
       const error = connection.alive ? e : freedUnderStream(); // the stream frees it only in finish()
       try { plain.error(error); } catch { /* already errored */ }
       finish(error);
     },
-  }, options.earlyData === undefined ? {} : { earlyData: options.earlyData });
+  }, { ...(options.earlyData === undefined ? {} : { earlyData: options.earlyData }), allowHalfOpen: options.allowHalfOpen === true });
   const timeoutMs = options.handshakeTimeout ?? 30_000;
   const timer = setTimeout(() => {
     const e = new Error(`TLS handshake timed out after ${timeoutMs} ms`);
@@ -184,9 +198,10 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
         const { value, done: end } = await reader.read();
         if (end) { engine.receiveEnd(); break; }
         engine.receive(value);
-        if (engine.finished) break;
+        // Half-open: the peer's close_notify ends reading; what follows it is not read.
+        if (engine.finished || engine.peerClosed) break;
       }
-      if (!done) {
+      if (!done && !engine.peerClosed) {
         // The connection freed under the stream (by a listener, or the program), or else no
         // close_notify before the end of the transport: a truncation. Each reported as what it is.
         const e = connection.alive

@@ -9,6 +9,7 @@ export const TLS_ENGINE: Table<TLSEngine> = {
   events: { internal: 'the listeners it was given (a private field)' },
   secure: getter('secure'),
   finished: getter('finished'),
+  peerClosed: getter('peerClosed'),
   start: { use: e => e.start() },
   receive: { use: e => e.receive(bytes(1)), wrong: [e => e.receive('x' as never)] },
   receiveEnd: { use: e => e.receiveEnd() },
