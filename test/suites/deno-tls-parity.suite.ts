@@ -25,7 +25,10 @@ interface DenoConn {
   close(): void;
 }
 interface DenoListener extends AsyncIterable<DenoConn> { readonly addr: NetAddr; accept(): Promise<DenoConn>; close(): void }
+interface TcpConn { read(p: Uint8Array): Promise<number | null>; write(p: Uint8Array): Promise<number>; closeWrite(): Promise<void>; close(): void }
 declare const Deno: {
+  listen(o: { hostname: string; port: number }): { readonly addr: NetAddr; accept(): Promise<TcpConn>; close(): void };
+  connect(o: { hostname: string; port: number }): Promise<TcpConn>;
   listenTls(o: { hostname: string; port: number; cert: string; key: string; alpnProtocols?: string[] }): DenoListener;
   connectTls(o: { hostname: string; port: number; caCerts: string[]; serverName?: string; alpnProtocols?: string[] }): Promise<DenoConn>;
   errors: { BadResource: new () => Error };
@@ -118,6 +121,85 @@ async function talk(client: DenoConn | DenoTlsConn, server: DenoConn | DenoTlsCo
   client.close();
 }
 
+/**
+ * A plain TCP relay on 127.0.0.1 to `targetPort` that passes each direction on as it comes and
+ * notes where each one's TCP stream ended (FIN: passed on with closeWrite()): what TLS sends below
+ * TLS, seen from outside both ends. One connection.
+ */
+function tcpTap(targetPort: number) {
+  const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });
+  const ended = { 'client->server': false, 'server->client': false };
+  const pipe = async (from: TcpConn, to: TcpConn, direction: keyof typeof ended) => {
+    const buf = new Uint8Array(16384);
+    for (;;) {
+      const n = await from.read(buf).catch(() => null);
+      if (n === null) break;
+      if (!await to.write(buf.slice(0, n)).then(() => true, () => false)) return;
+    }
+    ended[direction] = true;
+    await to.closeWrite().catch(() => undefined);
+  };
+  const done = (async () => {
+    const a = await listener.accept();
+    listener.close();
+    const b = await Deno.connect({ hostname: '127.0.0.1', port: targetPort });
+    await Promise.all([pipe(a, b, 'client->server'), pipe(b, a, 'server->client')]);
+    a.close();
+    b.close();
+  })();
+  return { port: listener.addr.port, ended, done };
+}
+
+/** Waits (bounded) for `test()`: true once it holds, false if it has not within `ms`. */
+async function eventually(test: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; !test();) {
+    if (Date.now() > end) return false;
+    await new Promise(r => setTimeout(r, 10));
+  }
+  return true;
+}
+
+/** How a call ended, as a trace writes it: its value, or `throws <error name>`. */
+async function outcome(p: Promise<unknown>): Promise<string> {
+  try { return String(await p); } catch (e) { return `throws ${(e as Error).name}`; }
+}
+
+/**
+ * One side (`closer`) writes its request and calls closeWrite(); what each side then sees, and what
+ * goes below TLS: the closer's TCP write side ending, the other side reading the request and the end,
+ * still writing its answer a while later (half-open: the connection held open), then close(): the
+ * closer reads the end (close_notify), not an error.
+ */
+async function halfCloseTrace(closer: DenoConn | DenoTlsConn, other: DenoConn | DenoTlsConn, tap: ReturnType<typeof tcpTap>,
+  closerDirection: 'client->server' | 'server->client'): Promise<string[]> {
+  const otherDirection = closerDirection === 'client->server' ? 'server->client' : 'client->server';
+  const trace: string[] = [];
+  await Promise.all([closer.handshake(), other.handshake()]);
+  await closer.write(bytes('request'));
+  await closer.closeWrite();
+  trace.push(`closer's TCP write side ended: ${String(await eventually(() => tap.ended[closerDirection], 2000))}`);
+  trace.push(`other reads: ${await readBytes(other, 7)}, then ${await outcome(other.read(new Uint8Array(8)))}`);
+  await new Promise(r => setTimeout(r, 50)); // a while later: the connection is held, half-open
+  trace.push(`other's TCP write side ended: ${String(tap.ended[otherDirection])}`);
+  trace.push(`other writes: ${await outcome(other.write(bytes('answer')))}`);
+  trace.push(`closer reads: ${await readBytes(closer, 6)}`);
+  other.close();
+  trace.push(`after other's close(), closer reads: ${await outcome(closer.read(new Uint8Array(8)))}`);
+  closer.close();
+  await tap.done;
+  return trace;
+}
+
+/** What Deno's own TlsConn does in halfCloseTrace, either side closing first. */
+const DENO_HALF_CLOSE = [
+  "closer's TCP write side ended: true",
+  'other reads: request, then null',
+  "other's TCP write side ended: false",
+  'other writes: 6',
+  'closer reads: answer',
+  "after other's close(), closer reads: null",
+];
+
 suite("Deno adapter: Deno.TlsConn and Deno.TlsListener members beside Deno's own", test => {
   test("every member of Deno's TlsConn (client and server side) is on ours, or listed as not taken with why", async () => {
     const o = await load();
@@ -203,6 +285,31 @@ suite("Deno adapter: Deno.TlsConn and Deno.TlsListener members beside Deno's own
       mine.context.free();
     }
   });
+
+  for (const closerSide of ['client', 'server'] as const) {
+    test(`the ${closerSide} ends first with closeWrite(): close_notify and TCP's FIN, the other side half-open (reads the end, writes on), close() sends close_notify; ours as Deno's, each side ours in turn`, async () => {
+      const o = await load();
+      const p = await pki();
+      const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+      const direction = closerSide === 'client' ? 'client->server' : 'server->client';
+      try {
+        for (const [client, server] of [['deno', 'deno'], ['ours', 'deno'], ['deno', 'ours']] as const) {
+          const listener = server === 'deno' ? await denoServer() : listenDeno({ hostname: '127.0.0.1', port: 0, context });
+          try {
+            const tap = tcpTap(listener.addr.port);
+            const [s, c] = await Promise.all([listener.accept(), client === 'deno' ? denoClient(tap.port) : ourClient(o, tap.port)]);
+            const trace = closerSide === 'client' ? await halfCloseTrace(c, s, tap, direction) : await halfCloseTrace(s, c, tap, direction);
+            assert.deepEqual(trace, DENO_HALF_CLOSE, `${client} client, ${server} server`);
+            for (const conn of [s, c]) if (conn instanceof DenoTlsConn) await conn.closed.catch(() => undefined);
+          } finally {
+            listener.close();
+          }
+        }
+      } finally {
+        context.free();
+      }
+    });
+  }
 
   test('handshake is both the TLSStream promise and Deno\'s method; a failed handshake rejects both', async () => {
     const o = await load();

@@ -16,6 +16,8 @@ export interface DenoTcpConn {
   readonly localAddr: DenoNetAddr;
   readonly remoteAddr: DenoNetAddr;
   close(): void;
+  /** Ends TCP's writing side (FIN), reading going on. */
+  closeWrite(): Promise<void>;
   ref(): void;
   unref(): void;
   setNoDelay?(noDelay?: boolean): void;
@@ -30,6 +32,13 @@ export interface DenoTcpListener {
 }
 interface DenoErrors { BadResource: new (message: string) => Error; Interrupted: new (message: string) => Error }
 declare const Deno: { errors: DenoErrors };
+
+/**
+ * The most close() waits, in milliseconds, for what was written and its close_notify to go out
+ * before it cuts the TCP connection: a peer that stopped reading would otherwise hold them (and the
+ * connection) for ever.
+ */
+const CLOSE_FLUSH_MS = 2000;
 
 /** Deno.errors.BadResource: what Deno's own TlsConn and TlsListener throw once closed. */
 function badResource(message: string): Error {
@@ -52,6 +61,12 @@ export class DenoTlsConn implements TLSStream, Disposable {
   readonly #stream: TLSStream;
   readonly #tcp: DenoTcpConn;
   #closed = false;
+  /** After close(): `closed`, rejected with close()'s reason once the stream has ended. */
+  #closedByClose: Promise<void> | null = null;
+  /** The handshake completed: close() can end with close_notify. */
+  #secure = false;
+  /** The stream has ended (`closed` settled): close() leaves `closed` as it settled. */
+  #ended = false;
   /** The reader and writer read() and write() use (taken at their first call: the streams are then locked). */
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
@@ -63,6 +78,8 @@ export class DenoTlsConn implements TLSStream, Disposable {
     this.#stream = stream;
     this.#tcp = tcp;
     const done = stream.handshake;
+    done.then(() => { this.#secure = true; }, () => undefined);
+    stream.closed.then(() => { this.#ended = true; }, () => { this.#ended = true; });
     // Read as the handshake completes: the connection is freed when the stream ends.
     const info = done.then((): HandshakeInfo => ({ alpnProtocol: stream.connection.alive ? stream.connection.alpn : null }));
     info.catch(() => undefined);
@@ -74,7 +91,7 @@ export class DenoTlsConn implements TLSStream, Disposable {
 
   get readable(): ReadableStream<Uint8Array> { return this.#stream.readable; }
   get writable(): WritableStream<Uint8Array> { return this.#stream.writable; }
-  get closed(): Promise<void> { return this.#stream.closed; }
+  get closed(): Promise<void> { return this.#closedByClose ?? this.#stream.closed; }
   get connection(): TLSStream['connection'] { return this.#stream.connection; }
   get localAddr(): DenoNetAddr { return this.#tcp.localAddr; }
   get remoteAddr(): DenoNetAddr { return this.#tcp.remoteAddr; }
@@ -114,17 +131,39 @@ export class DenoTlsConn implements TLSStream, Disposable {
   }
 
   /**
-   * Closes at once, as Deno's close(): reads and writes waiting fail, and any call after (close()
-   * again too) throws Deno.errors.BadResource. Without close_notify: use closeWrite() for an orderly end.
+   * Closes, as Deno's close(): reads waiting end, and any call after (close() again too) throws
+   * Deno.errors.BadResource; what was written still goes out, then close_notify, then the TCP
+   * connection closes, so a peer reading to the end reads the end, not a truncation. Cut at once,
+   * without close_notify, before the handshake's end or while the caller holds `writable`; and
+   * after CLOSE_FLUSH_MS if a peer that stopped reading holds the rest. `closed` then rejects with
+   * a BadResource once the stream has ended.
    */
   close(): void {
     this.#open();
     this.#closed = true;
     const reason = badResource('the TLS connection was closed with close()');
-    // Through the reader and writer if read()/write() took them; else the streams themselves, unless the caller holds them.
-    void (this.#writer ? this.#writer.abort(reason) : this.#stream.writable.locked ? null : this.#stream.writable.abort(reason))?.catch(() => undefined);
-    void (this.#reader ? this.#reader.cancel(reason) : this.#stream.readable.locked ? null : this.#stream.readable.cancel(reason))?.catch(() => undefined);
-    try { this.#tcp.close(); } catch { /* the stream's teardown closed it first */ }
+    const stream = this.#stream;
+    if (!this.#ended) {
+      this.#closedByClose = stream.closed.then(() => { throw reason; }, () => { throw reason; });
+      this.#closedByClose.catch(() => undefined);
+    }
+    // Through the reader read() took, else the stream itself, unless the caller holds it.
+    void (this.#reader ? this.#reader.cancel(reason) : stream.readable.locked ? null : stream.readable.cancel(reason))?.catch(() => undefined);
+    const writer = this.#writer ?? (stream.writable.locked ? null : stream.writable.getWriter());
+    const cut = () => {
+      try { this.#tcp.close(); } catch { /* the stream's teardown closed it first */ }
+    };
+    if (!writer || !this.#secure) {
+      void writer?.abort(reason).catch(() => undefined);
+      cut();
+      return;
+    }
+    // Closing the TCP connection fails a write stuck behind the peer, which ends the stream.
+    const timer = setTimeout(cut, CLOSE_FLUSH_MS);
+    void writer.close().catch(() => undefined).then(() => {
+      clearTimeout(timer);
+      cut();
+    });
   }
 
   /** Closes unless already closed (Deno's TlsConn[Symbol.dispose]). */

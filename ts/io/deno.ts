@@ -24,7 +24,25 @@ function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<Ope
   return openssl ? Promise.resolve(openssl) : defaultInstance(load);
 }
 
-export interface DenoConnectOptions extends TLSStreamOptions {
+/**
+ * The Deno adapter's stream options: TLSStreamOptions with Deno's default for half-close. Deno's own
+ * TlsConn is half-open: after the peer's close_notify, read() gives null and writing goes on until
+ * closeWrite() or close() (a server answers a client that ended its request with closeWrite()).
+ */
+export interface DenoStreamOptions extends TLSStreamOptions {
+  /**
+   * Default true, as Deno's TlsConn: the peer's close_notify ends reading only. false: it is
+   * answered with ours at once and the connection ends (Node's default, the other adapters').
+   */
+  allowHalfOpen?: boolean;
+}
+
+/** The options given, with Deno's half-open default filled in. */
+function withDenoDefaults<T extends DenoStreamOptions>(options: T): T {
+  return options.allowHalfOpen === undefined ? { ...options, allowHalfOpen: true } : options;
+}
+
+export interface DenoConnectOptions extends DenoStreamOptions {
   hostname?: string;
   port: number;
   /** SNI and the name checked against the certificate (default: hostname). */
@@ -57,12 +75,12 @@ export async function connectDeno(options: DenoConnectOptions): Promise<DenoTlsC
   const key = store && sessionKey({ host: hostname, port: options.port, serverName, alpn: options.contextOptions?.alpn,
     settings: options.sessionKeySettings ?? `verify=${context.verifyPeer}` });
   let tcp: DenoTcpConn | undefined;
-  const stream = await connectOverStreams({ ...options, ossl, context, owned, serverName, sessionKey: key },
+  const stream = await connectOverStreams({ ...withDenoDefaults(options), ossl, context, owned, serverName, sessionKey: key },
     async () => (tcp = await Deno.connect({ hostname, port: options.port })));
   return new DenoTlsConn(stream, tcp!);
 }
 
-export interface DenoListenOptions extends TLSStreamOptions {
+export interface DenoListenOptions extends DenoStreamOptions {
   hostname?: string;
   port: number;
   /** The server context (its certificate and key); see OpenSSL.createContext. */
@@ -74,9 +92,10 @@ export function listenDeno(options: DenoListenOptions): DenoTlsListener {
   checkGivenContext('listenDeno', options.context, undefined);
   if (options.context.role !== 'server') throw new TypeError('listenDeno: options.context must be a server context');
   const listener = Deno.listen({ hostname: options.hostname ?? '127.0.0.1', port: options.port });
+  const streamOptions = withDenoDefaults(options);
   return new DenoTlsListener(listener, tcp => {
     try {
-      return new DenoTlsConn(tlsOverStreams(options.context.createConnection(), tcp, options), tcp);
+      return new DenoTlsConn(tlsOverStreams(options.context.createConnection(), tcp, streamOptions), tcp);
     } catch (e) {
       tcp.close(); // the context was freed under the listener: the accepted connection is not left open
       throw e;

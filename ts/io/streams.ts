@@ -7,6 +7,12 @@ import { assertNotDriven, MAX_UNSENT_REPLIES, TLSEngine } from './engine.ts';
 export interface ByteStreams {
   readable: ReadableStream<Uint8Array>;
   writable: WritableStream<Uint8Array>;
+  /**
+   * Ends the writing side alone, reading going on (TCP's FIN: Deno's TcpConn.closeWrite()). Called
+   * once our close_notify has gone out, as Deno's TlsConn.closeWrite() ends TCP's writing side; without
+   * it the transport is closed only when the whole connection ends (closing `writable`).
+   */
+  closeWrite?(): void | Promise<void>;
 }
 
 export interface TLSStreamOptions {
@@ -137,6 +143,12 @@ export function tlsOverStreams(connection: Connection, network: ByteStreams, opt
     },
     secure: () => { clearTimeout(timer); settle.resolve(); },
     session: s => options.onSession?.(s),
+    sentClose: () => {
+      // After the close_notify's bytes: nothing more goes out. A failure here (the peer already
+      // gone) is for the reading side to report, which sees the transport's end.
+      const closeWrite = network.closeWrite?.bind(network);
+      if (closeWrite) writing = writing.then(() => closeWrite()).catch(() => undefined);
+    },
     peerClosed: () => {
       try { plain.close(); } catch { /* already closed */ }
       if (engine.finished) finish(); // else half-open: `writable` goes on, closing it finishes (closed())
