@@ -1,9 +1,10 @@
 // The Deno adapter beside Deno's own TLS (Deno.connectTls / Deno.listenTls, rustls): every member of
 // a real Deno.TlsConn and Deno.TlsListener is on ours, or listed as not taken with why; each pairing
 // (our client with Deno's server, Deno's client with our server) talks through Deno's members alone:
-// handshake() and its alpnProtocol, the addresses, read/write, closeWrite(), close(). One difference
-// is shown as such: after the peer's close_notify ours answers with its own by default (with
-// allowHalfOpen it writes on, as Deno's: half-close-io.suite.ts).
+// handshake() and its alpnProtocol, the addresses, read/write, closeWrite(), close(). Half-close as
+// Deno's, seen through a TCP tap: closeWrite() sends close_notify and TCP's FIN, the peer's
+// close_notify leaves the connection half-open, close() sends close_notify; allowHalfOpen: false
+// (Node's default) is ours only.
 // Deno only: Deno's TLS is the reference.
 import { connectDeno, DenoTlsConn, listenDeno } from '../../ts/deno.ts';
 import type { OpenSSL } from '../../ts/index.ts';
@@ -106,17 +107,9 @@ async function talk(client: DenoConn | DenoTlsConn, server: DenoConn | DenoTlsCo
   assert.equal(await readBytes(client, 3), 'ng!');
   await client.closeWrite(); // close_notify: the server reads the end
   assert.equal(await server.read(new Uint8Array(8)), null);
-  if (server instanceof DenoTlsConn) {
-    // Differs by default: ours answers the peer's close_notify with its own at once (the engine's
-    // default in every adapter; Node's with allowHalfOpen false does the same), so the client reads
-    // the end too. listenDeno's allowHalfOpen writes on as Deno's server does (half-close-io.suite.ts).
-    assert.equal(await client.read(new Uint8Array(8)), null);
-    await assert.rejects(server.write(bytes('bye')), /closed/);
-  } else {
-    // Deno's server can still write after the client's closeWrite(): the client reads it.
-    await server.write(bytes('bye'));
-    assert.equal(await readBytes(client, 3), 'bye');
-  }
+  // The server can still write after the client's closeWrite(): the client reads it.
+  await server.write(bytes('bye'));
+  assert.equal(await readBytes(client, 3), 'bye');
   server.close();
   client.close();
 }
@@ -287,29 +280,68 @@ suite("Deno adapter: Deno.TlsConn and Deno.TlsListener members beside Deno's own
   });
 
   for (const closerSide of ['client', 'server'] as const) {
-    test(`the ${closerSide} ends first with closeWrite(): close_notify and TCP's FIN, the other side half-open (reads the end, writes on), close() sends close_notify; ours as Deno's, each side ours in turn`, async () => {
+    test(`the ${closerSide} ends first with closeWrite(): close_notify and TCP's FIN, the other side half-open (reads the end, writes on), close() sends close_notify; ours as Deno's, each side ours in turn, TLS 1.3 and 1.2`, async () => {
       const o = await load();
       const p = await pki();
-      const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
       const direction = closerSide === 'client' ? 'client->server' : 'server->client';
-      try {
-        for (const [client, server] of [['deno', 'deno'], ['ours', 'deno'], ['deno', 'ours']] as const) {
-          const listener = server === 'deno' ? await denoServer() : listenDeno({ hostname: '127.0.0.1', port: 0, context });
-          try {
-            const tap = tcpTap(listener.addr.port);
-            const [s, c] = await Promise.all([listener.accept(), client === 'deno' ? denoClient(tap.port) : ourClient(o, tap.port)]);
-            const trace = closerSide === 'client' ? await halfCloseTrace(c, s, tap, direction) : await halfCloseTrace(s, c, tap, direction);
-            assert.deepEqual(trace, DENO_HALF_CLOSE, `${client} client, ${server} server`);
-            for (const conn of [s, c]) if (conn instanceof DenoTlsConn) await conn.closed.catch(() => undefined);
-          } finally {
-            listener.close();
+      // Deno's pair first (its TLS 1.3), then ours on either side, pinned to each version.
+      const runs = [{ client: 'deno', server: 'deno', version: null }, ...(['TLSv1.3', 'TLSv1.2'] as const).flatMap(version =>
+        [{ client: 'ours', server: 'deno', version }, { client: 'deno', server: 'ours', version }])];
+      for (const { client, server, version } of runs) {
+        const pinned = version ? { minVersion: version, maxVersion: version } : {};
+        const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key, ...pinned });
+        const listener = server === 'deno' ? await denoServer() : listenDeno({ hostname: '127.0.0.1', port: 0, context });
+        try {
+          const tap = tcpTap(listener.addr.port);
+          const [s, c] = await Promise.all([listener.accept(), client === 'deno' ? denoClient(tap.port)
+            : connectDeno({ hostname: '127.0.0.1', port: tap.port, serverName: 'localhost', openssl: o, contextOptions: { ca: p.ca, ...pinned } })]);
+          const trace = closerSide === 'client' ? await halfCloseTrace(c, s, tap, direction) : await halfCloseTrace(s, c, tap, direction);
+          assert.deepEqual(trace, DENO_HALF_CLOSE, `${client} client, ${server} server${version ? `, ${version}` : ''}`);
+          for (const conn of [s, c]) {
+            if (!(conn instanceof DenoTlsConn)) continue;
+            await conn.closed.catch(() => undefined);
+            if (version) assert.equal(conn.connection.alive, false, 'freed once closed');
           }
+        } finally {
+          listener.close();
+          context.free();
         }
-      } finally {
-        context.free();
       }
     });
   }
+
+  test("allowHalfOpen: false (ours only, Node's default): the peer's close_notify is answered at once, writing after it fails", async () => {
+    const o = await load();
+    const p = await pki();
+    const context = o.createContext({ role: 'server', certificate: p.cert, privateKey: p.key });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context, allowHalfOpen: false });
+    const theirs = await denoServer();
+    try {
+      const [accepted, client] = await Promise.all([listener.accept(), denoClient(listener.addr.port)]);
+      await client.write(bytes('request'));
+      await client.closeWrite();
+      assert.equal(await readBytes(accepted, 16), 'request');
+      assert.equal(await client.read(new Uint8Array(8)), null, "Deno's client reads our close_notify, sent in answer to its own");
+      await assert.rejects(accepted.write(bytes('late')), /closed/);
+      await accepted.closed;
+      assert.equal(accepted.connection.alive, false, 'freed: both directions are over');
+      client.close();
+      // connectDeno the same way against Deno's server.
+      const [denoAccepted, ours] = await Promise.all([theirs.accept(), connectDeno({ hostname: '127.0.0.1', port: theirs.addr.port, serverName: 'localhost',
+        openssl: o, contextOptions: { ca: p.ca }, allowHalfOpen: false })]);
+      await denoAccepted.handshake();
+      await denoAccepted.closeWrite();
+      assert.equal(await ours.read(new Uint8Array(8)), null);
+      assert.equal(await denoAccepted.read(new Uint8Array(8)), null, 'our close_notify, at once');
+      await assert.rejects(ours.write(bytes('late')), /closed/);
+      await ours.closed;
+      denoAccepted.close();
+    } finally {
+      listener.close();
+      theirs.close();
+      context.free();
+    }
+  });
 
   test('handshake is both the TLSStream promise and Deno\'s method; a failed handshake rejects both', async () => {
     const o = await load();

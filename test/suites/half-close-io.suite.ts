@@ -1,7 +1,7 @@
 // Half-close over TCP with real peers: the Node adapter's allowHalfOpen against Node's own tls (each
 // side ending first), our-to-our, and native openssl (3.0) s_server and s_client; the Deno adapter's
-// closeWrite() and allowHalfOpen against Deno's own TLS (Deno.connectTls / Deno.listenTls) and
-// s_server. TLS 1.3 and TLS 1.2. Request/response where one side ends its writing first and the
+// closeWrite() and its half-open default (Deno's) against Deno's own TLS (Deno.connectTls /
+// Deno.listenTls) and s_server. TLS 1.3 and TLS 1.2. Request/response where one side ends its writing first and the
 // other answers after reading that end.
 import type * as net from 'node:net';
 import * as nodeTls from 'node:tls';
@@ -250,11 +250,11 @@ async function readToEnd(c: { read(p: Uint8Array): Promise<number | null> }): Pr
 
 suite('half-close: Deno adapter closeWrite and allowHalfOpen', test => {
   for (const version of VERSIONS) {
-    test(`${version}: Deno.connectTls writes and closeWrite()s; listenDeno (allowHalfOpen) reads the end, then answers, as Deno's own server does`, async () => {
+    test(`${version}: Deno.connectTls writes and closeWrite()s; listenDeno (half-open by default, as Deno's) reads the end, then answers, as Deno's own server does`, async () => {
       const ossl = await load();
       const p = await pki();
       const context = ossl.createContext({ role: 'server', certificate: p.cert, privateKey: p.key, minVersion: version, maxVersion: version });
-      const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context, allowHalfOpen: true });
+      const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
       try {
         const [server, client] = await Promise.all([listener.accept(), Deno.connectTls({ hostname: '127.0.0.1', port: listener.addr.port, caCerts: [p.ca], serverName: 'localhost' })]);
         await client.write(bytes('request'));
@@ -274,13 +274,13 @@ suite('half-close: Deno adapter closeWrite and allowHalfOpen', test => {
       await assertNoHandles(ossl, 'Deno server half-open');
     });
 
-    test(`${version}: Deno.listenTls writes and closeWrite()s first; connectDeno (allowHalfOpen) reads the end, then writes its reply and closeWrite()s`, async () => {
+    test(`${version}: Deno.listenTls writes and closeWrite()s first; connectDeno (half-open by default) reads the end, then writes its reply and closeWrite()s`, async () => {
       const ossl = await load();
       const p = await pki();
       const listener = Deno.listenTls({ hostname: '127.0.0.1', port: 0, cert: p.cert, key: p.key });
       try {
         const [server, client] = await Promise.all([listener.accept(), connectDeno({ hostname: '127.0.0.1', port: listener.addr.port, serverName: 'localhost', openssl: ossl,
-          contextOptions: { ca: p.ca, minVersion: version, maxVersion: version }, allowHalfOpen: true })]);
+          contextOptions: { ca: p.ca, minVersion: version, maxVersion: version } })]);
         await server.handshake();
         await server.write(bytes('greeting'));
         await server.closeWrite();
