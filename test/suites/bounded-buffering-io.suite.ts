@@ -179,4 +179,27 @@ suite('bounded buffering over sockets: Deno adapter', test => {
       context.free();
     }
   });
+
+  test("listenDeno: close() while the server's writes are held back by a client that never reads: the TCP connection is cut after close()'s bound, the connection freed", async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const context = ossl.createContext({ role: 'server', certificate: pem('server.pem'), privateKey: pem('server.key') });
+    const listener = listenDeno({ hostname: '127.0.0.1', port: 0, context });
+    const peer = stalledPeer(['client', String(listener.addr.port), fixturePath('ca.pem')]);
+    try {
+      const conn = await listener.accept();
+      await conn.handshake;
+      await whenReady(peer, /secure/, 10_000, 'the stalled client');
+      const run = await writeUntilStalled(chunk => conn.write(chunk).then(() => undefined), 100 * MiB, 1500);
+      ok(run.stalled, `the server's writes are blocked (${run.written} bytes written)`);
+      // As Deno's close(), what was written would go out first: it cannot, the client is not reading.
+      conn.close();
+      await rejects(conn.closed, /closed with close\(\)/);
+      equal(ossl.stats().handles.Connection, 0, 'the connection is freed');
+      await run.pending?.catch(() => undefined);
+    } finally {
+      await peer.stop();
+      listener.close();
+      context.free();
+    }
+  });
 }, { runtimes: ['deno'] });

@@ -70,6 +70,8 @@ export class DenoTlsConn implements TLSStream, Disposable {
   /** The reader and writer read() and write() use (taken at their first call: the streams are then locked). */
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  /** closeWrite()'s closing of `writable` (close() waits for it rather than closing again). */
+  #closingWrite: Promise<void> | null = null;
   /** Bytes read() took from the stream and its caller's buffer had no room for. */
   #leftover: Uint8Array | null = null;
   readonly handshake: DenoHandshake;
@@ -127,7 +129,8 @@ export class DenoTlsConn implements TLSStream, Disposable {
   async closeWrite(): Promise<void> {
     this.#open();
     this.#writer ??= this.#stream.writable.getWriter();
-    await this.#writer.close();
+    this.#closingWrite ??= this.#writer.close();
+    await this.#closingWrite;
   }
 
   /**
@@ -160,7 +163,7 @@ export class DenoTlsConn implements TLSStream, Disposable {
     }
     // Closing the TCP connection fails a write stuck behind the peer, which ends the stream.
     const timer = setTimeout(cut, CLOSE_FLUSH_MS);
-    void writer.close().catch(() => undefined).then(() => {
+    void (this.#closingWrite ?? writer.close()).catch(() => undefined).then(() => {
       clearTimeout(timer);
       cut();
     });
