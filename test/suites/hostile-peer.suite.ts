@@ -1,5 +1,6 @@
 // A hostile peer that never stops (task "hostile"): post-handshake message floods (session tickets,
-// KeyUpdates), warning-alert and empty-record floods, a renegotiation storm, a certificate chain
+// KeyUpdates), warning-alert and empty-record floods (plaintext before the keys, sealed by hand after
+// them), a renegotiation storm, a certificate chain
 // above max_cert_list, and records after close_notify, after a fatal alert, or cut short by EOF.
 // The peer is a real OpenSSL connection of another instance driven through the raw layer where the
 // object layer has no call for the attack (SSL_new_session_ticket, SSL_key_update, SSL_renegotiate),
@@ -215,6 +216,75 @@ suite('hostile peer: record-layer floods before the keys', test => {
     cctx.free();
     sctx.free();
     await assertNoHandles(ossl, 'client');
+  });
+});
+
+/** HKDF-Expand-Label (RFC 8446 7.1) with SHA-256 and an empty context, `length` at most 32, through WebCrypto. */
+async function expandLabel(secret: Uint8Array, label: string, length: number): Promise<Uint8Array> {
+  const full = new TextEncoder().encode(`tls13 ${label}`);
+  const info = new Uint8Array([length >> 8, length & 0xff, full.length, ...full, 0, 1]); // then HKDF-Expand's counter 1
+  const key = await crypto.subtle.importKey('raw', secret.slice(), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, info)).slice(0, length);
+}
+
+/**
+ * TLS 1.3 application-data records sealed by hand with AES-128-GCM under a traffic secret (RFC 8446
+ * 5.2, 5.3), one per entry of `contents` from sequence number `seq`: what no OpenSSL sends for an
+ * empty entry, a record with nothing inside (the inner plaintext is the content type alone).
+ */
+async function sealedRecords(secret: Uint8Array, seq: number, contents: Uint8Array[]): Promise<Uint8Array> {
+  const key = await expandLabel(secret, 'key', 16), iv = await expandLabel(secret, 'iv', 12);
+  const aes = await crypto.subtle.importKey('raw', key.slice(), 'AES-GCM', false, ['encrypt']);
+  const parts: Uint8Array[] = [];
+  for (const [i, content] of contents.entries()) {
+    const nonce = iv.slice();
+    for (let b = 0, n = seq + i; b < 6; b++, n = Math.floor(n / 256)) nonce[11 - b]! ^= n & 0xff;
+    const inner = new Uint8Array([...content, APPLICATION_DATA]);
+    const length = inner.length + 16;
+    const header = new Uint8Array([APPLICATION_DATA, 3, 3, length >> 8, length & 0xff]);
+    parts.push(header, new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: header }, aes, inner)));
+  }
+  return joined(parts);
+}
+const APPLICATION_DATA = 23;
+
+suite('hostile peer: empty records after the handshake', test => {
+  test('a TLS 1.3 peer sending endless empty application-data records (encrypted, nothing inside): OpenSSL takes 32 in a row, then ends it with "record too small"; data between them starts the count again', async () => {
+    const ossl = await load(), peer = await load();
+    let secret: Uint8Array | undefined;
+    const only = { cipherSuites: 'TLS_AES_128_GCM_SHA256' };
+    const cctx = await clientContext(ossl, 'TLSv1.3', only);
+    const sctx = await serverContext(peer, 'TLSv1.3', { ...only, numTickets: 0, keylog: line => {
+      const m = /^SERVER_TRAFFIC_SECRET_0 \S+ ([0-9a-f]+)/.exec(line);
+      if (m) secret = new Uint8Array(m[1]!.match(/../g)!.map(h => parseInt(h, 16)));
+    } });
+    const { c, s } = connect(cctx, sctx);
+    try {
+      ok(secret, "the server's traffic secret (keylog)");
+      const empty = (n: number) => Array.from({ length: n }, () => new Uint8Array(0));
+      const bytes = (t: string) => new TextEncoder().encode(t);
+      // Records sealed here are right: a first one with data reads as that data.
+      c.receive(await sealedRecords(secret!, 0, [bytes('first')]));
+      equal(text(c.read().data), 'first', 'a record sealed by hand reads');
+      // 32 empty ones in a row are taken, the data after them starts the count again, and so 32 more.
+      c.receive(await sealedRecords(secret!, 1, [...empty(32), bytes('again'), ...empty(32)]));
+      equal(text(c.read().data), 'again', '32 empty records taken, then the data');
+      equal(c.read().data.length, 0, '32 more taken');
+      equal(c.error, null, 'no error yet');
+      // The 33rd in a row ends the connection.
+      c.receive(await sealedRecords(secret!, 66, empty(1000)));
+      let e: unknown;
+      try { c.read(); } catch (thrown) { e = thrown; }
+      ok(e instanceof OpenSSLError, `an OpenSSLError: ${String(e)}`);
+      match((e as Error).message, /record too small/);
+    } finally {
+      c.free();
+      s.free();
+      cctx.free();
+      sctx.free();
+    }
+    await assertNoHandles(ossl, 'client');
+    await assertNoHandles(peer, 'server');
   });
 });
 
