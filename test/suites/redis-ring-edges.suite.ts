@@ -334,5 +334,48 @@ suite('sealed rings on the edges of Redis', test => {
         }
       });
     });
-  }
+    }
+
+  test('the lock is given back in one step where the client has EVAL (node-redis does), and only while it holds the member\'s token; a client without eval, or whose eval fails, gives it back with a get and a del', async () => {
+    await withRedis(async ({ db, ossl, contexts }) => {
+      const server = await ticketKind.server(ossl);
+      contexts.push(server);
+      const keys = [newKey('k1')];
+      const calls: string[] = [];
+      /** db as a RedisLike that records its commands, with `eval` as given (absent: none), and `afterWrite` run once the ring is written. */
+      const client = (evalFn: RedisLike['eval'] | undefined, afterWrite?: () => Promise<unknown>): RedisLike => ({
+        get: k => { calls.push(`get ${k}`); return db.get(k); },
+        set: async (k, v, o) => {
+          calls.push(`set ${k}`);
+          const r = await db.set(k, v, o);
+          if (!k.endsWith(':lock')) await afterWrite?.();
+          return r;
+        },
+        del: k => { calls.push(`del ${k}`); return db.del(k); },
+        ...(evalFn ? { eval: evalFn } : {}),
+      });
+      const evalOf = (script: string, o: { keys: string[]; arguments: string[] }) => { calls.push(`eval ${o.keys.join()}`); return db.eval(script, o); };
+      const rotate = (c: RedisLike, prefix: string) => ticketKind.open(c, ossl, { keys, now: () => 1_000_000, prefix }).refresh([server]);
+
+      await rotate(client(evalOf), 'one-step:');
+      equal(await db.get('one-step:ticket-keys:lock'), null, 'EVAL: the lock is given back');
+      ok(calls.includes('eval one-step:ticket-keys:lock') && !calls.some(c => c.startsWith('del')), `one EVAL, no del: ${calls.join('; ')}`);
+
+      // The lock expired while this member wrote and another member took it: it stays that member's.
+      calls.length = 0;
+      await rotate(client(evalOf, () => db.set('taken:ticket-keys:lock', 'another member', { EX: 10 })), 'taken:');
+      equal(await db.get('taken:ticket-keys:lock'), 'another member', "EVAL leaves another member's lock");
+      ok(calls.includes('eval taken:ticket-keys:lock'), 'asked by EVAL');
+
+      calls.length = 0;
+      await rotate(client(undefined), 'two-step:');
+      equal(await db.get('two-step:ticket-keys:lock'), null, 'without eval: the lock is given back');
+      ok(calls.includes('get two-step:ticket-keys:lock') && calls.includes('del two-step:ticket-keys:lock'), `a get and a del: ${calls.join('; ')}`);
+
+      calls.length = 0;
+      await rotate(client(() => Promise.reject(new Error('ERR unknown command \'EVAL\''))), 'no-scripts:');
+      equal(await db.get('no-scripts:ticket-keys:lock'), null, 'an eval that fails: the lock is given back all the same');
+      ok(calls.includes('del no-scripts:ticket-keys:lock'), 'by a get and a del');
+    });
+  });
 }, { runtimes: ['node', 'deno'] });

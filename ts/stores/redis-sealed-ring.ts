@@ -66,6 +66,9 @@ export interface RingRead<E> {
   raw: string | null;
 }
 
+/** Deletes the lock (KEYS[1]) only if it holds this member's token (ARGV[1]), as Redis's own docs do. */
+const RELEASE_SCRIPT = 'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end';
+
 /**
  * The lock's lifetime (seconds of Redis's clock): a member that stops while holding it (a crash, a
  * lost connection) holds up the others this long at most.
@@ -151,13 +154,22 @@ export class SealedRedisRing<E> {
   }
 
   /**
-   * Gives the lock back if it is still this member's. (A get then a del: the lock could expire in
-   * between and be taken by another member, whose lock this would then remove, but only after this
-   * member held it for all of LOCK_SECONDS, far longer than a write takes. RedisLike has no script
-   * command to do it at once.) A failure is left to the lock's expiry: the write is done or failed
-   * already, and that is what the caller needs to hear about.
+   * Gives the lock back if it is still this member's: in one step where the client has EVAL (a
+   * script deleting the lock only while it holds this member's token); else a get then a del, where
+   * the lock could expire in between and be taken by another member, whose lock this would then
+   * remove, but only after this member held it for all of LOCK_SECONDS, far longer than a write
+   * takes. A failure is left to the lock's expiry: the write is done or failed already, and that is
+   * what the caller needs to hear about.
    */
   async #release(token: string): Promise<void> {
+    if (this.#client.eval) {
+      try {
+        await this.#client.eval(RELEASE_SCRIPT, { keys: [this.#lock], arguments: [token] });
+        return;
+      } catch {
+        // Scripts disabled, or an eval of another shape (a wrapped client): the two steps, then.
+      }
+    }
     try {
       if (await this.#client.get(this.#lock) === token) await this.#client.del(this.#lock);
     } catch {

@@ -13,12 +13,17 @@
 import type { ServerSessionStore } from './server-store.ts';
 import { fromBase64, toBase64, toHex, ValueSealer, type StoreKey } from './sealed-value.ts';
 
-/** The three commands the stores use, in node-redis's shape. */
+/** The commands the stores use, in node-redis's shape. */
 export interface RedisLike {
   get(key: string): Promise<string | null>;
   /** Resolves null when NX was given and the key existed. */
   set(key: string, value: string, options: { EX: number; NX?: boolean }): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  /**
+   * Optional (node-redis has it): EVAL. The key rings give back their lock with it in one step,
+   * deleting it only while it still holds their token; without it, a get and then a del.
+   */
+  eval?(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 export interface RedisStoreOptions {
