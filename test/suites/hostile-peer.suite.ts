@@ -332,6 +332,34 @@ suite('hostile peer: KeyUpdate and renegotiation storms', test => {
     await assertNoHandles(ossl, 'client');
   });
 
+  test('a Connection driven by hand: answers to KeyUpdates asking for ours are written by read() as the next message comes (OpenSSL answers one at its next read of a message or write) and wait in outgoingBytes until takeOutgoing()', async () => {
+    const ossl = await load(), peer = await load();
+    const cctx = await clientContext(ossl, 'TLSv1.3'), sctx = await serverContext(peer, 'TLSv1.3');
+    const { c, s } = connect(cctx, sctx);
+    try {
+      const REQUESTED = 1; // SSL_KEY_UPDATE_REQUESTED
+      equal(c.outgoingBytes, 0, 'nothing to send after the handshake');
+      for (let i = 1; i <= 3; i++) {
+        equal(peer.raw.capi.SSL_key_update(s.pointer, REQUESTED), 1, 'SSL_key_update');
+        equal(s.handshake(), 'done');
+        c.receive(s.takeOutgoing());
+        equal(c.read().data.length, 0, 'no plaintext');
+        const waiting = i - 1; // the answer to this one goes with the next message or write
+        ok(waiting === 0 ? c.outgoingBytes === 0 : c.outgoingBytes > 20 * waiting && c.outgoingBytes < 40 * waiting,
+          `${waiting} answers wait (${c.outgoingBytes} bytes)`);
+      }
+      equal(c.write('under the new keys'), 'done');
+      const sent = c.takeOutgoing();
+      equal(c.outgoingBytes, 0, 'taken');
+      ok(sent.length > 3 * 20 + 18, `the third answer goes before the data (${sent.length} bytes)`);
+      s.receive(sent);
+      equal(text(s.read().data), 'under the new keys', 'the server read three answers, then the data under the new keys');
+    } finally {
+      c.free(); s.free(); cctx.free(); sctx.free();
+    }
+    await assertNoHandles(ossl, 'client');
+  });
+
   test('a peer sending KeyUpdates that ask for ours and never reading: the TLS stream stops reading it once 64 KiB of answers wait', async () => {
     // Each KeyUpdate read makes OpenSSL send one back (~27 bytes each way). A peer that never reads
     // ours would have them pile up in the transport's queue for as long as it sends.
