@@ -2,7 +2,7 @@
 // only the readable side and ours goes when the application ends its writable side, on TLS 1.3 and
 // TLS 1.2, through the engine itself and the Web Streams adapter; the default (the peer's
 // close_notify answered at once) unchanged beside it.
-import { connectWebSocket, TLSEngine, tlsOverStreams, type ByteStreams, type Connection, type OpenSSL, type TLSStream, type TLSVersion, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
+import { connectWebSocket, TLSEngine, webSocketStreams, tlsOverStreams, type ByteStreams, type Connection, type OpenSSL, type TLSStream, type TLSVersion, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -270,6 +270,37 @@ suite('half-close (allowHalfOpen) in memory', test => {
       await assertNoHandles(ossl, 'WebSocket, our side first');
     });
   }
+
+  test("webSocketStreams over a WebSocket that stays open (what the refusal points to): the server ends first, tlsOverStreams with allowHalfOpen reads that end, writes its reply, then closes the WebSocket with 1000", async () => {
+    const ossl = await load();
+    const cc = await clientContext(ossl, 'TLSv1.3'), sc = await serverContext(ossl, 'TLSv1.3');
+    try {
+      const [near, far] = pipePair();
+      const log: SocketLog = { events: [], made: 0, socket: null };
+      const WebSocket = memoryWebSocket(near, log);
+      const ws = new WebSocket('ws://relay.invalid/');
+      const client = tlsOverStreams(cc.createConnection({ serverName: 'localhost' }), await webSocketStreams(ws), { allowHalfOpen: true });
+      const server = tlsOverStreams(sc.createConnection(), far);
+      const sw = server.writable.getWriter();
+      await sw.write(bytes('greeting'));
+      await sw.close(); // the server's close_notify first; it reads on until the client's
+      const reply = readAll(server);
+      assert.equal(await readAll(client), 'greeting');
+      assert.equal(ws.readyState, 1, "open after the server's close_notify");
+      const w = client.writable.getWriter();
+      await w.write(bytes('reply to greeting'));
+      await w.close();
+      assert.equal(await reply, 'reply to greeting');
+      await Promise.all([client.closed, server.closed]);
+      const closes = log.events.filter(e => /close/.test(e));
+      assert.equal(closes.length, 1, 'closed once, when both sides were done');
+      assert.match(closes[0]!, /^(close|peer close) 1000$/);
+    } finally {
+      cc.free();
+      sc.free();
+    }
+    await assertNoHandles(ossl, 'webSocketStreams half-open');
+  });
 
   test('connectWebSocket refuses allowHalfOpen: true with a TypeError saying why (a WebSocket has no half-close), before any WebSocket is made', async () => {
     const ossl = await load();
