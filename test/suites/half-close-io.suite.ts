@@ -3,7 +3,7 @@
 // closeWrite() and its half-open default (Deno's) against Deno's own TLS (Deno.connectTls /
 // Deno.listenTls) and s_server. TLS 1.3 and TLS 1.2. Request/response where one side ends its writing first and the
 // other answers after reading that end.
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
 import { connectDeno, listenDeno } from '../../ts/deno.ts';
 import { OpenSSL } from '../../ts/index.ts';
@@ -140,6 +140,115 @@ suite('half-close: Node adapter allowHalfOpen', test => {
       await assertNoHandles(ossl, 'our-to-our');
     });
   }
+
+  for (const version of VERSIONS) {
+    test(`${version}: connect({ socket, allowHalfOpen: true }) over the caller's net.connect socket, against Node's server (allowHalfOpen): each side ending first; the caller's socket made half-open, then ended and destroyed`, async () => {
+      const ossl = await load();
+      const seen: string[] = [];
+      let serverFirst = false;
+      let reply!: Promise<string>;
+      const server = nodeTls.createServer({ cert: pem('server.pem'), key: pem('server.key'), allowHalfOpen: true, minVersion: version, maxVersion: version }, s => {
+        if (!serverFirst) { answerAfterEnd(s, seen); return; }
+        reply = readAll(s);
+        s.once('data', () => s.end('greeting'));
+      });
+      const port = await listen(server);
+      /** The caller's TCP socket, and what it went through. */
+      const callerSocket = () => {
+        const raw = net.connect({ host: '127.0.0.1', port });
+        const events: string[] = [];
+        raw.on('end', () => events.push('end')).on('finish', () => events.push('finish')).on('close', () => events.push('close'));
+        equal(raw.allowHalfOpen, false, "net.connect's default: not half-open");
+        return { raw, events };
+      };
+      try {
+        // The client ends first: request, end(); Node's server answers after its 'end'.
+        const one = callerSocket();
+        const c = connect({ socket: one.raw, servername: 'localhost', ca: pem('ca.pem'), openssl: ossl, allowHalfOpen: true });
+        const text = readAll(c);
+        c.write('request');
+        c.end();
+        equal(await text, 'answer to request');
+        equal(one.raw.allowHalfOpen, true, "the adapter made the caller's socket half-open (once attached)");
+        await closed(c);
+        deepEqual(seen, ['end: request, writable true']);
+        ok(one.raw.destroyed, "the caller's socket is destroyed once both sides are done");
+        await until(() => one.events.includes('close'), 5000, "the caller's socket's 'close'");
+        deepEqual(one.events.filter(e => e !== 'end'), ['finish', 'close'], "our side ended (TCP's FIN, after the close_notify), then closed");
+
+        // The server ends first: greeting, close_notify and FIN; the client, half-open over the
+        // caller's socket (which alone would have ended on that FIN), still writes its reply.
+        serverFirst = true;
+        const two = callerSocket();
+        const c2 = connect({ socket: two.raw, servername: 'localhost', ca: pem('ca.pem'), openssl: ossl, allowHalfOpen: true });
+        c2.write('hello ');
+        const greeting = await readAll(c2);
+        equal(greeting, 'greeting');
+        await until(() => two.events.includes('end'), 5000, "the server's FIN on the caller's socket");
+        deepEqual(two.events, ['end'], 'and the socket is still writable (alone, it would have ended its side at once)');
+        await new Promise(resolve => setTimeout(resolve, 20));
+        c2.end(`reply to ${greeting}`);
+        equal(await reply, 'hello reply to greeting');
+        await closed(c2);
+        ok(two.raw.destroyed);
+        await until(() => two.events.includes('close'), 5000, "the caller's socket's 'close'");
+        deepEqual(two.events, ['end', 'finish', 'close']);
+        equal(c2.connection?.alive, false, 'freed once both sides were done');
+      } finally {
+        await closeServer(server);
+      }
+      await assertNoHandles(ossl, 'caller socket half-open');
+    });
+  }
+
+  test("a client that sends close_notify and closes TCP at once (not a half-closer): writes after 'end' on a server with allowHalfOpen fail as on Node's own server, and the connection is freed", async () => {
+    const ossl = await load();
+    const wait = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+    /** What a server socket went through when its client was gone before the answer. */
+    const run = async (kind: 'node' | 'ours'): Promise<string[]> => {
+      const seen: string[] = [];
+      let clientClosed!: Promise<void>;
+      const onSocket = (s: nodeTls.TLSSocket | TLSSocket) => {
+        s.on('data', () => undefined);
+        // EPIPE or ECONNRESET, as the kernel has it: the same kernel for both servers.
+        s.on('error', (e: NodeJS.ErrnoException) => seen.push(/^(EPIPE|ECONNRESET)$/.test(e.code ?? '') ? 'error: the peer is gone' : `error ${e.message}`));
+        s.on('close', () => seen.push('close'));
+        s.on('end', () => {
+          seen.push('end');
+          void (async () => {
+            await clientClosed; // the client's TCP is gone: what follows meets a closed socket
+            seen.push(`write ${String(s.write('answer'))}`);
+            await wait(100); // the client's reset arrives
+            if (!s.destroyed) s.write(' and more');
+            await wait(100);
+            if (!s.destroyed) s.end();
+          })();
+        });
+      };
+      const options = { cert: pem('server.pem'), key: pem('server.key'), allowHalfOpen: true };
+      const server = kind === 'node' ? nodeTls.createServer(options, onSocket) : createServer({ ...options, openssl: ossl }, onSocket);
+      const port = await listen(server);
+      try {
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem('ca.pem') });
+        clientClosed = closed(c);
+        c.on('data', () => undefined);
+        await once(c, 'secureConnect');
+        await wait(50); // the TLS 1.3 tickets read, so closing does not reset with them unread
+        c.end('request');
+        c.once('finish', () => c.destroy()); // close_notify and FIN out: close at once
+        await clientClosed;
+        await until(() => seen.includes('close'), 5000, `the ${kind} server's socket to close`);
+      } finally {
+        await closeServer(server);
+      }
+      return seen;
+    };
+    const node = await run('node');
+    const ours = await run('ours');
+    deepEqual(node, ['end', 'write true', 'error: the peer is gone', 'close'], "Node's server: the first write is taken, the next fails");
+    deepEqual(ours, node, "our server's socket went through what Node's did");
+    await assertNoHandles(ossl, 'client gone after close_notify');
+  });
 
   test("without allowHalfOpen (the default) our server ends when Node's client does: no answer after 'end'", async () => {
     const ossl = await load();

@@ -2,7 +2,7 @@
 // only the readable side and ours goes when the application ends its writable side, on TLS 1.3 and
 // TLS 1.2, through the engine itself and the Web Streams adapter; the default (the peer's
 // close_notify answered at once) unchanged beside it.
-import { TLSEngine, tlsOverStreams, type Connection, type OpenSSL, type TLSStream, type TLSVersion } from '../../ts/index.ts';
+import { connectWebSocket, TLSEngine, webSocketStreams, tlsOverStreams, type ByteStreams, type Connection, type OpenSSL, type TLSStream, type TLSVersion, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
 import * as assert from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -89,6 +89,55 @@ async function requestThenAnswer(ossl: OpenSSL, version: TLSVersion): Promise<{ 
     cc.free();
     sc.free();
   }
+}
+
+
+/** What a memory WebSocket did, in order: `send <bytes>`, `close <code>` (ours), `peer close <code>`. */
+interface SocketLog { events: string[]; made: number; socket: WebSocketLike | null }
+
+/**
+ * A WebSocket class over memory whose far end is `far` (a byte stream pair a server runs TLS
+ * over), standing for the relay: binary messages to and from it, and, as the relay does on the
+ * server's end, the socket closed (1000) once the far end closes its writable.
+ */
+function memoryWebSocket(near: ByteStreams, log: SocketLog): WebSocketConstructor {
+  return class implements WebSocketLike {
+    binaryType = 'blob';
+    readyState = 0;
+    bufferedAmount = 0;
+    readonly #listeners = new Map<string, Set<(event: any) => void>>();
+    readonly #writer = near.writable.getWriter();
+    constructor() {
+      log.made++;
+      log.socket = this;
+      setTimeout(() => { this.readyState = 1; this.#emit('open', {}); void this.#pump(); }, 0);
+    }
+    async #pump(): Promise<void> {
+      const reader = near.readable.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        if (this.readyState === 1) this.#emit('message', { data: r.value.slice().buffer });
+      }
+      this.#closed(1000, 'peer close');
+    }
+    #closed(code: number, who: string): void {
+      if (this.readyState === 3) return;
+      log.events.push(`${who} ${code}`);
+      this.readyState = 3;
+      void this.#writer.close().catch(() => undefined);
+      setTimeout(() => this.#emit('close', { code, reason: '', wasClean: true }), 0);
+    }
+    addEventListener(type: string, f: (event: any) => void): void {
+      if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+      this.#listeners.get(type)!.add(f);
+    }
+    removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
+    #emit(type: string, event: object): void { for (const f of [...this.#listeners.get(type) ?? []]) f(event); }
+    send(data: Uint8Array): void {
+      log.events.push(`send ${data.length}`);
+      void this.#writer.write(data.slice()).catch(() => undefined);
+    }
+    close(code?: number): void { this.#closed(code ?? 1005, 'close'); }
+  };
 }
 
 suite('half-close (allowHalfOpen) in memory', test => {
@@ -183,5 +232,90 @@ suite('half-close (allowHalfOpen) in memory', test => {
     const grown = ossl.stats().heapInUse - before;
     assert.ok(grown < 16 * 1024, `heapInUse grew by ${grown} bytes over 20 half-closed connections`);
     await assertNoHandles(ossl, 'round trips');
+  });
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`${version}, connectWebSocket: closing writable sends close_notify and keeps the WebSocket open; the server (allowHalfOpen) answers; the WebSocket closes with 1000 after both close_notifys`, async () => {
+      const ossl = await load();
+      const cc = await clientContext(ossl, version), sc = await serverContext(ossl, version);
+      try {
+        const [near, far] = pipePair();
+        const log: SocketLog = { events: [], made: 0, socket: null };
+        const client = await connectWebSocket('ws://relay.invalid/', { openssl: ossl, context: cc, serverName: 'localhost', WebSocket: memoryWebSocket(near, log) });
+        const server = tlsOverStreams(sc.createConnection(), far, { allowHalfOpen: true });
+        const request = readAll(server);
+        await client.handshake;
+        const w = client.writable.getWriter();
+        await w.write(bytes('request'));
+        const sentBefore = log.events.length;
+        await w.close(); // our close_notify
+        assert.deepEqual(log.events.slice(sentBefore).map(e => e.split(' ')[0]), ['send'], 'the close_notify went out as one message, the WebSocket not closed');
+        assert.equal(log.socket!.readyState, 1, 'the WebSocket stays open: the server may still write');
+        assert.equal(await request, 'request', "the server read the request to the client's close_notify");
+        const answer = readAll(client);
+        const sw = server.writable.getWriter();
+        await sw.write(bytes('answer to request'));
+        await tick(10);
+        assert.equal(log.socket!.readyState, 1, 'still open with the answer on its way');
+        await sw.close(); // the server's close_notify: both sides are done
+        assert.equal(await answer, 'answer to request');
+        await Promise.all([client.closed, server.closed]);
+        const closes = log.events.filter(e => /close/.test(e));
+        assert.equal(closes.length, 1, 'closed once');
+        assert.match(closes[0]!, /^(close|peer close) 1000$/, "normally (1000), by the client once it read the server's close_notify or as the relay does on the server's end");
+        assert.equal(client.connection.alive, false, 'the stream freed its connection');
+      } finally {
+        cc.free();
+        sc.free();
+      }
+      await assertNoHandles(ossl, 'WebSocket, our side first');
+    });
+  }
+
+  test("webSocketStreams over a WebSocket that stays open (what the refusal points to): the server ends first, tlsOverStreams with allowHalfOpen reads that end, writes its reply, then closes the WebSocket with 1000", async () => {
+    const ossl = await load();
+    const cc = await clientContext(ossl, 'TLSv1.3'), sc = await serverContext(ossl, 'TLSv1.3');
+    try {
+      const [near, far] = pipePair();
+      const log: SocketLog = { events: [], made: 0, socket: null };
+      const WebSocket = memoryWebSocket(near, log);
+      const ws = new WebSocket('ws://relay.invalid/');
+      const client = tlsOverStreams(cc.createConnection({ serverName: 'localhost' }), await webSocketStreams(ws), { allowHalfOpen: true });
+      const server = tlsOverStreams(sc.createConnection(), far);
+      const sw = server.writable.getWriter();
+      await sw.write(bytes('greeting'));
+      await sw.close(); // the server's close_notify first; it reads on until the client's
+      const reply = readAll(server);
+      assert.equal(await readAll(client), 'greeting');
+      assert.equal(ws.readyState, 1, "open after the server's close_notify");
+      const w = client.writable.getWriter();
+      await w.write(bytes('reply to greeting'));
+      await w.close();
+      assert.equal(await reply, 'reply to greeting');
+      await Promise.all([client.closed, server.closed]);
+      const closes = log.events.filter(e => /close/.test(e));
+      assert.equal(closes.length, 1, 'closed once, when both sides were done');
+      assert.match(closes[0]!, /^(close|peer close) 1000$/);
+    } finally {
+      cc.free();
+      sc.free();
+    }
+    await assertNoHandles(ossl, 'webSocketStreams half-open');
+  });
+
+  test('connectWebSocket refuses allowHalfOpen: true with a TypeError saying why (a WebSocket has no half-close), before any WebSocket is made', async () => {
+    const ossl = await load();
+    const cc = await clientContext(ossl, 'TLSv1.3');
+    try {
+      const [near] = pipePair();
+      const log: SocketLog = { events: [], made: 0, socket: null };
+      const WebSocket = memoryWebSocket(near, log);
+      const e = await assert.rejects(connectWebSocket('ws://relay.invalid/', { openssl: ossl, context: cc, serverName: 'localhost', WebSocket, allowHalfOpen: true as never }), TypeError) as Error;
+      assert.match(e.message, /allowHalfOpen is not supported: a WebSocket has no half-close.*close `writable`/);
+      await assert.rejects(connectWebSocket('ws://relay.invalid/', { openssl: ossl, context: cc, serverName: 'localhost', WebSocket, allowHalfOpen: 'yes' as never }), TypeError);
+      assert.equal(log.made, 0, 'no WebSocket was opened');
+    } finally {
+      cc.free();
+    }
+    await assertNoHandles(ossl, 'refused option');
   });
 });

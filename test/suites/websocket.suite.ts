@@ -2,14 +2,16 @@
 // `openssl s_server -www`, on 127.0.0.1: full handshakes, then resumed ones from a session store,
 // with s_server's own New/Reused verdict. Node (with the `ws` package's WebSocket where there is no
 // global one, as in Node 20) and Deno (its global WebSocket).
+import * as nodeTls from 'node:tls';
 import { connectWebSocket, MemorySessionStore, OpenSSL } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { request } from '../lib/streams.ts';
 import { suite } from '../lib/suite.ts';
+import { until } from '../lib/wait.ts';
 import { sServer } from '../io/peers.ts';
 import { runRelay } from '../io/relay.ts';
-import { pem } from '../io/node-tls.ts';
+import { closeServer, listen, pem } from '../io/node-tls.ts';
 import { webSocketClass } from '../io/websocket-class.ts';
 
 suite('connectWebSocket through the relay', test => {
@@ -43,6 +45,40 @@ suite('connectWebSocket through the relay', test => {
       }
     });
   }
+
+  test("half-close through the relay: the client closes writable after its request (close_notify), Node's server (allowHalfOpen) answers after 'end', the WebSocket closes with 1000 after the answer", async () => {
+    const ossl = await OpenSSL.load({ wasm: wasmURL });
+    const seen: string[] = [];
+    const server = nodeTls.createServer({ cert: pem('server.pem'), key: pem('server.key'), allowHalfOpen: true }, s => {
+      let request = '';
+      s.on('data', (d: Buffer) => { request += d.toString(); });
+      s.on('end', () => { seen.push(`end: ${request}`); setTimeout(() => s.end(`answer to ${request}`), 20); });
+      s.on('error', e => seen.push(`error: ${e.message}`));
+    });
+    const port = await listen(server);
+    const relay = await runRelay(['--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${port}`]);
+    const context = ossl.createContext({ role: 'client', ca: pem('ca.pem') });
+    try {
+      const tls = await connectWebSocket(`${relay.url}?target=127.0.0.1:${port}`, { openssl: ossl, context, serverName: 'localhost', WebSocket: await webSocketClass() });
+      await tls.handshake;
+      const w = tls.writable.getWriter();
+      await w.write(new TextEncoder().encode('request'));
+      await w.close(); // close_notify; the WebSocket stays open for the answer
+      let answer = '';
+      const reader = tls.readable.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) answer += new TextDecoder().decode(r.value);
+      equal(answer, 'answer to request');
+      await tls.closed;
+      equal(seen.join(), 'end: request');
+      const line = new RegExp(`-> 127\\.0\\.0\\.1:${port} ok up=\\d+ down=\\d+ ws-close=1000 `);
+      await until(() => line.test(relay.output()), 5000, "the relay's log line");
+      equal(ossl.stats().handles.Connection, 0, 'the connection was freed');
+    } finally {
+      context.free();
+      await relay.stop();
+      await closeServer(server);
+    }
+  });
 
   test('a target the relay refuses (1008) or cannot reach (1011) fails the handshake with the relay\'s reason', async () => {
     const ossl = await OpenSSL.load({ wasm: wasmURL });

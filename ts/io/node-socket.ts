@@ -312,7 +312,14 @@ export class TLSSocket extends Duplex {
       if (engine.finished || !c.alive || (c.shutdownState & 1) !== 0) this.#held.endTransport();
       else this.#endAfterCloseNotify = true;
       engine.close();
-      cb();
+      // 'finish' once TCP's own end has gone out, as Node's (its shutdown's callback): finishing
+      // sooner lets a socket whose reading side is over destroy TCP (autoDestroy) before what is
+      // queued to it, the close_notify and then the FIN, has been written.
+      const socket = this.#socket!;
+      if (socket.writableFinished || socket.destroyed) { cb(); return; }
+      const done = () => { socket.off('finish', done); socket.off('close', done); cb(); };
+      socket.on('finish', done);
+      socket.on('close', done);
     };
     if (this.#engine) go();
     else this.#waiting.push(go);

@@ -219,7 +219,13 @@ function instance(openssl: OpenSSL | undefined, load?: LoadOptions): Promise<Ope
   return openssl ? Promise.resolve(openssl) : defaultInstance(load);
 }
 
-export interface WebSocketConnectOptions extends TLSStreamOptions, WebSocketStreamsOptions {
+export interface WebSocketConnectOptions extends Omit<TLSStreamOptions, 'allowHalfOpen'>, WebSocketStreamsOptions {
+  /**
+   * Refused (a TypeError) when true: a WebSocket has no half-close, and the relay closes it once the
+   * server ends its side. Closing `writable` first needs no option: close_notify goes out and
+   * reading goes on until the server's.
+   */
+  allowHalfOpen?: false;
   /**
    * The TLS server's name: sent as SNI and, when the context verifies the peer (the default),
    * checked against its certificate. Required when verifying: the URL names the relay, not the
@@ -259,6 +265,18 @@ export interface WebSocketConnectOptions extends TLSStreamOptions, WebSocketStre
  */
 export async function connectWebSocket(url: string | URL, options: WebSocketConnectOptions): Promise<TLSStream> {
   if (options === null || typeof options !== 'object') throw new TypeError('connectWebSocket: options must be an object');
+  const halfOpen: unknown = options.allowHalfOpen; // typed false: the check is for JavaScript callers
+  if (halfOpen === true) {
+    // A WebSocket has no half-close: the relay closes it when the server ends its side (TCP's FIN
+    // after the server's close_notify), so writing on after that could never work.
+    throw new TypeError('connectWebSocket: allowHalfOpen is not supported: a WebSocket has no half-close, and the relay closes it ' +
+      "when the server ends its side, so nothing could be written after the server's close_notify. To end a request first, " +
+      'close `writable` (close_notify goes out, reading goes on; no option needed); over a WebSocket that stays open, use ' +
+      'tlsOverStreams(connection, await webSocketStreams(ws), { allowHalfOpen: true })');
+  }
+  if (halfOpen !== undefined && halfOpen !== false) {
+    throw new TypeError(`connectWebSocket: allowHalfOpen must be a boolean, got ${typeof halfOpen}`);
+  }
   const href = new URL(url).href; // throws a TypeError for a bad URL
   const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (typeof WS !== 'function') {
