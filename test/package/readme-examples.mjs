@@ -200,7 +200,16 @@ function tlsRound(port, ca, session) {
       const result = { protocol: s.getProtocol(), reused: s.isSessionReused(), session: s.getSession(), echoed: false };
       s.on('data', (d) => { if (String(d).includes('ping')) result.echoed = true; });
       s.write('ping\n');
-      setTimeout(() => { clearTimeout(timer); s.end(); s.destroy(); resolve(result); }, 500);
+      setTimeout(() => {
+        clearTimeout(timer);
+        // A clean end: close_notify, then the server's. Destroying at once can lose the close_notify,
+        // and OpenSSL then removes the session from the server's cache as not cleanly ended (and,
+        // through useServerSessionStore, from Redis: the fleet example's check found none).
+        const done = () => { clearTimeout(hard); s.destroy(); resolve(result); };
+        const hard = setTimeout(done, 2000);
+        s.once('close', done);
+        s.end();
+      }, 500);
     });
   });
 }
