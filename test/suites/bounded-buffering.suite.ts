@@ -3,9 +3,10 @@
 // so a peer that writes faster than the application reads cannot grow linear memory (which never
 // shrinks). The adapters' backpressure is tested in bounded-buffering-io (sockets) and below
 // (Web Streams, in memory).
-import { handshakeInMemory, tlsOverStreams, transfer, webSocketStreams, type ByteStreams, type OpenSSL, type WebSocketLike } from '../../ts/index.ts';
+import { handshakeInMemory, tlsOverStreams, transfer, webSocketStreams, type ByteStreams, type OpenSSL } from '../../ts/index.ts';
 import { equal, match, ok, rejects, throws } from '../lib/assert.ts';
 import { writeUntilStalled } from '../lib/flow.ts';
+import { FakeWebSocket } from '../lib/fake-websocket.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, serverContext } from '../lib/tls.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -315,30 +316,23 @@ suite('bounded buffering: Web Streams adapter', test => {
 });
 
 /** An open WebSocket whose incoming messages the test plays; with `pausable`, it has the ws package's pause()/resume(). */
-class PlayedWebSocket implements WebSocketLike {
-  binaryType = 'blob';
-  readyState = 1;
-  bufferedAmount = 0;
+class PlayedWebSocket extends FakeWebSocket {
+  override readyState = 1;
   readonly closes: (number | undefined)[] = [];
   readonly flow: string[] = [];
   declare pause?: () => void;
   declare resume?: () => void;
-  readonly #listeners = new Map<string, Set<(event: any) => void>>();
   constructor(pausable: boolean) {
+    super();
     if (pausable) {
       this.pause = () => { this.flow.push('pause'); };
       this.resume = () => { this.flow.push('resume'); };
     }
   }
-  addEventListener(type: string, f: (event: any) => void): void {
-    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
-    this.#listeners.get(type)!.add(f);
-  }
-  removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
   send(): void { /* nothing goes out in these tests */ }
   close(code?: number): void { this.closes.push(code); this.readyState = 2; }
   receive(n: number): void {
-    for (const f of [...this.#listeners.get('message') ?? []]) f({ data: new ArrayBuffer(n) });
+    this.emit('message', { data: new ArrayBuffer(n) });
   }
 }
 

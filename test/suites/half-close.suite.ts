@@ -6,6 +6,7 @@ import { connectWebSocket, TLSEngine, webSocketStreams, tlsOverStreams, type Byt
 import * as assert from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { pipePair } from '../lib/memory-pair.ts';
+import { FakeWebSocket } from '../lib/fake-websocket.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, load, serverContext } from '../lib/tls.ts';
 import { tick, until } from '../lib/wait.ts';
@@ -101,21 +102,18 @@ interface SocketLog { events: string[]; made: number; socket: WebSocketLike | nu
  * server's end, the socket closed (1000) once the far end closes its writable.
  */
 function memoryWebSocket(near: ByteStreams, log: SocketLog): WebSocketConstructor {
-  return class implements WebSocketLike {
-    binaryType = 'blob';
-    readyState = 0;
-    bufferedAmount = 0;
-    readonly #listeners = new Map<string, Set<(event: any) => void>>();
+  return class extends FakeWebSocket {
     readonly #writer = near.writable.getWriter();
     constructor() {
+      super();
       log.made++;
       log.socket = this;
-      setTimeout(() => { this.readyState = 1; this.#emit('open', {}); void this.#pump(); }, 0);
+      setTimeout(() => { this.readyState = 1; this.emit('open', {}); void this.#pump(); }, 0);
     }
     async #pump(): Promise<void> {
       const reader = near.readable.getReader();
       for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        if (this.readyState === 1) this.#emit('message', { data: r.value.slice().buffer });
+        if (this.readyState === 1) this.emit('message', { data: r.value.slice().buffer });
       }
       this.#closed(1000, 'peer close');
     }
@@ -124,14 +122,8 @@ function memoryWebSocket(near: ByteStreams, log: SocketLog): WebSocketConstructo
       log.events.push(`${who} ${code}`);
       this.readyState = 3;
       void this.#writer.close().catch(() => undefined);
-      setTimeout(() => this.#emit('close', { code, reason: '', wasClean: true }), 0);
+      setTimeout(() => this.emit('close', { code, reason: '', wasClean: true }), 0);
     }
-    addEventListener(type: string, f: (event: any) => void): void {
-      if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
-      this.#listeners.get(type)!.add(f);
-    }
-    removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
-    #emit(type: string, event: object): void { for (const f of [...this.#listeners.get(type) ?? []]) f(event); }
     send(data: Uint8Array): void {
       log.events.push(`send ${data.length}`);
       void this.#writer.write(data.slice()).catch(() => undefined);

@@ -6,9 +6,12 @@
 // object layer has no call for the attack (SSL_new_session_ticket, SSL_key_update, SSL_renegotiate),
 // or bytes written by hand where no OpenSSL would send them (plaintext records before the keys).
 // What is checked on our side: memory and live handles bounded, OpenSSL's own limit and reason.
-import { connectWebSocket, OpenSSLError, TLSEngine, tlsOverStreams, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor, type WebSocketLike } from '../../ts/index.ts';
+import { connectWebSocket, OpenSSLError, TLSEngine, tlsOverStreams, transfer, type Connection, type OpenSSL, type Session, type SessionStore, type WebSocketConstructor } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
+import { concat } from '../../ts/raw/bytes.ts';
+import { text } from '../lib/bytes.ts';
+import { FakeWebSocket } from '../lib/fake-websocket.ts';
 import { suite } from '../lib/suite.ts';
 import { catchTimer } from '../lib/timers.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -36,10 +39,7 @@ function ticketFlood(ossl: OpenSSL, s: Connection, n: number): Uint8Array {
     equal(s.handshake(), 'done', 'the server sent the ticket');
     parts.push(s.takeOutgoing());
   }
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  return all;
+  return concat(parts);
 }
 
 /**
@@ -48,19 +48,12 @@ function ticketFlood(ossl: OpenSSL, s: Connection, n: number): Uint8Array {
  * bytes follow (the server's attack).
  */
 function loopbackWebSocket(s: Connection, after: () => Uint8Array): WebSocketConstructor {
-  return class implements WebSocketLike {
-    binaryType = 'blob';
-    readyState = 0;
-    bufferedAmount = 0;
+  return class extends FakeWebSocket {
     #attacked = false;
-    readonly #listeners = new Map<string, Set<(event: any) => void>>();
-    constructor() { setTimeout(() => { this.readyState = 1; this.#emit('open', {}); }, 0); }
-    addEventListener(type: string, f: (event: any) => void): void {
-      if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
-      this.#listeners.get(type)!.add(f);
+    constructor() {
+      super();
+      setTimeout(() => { this.readyState = 1; this.emit('open', {}); }, 0);
     }
-    removeEventListener(type: string, f: (event: any) => void): void { this.#listeners.get(type)?.delete(f); }
-    #emit(type: string, event: object): void { for (const f of [...this.#listeners.get(type) ?? []]) f(event); }
     send(data: Uint8Array): void {
       if (!s.alive) return;
       s.receive(data);
@@ -69,18 +62,14 @@ function loopbackWebSocket(s: Connection, after: () => Uint8Array): WebSocketCon
       let out = s.takeOutgoing();
       if (s.isHandshakeDone && !this.#attacked) {
         this.#attacked = true;
-        const attack = after();
-        const both = new Uint8Array(out.length + attack.length);
-        both.set(out);
-        both.set(attack, out.length);
-        out = both;
+        out = concat([out, after()]);
       }
-      if (out.length) setTimeout(() => { if (this.readyState === 1) this.#emit('message', { data: out.slice().buffer }); }, 0);
+      if (out.length) setTimeout(() => { if (this.readyState === 1) this.emit('message', { data: out.slice().buffer }); }, 0);
     }
     close(code?: number): void {
       if (this.readyState > 1) return;
       this.readyState = 3;
-      setTimeout(() => this.#emit('close', { code: code ?? 1005, reason: '', wasClean: true }), 0);
+      setTimeout(() => this.emit('close', { code: code ?? 1005, reason: '', wasClean: true }), 0);
     }
   };
 }
@@ -204,7 +193,7 @@ suite('hostile peer: record-layer floods before the keys', test => {
     const flight = s.takeOutgoing();
     equal(flight[0], HANDSHAKE, 'the flight starts with the ServerHello record');
     const serverHello = flight.subarray(0, 5 + ((flight[3] << 8) | flight[4]));
-    engine.receive(joined([serverHello, copies(record(CCS, [1]), 32)]));
+    engine.receive(concat([serverHello, copies(record(CCS, [1]), 32)]));
     equal(seen.errors.length, 0, '32 are taken');
     engine.receive(copies(record(CCS, [1]), 1000));
     equal(seen.errors.length, 1, 'one error');
@@ -244,7 +233,7 @@ async function sealedRecords(secret: Uint8Array, seq: number, contents: Uint8Arr
     const header = new Uint8Array([APPLICATION_DATA, 3, 3, length >> 8, length & 0xff]);
     parts.push(header, new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: header }, aes, inner)));
   }
-  return joined(parts);
+  return concat(parts);
 }
 const APPLICATION_DATA = 23;
 
@@ -288,14 +277,6 @@ suite('hostile peer: empty records after the handshake', test => {
   });
 });
 
-/** Joins byte arrays. */
-function joined(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  return all;
-}
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 suite('hostile peer: KeyUpdate and renegotiation storms', test => {
   test('5,000 KeyUpdates asking for ours: OpenSSL\'s TLS (3.5 and 4.0) has no count limit (SSL_R_TOO_MANY_KEY_UPDATES is QUIC\'s); each is answered, memory stays bounded, data flows after', async () => {
@@ -313,17 +294,17 @@ suite('hostile peer: KeyUpdate and renegotiation storms', test => {
     parts.push(s.takeOutgoing());
     const { engine, seen } = engineClient(c);
     const heap0 = ossl.stats().heapInUse;
-    engine.receive(joined(parts));
+    engine.receive(concat(parts));
     equal(seen.errors.length, 0, `no error: ${seen.errors.map(String).join()}`);
     equal(seen.text, 'after the storm', 'the data after 5,000 key changes decrypts');
     ok(ossl.stats().heapInUse - heap0 < 16 * KiB, 'nothing kept per KeyUpdate');
     // The client's answers (one KeyUpdate each, ~27 bytes) were transmitted as each slice was read.
-    const answers = joined(seen.out.splice(0));
+    const answers = concat(seen.out.splice(0));
     ok(answers.length > 5000 * 20 && answers.length < 5000 * 40, `the client answered each (${answers.length} bytes)`);
     s.receive(answers);
     equal(s.read().data.length, 0);
     engine.write(new TextEncoder().encode('still here'));
-    s.receive(joined(seen.out.splice(0)));
+    s.receive(concat(seen.out.splice(0)));
     equal(text(s.read().data), 'still here', 'the server reads the client under its 5,000th new key');
     c.free();
     s.free();
@@ -373,7 +354,7 @@ suite('hostile peer: KeyUpdate and renegotiation storms', test => {
       s.handshake();
       flood.push(s.takeOutgoing());
     }
-    const wire = joined(flood);
+    const wire = concat(flood);
     let pulled = 0, written = 0;
     const readable = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -467,7 +448,7 @@ suite('hostile peer: certificate chains and the ends of a connection', test => {
       const { engine, seen } = engineClient(c);
       engine.start();
       for (let i = 0; i < 10 && !engine.finished; i++) {
-        s.receive(joined(seen.out.splice(0)));
+        s.receive(concat(seen.out.splice(0)));
         try { s.handshake(); } catch { /* the client's alert, at the end */ }
         const out = s.takeOutgoing();
         if (out.length) engine.receive(out);
@@ -546,13 +527,13 @@ suite('hostile peer: certificate chains and the ends of a connection', test => {
     const c = cctx.createConnection({ serverName: 'localhost' }), s = sctx.createConnection();
     const { engine, seen } = engineClient(c);
     engine.start();
-    s.receive(joined(seen.out.splice(0)));
+    s.receive(concat(seen.out.splice(0)));
     let refused: unknown;
     try { s.handshake(); } catch (e) { refused = e; }
     ok(refused instanceof OpenSSLError, 'the TLS 1.3 server refuses a TLS 1.2 client');
     const alert = s.takeOutgoing();
     const junk = new Uint8Array(Array.from({ length: 500 }, () => record(23, Array(32).fill(0x41))).flat());
-    engine.receive(joined([alert, junk]));
+    engine.receive(concat([alert, junk]));
     engine.receive(junk);
     equal(seen.errors.length, 1, 'one error');
     const e = seen.errors[0];

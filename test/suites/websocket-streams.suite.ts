@@ -1,31 +1,16 @@
 // webSocketStreams: a WebSocket as a byte stream pair, against a scripted WebSocket (no network),
 // so every runtime checks the same rules: when it resolves or rejects, how the readable ends, what a
 // write does while the socket is closing, and backpressure through bufferedAmount.
-import { webSocketStreams, type WebSocketLike } from '../../ts/index.ts';
+import { webSocketStreams } from '../../ts/index.ts';
 import { equal, match, ok, rejects } from '../lib/assert.ts';
+import { FakeWebSocket } from '../lib/fake-websocket.ts';
 import { suite } from '../lib/suite.ts';
 import { tick } from '../lib/wait.ts';
 
-type Listener = (event: any) => void;
-
 /** A WebSocket whose network the test plays: open(), receive(), peerClose(). */
-class ScriptedWebSocket implements WebSocketLike {
-  binaryType = 'blob';
-  readyState = 0;
-  bufferedAmount = 0;
+class ScriptedWebSocket extends FakeWebSocket {
   readonly sent: number[] = [];
   readonly closes: [number | undefined, string | undefined][] = [];
-  readonly #listeners = new Map<string, Set<Listener>>();
-  addEventListener(type: string, f: Listener): void {
-    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
-    this.#listeners.get(type)!.add(f);
-  }
-  removeEventListener(type: string, f: Listener): void {
-    this.#listeners.get(type)?.delete(f);
-  }
-  #emit(type: string, event: object): void {
-    for (const f of [...this.#listeners.get(type) ?? []]) f(event);
-  }
   send(data: Uint8Array): void {
     this.sent.push(data.length);
     this.bufferedAmount += data.length;
@@ -34,10 +19,10 @@ class ScriptedWebSocket implements WebSocketLike {
     this.closes.push([code, reason]);
     if (this.readyState < 2) this.readyState = 2;
   }
-  open(): void { this.readyState = 1; this.#emit('open', {}); }
-  receive(data: ArrayBuffer | string): void { this.#emit('message', { data }); }
-  fail(): void { this.#emit('error', {}); }
-  peerClose(code: number, reason = '', wasClean = true): void { this.readyState = 3; this.#emit('close', { code, reason, wasClean }); }
+  open(): void { this.readyState = 1; this.emit('open', {}); }
+  receive(data: ArrayBuffer | string): void { this.emit('message', { data }); }
+  fail(): void { this.emit('error', {}); }
+  peerClose(code: number, reason = '', wasClean = true): void { this.readyState = 3; this.emit('close', { code, reason, wasClean }); }
   /** The peer's close frame has arrived; the close event comes later. */
   closing(): void { this.readyState = 2; }
 }
