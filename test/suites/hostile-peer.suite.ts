@@ -10,8 +10,9 @@ import { connectWebSocket, OpenSSLError, TLSEngine, tlsOverStreams, transfer, ty
 import { equal, match, ok, rejects } from '../lib/assert.ts';
 import { assertNoHandles } from '../lib/leaks.ts';
 import { concat } from '../../ts/raw/bytes.ts';
-import { text } from '../lib/bytes.ts';
+import { text, unhex } from '../lib/bytes.ts';
 import { FakeWebSocket } from '../lib/fake-websocket.ts';
+import { expandLabel } from '../lib/tls-kdf.ts';
 import { suite } from '../lib/suite.ts';
 import { catchTimer } from '../lib/timers.ts';
 import { pipePair } from '../lib/memory-pair.ts';
@@ -208,21 +209,14 @@ suite('hostile peer: record-layer floods before the keys', test => {
   });
 });
 
-/** HKDF-Expand-Label (RFC 8446 7.1) with SHA-256 and an empty context, `length` at most 32, through WebCrypto. */
-async function expandLabel(secret: Uint8Array, label: string, length: number): Promise<Uint8Array> {
-  const full = new TextEncoder().encode(`tls13 ${label}`);
-  const info = new Uint8Array([length >> 8, length & 0xff, full.length, ...full, 0, 1]); // then HKDF-Expand's counter 1
-  const key = await crypto.subtle.importKey('raw', secret.slice(), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, info)).slice(0, length);
-}
-
 /**
  * TLS 1.3 application-data records sealed by hand with AES-128-GCM under a traffic secret (RFC 8446
  * 5.2, 5.3), one per entry of `contents` from sequence number `seq`: what no OpenSSL sends for an
  * empty entry, a record with nothing inside (the inner plaintext is the content type alone).
  */
 async function sealedRecords(secret: Uint8Array, seq: number, contents: Uint8Array[]): Promise<Uint8Array> {
-  const key = await expandLabel(secret, 'key', 16), iv = await expandLabel(secret, 'iv', 12);
+  const none = new Uint8Array(0);
+  const key = await expandLabel('SHA-256', secret, 'key', none, 16), iv = await expandLabel('SHA-256', secret, 'iv', none, 12);
   const aes = await crypto.subtle.importKey('raw', key.slice(), 'AES-GCM', false, ['encrypt']);
   const parts: Uint8Array[] = [];
   for (const [i, content] of contents.entries()) {
@@ -245,7 +239,7 @@ suite('hostile peer: empty records after the handshake', test => {
     const cctx = await clientContext(ossl, 'TLSv1.3', only);
     const sctx = await serverContext(peer, 'TLSv1.3', { ...only, numTickets: 0, keylog: line => {
       const m = /^SERVER_TRAFFIC_SECRET_0 \S+ ([0-9a-f]+)/.exec(line);
-      if (m) secret = new Uint8Array(m[1]!.match(/../g)!.map(h => parseInt(h, 16)));
+      if (m) secret = unhex(m[1]!);
     } });
     const { c, s } = connect(cctx, sctx);
     try {

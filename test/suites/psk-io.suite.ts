@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenSSL } from '../../ts/node.ts';
 import { equal, match, ok } from '../lib/assert.ts';
+import { unhex } from '../lib/bytes.ts';
 import { wasmURL } from '../lib/fixtures.ts';
 import { suite } from '../lib/suite.ts';
 import { cli, Input, oneLineError, wasmServer } from '../io/cli-run.ts';
@@ -124,7 +125,7 @@ suite('external PSKs with native OpenSSL', test => {
     const dir = tempDir();
     try {
       const file = join(dir.path, 'psk.pem');
-      const psk = ossl.pskSession({ key: Uint8Array.from(HEX.match(/../g)!, b => parseInt(b, 16)) });
+      const psk = ossl.pskSession({ key: unhex(HEX) });
       writeFileSync(file, psk.toPEM());
       psk.free();
       const server = await wasmServer(ossl, ['-nocert', '-psk_session', file, '-www', '-naccept', '1']);
@@ -144,7 +145,7 @@ suite('external PSKs with native OpenSSL', test => {
     const dir = tempDir();
     try {
       const file = join(dir.path, 'psk.pem');
-      const key = Uint8Array.from(HEX.match(/../g)!, b => parseInt(b, 16));
+      const key = unhex(HEX);
       const psk = ossl.pskSession({ key, cipher: 'TLS_AES_256_GCM_SHA384' });
       writeFileSync(file, psk.toPEM());
       psk.free();

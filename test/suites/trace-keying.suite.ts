@@ -9,21 +9,12 @@ import { deepEqual, equal, match, notEqual, ok, throws } from '../lib/assert.ts'
 import { assertFlat, assertNoHandles } from '../lib/leaks.ts';
 import { suite } from '../lib/suite.ts';
 import { clientContext, close, connect, load, pki, serverContext } from '../lib/tls.ts';
-import { hex } from '../lib/bytes.ts';
+import { hex, unhex } from '../lib/bytes.ts';
+import { concat } from '../../ts/raw/bytes.ts';
+import { expandLabel, hmac } from '../lib/tls-kdf.ts';
 
-const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], x => parseInt(x, 16));
 const utf8 = (s: string) => new TextEncoder().encode(s);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
-
-async function hmac(hash: 'SHA-256' | 'SHA-384', key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey('raw', key as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash }, false, ['sign']);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', k, data as Uint8Array<ArrayBuffer>));
-}
+const cat = (...parts: Uint8Array[]) => concat(parts);
 
 /** TLS 1.2's PRF (RFC 5246, 5): P_hash(secret, label + seed). */
 async function prf12(hash: 'SHA-256' | 'SHA-384', secret: Uint8Array, label: string, seed: Uint8Array, n: number): Promise<Uint8Array> {
@@ -43,20 +34,6 @@ async function prf12(hash: 'SHA-256' | 'SHA-384', secret: Uint8Array, label: str
 function rfc5705(hash: 'SHA-256' | 'SHA-384', c: Connection, label: string, n: number, context?: Uint8Array) {
   const ctx = context ? cat(new Uint8Array([context.length >> 8, context.length & 255]), context) : new Uint8Array(0);
   return prf12(hash, c.masterKey()!, label, cat(c.clientRandom, c.serverRandom, ctx), n);
-}
-
-/** HKDF-Expand-Label (RFC 8446, 7.1) with HKDF-Expand (RFC 5869, 2.3) by HMAC. */
-async function expandLabel(hash: 'SHA-256' | 'SHA-384', secret: Uint8Array, label: string, context: Uint8Array, n: number): Promise<Uint8Array> {
-  const l = utf8(`tls13 ${label}`);
-  const info = cat(new Uint8Array([n >> 8, n & 255, l.length]), l, new Uint8Array([context.length]), context);
-  const out: Uint8Array[] = [];
-  let t: Uint8Array = new Uint8Array(0);
-  for (let i = 1, got = 0; got < n; i++) {
-    t = await hmac(hash, secret, cat(t, info, new Uint8Array([i])));
-    out.push(t);
-    got += t.length;
-  }
-  return cat(...out).slice(0, n);
 }
 
 /** RFC 8446, 7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""), "exporter", Hash(context), n). */
