@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { constants as C, type Connection, type Context, type OpenSSL, type Session } from '../ts/index.ts';
+import { concat } from '../ts/raw/bytes.ts';
 import { writeCorpus } from './corpus-write.ts';
 import { loadEnv } from './env.ts';
 import { clientContext, fixtureSession, fixtureURL, loadFixtures, SESSION_NAMES, seededServerContext, serverContext, type Fixtures } from './targets/fixtures.ts';
@@ -12,12 +13,6 @@ import { ringSeeds } from './targets/redis-rings-seeds.ts';
 import { SEALED_KEYS, SEALED_LABEL } from './targets/sealed-value.ts';
 import { ValueSealer } from '../ts/stores/sealed-value.ts';
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 
 /** A full handshake whose client session is kept (TLS 1.3 tickets arrive after it). */
 function clientSession(sctx: Context, cctx: Context): Session {

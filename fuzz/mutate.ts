@@ -1,6 +1,7 @@
 // Byte-level mutations of the kind libFuzzer and AFL make, plus ones aimed at the length fields that
 // TLS records, handshake messages and DER all carry (a length one off, zero, or all ones).
 import type { Prng } from './prng.ts';
+import { concat } from '../ts/raw/bytes.ts';
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x20, 0x40, 0x16, 0x17, 0x14, 0x15, 0x03, 0x04, 0x30, 0x02];
 const MAX_LEN = 1 << 17;
@@ -8,12 +9,7 @@ const MAX_LEN = 1 << 17;
 type Mutation = (b: Uint8Array, r: Prng, others: readonly Uint8Array[]) => Uint8Array;
 
 const at = (b: Uint8Array, r: Prng) => r.below(b.length);
-const join = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
+const join = (...parts: Uint8Array[]) => concat(parts);
 
 const MUTATIONS: Mutation[] = [
   // flip a bit
